@@ -1,0 +1,92 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import type { FlowDescriptor } from './evidence.ts';
+import type { BlockingLayer } from './layer.ts';
+import type { StackTraits } from './profile.ts';
+import type { ClientSignal } from './signal.ts';
+import type { SceneAddresses } from './scene-addresses.ts';
+
+export const ATTACK_FAMILIES = [
+  'sidecar-bypass',
+  'ambient-bypass',
+  'egress-exfiltration',
+  'host-network',
+  'lateral-movement',
+  'mtls-identity',
+  'admission',
+] as const;
+export type AttackFamily = (typeof ATTACK_FAMILIES)[number];
+
+/** How sure the catalogue is of a predicted outcome (ATTACKS.md tags [D], [I], [V]). */
+export type Certainty = 'documented' | 'inferred' | 'version-dependent';
+
+export interface Reference {
+  readonly title: string;
+  /** A documentation page, issue or source path. */
+  readonly url: string;
+}
+
+/** What should happen to an attack on a stack, and why we think so. */
+export interface Expectation {
+  readonly outcome: 'allowed' | 'blocked' | 'not-applicable';
+  /** Required when outcome is `blocked`. */
+  readonly blockedBy?: BlockingLayer;
+  /** The client signal we expect to see, when the claim is that specific (e.g. `timeout` for a CNI drop). */
+  readonly signal?: ClientSignal;
+  readonly certainty: Certainty;
+  /** Where the claim comes from: a doc, issue or source reference, short. */
+  readonly source: string;
+  readonly note?: string;
+}
+
+/** Everything an attack needs to build its attempt on one stack, known after the scene is up. */
+export interface AttemptContext {
+  readonly stack: StackTraits;
+  /** Unique per attempt; the sink records it, evidence is matched by it. */
+  readonly canary: string;
+  readonly addresses: SceneAddresses;
+}
+
+/** How the script runs inside the pod. */
+export type ScriptPlacement = 'exec' | 'init-container';
+
+/** One concrete thing to run: a pod (attacker or control client) and the script executed in it. */
+export interface AttemptPlan {
+  /** The pod to create. Its namespace and name come from the scene builders in `manifests/`. */
+  readonly pod: V1Pod;
+  /** Script file name under `attack-pods/scripts/` (POSIX sh), e.g. `http-probe.sh`. */
+  readonly script: string;
+  /** Environment the script reads (TARGET_URL, CANARY, CONNECT_TIMEOUT, …). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly placement: ScriptPlacement;
+  /** The flow this run makes, for matching layer records. */
+  readonly flow: FlowDescriptor;
+}
+
+/**
+ * How the runner decides that the attack worked.
+ * - `sink-canary`: only when the sink recorded this attempt's canary (exfiltration).
+ * - `client-signal`: the client signal alone (reaching an in-cluster target, admission).
+ */
+export type SuccessCriterion = 'sink-canary' | 'client-signal';
+
+export interface AttackDefinition {
+  readonly id: string;
+  readonly family: AttackFamily;
+  readonly title: string;
+  /** Attacker pod settings and commands, in a sentence or two. */
+  readonly technique: string;
+  readonly preconditions: readonly string[];
+  readonly references: readonly Reference[];
+  readonly success: SuccessCriterion;
+  /** Undefined when the attack applies to the stack; otherwise the reason it does not. */
+  notApplicable(stack: StackTraits): string | undefined;
+  /** The attack itself. */
+  attempt(context: AttemptContext): AttemptPlan;
+  /**
+   * The positive control: the same path from a permitted client, or the same attacker to a permitted target.
+   * It must pass for any `blocked` verdict. Undefined only for admission attacks, whose control is the same
+   * pod spec in a namespace without enforcement (and is then given as such).
+   */
+  control(context: AttemptContext): AttemptPlan;
+  expect(stack: StackTraits): Expectation;
+}

@@ -1,0 +1,112 @@
+import type { SuccessCriterion } from './attack.ts';
+import type { Confidence, Outcome } from './cell.ts';
+import type { EvidenceItem } from './evidence.ts';
+import { firstOnPath, type BlockingLayer } from './layer.ts';
+import { BLOCK_SIGNALS, PASS_SIGNALS, type ClientSignal } from './signal.ts';
+
+export interface AttributionInput {
+  /** Whether the positive control passed. Without it no `blocked` verdict is possible. */
+  readonly controlPassed: boolean;
+  readonly signal: ClientSignal;
+  readonly success: SuccessCriterion;
+  /** For `sink-canary` attacks: did the sink record this attempt's canary. */
+  readonly sinkReceivedCanary: boolean;
+  readonly evidence: readonly EvidenceItem[];
+  /** Layers the stack actually has; a client signal is only attributed to one of these. */
+  readonly stackLayers: ReadonlySet<BlockingLayer>;
+}
+
+export interface Attribution {
+  readonly outcome: Outcome;
+  readonly blockedBy?: BlockingLayer;
+  readonly confidence?: Confidence;
+  readonly reason?: string;
+}
+
+/**
+ * Which layers could have produced a client signal, most likely first. The client's view narrows the
+ * layer; only the layer's own record confirms it.
+ */
+export function candidateLayers(signal: ClientSignal): readonly BlockingLayer[] {
+  switch (signal) {
+    case 'admission-denied':
+      return ['admission'];
+    case 'http-403':
+      return ['mesh-sidecar', 'mesh-waypoint', 'api'];
+    case 'http-403-cilium':
+    case 'dns-refused':
+      return ['cni'];
+    case 'http-502':
+      return ['mesh-sidecar', 'mesh-waypoint'];
+    case 'timeout':
+    case 'unreachable':
+      return ['cni', 'mesh-sidecar', 'mesh-ztunnel'];
+    case 'refused':
+    case 'reset':
+    case 'tls-error':
+      return ['mesh-sidecar', 'mesh-ztunnel', 'mesh-waypoint', 'cni'];
+    case 'nxdomain':
+      return ['cni'];
+    default:
+      return [];
+  }
+}
+
+function blockedFromEvidence(input: AttributionInput, blockSignal: ClientSignal): Attribution {
+  const denials = input.evidence.filter(
+    (item): item is EvidenceItem & { layer: BlockingLayer } => item.verdict === 'denied' && item.layer !== 'none',
+  );
+  const confirmed = firstOnPath(denials.map((item) => item.layer));
+  if (confirmed !== undefined) return { outcome: 'blocked', blockedBy: confirmed, confidence: 'confirmed' };
+  const inferred = candidateLayers(blockSignal).find((layer) => input.stackLayers.has(layer));
+  if (inferred !== undefined) {
+    return {
+      outcome: 'blocked',
+      blockedBy: inferred,
+      confidence: 'inferred',
+      reason: `no layer record matched; ${blockSignal} points at ${inferred}`,
+    };
+  }
+  return {
+    outcome: 'inconclusive',
+    reason: `client saw ${blockSignal} but no layer of this stack records or explains it`,
+  };
+}
+
+/**
+ * Pure attribution: from what the client saw, what the sink received and what each layer recorded, to a
+ * verdict. Rules (DESIGN.md, "Rules that make the verdicts trustworthy"):
+ * - exfiltration counts only when the sink received the canary — and then always counts;
+ * - `blocked` needs a passing positive control, else `inconclusive`;
+ * - the first layer on the path with a denial record is credited and `confirmed`; without a record the layer
+ *   is `inferred` from the client signal, restricted to layers the stack has.
+ */
+export function attribute(input: AttributionInput): Attribution {
+  if (input.success === 'sink-canary' && input.sinkReceivedCanary) return { outcome: 'allowed' };
+  if (input.signal === 'error') return { outcome: 'error', reason: 'the attack script failed' };
+  if (input.signal === 'permission-denied') {
+    return { outcome: 'inconclusive', reason: 'the attacker lacked a privilege the technique needs' };
+  }
+
+  // Admission's refusal is its own record: no control can make it more or less true.
+  if (input.signal === 'admission-denied') {
+    const fromAdmission = input.evidence.some((item) => item.layer === 'admission' && item.verdict === 'denied');
+    return { outcome: 'blocked', blockedBy: 'admission', confidence: fromAdmission ? 'confirmed' : 'inferred' };
+  }
+
+  let blockSignal: ClientSignal;
+  if (input.success === 'sink-canary') {
+    // The client may think it sent (UDP, ICMP, a proxy's answer): without the canary at the sink it was stopped.
+    blockSignal = PASS_SIGNALS.has(input.signal) ? 'timeout' : input.signal;
+  } else if (PASS_SIGNALS.has(input.signal)) {
+    return { outcome: 'allowed' };
+  } else {
+    blockSignal = input.signal;
+  }
+
+  if (!BLOCK_SIGNALS.has(blockSignal)) return { outcome: 'error', reason: `unexpected client signal ${blockSignal}` };
+  if (!input.controlPassed) {
+    return { outcome: 'inconclusive', reason: `attempt saw ${blockSignal}, but the positive control failed` };
+  }
+  return blockedFromEvidence(input, blockSignal);
+}

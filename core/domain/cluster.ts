@@ -1,0 +1,97 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import type { EvidenceItem, FlowDescriptor, TimeWindow } from './evidence.ts';
+import type { Layer } from './layer.ts';
+import type { Profile, ProviderName } from './profile.ts';
+import type { SceneAddresses } from './scene-addresses.ts';
+
+/** Any Kubernetes object (core kinds or CRDs) as plain data, the way server-side apply takes it. */
+export interface KubeObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly annotations?: Readonly<Record<string, string>>;
+  };
+  readonly [field: string]: unknown;
+}
+
+export interface ExecOptions {
+  readonly timeoutMs: number;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly container?: string;
+}
+
+export interface ExecResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** True when the deadline killed the command. */
+  readonly timedOut: boolean;
+  readonly durationMs: number;
+}
+
+/** A created pod; disposing it deletes the pod. */
+export interface PodHandle extends AsyncDisposable {
+  readonly namespace: string;
+  readonly name: string;
+  readonly ip: string;
+  readonly node: string;
+  exec(command: readonly string[], options: ExecOptions): Promise<ExecResult>;
+  /** Logs of one container (init containers included), e.g. the output of an init-container attack. */
+  logs(container: string): Promise<string>;
+}
+
+export type PodCreation =
+  | { readonly status: 'running'; readonly pod: PodHandle }
+  /** Admission refused the pod; `message` is the API server's (or lab PSA's) text, verbatim. */
+  | { readonly status: 'rejected'; readonly layer: Extract<Layer, 'admission'>; readonly message: string };
+
+export interface EvidenceQuery {
+  readonly window: TimeWindow;
+  readonly flow: FlowDescriptor;
+}
+
+export interface SinkRecord {
+  readonly canary: string;
+  readonly protocol: 'http' | 'tcp' | 'udp' | 'icmp' | 'dns';
+  readonly from: string;
+  readonly at: string;
+}
+
+/**
+ * The only way suites, attacks and reports touch a cluster. Providers (kind, lab, kubeconfig, and the
+ * in-memory one used by the project's own tests) implement it; nothing above this interface knows which.
+ */
+export interface Cluster extends AsyncDisposable {
+  readonly name: string;
+  readonly provider: ProviderName;
+  readonly profile: Profile;
+  /** Server-side apply (kind) or the lab's interpretation of the same objects. */
+  apply(objects: readonly KubeObject[]): Promise<void>;
+  /** Create a pod and wait until it runs (init containers completed), or report admission's refusal. */
+  createPod(pod: V1Pod, options: { readonly timeoutMs: number }): Promise<PodCreation>;
+  addresses(): Promise<SceneAddresses>;
+  /** Read each layer's own record for the window and the flow; parsed, never the client's view. */
+  collectEvidence(query: EvidenceQuery): Promise<readonly EvidenceItem[]>;
+  /** What the exfiltration sink received carrying this canary. */
+  sinkReceived(canary: string): Promise<readonly SinkRecord[]>;
+  /** Remove everything the provider made. Idempotent. */
+  teardown(): Promise<void>;
+}
+
+/** Creates clusters for profiles. */
+export interface ClusterProvider {
+  readonly name: ProviderName;
+  /** Exit-2 style problems (missing tools, not root) are thrown as BadInputError before anything is made. */
+  preflight(): Promise<void>;
+  create(profile: Profile, options: ClusterCreateOptions): Promise<Cluster>;
+}
+
+export interface ClusterCreateOptions {
+  readonly runId: string;
+  /** Progress lines for the terminal (provisioning steps). */
+  readonly onProgress: (step: string) => void;
+  readonly signal?: AbortSignal;
+}

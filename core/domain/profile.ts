@@ -1,0 +1,100 @@
+/**
+ * A profile is one stack under test: a CNI × a service mesh × pinned versions × options, with a stable id
+ * such as `cilium+istio-ambient`. Kind/kubeconfig profiles use the real CNIs; lab stacks (`lab:*`) are the
+ * real-kernel stand-in and say so in every report.
+ */
+export const CNIS = ['kindnet', 'calico', 'cilium'] as const;
+export type Cni = (typeof CNIS)[number];
+
+export const MESHES = ['none', 'istio-sidecar', 'istio-ambient'] as const;
+export type Mesh = (typeof MESHES)[number];
+
+export const PROVIDERS = ['kind', 'lab', 'kubeconfig'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+/** Lab stacks model a subset of layers; see clusters/lab. */
+export const LAB_STACKS = ['lab:none', 'lab:netpol', 'lab:sidecar', 'lab:netpol+sidecar', 'lab:ambient'] as const;
+export type LabStackId = (typeof LAB_STACKS)[number];
+
+/**
+ * Which part of the layered policy set the harness applies. `layered`: every layer the stack has;
+ * `mesh-only`: mesh policies but no NetworkPolicy (the "Istio only" columns — kindnet would otherwise enforce
+ * NetworkPolicy too); `none`: the "no policy" baseline. Namespace PSA labels are part of the scene, always on.
+ */
+export const POLICY_SETS = ['layered', 'mesh-only', 'none'] as const;
+export type PolicySet = (typeof POLICY_SETS)[number];
+
+export interface ComponentVersions {
+  readonly kubernetes: string;
+  readonly kind?: string;
+  readonly calico?: string;
+  readonly cilium?: string;
+  readonly istio?: string;
+  readonly gatewayApi?: string;
+}
+
+export interface ProfileOptions {
+  /** Cilium: replace kube-proxy with eBPF. */
+  readonly kubeProxyReplacement: boolean;
+  /** Istio sidecar: use istio-cni instead of the privileged istio-init container. */
+  readonly istioCni: boolean;
+  /** Lower resource requests for istiod/ztunnel on small machines. */
+  readonly smallFootprint: boolean;
+  /** Number of worker nodes (cross-node attacks need two). */
+  readonly workers: number;
+  /** Which policy set to apply. */
+  readonly policy: PolicySet;
+}
+
+export interface Profile {
+  /** Stable id: `<cni>` or `<cni>+<mesh>`; kindnet with a mesh is just `<mesh>` (e.g. `istio-sidecar`); lab stacks `lab:*`. */
+  readonly id: string;
+  readonly cni: Cni;
+  readonly mesh: Mesh;
+  readonly versions: ComponentVersions;
+  readonly options: ProfileOptions;
+  /** Set only for lab stacks. */
+  readonly lab?: LabStackId;
+}
+
+export const DEFAULT_PROFILE_OPTIONS: ProfileOptions = {
+  kubeProxyReplacement: false,
+  istioCni: true,
+  smallFootprint: true,
+  workers: 2,
+  policy: 'layered',
+};
+
+export function profileId(cni: Cni, mesh: Mesh): string {
+  if (mesh === 'none') return cni;
+  return cni === 'kindnet' ? mesh : `${cni}+${mesh}`;
+}
+
+/** What attack expectations and applicability look at: the layers a stack has, not how it is provisioned. */
+export interface StackTraits {
+  readonly profileId: string;
+  readonly cni: Cni;
+  readonly mesh: Mesh;
+  readonly policy: PolicySet;
+  /** True on lab stacks: the layers are the lab's models of the real ones. */
+  readonly isLab: boolean;
+  /** NetworkPolicy (and the CNI's own policy kinds) is applied and enforced. */
+  readonly enforcesNetworkPolicy: boolean;
+  /** Mesh policies (PeerAuthentication, AuthorizationPolicy, outboundTrafficPolicy) are applied. */
+  readonly meshPolicies: boolean;
+  readonly versions: ComponentVersions;
+}
+
+export function stackTraits(profile: Profile): StackTraits {
+  const lab = profile.lab;
+  return {
+    profileId: profile.id,
+    cni: profile.cni,
+    mesh: profile.mesh,
+    policy: profile.options.policy,
+    isLab: lab !== undefined,
+    meshPolicies: profile.mesh !== 'none' && profile.options.policy !== 'none',
+    enforcesNetworkPolicy: profile.options.policy === 'layered',
+    versions: profile.versions,
+  };
+}

@@ -1,0 +1,62 @@
+import type { AttackFamily, Reference } from './attack.ts';
+import type { Cell } from './cell.ts';
+import type { ComponentVersions, Mesh, Cni, ProviderName } from './profile.ts';
+
+/**
+ * results.jsonl is the run's durable record: a `run` header, one `cell` line per finished cell (appended the
+ * moment it is known), `profile-error` lines for infrastructure failures, and an `end` line unless the process
+ * died. Reports are always re-rendered from it, so an interrupted run keeps every finished cell.
+ */
+export const RESULTS_SCHEMA_VERSION = 1;
+
+export interface ProfileSummary {
+  readonly id: string;
+  readonly cni: Cni;
+  readonly mesh: Mesh;
+  readonly versions: ComponentVersions;
+  readonly provider: ProviderName;
+  /** True for lab stacks: results describe the lab's model of each layer. */
+  readonly isLab: boolean;
+}
+
+export interface AttackSummary {
+  readonly id: string;
+  readonly family: AttackFamily;
+  readonly title: string;
+  readonly technique: string;
+  readonly references: readonly Reference[];
+}
+
+export interface RunHeaderLine {
+  readonly type: 'run';
+  readonly schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  readonly runId: string;
+  readonly harnessVersion: string;
+  readonly provider: ProviderName;
+  readonly startedAt: string;
+  readonly profiles: readonly ProfileSummary[];
+  readonly attacks: readonly AttackSummary[];
+}
+
+export interface CellLine {
+  readonly type: 'cell';
+  readonly cell: Cell;
+}
+
+export interface ProfileErrorLine {
+  readonly type: 'profile-error';
+  readonly runId: string;
+  readonly profileId: string;
+  readonly component: string;
+  readonly message: string;
+  readonly at: string;
+}
+
+export interface RunEndLine {
+  readonly type: 'end';
+  readonly runId: string;
+  readonly finishedAt: string;
+  readonly interrupted: boolean;
+}
+
+export type ResultLine = RunHeaderLine | CellLine | ProfileErrorLine | RunEndLine;

@@ -1,0 +1,34 @@
+/**
+ * Every timeout the harness uses, in one place. Values are milliseconds unless the name says otherwise.
+ * A blocked attempt costs one short connect timeout; everything slow (provisioning) has its own named budget.
+ */
+export const TIMEOUTS = {
+  /** Attack scripts: TCP connect timeout (curl --connect-timeout, nc -w), seconds. */
+  connectSeconds: 2,
+  /** Attack scripts: whole-request budget (curl --max-time), seconds. */
+  requestSeconds: 4,
+  /** DNS lookups in scripts (dig +time), seconds. */
+  dnsSeconds: 2,
+  /** Deadline for one script exec, a little above the script's own budget so its result line is read. */
+  scriptExecMs: 15_000,
+  /** How long the sink is polled for a canary after the attempt ended (UDP/ICMP arrive late). */
+  sinkSettleMs: 1_500,
+  /** Lab: pod (network namespace + processes) ready. */
+  labPodReadyMs: 10_000,
+  /** kind: attacker pod scheduled and running. */
+  kindPodReadyMs: 120_000,
+  /** Evidence collection for one attempt (log reads, counter dumps). */
+  evidenceMs: 20_000,
+  /** Convergence barrier: the canary probe must turn from allowed to denied within this. */
+  convergenceMs: 120_000,
+  /** Convergence barrier probe interval. */
+  convergenceProbeIntervalMs: 1_000,
+  /** kind: cluster creation. */
+  kindCreateMs: 600_000,
+  /** kind: one stack component (CNI, istiod, ztunnel…) becoming ready. */
+  componentReadyMs: 600_000,
+  /** Teardown of one cluster; past it the run still exits and names what is left. */
+  teardownMs: 120_000,
+  /** Tool download (kind, helm) per file. */
+  downloadMs: 300_000,
+} as const;
