@@ -21,10 +21,12 @@ export class PodBuilder {
   private readonly ports: number[] = [];
   private nodeName: string | undefined;
 
-  constructor(
-    private readonly name: string,
-    private readonly namespace: string,
-  ) {
+  private readonly name: string;
+  private readonly namespace: string;
+
+  constructor(name: string, namespace: string) {
+    this.name = name;
+    this.namespace = namespace;
     this.labels = { [SCENE.appLabel]: name, [SCENE.managedByLabel.key]: SCENE.managedByLabel.value };
   }
 
