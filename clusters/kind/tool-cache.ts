@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { execa } from 'execa';
 import { InfrastructureError } from '../../core/domain/errors.ts';
 import { TIMEOUTS } from '../../core/timeouts.ts';
@@ -88,7 +89,7 @@ async function download(url: string, file: string, fetchImpl: typeof fetch, time
       callback(null, chunk);
     },
   });
-  await pipeline(Readable.fromWeb(response.body), hashing, createWriteStream(file, { mode: 0o600 }));
+  await pipeline(Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>), hashing, createWriteStream(file, { mode: 0o600 }));
   return hash.digest('hex');
 }
 
