@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { ATTACK_FAMILIES } from '../core/domain/attack.ts';
+import { OUTCOMES } from '../core/domain/cell.ts';
+import { EVIDENCE_SOURCES } from '../core/domain/evidence.ts';
+import { LAYERS } from '../core/domain/layer.ts';
+import { CNIS, MESHES, PROVIDERS } from '../core/domain/profile.ts';
+import { RESULTS_SCHEMA_VERSION } from '../core/domain/results.ts';
+import type { CellLine, ProfileErrorLine, ResultLine, RunEndLine, RunHeaderLine } from '../core/domain/results.ts';
+import { CLIENT_SIGNALS } from '../core/domain/signal.ts';
+
+/**
+ * zod schemas for the lines of results.jsonl, mirroring core/domain/results.ts and cell.ts. Objects are loose
+ * so a newer harness may add fields without breaking older reporters; the `satisfies` checks below keep these
+ * schemas and the domain types from drifting apart.
+ */
+const blockingLayer = z.enum(LAYERS).exclude(['none']);
+const isoTime = z.iso.datetime({ offset: true });
+
+const evidenceItem = z.looseObject({
+  layer: z.enum(LAYERS),
+  source: z.enum(EVIDENCE_SOURCES),
+  verdict: z.enum(['denied', 'allowed', 'delivered', 'observed']),
+  raw: z.string(),
+  detail: z.string().optional(),
+  rule: z.string().optional(),
+  at: z.string().optional(),
+});
+
+const expectation = z.looseObject({
+  outcome: z.enum(['allowed', 'blocked', 'not-applicable']),
+  blockedBy: blockingLayer.optional(),
+  signal: z.enum(CLIENT_SIGNALS).optional(),
+  certainty: z.enum(['documented', 'inferred', 'version-dependent']),
+  source: z.string(),
+  note: z.string().optional(),
+});
+
+const cell = z.looseObject({
+  schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+  runId: z.string().min(1),
+  provider: z.enum(PROVIDERS),
+  profileId: z.string().min(1),
+  attackId: z.string().min(1),
+  family: z.enum(ATTACK_FAMILIES),
+  title: z.string(),
+  outcome: z.enum(OUTCOMES),
+  signal: z.enum(CLIENT_SIGNALS).optional(),
+  blockedBy: blockingLayer.optional(),
+  confidence: z.enum(['confirmed', 'inferred']).optional(),
+  evidence: z.array(evidenceItem),
+  expected: expectation,
+  asExpected: z.boolean(),
+  control: z
+    .looseObject({ passed: z.boolean(), signal: z.enum(CLIENT_SIGNALS), detail: z.string().optional() })
+    .optional(),
+  reason: z.string().optional(),
+  attempts: z.int().min(0),
+  canary: z.string().optional(),
+  timings: z.looseObject({
+    startedAt: isoTime,
+    finishedAt: isoTime,
+    controlMs: z.number().min(0),
+    attemptMs: z.number().min(0),
+    evidenceMs: z.number().min(0),
+  }),
+});
+
+const versions = z.looseObject({
+  kubernetes: z.string(),
+  kind: z.string().optional(),
+  calico: z.string().optional(),
+  cilium: z.string().optional(),
+  istio: z.string().optional(),
+  gatewayApi: z.string().optional(),
+});
+
+const runHeader = z.looseObject({
+  type: z.literal('run'),
+  schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+  runId: z.string().min(1),
+  harnessVersion: z.string(),
+  provider: z.enum(PROVIDERS),
+  startedAt: isoTime,
+  profiles: z.array(
+    z.looseObject({
+      id: z.string().min(1),
+      cni: z.enum(CNIS),
+      mesh: z.enum(MESHES),
+      versions,
+      provider: z.enum(PROVIDERS),
+      isLab: z.boolean(),
+    }),
+  ),
+  attacks: z.array(
+    z.looseObject({
+      id: z.string().min(1),
+      family: z.enum(ATTACK_FAMILIES),
+      title: z.string(),
+      technique: z.string(),
+      references: z.array(z.looseObject({ title: z.string(), url: z.string() })),
+    }),
+  ),
+});
+
+const cellLine = z.looseObject({ type: z.literal('cell'), cell });
+
+const profileErrorLine = z.looseObject({
+  type: z.literal('profile-error'),
+  runId: z.string().min(1),
+  profileId: z.string().min(1),
+  component: z.string(),
+  message: z.string(),
+  at: isoTime,
+});
+
+const endLine = z.looseObject({
+  type: z.literal('end'),
+  runId: z.string().min(1),
+  finishedAt: isoTime,
+  interrupted: z.boolean(),
+});
+
+export const resultLineSchema = z.discriminatedUnion('type', [runHeader, cellLine, profileErrorLine, endLine]);
+
+// Compile-time guards: a parsed line must be usable as the domain type.
+type Parsed = z.infer<typeof resultLineSchema>;
+type AssertAssignable<T extends U, U> = T;
+export type ParsedLinesMatchDomain = AssertAssignable<Parsed, ResultLine>;
+export type ParsedHeaderMatchesDomain = AssertAssignable<z.infer<typeof runHeader>, RunHeaderLine>;
+export type ParsedCellMatchesDomain = AssertAssignable<z.infer<typeof cellLine>, CellLine>;
+export type ParsedErrorMatchesDomain = AssertAssignable<z.infer<typeof profileErrorLine>, ProfileErrorLine>;
+export type ParsedEndMatchesDomain = AssertAssignable<z.infer<typeof endLine>, RunEndLine>;
+
+/** The line types results.jsonl may contain, for error messages. */
+export const RESULT_LINE_TYPES = ['run', 'cell', 'profile-error', 'end'] as const;
