@@ -1,0 +1,139 @@
+import type { AttackFamily, Expectation, Reference } from '../core/domain/attack.ts';
+import type { Cell } from '../core/domain/cell.ts';
+import type { ComponentVersions, Cni, Mesh, ProviderName } from '../core/domain/profile.ts';
+import type { ProfileErrorLine } from '../core/domain/results.ts';
+import { expectedText, observedText } from './cell-label.ts';
+import type { OutcomeCounts, ReportModel } from './report-model.ts';
+import type { RunSummary } from './run-results.ts';
+
+/** Bump on any incompatible change of report.json; reports/report.schema.json describes this version. */
+export const REPORT_SCHEMA_VERSION = 1;
+
+export const LAB_NOTE =
+  'Columns from the lab provider describe the lab\'s model of each layer (nftables for NetworkPolicy, Istio\'s capture rules with an HAProxy sidecar), not the real CNI or mesh.';
+
+export interface JsonReport {
+  readonly schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  readonly generatedAt: string;
+  readonly harness: { readonly version: string; readonly runVersions: readonly string[] };
+  readonly providers: readonly { readonly name: ProviderName; readonly isLab: boolean }[];
+  /** Present when any column comes from the lab provider. */
+  readonly labNote?: string;
+  readonly sources: readonly string[];
+  readonly runs: readonly RunSummary[];
+  readonly interrupted: boolean;
+  readonly warnings: readonly string[];
+  readonly profiles: readonly JsonProfile[];
+  readonly attacks: readonly JsonAttack[];
+  /** Rows grouped by family; each row has one entry per profile id (null: not run). */
+  readonly matrix: readonly JsonFamily[];
+  readonly counts: OutcomeCounts;
+  readonly unexpected: readonly JsonUnexpected[];
+  readonly timings: JsonTimings;
+}
+
+export interface JsonProfile {
+  readonly id: string;
+  readonly cni: Cni;
+  readonly mesh: Mesh;
+  readonly provider: ProviderName;
+  readonly isLab: boolean;
+  readonly versions: ComponentVersions;
+  readonly counts: OutcomeCounts;
+  readonly errors: readonly ProfileErrorLine[];
+}
+
+export interface JsonAttack {
+  readonly id: string;
+  readonly family: AttackFamily;
+  readonly title: string;
+  readonly technique: string;
+  readonly references: readonly Reference[];
+}
+
+export interface JsonFamily {
+  readonly family: AttackFamily;
+  readonly rows: readonly { readonly attackId: string; readonly cells: Readonly<Record<string, Cell | null>> }[];
+}
+
+export interface JsonUnexpected {
+  readonly profileId: string;
+  readonly attackId: string;
+  readonly expected: string;
+  readonly observed: string;
+  readonly expectation: Expectation;
+}
+
+export interface JsonTimings {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  readonly cells: number;
+  readonly controlMs: number;
+  readonly attemptMs: number;
+  readonly evidenceMs: number;
+}
+
+export interface JsonReportOptions {
+  readonly harnessVersion: string;
+  readonly generatedAt?: Date;
+}
+
+export function buildJsonReport(model: ReportModel, options: JsonReportOptions): JsonReport {
+  const { results } = model;
+  const providers = results.providers.map((name) => ({ name, isLab: name === 'lab' }));
+  const cells = results.cells;
+  const sum = (pick: (cell: Cell) => number): number => cells.reduce((total, cell) => total + pick(cell), 0);
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    generatedAt: (options.generatedAt ?? new Date()).toISOString(),
+    harness: { version: options.harnessVersion, runVersions: [...new Set(results.runs.map((run) => run.harnessVersion))] },
+    providers,
+    ...(model.hasLab ? { labNote: LAB_NOTE } : {}),
+    sources: results.files,
+    runs: results.runs,
+    interrupted: results.interrupted,
+    warnings: results.warnings,
+    profiles: model.profiles.map((profile) => ({
+      id: profile.id,
+      cni: profile.cni,
+      mesh: profile.mesh,
+      provider: profile.provider,
+      isLab: profile.isLab,
+      versions: profile.versions,
+      counts: model.countsByProfile.get(profile.id) ?? model.counts,
+      errors: model.profileErrors.get(profile.id) ?? [],
+    })),
+    attacks: model.families.flatMap((group) =>
+      group.rows.map(({ attack }) => ({ id: attack.id, family: attack.family, title: attack.title, technique: attack.technique, references: attack.references })),
+    ),
+    matrix: model.families.map((group) => ({
+      family: group.family,
+      rows: group.rows.map((row) => ({
+        attackId: row.attack.id,
+        cells: Object.fromEntries(model.profiles.map((profile, index) => [profile.id, row.cells[index] ?? null])),
+      })),
+    })),
+    counts: model.counts,
+    unexpected: model.unexpected.map((cell) => ({
+      profileId: cell.profileId,
+      attackId: cell.attackId,
+      expected: expectedText(cell.expected),
+      observed: observedText(cell),
+      expectation: cell.expected,
+    })),
+    timings: {
+      startedAt: results.startedAt,
+      finishedAt: results.finishedAt,
+      durationMs: Math.max(0, Date.parse(results.finishedAt) - Date.parse(results.startedAt)),
+      cells: cells.length,
+      controlMs: sum((cell) => cell.timings.controlMs),
+      attemptMs: sum((cell) => cell.timings.attemptMs),
+      evidenceMs: sum((cell) => cell.timings.evidenceMs),
+    },
+  };
+}
+
+export function renderJsonReport(report: JsonReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
