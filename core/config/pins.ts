@@ -32,7 +32,7 @@ export async function loadPins(file: string = DEFAULT_PINS_FILE): Promise<Pins> 
   } catch (error) {
     throw new BadInputError(`cannot read pins file (${(error as Error).message})`, file);
   }
-  const parsed = pinsSchema.safeParse(parseYaml(file, text));
+  const parsed = pinsSchema.safeParse(parseYaml(file, text), { reportInput: true });
   if (!parsed.success) throw badInputFromZod(file, parsed.error);
   return parsed.data;
 }

@@ -50,7 +50,7 @@ export interface ProfileCatalog {
 
 /** Validate a parsed profiles document against the pins; every problem is a BadInputError naming the field. */
 export function buildProfileCatalog(file: string, document: unknown, pins: Pins): ProfileCatalog {
-  const parsed = profilesFileSchema.safeParse(document);
+  const parsed = profilesFileSchema.safeParse(document, { reportInput: true });
   if (!parsed.success) throw badInputFromZod(file, parsed.error);
   const knownSets = Object.keys(pins.versionSets);
   const profiles: Profile[] = [];

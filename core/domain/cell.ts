@@ -13,6 +13,8 @@ export interface ControlResult {
   readonly passed: boolean;
   readonly signal: ClientSignal;
   readonly detail?: string;
+  /** How many times the control ran (it is retried before a cell is called inconclusive). */
+  readonly tries?: number;
 }
 
 export interface CellTimings {

@@ -1,0 +1,137 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { rm } from 'node:fs/promises';
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { AttackDefinition } from '../domain/attack.ts';
+import type { Cell } from '../domain/cell.ts';
+import type { Cluster } from '../domain/cluster.ts';
+import type { SceneAddresses } from '../domain/scene-addresses.ts';
+import { executeAttack, type ExecuteOptions } from './execute-attack.ts';
+import type { ScriptSource } from './script-runner.ts';
+
+export interface BrokerProfile {
+  readonly cluster: Cluster;
+  readonly addresses: SceneAddresses;
+}
+
+export interface BrokerOptions {
+  readonly socketPath: string;
+  readonly runId: string;
+  readonly attacks: readonly AttackDefinition[];
+  /** Attacks running at once per profile. */
+  readonly concurrency: number;
+  readonly podReadyMs: number;
+  readonly controlRetries: number;
+  /** Called with every finished cell before the test that asked for it gets it back. */
+  readonly onCell: (cell: Cell) => Promise<void>;
+  readonly onStart?: (profileId: string, attackId: string) => void;
+  /** Tests inject a script source; the catalogue's loader otherwise. */
+  readonly scripts?: ScriptSource;
+}
+
+export interface ExecuteRequest {
+  readonly profileId: string;
+  readonly attackId: string;
+}
+
+/**
+ * Clusters live in the runner's process (they own namespaces, processes, kind clusters); vitest runs the attack
+ * suites in worker processes. The broker is the bridge: a worker asks "run SC1 on lab:sidecar", the broker runs
+ * it against the profile's cluster under the profile's concurrency limit, records the cell, and answers with it.
+ * It listens on a unix socket only.
+ */
+export class AttackBroker {
+  private readonly options: BrokerOptions;
+  private readonly profiles = new Map<string, BrokerProfile & { readonly limit: LimitFunction }>();
+  private readonly attacks: ReadonlyMap<string, AttackDefinition>;
+  private readonly server: Server;
+  private closed = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  private constructor(options: BrokerOptions) {
+    this.options = options;
+    this.attacks = new Map(options.attacks.map((attack) => [attack.id, attack]));
+    this.server = createServer((request, response) => void this.handle(request, response));
+  }
+
+  static async start(options: BrokerOptions): Promise<AttackBroker> {
+    await rm(options.socketPath, { force: true });
+    const broker = new AttackBroker(options);
+    await new Promise<void>((resolve, reject) => {
+      broker.server.once('error', reject);
+      broker.server.listen(options.socketPath, resolve);
+    });
+    return broker;
+  }
+
+  register(profileId: string, profile: BrokerProfile): void {
+    this.profiles.set(profileId, { ...profile, limit: pLimit(this.options.concurrency) });
+  }
+
+  unregister(profileId: string): void {
+    this.profiles.get(profileId)?.limit.clearQueue();
+    this.profiles.delete(profileId);
+  }
+
+  /** Stop accepting attacks (interrupt): queued ones are answered with an error, running ones finish. */
+  stopAccepting(): void {
+    this.closed = true;
+    for (const profile of this.profiles.values()) profile.limit.clearQueue();
+  }
+
+  async execute(request: ExecuteRequest): Promise<Cell> {
+    const profile = this.profiles.get(request.profileId);
+    if (profile === undefined) throw new Error(`no cluster registered for profile ${request.profileId}`);
+    const attack = this.attacks.get(request.attackId);
+    if (attack === undefined) throw new Error(`unknown attack ${request.attackId}`);
+    const options: ExecuteOptions = {
+      runId: this.options.runId,
+      addresses: profile.addresses,
+      podReadyMs: this.options.podReadyMs,
+      controlRetries: this.options.controlRetries,
+      ...(this.options.scripts ? { scripts: this.options.scripts } : {}),
+    };
+    return profile.limit(async () => {
+      if (this.closed) throw new Error('run interrupted before this attack started');
+      this.options.onStart?.(request.profileId, request.attackId);
+      const running = executeAttack(profile.cluster, attack, options).then(async (cell) => {
+        await this.options.onCell(cell);
+        return cell;
+      });
+      this.inFlight.add(running);
+      try {
+        return await running;
+      } finally {
+        this.inFlight.delete(running);
+      }
+    });
+  }
+
+  /** Wait (bounded) for attacks already running, so their cells are recorded before teardown. */
+  async drain(timeoutMs: number): Promise<void> {
+    const all = Promise.allSettled([...this.inFlight]);
+    await Promise.race([all, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const reply = (status: number, body: unknown): void => {
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(body));
+    };
+    if (request.method !== 'POST' || request.url !== '/execute') return reply(404, { error: 'not found' });
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ExecuteRequest;
+      reply(200, { cell: await this.execute(body) });
+    } catch (error) {
+      reply(500, { error: (error as Error).message });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.stopAccepting();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await rm(this.options.socketPath, { force: true });
+  }
+}

@@ -1,0 +1,53 @@
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Cell } from '../domain/cell.ts';
+import type { ProfileErrorLine, ResultLine, RunHeaderLine } from '../domain/results.ts';
+
+/**
+ * Appends result lines to results.jsonl as they become known. Writes are serialised through one promise chain
+ * so concurrent cells never interleave, and each line is on disk before the cell is reported: an interrupted
+ * run keeps every finished cell.
+ */
+export class ResultsWriter {
+  readonly path: string;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly cells: Cell[] = [];
+
+  private constructor(path: string) {
+    this.path = path;
+  }
+
+  static async create(path: string, header: RunHeaderLine): Promise<ResultsWriter> {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, `${JSON.stringify(header)}\n`);
+    return new ResultsWriter(path);
+  }
+
+  private append(line: ResultLine): Promise<void> {
+    const next = this.chain.then(() => appendFile(this.path, `${JSON.stringify(line)}\n`));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async cell(cell: Cell): Promise<void> {
+    this.cells.push(cell);
+    await this.append({ type: 'cell', cell });
+  }
+
+  async profileError(line: Omit<ProfileErrorLine, 'type'>): Promise<void> {
+    await this.append({ type: 'profile-error', ...line });
+  }
+
+  async end(runId: string, interrupted: boolean): Promise<void> {
+    await this.append({ type: 'end', runId, finishedAt: new Date().toISOString(), interrupted });
+  }
+
+  /** Cells written so far, in the order they finished. */
+  written(): readonly Cell[] {
+    return [...this.cells];
+  }
+
+  async flushed(): Promise<void> {
+    await this.chain;
+  }
+}

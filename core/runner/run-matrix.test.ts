@@ -1,0 +1,114 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { memoryProvider, type Replay } from '../../clusters/memory/memory-cluster.ts';
+import { labProfiles } from '../config/profiles-config.ts';
+import type { KubeObject } from '../domain/cluster.ts';
+import { EXIT } from '../domain/errors.ts';
+import type { Profile } from '../domain/profile.ts';
+import type { ResultLine } from '../domain/results.ts';
+import { SILENT_PROGRESS, type Progress } from './progress.ts';
+import { runMatrix, type RunMatrixOptions } from './run-matrix.ts';
+import { EXPECT_BLOCKED_BY_CNI, syntheticAttack } from './testing/synthetic-attack.ts';
+
+const profiles = labProfiles().filter((profile) => profile.id === 'lab:netpol' || profile.id === 'lab:netpol+sidecar') as Profile[];
+const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bm-app' } };
+const attacks = ['R1', 'R2', 'R3', 'R4', 'R5', 'R6'].map((id) => syntheticAttack({ id, expected: EXPECT_BLOCKED_BY_CNI }));
+const blockedByCni: Replay = (pod) =>
+  pod.metadata?.name?.includes('-control-')
+    ? { signal: 'delivered', delayMs: 20 }
+    : { signal: 'timeout', delayMs: 250, evidence: [{ layer: 'cni', source: 'nft-counter', verdict: 'denied', raw: 'drop' }] };
+
+async function options(overrides: Partial<RunMatrixOptions>): Promise<RunMatrixOptions> {
+  return {
+    provider: memoryProvider(blockedByCni),
+    profiles,
+    attacks,
+    renderScene: () => [[namespace]],
+    outDir: await mkdtemp(join(tmpdir(), 'bm-run-')),
+    runId: `t${Date.now()}`,
+    harnessVersion: '0.0.0-test',
+    concurrency: 3,
+    profileConcurrency: 2,
+    keep: false,
+    podReadyMs: 1000,
+    controlRetries: 0,
+    progress: SILENT_PROGRESS,
+    signal: new AbortController().signal,
+    scripts: () => 'true',
+    ...overrides,
+  };
+}
+
+async function resultLines(path: string): Promise<ResultLine[]> {
+  return (await readFile(path, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as ResultLine);
+}
+
+describe('runMatrix (vitest suites against the in-memory provider)', () => {
+  it('runs every selected attack on every profile through vitest, concurrently up to the limit, appending each cell', async () => {
+    const provider = memoryProvider(blockedByCni);
+    const run = await runMatrix(await options({ provider }));
+    expect(run.exitCode).toBe(EXIT.ok);
+    expect(run.cells).toHaveLength(attacks.length * profiles.length);
+    expect(run.cells.every((cell) => cell.outcome === 'blocked' && cell.blockedBy === 'cni' && cell.asExpected)).toBe(true);
+    const lines = await resultLines(run.resultsPath);
+    expect(lines[0]?.type).toBe('run');
+    expect(lines.filter((line) => line.type === 'cell')).toHaveLength(12);
+    expect(lines.at(-1)).toMatchObject({ type: 'end', interrupted: false });
+    for (const cluster of provider.created) {
+      // Attempts and controls run side by side; the per-profile limit of 3 attacks bounds the scripts at 6.
+      expect(cluster.maxConcurrentScripts).toBeGreaterThan(1);
+      expect(cluster.maxConcurrentScripts).toBeLessThanOrEqual(6);
+      expect(cluster.tornDown).toBe(true);
+      expect(cluster.applied).toEqual([namespace]);
+    }
+  });
+
+  it('exits 1 when a cell differs from its expectation', async () => {
+    const allowedEverywhere: Replay = () => ({ signal: 'delivered' });
+    const run = await runMatrix(await options({ provider: memoryProvider(allowedEverywhere), profiles: profiles.slice(0, 1), attacks: attacks.slice(0, 2) }));
+    expect(run.cells.map((cell) => cell.outcome)).toEqual(['allowed', 'allowed']);
+    expect(run.exitCode).toBe(EXIT.unexpected);
+  });
+
+  it('on interrupt keeps every finished cell, records the interruption and tears every cluster down', async () => {
+    const controller = new AbortController();
+    const provider = memoryProvider(blockedByCni);
+    let seen = 0;
+    const progress: Progress = {
+      ...SILENT_PROGRESS,
+      cell: () => {
+        seen += 1;
+        if (seen === 2) controller.abort();
+      },
+    };
+    const run = await runMatrix(await options({ provider, progress, signal: controller.signal, concurrency: 1, profiles: profiles.slice(0, 1) }));
+    expect(run.interrupted).toBe(true);
+    expect(run.exitCode).toBe(EXIT.interrupted);
+    const lines = await resultLines(run.resultsPath);
+    const cells = lines.filter((line) => line.type === 'cell');
+    expect(cells.length).toBeGreaterThanOrEqual(2);
+    expect(cells.length).toBeLessThan(attacks.length);
+    expect(lines.at(-1)).toMatchObject({ type: 'end', interrupted: true });
+    expect(provider.created.every((cluster) => cluster.tornDown)).toBe(true);
+  });
+
+  it('records a profile that fails to provision as error cells and exits 3, while other profiles still run', async () => {
+    const healthy = memoryProvider(blockedByCni);
+    const provider = {
+      ...healthy,
+      create: async (profile: Profile, createOptions: Parameters<typeof healthy.create>[1]) => {
+        if (profile.id === 'lab:netpol') throw new Error('calico-node not ready');
+        return healthy.create(profile, createOptions);
+      },
+    };
+    const run = await runMatrix(await options({ provider }));
+    expect(run.exitCode).toBe(EXIT.infrastructure);
+    expect(run.profileErrors).toEqual([{ profileId: 'lab:netpol', message: 'calico-node not ready' }]);
+    const failed = run.cells.filter((cell) => cell.profileId === 'lab:netpol');
+    expect(failed).toHaveLength(attacks.length);
+    expect(failed.every((cell) => cell.outcome === 'error' && cell.reason?.includes('calico-node not ready'))).toBe(true);
+    expect(run.cells.filter((cell) => cell.profileId === 'lab:netpol+sidecar' && cell.outcome === 'blocked')).toHaveLength(attacks.length);
+  });
+});

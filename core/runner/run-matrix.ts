@@ -1,0 +1,208 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AttackDefinition } from '../domain/attack.ts';
+import type { Cell } from '../domain/cell.ts';
+import type { Cluster, ClusterProvider, KubeObject } from '../domain/cluster.ts';
+import { EXIT } from '../domain/errors.ts';
+import { stackTraits, type Profile, type StackTraits } from '../domain/profile.ts';
+import { RESULTS_SCHEMA_VERSION, type RunHeaderLine } from '../domain/results.ts';
+import { TIMEOUTS } from '../timeouts.ts';
+import { AttackBroker, type BrokerProfile } from './attack-broker.ts';
+import { CellReporter } from './cell-reporter.ts';
+import type { Progress } from './progress.ts';
+import { ResultsWriter } from './results-writer.ts';
+import { runSuites } from './run-suites.ts';
+import type { ScriptSource } from './script-runner.ts';
+
+/** The objects a stack gets, in apply order (scene first, then each layer's policies). */
+export type SceneRenderer = (stack: StackTraits) => readonly (readonly KubeObject[])[];
+
+export interface RunMatrixOptions {
+  readonly provider: ClusterProvider;
+  readonly profiles: readonly Profile[];
+  readonly attacks: readonly AttackDefinition[];
+  readonly renderScene: SceneRenderer;
+  readonly outDir: string;
+  readonly runId: string;
+  readonly harnessVersion: string;
+  /** Attacks at once per profile. */
+  readonly concurrency: number;
+  /** Profiles (clusters) at once. */
+  readonly profileConcurrency: number;
+  /** Leave clusters up after the run (for debugging). */
+  readonly keep: boolean;
+  readonly podReadyMs: number;
+  readonly controlRetries: number;
+  readonly progress: Progress;
+  /** Aborted on Ctrl-C: stop starting attacks, tear down, keep every finished cell. */
+  readonly signal: AbortSignal;
+  /** The project's own tests inject scripts; the catalogue's loader otherwise. */
+  readonly scripts?: ScriptSource;
+}
+
+export interface RunOutcome {
+  readonly resultsPath: string;
+  readonly cells: readonly Cell[];
+  readonly profileErrors: readonly { readonly profileId: string; readonly message: string }[];
+  readonly harnessFailures: readonly string[];
+  readonly interrupted: boolean;
+  readonly exitCode: number;
+}
+
+function batches<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let index = 0; index < items.length; index += size) out.push(items.slice(index, index + size));
+  return out;
+}
+
+function exitCodeFor(outcome: Omit<RunOutcome, 'exitCode' | 'resultsPath'>): number {
+  if (outcome.interrupted) return EXIT.interrupted;
+  if (outcome.profileErrors.length > 0 || outcome.harnessFailures.length > 0) return EXIT.infrastructure;
+  return outcome.cells.every((cell) => cell.asExpected) ? EXIT.ok : EXIT.unexpected;
+}
+
+/**
+ * The whole run: profiles in batches of `profileConcurrency`; for each batch, provision the clusters, apply the
+ * scene and layered policies, run the attack suites through vitest (cells are appended to results.jsonl the
+ * moment they are known), then tear down. Every created cluster is torn down on success, failure and interrupt.
+ */
+export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> {
+  const resultsPath = join(options.outDir, 'results.jsonl');
+  const header: RunHeaderLine = {
+    type: 'run',
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    runId: options.runId,
+    harnessVersion: options.harnessVersion,
+    provider: options.provider.name,
+    startedAt: new Date().toISOString(),
+    profiles: options.profiles.map((profile) => ({
+      id: profile.id,
+      cni: profile.cni,
+      mesh: profile.mesh,
+      versions: profile.versions,
+      provider: options.provider.name,
+      isLab: profile.lab !== undefined,
+    })),
+    attacks: options.attacks.map(({ id, family, title, technique, references }) => ({ id, family, title, technique, references })),
+  };
+  const writer = await ResultsWriter.create(resultsPath, header);
+  const profileErrors: { profileId: string; message: string }[] = [];
+  const reporter = new CellReporter((cell) => options.progress.cell(cell));
+  const broker = await AttackBroker.start({
+    socketPath: join(tmpdir(), `breachmatrix-${options.runId}.sock`),
+    runId: options.runId,
+    attacks: options.attacks,
+    concurrency: options.concurrency,
+    podReadyMs: options.podReadyMs,
+    controlRetries: options.controlRetries,
+    onCell: (cell) => writer.cell(cell),
+    onStart: (profileId, attackId) => options.progress.attackStarted(profileId, attackId),
+    ...(options.scripts ? { scripts: options.scripts } : {}),
+  });
+  const onAbort = (): void => broker.stopAccepting();
+  options.signal.addEventListener('abort', onAbort, { once: true });
+
+  const created: Cluster[] = [];
+  const provision = async (profile: Profile): Promise<BrokerProfile> => {
+    options.progress.step(profile.id, 'provisioning');
+    const cluster = await options.provider.create(profile, {
+      runId: options.runId,
+      onProgress: (step) => options.progress.step(profile.id, step),
+      signal: options.signal,
+    });
+    created.push(cluster);
+    for (const [index, objects] of options.renderScene(stackTraits(profile)).entries()) {
+      if (options.signal.aborted) throw new Error('interrupted');
+      options.progress.step(profile.id, index === 0 ? 'applying scene' : `applying policies (${index})`);
+      await cluster.apply(objects);
+    }
+    const addresses = await cluster.addresses();
+    options.progress.step(profile.id, 'running attacks');
+    return { cluster, addresses };
+  };
+
+  try {
+    for (const batch of batches(options.profiles, Math.max(1, options.profileConcurrency))) {
+      if (options.signal.aborted) break;
+      const ready: string[] = [];
+      await Promise.all(
+        batch.map(async (profile) => {
+          try {
+            broker.register(profile.id, await provision(profile));
+            options.progress.profileTotal(profile.id, options.attacks.length);
+            ready.push(profile.id);
+          } catch (error) {
+            const message = (error as Error).message;
+            if (options.signal.aborted) return;
+            profileErrors.push({ profileId: profile.id, message });
+            options.progress.warn(`${profile.id}: ${message}`);
+            await writer.profileError({ runId: options.runId, profileId: profile.id, component: 'provisioning', message, at: new Date().toISOString() });
+            // The matrix shows the column as errors: an unprovisioned stack blocked nothing.
+            for (const attack of options.attacks) await writer.cell(infrastructureErrorCell(options, profile, attack, message));
+          }
+        }),
+      );
+      if (ready.length > 0 && !options.signal.aborted) {
+        await runSuites({
+          socketPath: join(tmpdir(), `breachmatrix-${options.runId}.sock`),
+          profileIds: ready,
+          attacks: options.attacks,
+          testTimeoutMs: options.podReadyMs * 2 + TIMEOUTS.scriptExecMs * 2 + TIMEOUTS.evidenceMs,
+          reporter,
+          signal: options.signal,
+        });
+      }
+      await broker.drain(TIMEOUTS.scriptExecMs);
+      for (const profileId of ready) broker.unregister(profileId);
+      if (!options.keep) await teardownAll(created.splice(0), options.progress);
+    }
+  } finally {
+    options.signal.removeEventListener('abort', onAbort);
+    await broker.drain(TIMEOUTS.scriptExecMs);
+    await broker.close();
+    if (!options.keep) await teardownAll(created.splice(0), options.progress);
+    await writer.end(options.runId, options.signal.aborted);
+    await writer.flushed();
+  }
+  const outcome = {
+    cells: writer.written(),
+    profileErrors,
+    harnessFailures: reporter.harnessFailures(),
+    interrupted: options.signal.aborted,
+  };
+  return { ...outcome, resultsPath, exitCode: exitCodeFor(outcome) };
+}
+
+function infrastructureErrorCell(options: RunMatrixOptions, profile: Profile, attack: AttackDefinition, message: string): Cell {
+  const now = new Date().toISOString();
+  return {
+    schemaVersion: 1,
+    runId: options.runId,
+    provider: options.provider.name,
+    profileId: profile.id,
+    attackId: attack.id,
+    family: attack.family,
+    title: attack.title,
+    outcome: 'error',
+    evidence: [],
+    expected: attack.expect(stackTraits(profile)),
+    asExpected: false,
+    reason: `infrastructure: ${message}`,
+    attempts: 0,
+    timings: { startedAt: now, finishedAt: now, controlMs: 0, attemptMs: 0, evidenceMs: 0 },
+  };
+}
+
+async function teardownAll(clusters: readonly Cluster[], progress: Progress): Promise<void> {
+  await Promise.all(
+    clusters.map(async (cluster) => {
+      progress.step(cluster.profile.id, 'tearing down');
+      try {
+        await cluster.teardown();
+        progress.step(cluster.profile.id, 'torn down');
+      } catch (error) {
+        progress.warn(`${cluster.profile.id}: teardown failed, leftovers may remain (run \`breachmatrix clean\`): ${(error as Error).message}`);
+      }
+    }),
+  );
+}

@@ -1,0 +1,61 @@
+import { fileURLToPath } from 'node:url';
+import { createVitest } from 'vitest/node';
+import type { AttackDefinition, AttackFamily } from '../domain/attack.ts';
+import { CellReporter } from './cell-reporter.ts';
+import type { SuiteContext } from './suite-context.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface SuiteRunOptions {
+  readonly socketPath: string;
+  readonly profileIds: readonly string[];
+  readonly attacks: readonly AttackDefinition[];
+  /** Budget of one attack test: pod creation, control and attempt, evidence. */
+  readonly testTimeoutMs: number;
+  readonly reporter: CellReporter;
+  readonly signal: AbortSignal;
+}
+
+/** Suite file of a family, e.g. `suites/sidecar-bypass.test.ts`. */
+function suiteFile(family: AttackFamily): string {
+  return `suites/${family}.test.ts`;
+}
+
+/**
+ * Runs the attack suites with vitest: one project per profile, named by the profile id (so vitest's `--project`
+ * vocabulary and reporters apply), only the suite files of families that have selected attacks.
+ */
+export async function runSuites(options: SuiteRunOptions): Promise<void> {
+  const families = [...new Set(options.attacks.map((attack) => attack.family))];
+  const include = families.map(suiteFile);
+  const attacks = options.attacks.map(({ id, title, family }) => ({ id, title, family }));
+  const vitest = await createVitest('test', {
+    config: false,
+    root: REPO_ROOT,
+    watch: false,
+    reporters: [options.reporter],
+    projects: options.profileIds.map((profileId) => {
+      const breachmatrix: SuiteContext = { socketPath: options.socketPath, profileId, attacks };
+      return {
+        extends: false,
+        test: {
+          name: profileId,
+          root: REPO_ROOT,
+          include,
+          provide: { breachmatrix },
+          testTimeout: options.testTimeoutMs,
+          // The broker enforces the real per-profile limit; vitest only must not serialise the tests.
+          maxConcurrency: 1000,
+        },
+      };
+    }),
+  });
+  const cancel = (): void => void vitest.cancelCurrentRun('keyboard-input');
+  options.signal.addEventListener('abort', cancel, { once: true });
+  try {
+    if (!options.signal.aborted) await vitest.start();
+  } finally {
+    options.signal.removeEventListener('abort', cancel);
+    await vitest.close();
+  }
+}

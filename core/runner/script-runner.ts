@@ -1,0 +1,61 @@
+import type { AttemptPlan } from '../domain/attack.ts';
+import type { Cluster, PodHandle } from '../domain/cluster.ts';
+import type { EvidenceItem } from '../domain/evidence.ts';
+import type { ClientSignal } from '../domain/signal.ts';
+import { composeScript } from '../../attack-pods/script-loader.ts';
+import { parseScriptResult } from '../../attack-pods/script-result.ts';
+import { TIMEOUTS } from '../timeouts.ts';
+
+/** What one run of an attempt or control plan produced. The pod stays alive until `release()`. */
+export interface PlanRun {
+  readonly signal: ClientSignal;
+  readonly detail: string;
+  readonly durationMs: number;
+  /** Admission's own record when the pod was refused. */
+  readonly admissionEvidence?: EvidenceItem;
+  /** Delete the pod. Called after evidence is collected: per-pod records (counters, proxy logs) die with it. */
+  release(): Promise<void>;
+}
+
+function initContainerName(plan: AttemptPlan): string {
+  const name = plan.pod.spec?.initContainers?.[0]?.name;
+  if (name === undefined) throw new Error(`attempt plan for ${plan.pod.metadata?.name ?? '?'} has placement init-container but no init container`);
+  return name;
+}
+
+/** Turns a script name into the text `sh -c` runs; the catalogue's loader unless a test injects another. */
+export type ScriptSource = (name: string) => string;
+
+async function runInPod(pod: PodHandle, plan: AttemptPlan, scripts: ScriptSource): Promise<{ signal: ClientSignal; detail: string }> {
+  if (plan.placement === 'init-container') {
+    const result = parseScriptResult(await pod.logs(initContainerName(plan)), '', 0);
+    return { signal: result.signal, detail: result.detail };
+  }
+  const exec = await pod.exec(['sh', '-c', scripts(plan.script)], { timeoutMs: TIMEOUTS.scriptExecMs, env: plan.env });
+  if (exec.timedOut) return { signal: 'error', detail: `script exceeded its ${TIMEOUTS.scriptExecMs} ms deadline` };
+  const result = parseScriptResult(exec.stdout, exec.stderr, exec.exitCode);
+  return { signal: result.signal, detail: result.detail };
+}
+
+/** Create the plan's pod (admission may refuse it) and run its script. */
+export async function runPlan(cluster: Cluster, plan: AttemptPlan, podReadyMs: number, scripts: ScriptSource = composeScript): Promise<PlanRun> {
+  const started = performance.now();
+  const creation = await cluster.createPod(plan.pod, { timeoutMs: podReadyMs });
+  if (creation.status === 'rejected') {
+    return {
+      signal: 'admission-denied',
+      detail: creation.message,
+      durationMs: performance.now() - started,
+      admissionEvidence: { layer: 'admission', source: 'admission', verdict: 'denied', raw: creation.message },
+      release: async () => {},
+    };
+  }
+  const pod = creation.pod;
+  try {
+    const { signal, detail } = await runInPod(pod, plan, scripts);
+    return { signal, detail, durationMs: performance.now() - started, release: async () => { await pod[Symbol.asyncDispose](); } };
+  } catch (error) {
+    await pod[Symbol.asyncDispose]();
+    throw error;
+  }
+}
