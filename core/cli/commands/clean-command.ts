@@ -1,0 +1,15 @@
+import { Command } from 'commander';
+import { sweepKindLeftovers } from '../../../clusters/kind/index.ts';
+import { sweepLabLeftovers } from '../../../clusters/lab/index.ts';
+
+/** Remove what crashed runs left behind: lab namespaces/processes and labelled kind clusters/containers. */
+export function cleanCommand(): Command {
+  return new Command('clean')
+    .description('remove leftovers of crashed or --keep runs (lab namespaces and processes, breachmatrix kind clusters)')
+    .option('--lab-only', 'only sweep the lab (no Docker needed)', false)
+    .action(async (flags: { labOnly: boolean }) => {
+      const removed = [...(await sweepLabLeftovers())];
+      if (!flags.labOnly) removed.push(...(await sweepKindLeftovers()));
+      process.stdout.write(removed.length === 0 ? 'nothing to clean\n' : `${removed.map((item) => `removed ${item}`).join('\n')}\n`);
+    });
+}

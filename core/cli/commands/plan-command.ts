@@ -1,0 +1,89 @@
+import { Command, Option } from 'commander';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { findAttacks } from '../../../attack-pods/catalogue/index.ts';
+import { planKindProfile, writePlan } from '../../../clusters/kind/index.ts';
+import { renderSceneObjects } from '../../../manifests/render-scene-objects.ts';
+import { loadPins } from '../../config/pins.ts';
+import type { AttackDefinition } from '../../domain/attack.ts';
+import { PROVIDERS, stackTraits, type Profile, type ProviderName } from '../../domain/profile.ts';
+import { PLANNING_ADDRESSES } from '../../runner/planning-addresses.ts';
+import { collectList, providerName } from '../option-parsers.ts';
+import { resolveProfiles } from '../profile-selection.ts';
+
+interface PlanFlags {
+  readonly provider: ProviderName;
+  readonly profile: string[];
+  readonly attack: string[];
+  readonly out: string;
+  readonly config?: string;
+  readonly pins?: string;
+}
+
+const LAYER_FILES = ['scene', 'policies-1', 'policies-2', 'policies-3'] as const;
+
+function yamlDocuments(objects: readonly unknown[]): string {
+  return objects.map((object) => stringify(object, { lineWidth: 0 })).join('---\n');
+}
+
+/** Every attacker and control pod of the selected attacks, with the script and environment it would run. */
+async function writeAttackPlans(dir: string, profile: Profile, attacks: readonly AttackDefinition[]): Promise<string[]> {
+  const stack = stackTraits(profile);
+  const lines: string[] = [];
+  await mkdir(join(dir, 'attacks'), { recursive: true });
+  for (const attack of attacks) {
+    const reason = attack.notApplicable(stack);
+    const expected = attack.expect(stack);
+    if (reason !== undefined) {
+      lines.push(`${attack.id}: not applicable — ${reason}`);
+      continue;
+    }
+    const context = { stack, canary: 'bm0000000000000000', addresses: PLANNING_ADDRESSES };
+    const attempt = attack.attempt(context);
+    const control = attack.control({ ...context, canary: 'bm00000000000000cc' });
+    const document = [
+      { role: 'attempt', script: attempt.script, placement: attempt.placement, env: attempt.env, flow: attempt.flow },
+      attempt.pod,
+      { role: 'control', script: control.script, placement: control.placement, env: control.env, flow: control.flow },
+      control.pod,
+    ];
+    await writeFile(join(dir, 'attacks', `${attack.id}.yaml`), yamlDocuments(document));
+    lines.push(`${attack.id}: run ${attempt.script} in ${attempt.pod.metadata?.namespace}/${attempt.pod.metadata?.name} (control ${control.script}); expect ${expected.outcome}${expected.blockedBy ? ` by ${expected.blockedBy}` : ''} [${expected.source}]`);
+  }
+  return lines;
+}
+
+export function planCommand(): Command {
+  return new Command('plan')
+    .description('render everything `run` would do — cluster config, values, manifests, attacker pods, ordered steps — touching nothing')
+    .addOption(new Option('--provider <name>', `provider to plan for (${PROVIDERS.join(', ')})`).default('kind').argParser(providerName))
+    .option('--profile <id...>', 'profile id(s), repeatable or comma-separated (default: all)', collectList, [])
+    .option('--attack <id|family...>', 'attack ids or families (default: all)', collectList, [])
+    .option('--out <dir>', 'where the plan is written', 'plan')
+    .option('--config <file>', 'profiles file (default: clusters/profiles.yaml)')
+    .option('--pins <file>', 'version pins file (default: clusters/pins.yaml)')
+    .action(async (flags: PlanFlags) => {
+      const profiles = await resolveProfiles(flags);
+      const attacks = findAttacks(flags.attack);
+      const pins = flags.provider === 'lab' ? undefined : await loadPins(flags.pins);
+      for (const profile of profiles) {
+        const dir = join(flags.out, profile.id.replaceAll(':', '_'));
+        await mkdir(dir, { recursive: true });
+        const steps: string[] = [];
+        if (flags.provider === 'kind' && pins !== undefined) {
+          const plan = await planKindProfile(profile, { ...(flags.pins ? { pinsFile: flags.pins } : {}) });
+          steps.push(...(await writePlan(plan, join(dir, 'kind'))));
+        }
+        const layers = renderSceneObjects(stackTraits(profile));
+        for (const [index, objects] of layers.entries()) {
+          const file = `${LAYER_FILES[index] ?? `policies-${index}`}.yaml`;
+          await writeFile(join(dir, file), yamlDocuments(objects));
+          steps.push(`apply ${file} (${objects.length} objects)`);
+        }
+        steps.push(...(await writeAttackPlans(dir, profile, attacks)));
+        await writeFile(join(dir, 'steps.txt'), `${steps.map((step, index) => `${index + 1}. ${step}`).join('\n')}\n`);
+        process.stdout.write(`== ${profile.id} (${dir})\n${steps.map((step, index) => `${index + 1}. ${step}`).join('\n')}\n`);
+      }
+    });
+}

@@ -1,0 +1,24 @@
+import { InvalidArgumentError } from 'commander';
+import { PROVIDERS, type ProviderName } from '../domain/profile.ts';
+
+export function positiveInt(flag: string, max: number): (value: string) => number {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 1 || parsed > max) {
+      throw new InvalidArgumentError(`${flag} must be a whole number from 1 to ${max}, got "${value}".`);
+    }
+    return parsed;
+  };
+}
+
+export function providerName(value: string): ProviderName {
+  if (!(PROVIDERS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`unknown provider "${value}" (allowed: ${PROVIDERS.join(', ')}).`);
+  }
+  return value as ProviderName;
+}
+
+/** Repeatable and comma-separated: `--profile a --profile b,c` → [a, b, c]. */
+export function collectList(value: string, previous: readonly string[] = []): string[] {
+  return [...previous, ...value.split(',').map((item) => item.trim()).filter((item) => item.length > 0)];
+}
