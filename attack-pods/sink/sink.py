@@ -19,6 +19,9 @@ import threading
 from collections.abc import Callable
 from types import FrameType
 
+# The sink runs from a source checkout (lab) as well as from the image: leave no __pycache__ behind.
+sys.dont_write_bytecode = True
+
 from dns_sink import DnsResponder, make_dns_tcp, serve_dns_udp
 from http_sink import make_http_sink
 from icmp_sink import open_icmp, serve_icmp
