@@ -1,0 +1,14 @@
+/**
+ * Timeouts specific to the lab sidecar. They live here rather than in core/timeouts.ts because nothing
+ * outside this folder waits on these steps; the pod-level budget is still TIMEOUTS.labPodReadyMs.
+ */
+export const SIDECAR_TIMEOUTS = {
+  /** One local tool run (openssl, iptables-restore, ip): these finish in milliseconds when healthy. */
+  toolMs: 10_000,
+  /** The proxy's listeners accept connections after the process started. */
+  proxyListenMs: 5_000,
+  /** Polling interval while waiting for listeners. */
+  proxyListenPollMs: 25,
+  /** A stopping proxy (SIGTERM, then SIGKILL past this). */
+  proxyStopMs: 2_000,
+} as const;
