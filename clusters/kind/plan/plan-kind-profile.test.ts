@@ -1,0 +1,258 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { loadProfileCatalog } from '../../../core/config/profiles-config.ts';
+import type { KubeObject } from '../../../core/domain/cluster.ts';
+import type { Profile } from '../../../core/domain/profile.ts';
+import { TIMEOUTS } from '../../../core/timeouts.ts';
+import { loadKindPins, type KindPins } from '../pins-tools.ts';
+import { kubernetesAjv, loadCrdValidator, type CrdValidator } from './contract/crd-validator.ts';
+import { sharedSchemasDir } from './contract/shared-dir.ts';
+import { kindConfigSchema } from './kind-config-schema.ts';
+import { SINK_IP_PLACEHOLDER, planKindProfile } from './plan-kind-profile.ts';
+import type { ApplyStep, ExecStep, KindPlan } from './plan-types.ts';
+import { writePlan } from './write-plan.ts';
+
+let pins: KindPins;
+let profiles: readonly Profile[];
+let plans: ReadonlyMap<string, KindPlan>;
+let schemas: string;
+let crds: CrdValidator;
+
+function fileOf(plan: KindPlan, path: string): unknown {
+  const file = plan.files.find((candidate) => candidate.path === path);
+  if (file === undefined) throw new Error(`${plan.profile.id}: no file ${path}`);
+  return parse(file.content);
+}
+
+function planFor(id: string): KindPlan {
+  const plan = plans.get(id);
+  if (plan === undefined) throw new Error(`no plan for ${id}`);
+  return plan;
+}
+
+function appliedObjects(plan: KindPlan): KubeObject[] {
+  return plan.steps.filter((step): step is ApplyStep => step.kind === 'apply').flatMap((step) => [...step.objects]);
+}
+
+/** Dotted paths of every leaf a values object sets. */
+function leafPaths(value: unknown, prefix = ''): string[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [prefix];
+  return Object.entries(value).flatMap(([key, inner]) => leafPaths(inner, prefix === '' ? key : `${prefix}.${key}`));
+}
+
+function declaredInSchema(schema: Record<string, unknown>, path: string): boolean {
+  let node: Record<string, unknown> | undefined = schema;
+  for (const part of path.split('.')) {
+    const properties = node?.['properties'] as Record<string, Record<string, unknown>> | undefined;
+    node = properties?.[part];
+    if (node === undefined) return false;
+  }
+  return true;
+}
+
+beforeAll(async () => {
+  pins = await loadKindPins();
+  profiles = (await loadProfileCatalog()).profiles;
+  plans = new Map(profiles.map((profile) => [profile.id, planKindProfile(profile, pins, { runId: 'r1a2b3' })]));
+  schemas = sharedSchemasDir();
+  crds = await loadCrdValidator([
+    join(schemas, 'calico/operator.tigera.io_installations.yaml'),
+    join(schemas, 'gateway-api/gateway.networking.k8s.io_gateways.yaml'),
+  ]);
+});
+
+describe('planKindProfile: all nine kind profiles', () => {
+  it('plans every profile of the catalogue', () => {
+    expect(profiles.map((profile) => profile.id)).toEqual([
+      'kindnet',
+      'calico',
+      'cilium',
+      'istio-sidecar',
+      'istio-ambient',
+      'calico+istio-sidecar',
+      'calico+istio-ambient',
+      'cilium+istio-sidecar',
+      'cilium+istio-ambient',
+    ]);
+    expect(plans.size).toBe(9);
+  });
+
+  it('renders a kind config that passes the strict v1alpha4 schema, with the CNI-specific networking', () => {
+    for (const profile of profiles) {
+      const plan = planFor(profile.id);
+      const config = kindConfigSchema.parse(fileOf(plan, 'kind-config.yaml'));
+      expect(config.name).toBe(plan.clusterName);
+      expect(config.networking?.disableDefaultCNI).toBe(profile.cni !== 'kindnet');
+      expect(config.networking?.podSubnet).toBe(profile.cni === 'calico' ? '192.168.0.0/16' : '10.244.0.0/16');
+      expect(config.networking?.kubeProxyMode).toBe('iptables');
+      expect(config.nodes?.map((node) => node.role)).toEqual(['control-plane', 'worker', 'worker']);
+      expect(new Set(config.nodes?.map((node) => node.image))).toEqual(new Set([pins.nodeImages['pinned']]));
+    }
+  });
+
+  it('drops kube-proxy only when Cilium replaces it, and then points Cilium at the API server', () => {
+    const base = profiles.find((profile) => profile.id === 'cilium');
+    if (base === undefined) throw new Error('no cilium profile');
+    const kpr: Profile = { ...base, options: { ...base.options, kubeProxyReplacement: true } };
+    const plan = planKindProfile(kpr, pins, { runId: 'r1a2b3' });
+    expect(kindConfigSchema.parse(fileOf(plan, 'kind-config.yaml')).networking?.kubeProxyMode).toBe('none');
+    expect(fileOf(plan, 'values/cilium.yaml')).toMatchObject({
+      kubeProxyReplacement: true,
+      k8sServiceHost: `${plan.clusterName}-control-plane`,
+      k8sServicePort: 6443,
+    });
+  });
+
+  it('Cilium values validate against the chart values schema; settings the schema does not declare are the known commented ones', async () => {
+    const schema = JSON.parse(await readFile(join(schemas, 'helm/cilium-values.schema.json'), 'utf8')) as Record<string, unknown>;
+    const validate = kubernetesAjv().compile(schema);
+    const undeclared = new Set<string>();
+    for (const profile of profiles.filter((candidate) => candidate.cni === 'cilium')) {
+      const values = fileOf(planFor(profile.id), 'values/cilium.yaml') as Record<string, unknown>;
+      expect(validate(values), JSON.stringify(validate.errors)).toBe(true);
+      for (const path of leafPaths(values)) if (!declaredInSchema(schema, path)) undeclared.add(path);
+      expect(values).toMatchObject({
+        ipam: { mode: 'kubernetes' },
+        hubble: { enabled: true, relay: { enabled: true } },
+        bpf: { monitorAggregation: 'none' },
+        kubeProxyReplacement: false,
+      });
+      if (profile.mesh === 'none') {
+        expect(values).not.toHaveProperty('cni');
+      } else {
+        expect(values).toMatchObject({ cni: { exclusive: false }, socketLB: { hostNamespaceOnly: true }, bpf: { masquerade: false } });
+      }
+    }
+    // values.yaml has `socketLB.hostNamespaceOnly` only as a comment, so the schema lacks it; nothing else may be unknown.
+    expect([...undeclared]).toEqual(['socketLB.hostNamespaceOnly']);
+  });
+
+  it('the Calico Installation and the ambient waypoint Gateway validate against their CRDs', () => {
+    let checked = 0;
+    for (const profile of profiles) {
+      for (const object of appliedObjects(planFor(profile.id))) {
+        if (object.kind !== 'Installation' && object.kind !== 'Gateway') continue;
+        expect(crds.validate(object), `${profile.id} ${object.kind}`).toEqual([]);
+        checked += 1;
+      }
+    }
+    // 3 Calico profiles + 3 ambient profiles.
+    expect(checked).toBe(6);
+    const installation = appliedObjects(planFor('calico')).find((object) => object.kind === 'Installation');
+    expect(installation).toMatchObject({ spec: { calicoNetwork: { linuxDataplane: 'Iptables', ipPools: [{ cidr: '192.168.0.0/16' }] } } });
+  });
+
+  it('the CRD validator is strict enough to catch a misspelt field and a wrong enum', () => {
+    const installation = appliedObjects(planFor('calico')).find((object) => object.kind === 'Installation');
+    if (installation === undefined) throw new Error('no Installation');
+    const typo = { ...installation, spec: { calicoNetwork: { linuxDataplan: 'Iptables' } } };
+    expect(crds.validate(typo).join('\n')).toMatch(/unknown field "linuxDataplan"/);
+    const wrongEnum = { ...installation, spec: { calicoNetwork: { linuxDataplane: 'Nftable' } } };
+    expect(crds.validate(wrongEnum)).not.toEqual([]);
+  });
+
+  it('orders the steps: cluster, images and sink, CNI, CoreDNS, mesh; every wait has a named timeout', () => {
+    for (const profile of profiles) {
+      const plan = planFor(profile.id);
+      const components = plan.steps.map((step) => step.component);
+      expect(components[0]).toBe('kind');
+      const index = (component: string): number => components.indexOf(component as (typeof components)[number]);
+      expect(index('sink')).toBeGreaterThan(index('kind'));
+      expect(index('coredns')).toBeGreaterThan(index('sink'));
+      if (profile.cni !== 'kindnet') {
+        expect(index(profile.cni)).toBeGreaterThan(index('sink'));
+        expect(index(profile.cni)).toBeLessThan(index('coredns'));
+      }
+      if (profile.mesh !== 'none') expect(index('istiod')).toBeGreaterThan(index('coredns'));
+      const phases = plan.steps.map((step) => ['cluster', 'side-containers', 'stack', 'scene'].indexOf(step.phase));
+      expect(phases).toEqual([...phases].sort((a, b) => a - b));
+      for (const step of plan.steps) if (step.kind === 'wait') expect(step.timeoutMs).toBe(TIMEOUTS.componentReadyMs);
+    }
+  });
+
+  it('installs each stack at its pinned chart version, with a values file for every release', () => {
+    const versions = pins.versionSets['pinned'];
+    for (const profile of profiles) {
+      const plan = planFor(profile.id);
+      const helm = plan.steps.filter((step): step is ExecStep => step.kind === 'exec' && step.tool === 'helm');
+      for (const step of helm) {
+        const values = step.args[step.args.indexOf('--values') + 1];
+        expect(plan.files.map((file) => file.path)).toContain(values);
+      }
+      const releases = Object.fromEntries(helm.map((step) => [step.args[2], step.args[step.args.indexOf('--version') + 1]]));
+      const expected: Record<string, string | undefined> = {};
+      if (profile.cni === 'calico') expected['calico'] = versions?.calico;
+      if (profile.cni === 'cilium') expected['cilium'] = versions?.cilium;
+      if (profile.mesh !== 'none') {
+        expected['istio-base'] = versions?.istio;
+        expected['istiod'] = versions?.istio;
+        expected['istio-cni'] = versions?.istio;
+      }
+      if (profile.mesh === 'istio-ambient') expected['ztunnel'] = versions?.istio;
+      expect(releases).toEqual(expected);
+    }
+  });
+
+  it('Istio logs JSON access logs to stdout; ambient runs base, istiod, cni and ztunnel with profile=ambient', () => {
+    const sidecar = planFor('istio-sidecar');
+    expect(fileOf(sidecar, 'values/istiod.yaml')).toMatchObject({
+      meshConfig: { accessLogFile: '/dev/stdout', accessLogEncoding: 'JSON' },
+      pilot: { cni: { enabled: true }, resources: { requests: { cpu: '100m' } } },
+    });
+    const ambient = planFor('cilium+istio-ambient');
+    expect(fileOf(ambient, 'values/istiod.yaml')).toMatchObject({ profile: 'ambient', meshConfig: { accessLogEncoding: 'JSON' } });
+    expect(fileOf(ambient, 'values/istio-cni.yaml')).toMatchObject({ profile: 'ambient' });
+    expect(fileOf(ambient, 'values/ztunnel.yaml')).toMatchObject({ profile: 'ambient', logAsJson: true });
+    const remote = ambient.steps.find((step) => step.kind === 'apply-remote');
+    expect(remote).toMatchObject({ url: `https://github.com/kubernetes-sigs/gateway-api/releases/download/${pins.versionSets['pinned']?.gatewayApi}/standard-install.yaml` });
+  });
+
+  it('forwards exfil.test to the sink in the CoreDNS Corefile, keeping the cluster zone', () => {
+    const plan = planKindProfile(profiles[0] as Profile, pins, { runId: 'r1a2b3', sinkIp: '172.18.0.9' });
+    const corefile = (fileOf(plan, 'manifests/coredns.yaml') as { data: { Corefile: string } }).data.Corefile;
+    expect(corefile).toContain('exfil.test:53 {');
+    expect(corefile).toContain('forward . 172.18.0.9:53');
+    expect(corefile).toContain('kubernetes cluster.local in-addr.arpa ip6.arpa {');
+    // Planning with and without the sink's address differs in the Corefile only.
+    const placeholder = planFor(profiles[0]?.id ?? '');
+    const differing = plan.files.filter((file, index) => file.content !== placeholder.files[index]?.content).map((file) => file.path);
+    expect(differing).toEqual(['manifests/coredns.yaml']);
+    expect(JSON.stringify(placeholder.files)).toContain(SINK_IP_PLACEHOLDER);
+  });
+
+  it('the registry cache adds a containerd patch, a reused cache container and per-node hosts.toml', () => {
+    const plan = planKindProfile(profiles[1] as Profile, pins, { runId: 'r1a2b3', registryCache: true });
+    expect(kindConfigSchema.parse(fileOf(plan, 'kind-config.yaml')).containerdConfigPatches?.[0]).toContain('config_path = "/etc/containerd/certs.d"');
+    const cache = plan.steps.find((step) => step.kind === 'container' && step.component === 'registry-cache');
+    expect(cache).toMatchObject({ reuse: true, image: pins.images.registryCache, phase: 'cluster' });
+    const nodes = plan.steps.filter((step): step is ExecStep => step.kind === 'exec' && step.component === 'registry-cache').map((step) => step.args[1]);
+    expect(nodes).toEqual([`${plan.clusterName}-control-plane`, `${plan.clusterName}-worker`, `${plan.clusterName}-worker2`]);
+  });
+
+  it('writePlan writes the files and steps.txt with the exact commands', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'bm-plan-'));
+    try {
+      const plan = planFor('cilium+istio-sidecar');
+      const lines = await writePlan(plan, out);
+      expect(lines).toHaveLength(plan.steps.length);
+      const steps = await readFile(join(out, 'steps.txt'), 'utf8');
+      expect(steps).toContain(`1. [cluster/kind] kind create cluster --name ${plan.clusterName} --config kind-config.yaml --kubeconfig kubeconfig`);
+      expect(steps).toMatch(/helm upgrade --install cilium cilium --repo https:\/\/helm.cilium.io --version 1\.20\.0 .*--values values\/cilium.yaml/);
+      expect(steps).toContain('kubectl --kubeconfig kubeconfig rollout status daemonset/cilium --namespace kube-system --timeout=600s');
+      for (const file of plan.files) expect(await readFile(join(out, file.path), 'utf8')).toBe(file.content);
+      const written = parseAllDocuments(await readFile(join(out, 'kind-config.yaml'), 'utf8'));
+      expect(written).toHaveLength(1);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses lab stacks and run ids that cannot name a cluster', () => {
+    const lab: Profile = { ...(profiles[0] as Profile), lab: 'lab:none' };
+    expect(() => planKindProfile(lab, pins, { runId: 'r1' })).toThrow(/lab stack/);
+    expect(() => planKindProfile(profiles[0] as Profile, pins, { runId: 'Bad_Id' })).toThrow(/run id/);
+  });
+});

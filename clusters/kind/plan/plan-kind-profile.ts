@@ -1,0 +1,222 @@
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import type { KubeObject } from '../../../core/domain/cluster.ts';
+import { BadInputError } from '../../../core/domain/errors.ts';
+import type { Profile } from '../../../core/domain/profile.ts';
+import { SCENE } from '../../../manifests/scene.ts';
+import { versionSetNameFor, type KindPins } from '../pins-tools.ts';
+import { kindClusterName } from './cluster-name.ts';
+import { corednsConfigMap } from './corefile.ts';
+import type { InstallerContext } from './installer-context.ts';
+import { calicoInstaller } from './installers/calico.ts';
+import { ciliumInstaller } from './installers/cilium.ts';
+import { concat } from './installers/istio-common.ts';
+import { istioAmbientInstaller, waypointPart } from './installers/istio-ambient.ts';
+import { istioSidecarInstaller } from './installers/istio-sidecar.ts';
+import { CONTAINERD_CERTS_DIR, buildKindConfig } from './kind-config.ts';
+import type { ContainerStep, InstallerPart, KindPlan, PlanStep } from './plan-types.ts';
+import { TIMEOUTS } from '../../../core/timeouts.ts';
+
+/** Stands in for the sink's address until the sink container runs; the provider re-plans with the real one. */
+export const SINK_IP_PLACEHOLDER = '192.0.2.1';
+
+export const REGISTRY_CACHE_NAME = 'bm-registry-cache';
+const REGISTRY_CACHE_PORT = 5000;
+
+export const DEFAULT_REPO_DIR = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The scene and its layered policies, from manifests/ (buildScene / buildPolicySet), in apply order. */
+export interface SceneObjects {
+  readonly scene: readonly KubeObject[];
+  readonly policies: readonly KubeObject[];
+}
+
+export interface KindPlanOptions {
+  readonly runId: string;
+  /** The sink container's IP on the `kind` network; absent when planning without Docker. */
+  readonly sinkIp?: string;
+  readonly registryCache?: boolean;
+  /** Where attack-pods/ lives (image build contexts). */
+  readonly repoDir?: string;
+  readonly scene?: SceneObjects;
+}
+
+export const KUBECONFIG_FILE = 'kubeconfig';
+
+function runLabels(runId: string): Record<string, string> {
+  return { [SCENE.managedByLabel.key]: SCENE.managedByLabel.value, [SCENE.runIdLabel]: runId };
+}
+
+function clusterPart(context: InstallerContext, nodeImage: string, registryCache: boolean): InstallerPart {
+  const config = buildKindConfig(context.profile, context.clusterName, nodeImage, { registryCache });
+  return {
+    files: [{ path: 'kind-config.yaml', content: stringify(config) }],
+    steps: [
+      {
+        kind: 'exec',
+        phase: 'cluster',
+        component: 'kind',
+        tool: 'kind',
+        args: ['create', 'cluster', '--name', context.clusterName, '--config', 'kind-config.yaml', '--kubeconfig', context.kubeconfig],
+      },
+    ],
+  };
+}
+
+/** Build the harness images and load them into every node (the nodes cannot pull `:dev` tags). */
+function imagesPart(context: InstallerContext, repoDir: string): InstallerPart {
+  const build = (image: string, directory: string): PlanStep => ({
+    kind: 'exec',
+    phase: 'side-containers',
+    component: 'images',
+    tool: 'docker',
+    args: ['build', '--tag', image, '--file', `${repoDir}attack-pods/${directory}/Dockerfile`, `${repoDir}attack-pods/${directory}`],
+  });
+  const steps: PlanStep[] = [
+    build(SCENE.sinkImage, 'sink'),
+    build(SCENE.attackerImage, 'attacker'),
+    { kind: 'exec', phase: 'side-containers', component: 'images', tool: 'kind', args: ['load', 'docker-image', SCENE.attackerImage, '--name', context.clusterName] },
+  ];
+  const cilium = context.pins.images.cilium;
+  if (context.profile.cni === 'cilium' && cilium !== undefined && context.profile.versions.cilium === tagOf(cilium)) {
+    // `kind load docker-image` fails on multi-platform images; save one platform to an archive instead.
+    const archive = 'images/cilium.tar';
+    steps.push(
+      { kind: 'exec', phase: 'side-containers', component: 'images', tool: 'docker', args: ['pull', '--platform', 'linux/amd64', cilium] },
+      { kind: 'exec', phase: 'side-containers', component: 'images', tool: 'docker', args: ['image', 'save', '--platform', 'linux/amd64', '--output', archive, cilium] },
+      { kind: 'exec', phase: 'side-containers', component: 'images', tool: 'kind', args: ['load', 'image-archive', archive, '--name', context.clusterName] },
+    );
+  }
+  return { files: [], steps };
+}
+
+function tagOf(image: string): string {
+  const withoutDigest = image.split('@')[0] ?? image;
+  return withoutDigest.slice(withoutDigest.lastIndexOf(':') + 2);
+}
+
+function sidePart(context: InstallerContext, runId: string, registryCache: boolean): InstallerPart {
+  const sink: ContainerStep = {
+    kind: 'container',
+    phase: 'side-containers',
+    component: 'sink',
+    name: `${context.clusterName}-sink`,
+    image: SCENE.sinkImage,
+    network: 'kind',
+    labels: runLabels(runId),
+    env: {},
+    reuse: false,
+  };
+  if (!registryCache) return { files: [], steps: [sink] };
+  const cache: ContainerStep = {
+    kind: 'container',
+    phase: 'cluster',
+    component: 'registry-cache',
+    name: REGISTRY_CACHE_NAME,
+    image: context.pins.images.registryCache,
+    network: 'kind',
+    labels: { [SCENE.managedByLabel.key]: SCENE.managedByLabel.value },
+    env: { REGISTRY_PROXY_REMOTEURL: 'https://registry-1.docker.io' },
+    reuse: true,
+  };
+  // containerd on every node asks the cache first for docker.io (hosts.toml beside config_path).
+  const hostsToml = `server = "https://registry-1.docker.io"\n\n[host."http://${REGISTRY_CACHE_NAME}:${REGISTRY_CACHE_PORT}"]\n  capabilities = ["pull", "resolve"]\n`;
+  const nodes = [`${context.clusterName}-control-plane`, ...Array.from({ length: context.profile.options.workers }, (_, index) => `${context.clusterName}-worker${index === 0 ? '' : index + 1}`)];
+  const configure: PlanStep[] = nodes.map((node) => ({
+    kind: 'exec',
+    phase: 'cluster',
+    component: 'registry-cache',
+    tool: 'docker',
+    args: ['exec', node, 'sh', '-c', `mkdir -p ${CONTAINERD_CERTS_DIR}/docker.io && cat > ${CONTAINERD_CERTS_DIR}/docker.io/hosts.toml <<'EOF'\n${hostsToml}EOF`],
+  }));
+  return { files: [], steps: [cache, ...configure, sink] };
+}
+
+function cniPart(context: InstallerContext): InstallerPart {
+  switch (context.profile.cni) {
+    case 'calico':
+      return calicoInstaller(context);
+    case 'cilium':
+      return ciliumInstaller(context);
+    case 'kindnet':
+      return { files: [], steps: [] };
+  }
+}
+
+function meshPart(context: InstallerContext): InstallerPart {
+  switch (context.profile.mesh) {
+    case 'istio-sidecar':
+      return istioSidecarInstaller(context);
+    case 'istio-ambient':
+      return istioAmbientInstaller(context);
+    case 'none':
+      return { files: [], steps: [] };
+  }
+}
+
+function corednsPart(sinkIp: string): InstallerPart {
+  const configMap = corednsConfigMap(SCENE.exfilZone, sinkIp, SCENE.sink.dnsPort);
+  const file = 'manifests/coredns.yaml';
+  return {
+    files: [{ path: file, content: stringify(configMap) }],
+    steps: [
+      // kubeadm owns the Corefile; taking it over is the point.
+      { kind: 'apply', phase: 'stack', component: 'coredns', file, objects: [configMap], force: true },
+      {
+        kind: 'wait',
+        phase: 'stack',
+        component: 'coredns',
+        what: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'kube-system', name: 'coredns' },
+        condition: 'rollout',
+        timeoutMs: TIMEOUTS.componentReadyMs,
+      },
+    ],
+  };
+}
+
+function scenePart(context: InstallerContext, scene: SceneObjects | undefined): InstallerPart {
+  const waypoint = context.profile.mesh === 'istio-ambient' ? waypointPart() : { files: [], steps: [] };
+  if (scene === undefined) return waypoint;
+  const sceneFile = 'manifests/scene.yaml';
+  const policyFile = 'manifests/policies.yaml';
+  const yamlOf = (objects: readonly KubeObject[]): string => objects.map((object) => stringify(object)).join('---\n');
+  return concat(
+    {
+      files: [{ path: sceneFile, content: yamlOf(scene.scene) }],
+      steps: [{ kind: 'apply', phase: 'scene', component: 'scene', file: sceneFile, objects: scene.scene, force: false }],
+    },
+    waypoint,
+    {
+      files: [{ path: policyFile, content: yamlOf(scene.policies) }],
+      steps: scene.policies.length === 0 ? [] : [{ kind: 'apply', phase: 'scene', component: 'policies', file: policyFile, objects: scene.policies, force: false }],
+    },
+  );
+}
+
+/**
+ * Everything needed to bring one profile up on kind, as data: the files (kind config, Helm values, manifests)
+ * and the ordered steps. Pure: no Docker, no cluster, no network — `breachmatrix plan` writes it, the kind
+ * provider executes it.
+ */
+export function planKindProfile(profile: Profile, pins: KindPins, options: KindPlanOptions): KindPlan {
+  if (profile.lab !== undefined) {
+    throw new BadInputError(`profile ${profile.id} is a lab stack`, 'kind plan', 'the kind profiles of clusters/profiles.yaml');
+  }
+  const versionSet = versionSetNameFor(pins, profile.id);
+  const versions = pins.versionSets[versionSet];
+  const nodeImage = pins.nodeImages[versionSet];
+  if (versions === undefined || nodeImage === undefined) throw new BadInputError(`version set "${versionSet}" is incomplete`, pins.file);
+  const clusterName = kindClusterName(options.runId, profile.id);
+  const context: InstallerContext = { profile, pins, versions, clusterName, kubeconfig: KUBECONFIG_FILE };
+  const registryCache = options.registryCache ?? false;
+  const all = concat(
+    clusterPart(context, nodeImage, registryCache),
+    imagesPart(context, options.repoDir ?? DEFAULT_REPO_DIR),
+    sidePart(context, options.runId, registryCache),
+    cniPart(context),
+    corednsPart(options.sinkIp ?? SINK_IP_PLACEHOLDER),
+    meshPart(context),
+    scenePart(context, options.scene),
+  );
+  return { profile, versionSet, clusterName, nodeImage, kubeconfig: KUBECONFIG_FILE, files: all.files, steps: all.steps };
+}
