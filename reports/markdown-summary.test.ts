@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { SAMPLE_KIND, SAMPLE_LAB, jsonl, testCell, testHeader, testProfile } from './fixtures/samples.ts';
+import { markdownCell, renderMarkdownSummary } from './markdown-summary.ts';
+import { mergeResults } from './merge-results.ts';
+import { parseResultsText, readResults } from './read-results.ts';
+import { buildReportModel } from './report-model.ts';
+
+/** Columns of a Markdown table row, splitting on pipes that are not escaped. */
+function columns(row: string): string[] {
+  return row.trim().slice(1, -1).split(/(?<!\\)\|/).map((cell) => cell.trim());
+}
+
+describe('summary.md', () => {
+  it('renders the matrix with one row per family and attack and one column per profile', async () => {
+    const markdown = renderMarkdownSummary(buildReportModel(await readResults([SAMPLE_LAB, SAMPLE_KIND])));
+    const lines = markdown.split('\n');
+    const start = lines.findIndex((line) => line.startsWith('| attack |'));
+    const table = lines.slice(start, lines.indexOf('', start));
+    expect(table).toHaveLength(2 + 6 + 11);
+    for (const row of table) expect(columns(row)).toHaveLength(4);
+    const byAttack = new Map(table.map((row) => [columns(row)[0]?.split(' ')[0], columns(row)]));
+    expect(byAttack.get('SC1')?.slice(1)).toEqual(['⚠️ ALLOWED', '✅ cni (confirmed)', '✅ cni (confirmed)']);
+    expect(byAttack.get('EG7')?.[2]).toBe('🟡 cni (inferred)');
+    expect(byAttack.get('SC5')?.[2]).toBe('❗ ⚠️ ALLOWED');
+    expect(byAttack.get('LM4')?.[3]).toBe('❗ ❔ inconclusive');
+    expect(byAttack.get('SC2')?.[3]).toBe('➖ n/a');
+    expect(byAttack.get('EG2')?.[3]).toBe('❗ 💥 error');
+    expect(columns(table[0] ?? '')[3]).toContain('cilium v1.18.2');
+  });
+
+  it('says that lab columns are the lab model, and lists unexpected cells with their source', async () => {
+    const markdown = renderMarkdownSummary(buildReportModel(await readResults([SAMPLE_LAB, SAMPLE_KIND])));
+    expect(markdown).toContain("> **Lab provider** (🧪 `lab:sidecar`, `lab:netpol+sidecar`): Columns from the lab provider describe the lab's model of each layer");
+    expect(markdown).toContain('## Unexpected cells (3)');
+    expect(markdown).toContain(
+      '| lab:netpol+sidecar | SC5 UDP and ICMP are not captured | blocked by cni, timeout (documented) | allowed — the sink received the canary over ICMP; UDP was dropped | NetworkPolicy default-deny egress covers every protocol |',
+    );
+    expect(markdown).toContain('control: FAILED (timeout) frontend could not reach 10.96.0.1:443');
+    expect(markdown).toContain('### Legend');
+  });
+
+  it('has no lab note for kind-only results and says when nothing was unexpected', async () => {
+    const file = parseResultsText(
+      jsonl([testHeader('r', [testProfile('cilium')], ['EG1']), { type: 'cell', cell: testCell('r', 'cilium', 'EG1') }]),
+      'r.jsonl',
+    );
+    const markdown = renderMarkdownSummary(buildReportModel(mergeResults([file])));
+    expect(markdown).not.toContain('Lab provider');
+    expect(markdown).toContain('None: every observation matched its expectation.');
+    expect(markdown).toContain('> The run was interrupted');
+    expect(markdown).toContain('| EG1 attack EG1 |');
+  });
+
+  it('escapes table-breaking text', () => {
+    expect(markdownCell('a | b\n<c> & d')).toBe('a \\| b &lt;c&gt; &amp; d');
+  });
+});
