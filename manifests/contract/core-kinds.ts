@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import type { KubeObject } from '../../core/domain/cluster.ts';
+import type { ValidationResult } from './crd-schemas.ts';
+
+/**
+ * Core kinds have no schema in shared/schemas (only CRDs do), so they are checked structurally: strict zod
+ * schemas of exactly the fields the builders use, with the API's types and value sets. An unknown or misspelled
+ * field fails, as it would under kubectl's strict field validation.
+ */
+const dns1123Label = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63);
+const dns1123Subdomain = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/).max(253);
+const labelValue = z.string().regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/).max(63);
+const labelKey = z.string().regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/);
+const labels = z.record(labelKey, labelValue);
+const port = z.int().min(1).max(65535);
+
+function metadata(namespaced: boolean) {
+  return z.strictObject({
+    name: namespaced ? dns1123Subdomain : dns1123Label,
+    ...(namespaced ? { namespace: dns1123Label } : {}),
+    labels: labels.optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  });
+}
+
+const namespace = z.strictObject({ apiVersion: z.literal('v1'), kind: z.literal('Namespace'), metadata: metadata(false) });
+
+const serviceAccount = z.strictObject({ apiVersion: z.literal('v1'), kind: z.literal('ServiceAccount'), metadata: metadata(true) });
+
+const capability = z.string().regex(/^[A-Z_]+$/);
+const securityContext = z.strictObject({
+  runAsUser: z.int().min(0).optional(),
+  runAsGroup: z.int().min(0).optional(),
+  privileged: z.boolean().optional(),
+  capabilities: z.strictObject({ add: z.array(capability).optional(), drop: z.array(capability).optional() }).optional(),
+});
+const envVar = z.strictObject({ name: z.string().min(1), value: z.string() });
+const container = z.strictObject({
+  name: dns1123Label,
+  image: z.string().min(1),
+  command: z.array(z.string()).min(1),
+  env: z.array(envVar).optional(),
+  securityContext: securityContext.optional(),
+  ports: z.array(z.strictObject({ containerPort: port })).optional(),
+});
+const pod = z.strictObject({
+  apiVersion: z.literal('v1'),
+  kind: z.literal('Pod'),
+  metadata: metadata(true),
+  spec: z.strictObject({
+    serviceAccountName: dns1123Subdomain.optional(),
+    hostNetwork: z.boolean().optional(),
+    hostPID: z.boolean().optional(),
+    nodeName: dns1123Subdomain.optional(),
+    initContainers: z.array(container).optional(),
+    terminationGracePeriodSeconds: z.int().min(0).optional(),
+    containers: z.array(container).min(1),
+  }),
+});
+
+const servicePort = z.strictObject({
+  name: dns1123Label.optional(),
+  port,
+  targetPort: z.union([port, dns1123Label]).optional(),
+  nodePort: z.int().min(30000).max(32767).optional(),
+  protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(),
+  appProtocol: z.string().optional(),
+});
+const service = z.strictObject({
+  apiVersion: z.literal('v1'),
+  kind: z.literal('Service'),
+  metadata: metadata(true),
+  spec: z
+    .strictObject({
+      type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).optional(),
+      selector: labels,
+      ports: z.array(servicePort).min(1),
+      externalTrafficPolicy: z.enum(['Cluster', 'Local']).optional(),
+    })
+    .refine((spec) => spec.type === 'NodePort' || spec.ports.every((p) => p.nodePort === undefined), 'nodePort needs type NodePort'),
+});
+
+const labelSelector = z.strictObject({ matchLabels: labels.optional() });
+const peer = z
+  .strictObject({
+    podSelector: labelSelector.optional(),
+    namespaceSelector: labelSelector.optional(),
+    ipBlock: z.strictObject({ cidr: z.cidrv4().or(z.cidrv6()), except: z.array(z.string()).optional() }).optional(),
+  })
+  .refine((p) => p.ipBlock === undefined || (p.podSelector === undefined && p.namespaceSelector === undefined), 'ipBlock excludes selectors');
+const policyPort = z.strictObject({ protocol: z.enum(['TCP', 'UDP', 'SCTP']), port: z.union([port, dns1123Label]), endPort: port.optional() });
+const networkPolicy = z.strictObject({
+  apiVersion: z.literal('networking.k8s.io/v1'),
+  kind: z.literal('NetworkPolicy'),
+  metadata: metadata(true),
+  spec: z.strictObject({
+    podSelector: labelSelector,
+    policyTypes: z.array(z.enum(['Ingress', 'Egress'])).min(1),
+    ingress: z.array(z.strictObject({ from: z.array(peer).optional(), ports: z.array(policyPort).optional() })).optional(),
+    egress: z.array(z.strictObject({ to: z.array(peer).optional(), ports: z.array(policyPort).optional() })).optional(),
+  }),
+});
+
+const CORE_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
+  'v1|Namespace': namespace,
+  'v1|ServiceAccount': serviceAccount,
+  'v1|Pod': pod,
+  'v1|Service': service,
+  'networking.k8s.io/v1|NetworkPolicy': networkPolicy,
+};
+
+export function isCoreKind(object: Pick<KubeObject, 'apiVersion' | 'kind'>): boolean {
+  return `${object.apiVersion}|${object.kind}` in CORE_SCHEMAS;
+}
+
+export function validateCoreKind(object: unknown): ValidationResult {
+  const key = typeof object === 'object' && object !== null && 'apiVersion' in object && 'kind' in object ? `${String(object.apiVersion)}|${String(object.kind)}` : '?';
+  const schema = CORE_SCHEMAS[key];
+  if (schema === undefined) return { ok: false, errors: [`no structural schema for ${key}`] };
+  const parsed = schema.safeParse(object);
+  if (parsed.success) return { ok: true };
+  return { ok: false, errors: parsed.error.issues.map((issue) => `/${issue.path.join('/')} ${issue.message}`) };
+}

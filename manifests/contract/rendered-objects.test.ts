@@ -1,0 +1,107 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../core/domain/cluster.ts';
+import { labProfiles, loadProfileCatalog } from '../../core/config/profiles-config.ts';
+import { stackTraits, type Profile } from '../../core/domain/profile.ts';
+import { asKubeObject } from '../kube-object.ts';
+import { buildPolicySet, policySetObjects } from '../policies/layered-policy-set.ts';
+import { intruderPod, roguePod } from '../scene/attacker-pods.ts';
+import { buildScene } from '../scene/build-scene.ts';
+import { sceneOptions } from '../scene/scene-options.ts';
+import { SCENE } from '../scene.ts';
+import { isCoreKind, validateCoreKind } from './core-kinds.ts';
+import { findSharedDir, loadCrdValidator, type CrdValidator, type ValidationResult } from './crd-schemas.ts';
+
+/** Everything rendered for one profile: the scene, then every layer of the policy set. */
+function rendered(profile: Profile): readonly KubeObject[] {
+  const stack = stackTraits(profile);
+  return [...buildScene(stack, sceneOptions(profile)), ...policySetObjects(buildPolicySet(stack))];
+}
+
+function check(validator: CrdValidator, object: KubeObject): ValidationResult {
+  return isCoreKind(object) ? validateCoreKind(object) : validator.validate(object);
+}
+
+function describeFailures(objects: readonly KubeObject[], validator: CrdValidator): string[] {
+  return objects.flatMap((object) => {
+    const result = check(validator, object);
+    const id = `${object.apiVersion} ${object.kind} ${object.metadata.namespace ?? '-'}/${object.metadata.name}`;
+    return result.ok ? [] : result.errors.map((error) => `${id}: ${error}`);
+  });
+}
+
+let validator: CrdValidator;
+let kindProfiles: readonly Profile[];
+
+beforeAll(async () => {
+  // No skip path: a missing shared folder throws here, naming where it looked, and every test below fails.
+  validator = loadCrdValidator(findSharedDir());
+  kindProfiles = (await loadProfileCatalog()).profiles;
+});
+
+describe('every rendered object matches its upstream schema', () => {
+  it('covers the nine kind profiles and the five lab stacks', () => {
+    expect(kindProfiles.map((profile) => profile.id)).toEqual([
+      'kindnet',
+      'calico',
+      'cilium',
+      'istio-sidecar',
+      'istio-ambient',
+      'calico+istio-sidecar',
+      'calico+istio-ambient',
+      'cilium+istio-sidecar',
+      'cilium+istio-ambient',
+    ]);
+    expect(labProfiles()).toHaveLength(5);
+  });
+
+  it('kind profiles: all objects valid, each CRD kind known to the schemas', () => {
+    const counts: Record<string, number> = {};
+    for (const profile of kindProfiles) {
+      const objects = rendered(profile);
+      expect(describeFailures(objects, validator), profile.id).toEqual([]);
+      for (const object of objects) {
+        if (!isCoreKind(object)) expect(validator.knows(object.apiVersion, object.kind), `${object.apiVersion} ${object.kind}`).toBe(true);
+        const key = `${object.apiVersion}|${object.kind}`;
+        counts[key] = (counts[key] ?? 0) + 1;
+      }
+    }
+    // Every kind the builders can produce was exercised by some profile.
+    expect(Object.keys(counts).sort()).toEqual([
+      'cilium.io/v2|CiliumNetworkPolicy',
+      'gateway.networking.k8s.io/v1|Gateway',
+      'networking.istio.io/v1|Sidecar',
+      'networking.k8s.io/v1|NetworkPolicy',
+      'projectcalico.org/v3|GlobalNetworkPolicy',
+      'security.istio.io/v1|AuthorizationPolicy',
+      'security.istio.io/v1|PeerAuthentication',
+      'v1|Namespace',
+      'v1|Pod',
+      'v1|Service',
+      'v1|ServiceAccount',
+    ]);
+  });
+
+  it('lab profiles: all objects valid', () => {
+    for (const profile of labProfiles()) {
+      expect(describeFailures(rendered(profile), validator), profile.id).toEqual([]);
+    }
+  });
+
+  it('attacker presets and typical refinements are valid pods', () => {
+    const pods = [
+      intruderPod().build(),
+      roguePod().build(),
+      intruderPod({ namespace: SCENE.namespaces.privileged }).runAsUser(SCENE.proxyUid).addCapabilities('NET_ADMIN', 'NET_RAW').build(),
+      roguePod({ namespace: SCENE.namespaces.privileged, name: 'rogue-hostnet' }).hostNetwork().hostPid().privileged().build(),
+      intruderPod().annotate('traffic.sidecar.istio.io/excludeOutboundIPRanges', '0.0.0.0/0').initContainer('early', 'true', { CANARY: 'x' }).build(),
+    ].map(asKubeObject);
+    expect(describeFailures(pods, validator)).toEqual([]);
+  });
+
+  it('every object name is unique per kind and namespace within a profile', () => {
+    for (const profile of [...kindProfiles, ...labProfiles()]) {
+      const ids = rendered(profile).map((object) => `${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`);
+      expect(new Set(ids).size, profile.id).toBe(ids.length);
+    }
+  });
+});
