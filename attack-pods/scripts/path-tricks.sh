@@ -1,0 +1,28 @@
+# Send each raw request target of PATHS (space separated, e.g. `//admin /%2Fadmin /admin#x /ADMIN`) to
+# TARGET_BASE (scheme://host:port) exactly as written (curl --request-target: no normalisation, the fragment
+# is sent). Each variant is reported as `target=code|signal`.
+# Overall: `http-ok` if any variant got a 2xx (it reached the handler); else the first block signal; an
+# answer that is neither (e.g. only 400/404) is `error`: it neither proves reach nor names a layer.
+bm_require TARGET_BASE PATHS CANARY
+bm_variants=''
+bm_reached=''
+bm_block=''
+for bm_path in $PATHS; do
+  if [ -n "${HOST_HEADER:-}" ]; then
+    bm_http "$TARGET_BASE/" --request-target "$bm_path" -H "Host: $HOST_HEADER" -H "X-Breachmatrix-Canary: $CANARY"
+  else
+    bm_http "$TARGET_BASE/" --request-target "$bm_path" -H "X-Breachmatrix-Canary: $CANARY"
+  fi
+  bm_curl_signal
+  bm_variants="$bm_variants $bm_path=$BM_HTTP_CODE|$BM_SIGNAL"
+  case $BM_SIGNAL in
+    http-ok)
+      case $BM_HTTP_CODE in 2??) bm_reached=${bm_reached:-$bm_path} ;; esac
+      ;;
+    *) bm_block=${bm_block:-$BM_SIGNAL} ;;
+  esac
+done
+bm_variants=${bm_variants# }
+if [ -n "$bm_reached" ]; then bm_finish http-ok 0 "reached via $bm_reached" variants "$bm_variants"; fi
+if [ -n "$bm_block" ]; then bm_finish "$bm_block" 1 "no variant reached the target" variants "$bm_variants"; fi
+bm_finish error 1 "no variant reached the target, none was blocked recognisably" variants "$bm_variants"

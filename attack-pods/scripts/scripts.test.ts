@@ -1,0 +1,437 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { composeScript } from '../script-loader.ts';
+import { parseScriptResult, type ScriptResult } from '../script-result.ts';
+import {
+  closedPort,
+  startDnsServer,
+  startHttpServer,
+  startLineServer,
+  startResettingServer,
+  startUdpServer,
+} from './test-servers.ts';
+
+/**
+ * The REAL scripts, run with `sh` against servers on 127.0.0.1 or inside network namespaces this file creates
+ * and deletes. Timeouts come from nftables drops inside those namespaces — nothing leaves the machine.
+ */
+const run = promisify(execFile);
+const CANARY = 'bm0123456789abcdef';
+const NS_PREFIX = `bmcat${process.pid}`;
+const namespaces: string[] = [];
+const children: ChildProcess[] = [];
+
+async function ip(...args: string[]): Promise<void> {
+  await run('ip', args);
+}
+
+async function newNetns(suffix: string): Promise<string> {
+  const name = `${NS_PREFIX}${suffix}`;
+  await ip('netns', 'add', name);
+  namespaces.push(name);
+  await ip('netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up');
+  return name;
+}
+
+async function nft(ns: string, ruleset: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { stdio: ['pipe', 'inherit', 'inherit'] });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`nft exited ${String(code)}`))));
+    child.stdin.end(ruleset);
+  });
+}
+
+interface RunOptions {
+  readonly netns?: string;
+  /** Run as nobody with no capabilities (setpriv), like an unprivileged container. */
+  readonly unprivileged?: boolean;
+}
+
+async function runScript(name: string, env: Record<string, string>, options: RunOptions = {}): Promise<ScriptResult> {
+  const command: string[] = [];
+  if (options.netns !== undefined) command.push('ip', 'netns', 'exec', options.netns);
+  if (options.unprivileged === true) {
+    command.push('setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all');
+  }
+  command.push('sh', '-c', composeScript(name));
+  const [file, ...args] = command;
+  const fullEnv = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', CONNECT_TIMEOUT: '1', REQUEST_TIMEOUT: '2', DNS_TIMEOUT: '1', ...env };
+  try {
+    const { stdout, stderr } = await run(file ?? 'sh', args, { env: fullEnv, timeout: 20_000 });
+    return parseScriptResult(stdout, stderr, 0);
+  } catch (error) {
+    const failed = error as { stdout?: string; stderr?: string; code?: number };
+    return parseScriptResult(failed.stdout ?? '', failed.stderr ?? '', typeof failed.code === 'number' ? failed.code : 1);
+  }
+}
+
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  for (const ns of namespaces) await ip('netns', 'del', ns).catch(() => undefined);
+});
+
+describe('http-probe.sh', () => {
+  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  beforeAll(async () => {
+    http = await startHttpServer();
+  });
+  afterAll(() => http.close());
+
+  const probe = (path: string, extra: Record<string, string> = {}): Promise<ScriptResult> =>
+    runScript('http-probe.sh', { TARGET_URL: `http://127.0.0.1:${http.port}${path}`, CANARY, ...extra });
+
+  it('reports http-ok for a 200 and sends the canary header', async () => {
+    const result = await probe(`/${CANARY}`);
+    expect(result.signal).toBe('http-ok');
+    expect(result.fields.http_code).toBe(200);
+    expect(http.targets).toContain(`GET /${CANARY} canary=${CANARY}`);
+  });
+
+  it("maps Envoy's 403 body to http-403 and Cilium's to http-403-cilium", async () => {
+    expect((await probe('/rbac')).signal).toBe('http-403');
+    expect((await probe('/cilium')).signal).toBe('http-403-cilium');
+  });
+
+  it('maps 502 to http-502 and Envoy upstream 503 to reset', async () => {
+    expect((await probe('/blackhole')).signal).toBe('http-502');
+    const upstream = await probe('/upstream');
+    expect(upstream.signal).toBe('reset');
+    expect(upstream.detail).toContain('upstream connect error');
+  });
+
+  it('treats any other answer of the target as http-ok (a 404 still proves reach)', async () => {
+    const result = await probe('/missing');
+    expect(result.signal).toBe('http-ok');
+    expect(result.fields.http_code).toBe(404);
+  });
+
+  it('honours --resolve and the Host header', async () => {
+    const result = await probe('', {
+      TARGET_URL: `http://allowed.test:${http.port}/resolve-${CANARY}`,
+      RESOLVE: `allowed.test:${http.port}:127.0.0.1`,
+      HOST_HEADER: 'other.test',
+    });
+    expect(result.signal).toBe('http-ok');
+  });
+
+  it('reports refused for a closed port', async () => {
+    const port = await closedPort();
+    const result = await runScript('http-probe.sh', { TARGET_URL: `http://127.0.0.1:${port}/`, CANARY });
+    expect(result.signal).toBe('refused');
+    expect(result.exit).toBe(7);
+  });
+
+  it('reports reset when the server resets the connection', async () => {
+    const resetting = await startResettingServer();
+    try {
+      const result = await runScript('http-probe.sh', { TARGET_URL: `http://127.0.0.1:${resetting.port}/`, CANARY });
+      expect(result.signal).toBe('reset');
+      expect([52, 56]).toContain(result.exit);
+    } finally {
+      await resetting.close();
+    }
+  });
+
+  it('reports nxdomain for a name that does not resolve', async () => {
+    const result = await runScript('http-probe.sh', { TARGET_URL: 'http://bm-no-such-name.invalid/', CANARY });
+    expect(result.signal).toBe('nxdomain');
+  });
+
+  it('reports a missing parameter as error', async () => {
+    const result = await runScript('http-probe.sh', { CANARY });
+    expect(result.signal).toBe('error');
+    expect(result.detail).toContain('TARGET_URL');
+  });
+});
+
+describe('timeouts from a silent drop (nftables in a private namespace)', () => {
+  let ns: string;
+  beforeAll(async () => {
+    ns = await newNetns('d');
+    await nft(
+      ns,
+      `table inet bmdrop {
+  chain input { type filter hook input priority 0; policy accept;
+    tcp dport 9 drop
+    udp dport 53 drop
+    tcp dport 53 drop
+    icmp type echo-request drop
+  }
+}
+`,
+    );
+  });
+
+  it('http-probe: curl 28 → timeout', async () => {
+    const result = await runScript('http-probe.sh', { TARGET_URL: 'http://127.0.0.1:9/', CANARY }, { netns: ns });
+    expect(result.signal).toBe('timeout');
+    expect(result.exit).toBe(28);
+  });
+
+  it('tcp-probe: nc connect timeout → timeout', async () => {
+    const result = await runScript('tcp-probe.sh', { TARGET_HOST: '127.0.0.1', TARGET_PORT: '9', CANARY }, { netns: ns });
+    expect(result.signal).toBe('timeout');
+  });
+
+  it('icmp-probe: echo dropped → timeout', async () => {
+    const result = await runScript('icmp-probe.sh', { TARGET_HOST: '127.0.0.1', CANARY }, { netns: ns });
+    expect(result.signal).toBe('timeout');
+  });
+
+  it('direct-dns: both transports silent → timeout', async () => {
+    const result = await runScript('direct-dns.sh', { SINK_IP: '127.0.0.1', CANARY, DNS_ZONE: 'exfil.test' }, { netns: ns });
+    expect(result.signal).toBe('timeout');
+    expect(result.fields.udp).toBe('timeout');
+    expect(result.fields.tcp).toBe('timeout');
+  });
+});
+
+describe('tcp-probe.sh, port-scan.sh, udp-send.sh', () => {
+  it('connected when the far end answers, and the canary arrives', async () => {
+    const server = await startLineServer();
+    try {
+      const result = await runScript('tcp-probe.sh', { TARGET_HOST: '127.0.0.1', TARGET_PORT: String(server.port), CANARY });
+      expect(result.signal).toBe('connected');
+      expect(result.detail).toBe('ok');
+      expect(server.received).toContain(CANARY);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reset when the connection is accepted and then reset without a reply', async () => {
+    const server = await startResettingServer();
+    try {
+      const result = await runScript('tcp-probe.sh', { TARGET_HOST: '127.0.0.1', TARGET_PORT: String(server.port), CANARY });
+      expect(result.signal).toBe('reset');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refused on a closed port', async () => {
+    const port = await closedPort();
+    const result = await runScript('tcp-probe.sh', { TARGET_HOST: '127.0.0.1', TARGET_PORT: String(port), CANARY });
+    expect(result.signal).toBe('refused');
+  });
+
+  it('port-scan reports each port and connects if any is open', async () => {
+    const server = await startLineServer();
+    const closed = await closedPort();
+    try {
+      const result = await runScript('port-scan.sh', { TARGET_HOST: '127.0.0.1', TARGET_PORTS: `${closed} ${server.port}` });
+      expect(result.signal).toBe('connected');
+      expect(result.fields.open).toBe(server.port);
+      expect(result.fields.closed).toBe(`${closed}:refused`);
+      const none = await runScript('port-scan.sh', { TARGET_HOST: '127.0.0.1', TARGET_PORTS: String(closed) });
+      expect(none.signal).toBe('refused');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('udp-send delivers the canary in a datagram', async () => {
+    const udp = await startUdpServer();
+    try {
+      const result = await runScript('udp-send.sh', { TARGET_HOST: '127.0.0.1', TARGET_PORT: String(udp.port), CANARY });
+      expect(result.signal).toBe('delivered');
+      expect(udp.received).toContain(CANARY);
+    } finally {
+      await udp.close();
+    }
+  });
+});
+
+describe('icmp-probe.sh', () => {
+  it('answers delivered with the canary hex as the ping pattern', async () => {
+    const ns = await newNetns('i');
+    const result = await runScript('icmp-probe.sh', { TARGET_HOST: '127.0.0.1', CANARY }, { netns: ns });
+    expect(result.signal).toBe('delivered');
+    expect(result.fields.pattern).toBe('0123456789abcdef');
+  });
+
+  it('falls back to the ASCII hex of a free-form canary', async () => {
+    const ns = await newNetns('j');
+    const result = await runScript('icmp-probe.sh', { TARGET_HOST: '127.0.0.1', CANARY: 'hello' }, { netns: ns });
+    expect(result.signal).toBe('delivered');
+    expect(result.fields.pattern).toBe('68656c6c6f');
+  });
+});
+
+describe('DNS scripts', () => {
+  let dns: Awaited<ReturnType<typeof startDnsServer>>;
+  beforeAll(async () => {
+    dns = await startDnsServer();
+  });
+  afterAll(() => dns.close());
+
+  it('dns-tunnel carries the canary as the first label', async () => {
+    const result = await runScript('dns-tunnel.sh', {
+      CANARY,
+      DNS_ZONE: 'exfil.test',
+      DNS_SERVER: '127.0.0.1',
+      DNS_SERVER_PORT: String(dns.port),
+    });
+    expect(result.signal).toBe('delivered');
+    expect(result.fields.answers).toBe(1);
+    expect(dns.queries).toContain(`${CANARY}.exfil.test`);
+  });
+
+  it('maps NXDOMAIN and REFUSED', async () => {
+    const base = { DNS_ZONE: 'exfil.test', DNS_SERVER: '127.0.0.1', DNS_SERVER_PORT: String(dns.port) };
+    expect((await runScript('dns-tunnel.sh', { ...base, CANARY: 'nxname' })).signal).toBe('nxdomain');
+    expect((await runScript('dns-tunnel.sh', { ...base, CANARY: 'refusedname' })).signal).toBe('dns-refused');
+  });
+
+  it('dns-lookup needs an answer: NOERROR without data is not a passing control', async () => {
+    const base = { DNS_SERVER: '127.0.0.1', DNS_SERVER_PORT: String(dns.port), QUERY_TYPE: 'TXT' };
+    expect((await runScript('dns-lookup.sh', { ...base, QUERY_NAME: 'api.bm-app.svc.cluster.local' })).signal).toBe('delivered');
+    const nodata = await runScript('dns-lookup.sh', { ...base, QUERY_NAME: 'nodata.bm-app.svc.cluster.local' });
+    expect(nodata.signal).toBe('nxdomain');
+    expect(nodata.detail).toContain('no data');
+  });
+
+  it('direct-dns reports UDP and TCP separately', async () => {
+    const result = await runScript('direct-dns.sh', { SINK_IP: '127.0.0.1', DNS_PORT: String(dns.port), CANARY, DNS_ZONE: 'exfil.test' });
+    expect(result.signal).toBe('delivered');
+    expect(result.fields.udp).toBe('delivered');
+    expect(result.fields.tcp).toBe('delivered');
+    expect(dns.queries.filter((name) => name === `${CANARY}.exfil.test`).length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('path-tricks.sh', () => {
+  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  beforeAll(async () => {
+    http = await startHttpServer();
+  });
+  afterAll(() => http.close());
+
+  it('sends every variant raw and reports each', async () => {
+    const result = await runScript('path-tricks.sh', {
+      TARGET_BASE: `http://127.0.0.1:${http.port}`,
+      PATHS: '/admin //admin /%2Fadmin /admin#x',
+      CANARY,
+    });
+    expect(result.signal).toBe('http-ok');
+    expect(result.detail).toBe('reached via //admin');
+    expect(result.fields.variants).toBe('/admin=403|http-403 //admin=200|http-ok /%2Fadmin=200|http-ok /admin#x=200|http-ok');
+    expect(http.targets).toContain(`GET //admin canary=${CANARY}`);
+    expect(http.targets).toContain(`GET /%2Fadmin canary=${CANARY}`);
+    expect(http.targets).toContain(`GET /admin#x canary=${CANARY}`);
+  });
+
+  it('is http-403 when every variant is denied', async () => {
+    const result = await runScript('path-tricks.sh', { TARGET_BASE: `http://127.0.0.1:${http.port}`, PATHS: '/admin /rbac', CANARY });
+    expect(result.signal).toBe('http-403');
+  });
+
+  it('is error when no variant reached and none was recognisably blocked', async () => {
+    const result = await runScript('path-tricks.sh', { TARGET_BASE: `http://127.0.0.1:${http.port}`, PATHS: '/missing', CANARY });
+    expect(result.signal).toBe('error');
+    expect(result.fields.variants).toBe('/missing=404|http-ok');
+  });
+});
+
+describe('envoy-admin.sh and token-api.sh', () => {
+  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  beforeAll(async () => {
+    http = await startHttpServer();
+  });
+  afterAll(() => http.close());
+
+  it('reads config_dump and posts quitquitquit', async () => {
+    const result = await runScript('envoy-admin.sh', { ADMIN_URL: `http://127.0.0.1:${http.port}` });
+    expect(result.signal).toBe('http-ok');
+    expect(result.fields).toEqual({ config_dump: 200, quitquitquit: 200 });
+    expect(http.targets).toContain('POST /quitquitquit canary=');
+  });
+
+  it('is refused without an admin listener', async () => {
+    const port = await closedPort();
+    const result = await runScript('envoy-admin.sh', { ADMIN_URL: `http://127.0.0.1:${port}`, QUIT: '0' });
+    expect(result.signal).toBe('refused');
+    expect(result.fields.quitquitquit).toBe('skipped');
+  });
+
+  it("token-api: the API server's 403 is http-403, a readable path http-ok, no token permission-denied", async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const dir = await mkdtemp('/tmp/bm-token-');
+    try {
+      const tokenFile = `${dir}/token`;
+      await writeFile(tokenFile, 'not-a-real-token');
+      const base = { API_URL: `http://127.0.0.1:${http.port}`, TOKEN_FILE: tokenFile };
+      const denied = await runScript('token-api.sh', { ...base, API_PATH: '/k8s/api/v1/namespaces/bm-app/secrets' });
+      expect(denied.signal).toBe('http-403');
+      expect(denied.detail).toContain('Forbidden');
+      expect((await runScript('token-api.sh', { ...base, API_PATH: '/api/v1/namespaces/bm-app/secrets' })).signal).toBe('http-ok');
+      const none = await runScript('token-api.sh', { ...base, TOKEN_FILE: `${dir}/absent`, API_PATH: '/x' });
+      expect(none.signal).toBe('permission-denied');
+      expect(none.detail).not.toContain('not-a-real-token');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('iptables-flush-probe.sh', () => {
+  let ns: string;
+  beforeAll(async () => {
+    ns = await newNetns('f');
+    // A capture like istio-init's: everything TCP leaving the pod goes to 15001, where nothing listens.
+    for (const args of [
+      ['-t', 'nat', '-N', 'ISTIO_OUTPUT'],
+      ['-t', 'nat', '-A', 'OUTPUT', '-p', 'tcp', '-j', 'ISTIO_OUTPUT'],
+      ['-t', 'nat', '-A', 'ISTIO_OUTPUT', '-p', 'tcp', '-j', 'REDIRECT', '--to-ports', '15001'],
+    ]) {
+      await run('ip', ['netns', 'exec', ns, 'iptables-nft', ...args]);
+    }
+    const server = spawn('ip', ['netns', 'exec', ns, 'sh', '-c', `printf 'HTTP/1.0 200 OK\\r\\n\\r\\nok' | nc -l -N 127.0.0.1 18080`], {
+      stdio: 'ignore',
+    });
+    children.push(server);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  });
+
+  it('without NET_ADMIN: permission-denied, capture intact', async () => {
+    const result = await runScript('iptables-flush-probe.sh', { TARGET_URL: 'http://127.0.0.1:18080/', CANARY }, { netns: ns, unprivileged: true });
+    expect(result.signal).toBe('permission-denied');
+    const { stdout } = await run('ip', ['netns', 'exec', ns, 'iptables-nft', '-t', 'nat', '-S']);
+    expect(stdout).toContain('REDIRECT');
+  });
+
+  it('with NET_ADMIN: flushes nat on both backends and reaches the target directly', async () => {
+    const before = await runScript('http-probe.sh', { TARGET_URL: 'http://127.0.0.1:18080/', CANARY }, { netns: ns });
+    expect(before.signal).toBe('refused');
+    const result = await runScript('iptables-flush-probe.sh', { TARGET_URL: 'http://127.0.0.1:18080/', CANARY }, { netns: ns });
+    expect(result.signal).toBe('http-ok');
+    expect(result.fields.flushed).toBe('iptables-nft/nat iptables-legacy/nat');
+    const { stdout } = await run('ip', ['netns', 'exec', ns, 'iptables-nft', '-t', 'nat', '-S']);
+    expect(stdout).not.toContain('REDIRECT');
+  });
+});
+
+describe('nsenter-escape.sh', () => {
+  it("enters another process's network namespace and reaches what only it can see", async () => {
+    const target = await newNetns('t');
+    const attacker = await newNetns('a');
+    const server = spawn('ip', ['netns', 'exec', target, 'sh', '-c', `printf 'HTTP/1.0 200 OK\\r\\n\\r\\nhost' | exec nc -l -N 127.0.0.1 18081`], {
+      stdio: 'ignore',
+    });
+    children.push(server);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // `ip netns exec … sh -c 'exec nc'`: the spawned pid ends up running nc inside the target namespace.
+    const pid = String(server.pid);
+    const escaped = await runScript('nsenter-escape.sh', { TARGET_URL: 'http://127.0.0.1:18081/', CANARY, NSENTER_TARGET: pid }, { netns: attacker });
+    expect(escaped.signal).toBe('http-ok');
+    expect(escaped.detail).toContain(`pid ${pid}`);
+  });
+
+  it('is permission-denied when the target shares our network namespace (no hostPID)', async () => {
+    const ns = await newNetns('s');
+    const result = await runScript('nsenter-escape.sh', { TARGET_URL: 'http://127.0.0.1:1/', CANARY, NSENTER_TARGET: 'self' }, { netns: ns });
+    expect(result.signal).toBe('permission-denied');
+    expect(result.detail).toContain('shares');
+  });
+});
