@@ -56,8 +56,25 @@ function blockedFromEvidence(input: AttributionInput, blockSignal: ClientSignal)
   const denials = input.evidence.filter(
     (item): item is EvidenceItem & { layer: BlockingLayer } => item.verdict === 'denied' && item.layer !== 'none',
   );
-  const confirmed = firstOnPath(denials.map((item) => item.layer));
-  if (confirmed !== undefined) return { outcome: 'blocked', blockedBy: confirmed, confidence: 'confirmed' };
+  const denying = denials.map((item) => item.layer);
+  // A layer that cannot produce what the client saw did not stop this attempt (an HTTP 403 proves the
+  // connection got through the CNI, whatever drop the CNI logged): credit the first layer on the path
+  // among those that explain the signal, and fall back to path order only when none does.
+  const explaining = candidateLayers(blockSignal);
+  const consistent = denying.filter((layer) => explaining.includes(layer));
+  const confirmed = firstOnPath(consistent.length > 0 ? consistent : denying);
+  if (confirmed !== undefined) {
+    const firstRecorded = firstOnPath(denying);
+    if (firstRecorded !== undefined && firstRecorded !== confirmed) {
+      return {
+        outcome: 'blocked',
+        blockedBy: confirmed,
+        confidence: 'confirmed',
+        reason: `${firstRecorded} also recorded a denial, but ${blockSignal} comes from ${confirmed}`,
+      };
+    }
+    return { outcome: 'blocked', blockedBy: confirmed, confidence: 'confirmed' };
+  }
   const inferred = candidateLayers(blockSignal).find((layer) => input.stackLayers.has(layer));
   if (inferred !== undefined) {
     return {
@@ -78,7 +95,8 @@ function blockedFromEvidence(input: AttributionInput, blockSignal: ClientSignal)
  * verdict. Rules (DESIGN.md, "Rules that make the verdicts trustworthy"):
  * - exfiltration counts only when the sink received the canary — and then always counts;
  * - `blocked` needs a passing positive control, else `inconclusive`;
- * - the first layer on the path with a denial record is credited and `confirmed`; without a record the layer
+ * - the first layer on the path with a denial record that can explain the client signal is credited and
+ *   `confirmed` (any denying layer, in path order, when none can); without a record the layer
  *   is `inferred` from the client signal, restricted to layers the stack has.
  */
 export function attribute(input: AttributionInput): Attribution {
