@@ -21,7 +21,7 @@ describe('parseEvidence', () => {
 
   it('names the sources it can parse when asked for one it cannot', () => {
     expect(() => parseEvidence('api-audit', '', { flow, window })).toThrow(
-      'parseEvidence: no parser for evidence source "api-audit" (allowed: hubble, calico-log, calico-counter, envoy-access-log, ztunnel-log, admission',
+      'parseEvidence: no parser for evidence source "api-audit" (allowed: hubble, calico-log, calico-counter, envoy-access-log, ztunnel-log, admission, nft-counter)',
     );
   });
 

@@ -5,6 +5,7 @@ import { parseCalicoCounters } from './calico-counters.ts';
 import { parseCalicoLog, type CalicoLogRuleMeaning } from './calico-log.ts';
 import { parseEnvoyAccessLog, type EnvoyLayer } from './envoy-access-log.ts';
 import { parseHubbleFlows } from './hubble-flows.ts';
+import { nftCounterEvidence, parseNftDropCounters } from './nft-counters.ts';
 import { parseZtunnelLog } from './ztunnel-log.ts';
 
 /** What every parser needs to tie a layer's record to one attempt, plus what some sources need. */
@@ -17,6 +18,8 @@ export interface EvidenceContext {
   readonly before?: string;
   /** `calico-counter`: Calico interface names of the attempt's pods, to ignore other endpoints' chains. */
   readonly interfaces?: readonly string[];
+  /** `nft-counter` (lab): pod IPs by `namespace/name`, to match ingress counters on the destination. */
+  readonly podIps?: ReadonlyMap<string, string>;
   /** `calico-log`: whether the policy's Log rule sits right before a Deny (default: `log-only`). */
   readonly calicoLogRule?: CalicoLogRuleMeaning;
 }
@@ -49,6 +52,18 @@ const PARSERS = new Map<EvidenceSource, EvidenceParser>([
         flow: context.flow,
         window: context.window,
       }),
+  ],
+  [
+    'nft-counter',
+    (raw, context) => {
+      // One dump pair from one lab: the node label only has to be the same on both sides of the delta.
+      const before = required(context.before, 'context.before (the nft -j list ruleset taken before the attempt)', 'nft-counter', 'nft -j list ruleset output');
+      const baseline = new Map(parseNftDropCounters(before, 'lab').map((counter) => [counter.key, counter.packets]));
+      return nftCounterEvidence(parseNftDropCounters(raw, 'lab'), baseline, context.flow, {
+        podIps: context.podIps ?? new Map<string, string>(),
+        window: context.window,
+      });
+    },
   ],
   ['ztunnel-log', (raw, context) => parseZtunnelLog(raw, context.flow, context.window)],
   ['admission', (raw, context) => parseAdmissionMessages(raw, context.flow)],
