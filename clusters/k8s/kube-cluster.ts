@@ -1,0 +1,241 @@
+import { CoreV1Api, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type {
+  Cluster,
+  EvidenceQuery,
+  ExecOptions,
+  ExecResult,
+  KubeObject,
+  PodCreation,
+  PodHandle,
+  SinkRecord,
+} from '../../core/domain/cluster.ts';
+import { InfrastructureError } from '../../core/domain/errors.ts';
+import type { EvidenceItem } from '../../core/domain/evidence.ts';
+import type { Profile, ProviderName } from '../../core/domain/profile.ts';
+import type { SceneAddresses } from '../../core/domain/scene-addresses.ts';
+import { parseAdmissionMessages } from '../../core/evidence/admission-message.ts';
+import { parseEnvoyAccessLog } from '../../core/evidence/envoy-access-log.ts';
+import { parseHubbleFlows } from '../../core/evidence/hubble-flows.ts';
+import { parseZtunnelLog } from '../../core/evidence/ztunnel-log.ts';
+import { TIMEOUTS } from '../../core/timeouts.ts';
+import { SCENE } from '../../manifests/scene.ts';
+import { admissionRejection } from './admission-rejection.ts';
+import { splitCrds } from './apply-order.ts';
+import { objectApi, type ObjectApi } from './object-api.ts';
+import { execInPod } from './pod-exec.ts';
+import { podProgress } from './pod-outcome.ts';
+import { waitFor } from './wait-for.ts';
+
+export const MANAGED_SELECTOR = `${SCENE.managedByLabel.key}=${SCENE.managedByLabel.value}`;
+
+export interface KubeClusterOptions {
+  readonly name: string;
+  readonly provider: ProviderName;
+  readonly profile: Profile;
+  readonly kubeConfig: KubeConfig;
+  readonly addresses: () => Promise<SceneAddresses>;
+  readonly sinkReceived: (canary: string) => Promise<readonly SinkRecord[]>;
+  /** Provider-specific teardown after the in-cluster cleanup (delete the kind cluster, stop side containers). */
+  readonly afterTeardown?: () => Promise<void>;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A Cluster over the Kubernetes API (kind and kubeconfig providers). */
+export class KubeCluster implements Cluster {
+  readonly name: string;
+  readonly provider: ProviderName;
+  readonly profile: Profile;
+  private readonly options: KubeClusterOptions;
+  private readonly core: CoreV1Api;
+  private readonly objects: ObjectApi;
+  /** Admission messages seen by createPod, verbatim: admission's own record for evidence. */
+  private readonly admissionMessages: string[] = [];
+  private tornDown = false;
+
+  constructor(options: KubeClusterOptions) {
+    this.options = options;
+    this.name = options.name;
+    this.provider = options.provider;
+    this.profile = options.profile;
+    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
+    this.objects = objectApi(options.kubeConfig);
+  }
+
+  /** Server-side apply, CRDs first and awaited until Established, then everything else in dependency order. */
+  async apply(objects: readonly KubeObject[]): Promise<void> {
+    const { crds, rest } = splitCrds(objects);
+    for (const crd of crds) await this.applyOne(crd, false);
+    for (const crd of crds) {
+      await waitFor(
+        this.options.kubeConfig,
+        { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: crd.metadata.name },
+        'Established',
+        TIMEOUTS.componentReadyMs,
+      );
+    }
+    for (const object of rest) await this.applyOne(object, false);
+  }
+
+  async applyOne(object: KubeObject, force: boolean): Promise<void> {
+    try {
+      await this.objects.serverSideApply(object, force);
+    } catch (error) {
+      const where = `${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+      throw new InfrastructureError('apply', `${where}: ${errorText(error)}`, { cause: error });
+    }
+  }
+
+  async createPod(pod: V1Pod, options: { readonly timeoutMs: number }): Promise<PodCreation> {
+    const namespace = pod.metadata?.namespace ?? 'default';
+    const name = pod.metadata?.name ?? '';
+    try {
+      await this.core.createNamespacedPod({ namespace, body: pod });
+    } catch (error) {
+      const message = admissionRejection(error);
+      if (message !== undefined) {
+        this.admissionMessages.push(message);
+        return { status: 'rejected', layer: 'admission', message };
+      }
+      throw new InfrastructureError(`pod ${namespace}/${name}`, `create failed: ${errorText(error)}`, { cause: error });
+    }
+    const running = await this.watchPod(namespace, name, options.timeoutMs);
+    return { status: 'running', pod: this.handle(running) };
+  }
+
+  private watchPod(namespace: string, name: string, timeoutMs: number): Promise<V1Pod> {
+    return new Promise<V1Pod>((resolve, reject) => {
+      let controller: AbortController | undefined;
+      let last: V1Pod | undefined;
+      let settled = false;
+      const finish = (pod: V1Pod | undefined, error?: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        controller?.abort();
+        if (pod !== undefined) resolve(pod);
+        else reject(error);
+      };
+      const timer = setTimeout(
+        () => finish(undefined, new InfrastructureError(`pod ${namespace}/${name}`, `not running after ${timeoutMs} ms (phase ${last?.status?.phase ?? 'unknown'})`)),
+        timeoutMs,
+      );
+      new Watch(this.options.kubeConfig)
+        .watch(
+          `/api/v1/namespaces/${namespace}/pods`,
+          { fieldSelector: `metadata.name=${name}` },
+          (_phase: string, pod: V1Pod) => {
+            last = pod;
+            const progress = podProgress(pod);
+            if (progress.state === 'running') finish(pod);
+            else if (progress.state === 'failed') finish(undefined, new InfrastructureError(`pod ${namespace}/${name}`, progress.reason));
+          },
+          (error: unknown) => {
+            if (!settled && error !== null && error !== undefined) finish(undefined, new InfrastructureError(`pod ${namespace}/${name}`, `watch ended: ${errorText(error)}`));
+          },
+        )
+        .then((abort) => {
+          controller = abort;
+          if (settled) abort.abort();
+        })
+        .catch((error: unknown) => finish(undefined, new InfrastructureError(`pod ${namespace}/${name}`, `watch failed: ${errorText(error)}`)));
+    });
+  }
+
+  private handle(pod: V1Pod): PodHandle {
+    const namespace = pod.metadata?.namespace ?? 'default';
+    const name = pod.metadata?.name ?? '';
+    const mainContainer = pod.spec?.containers[0]?.name ?? 'main';
+    const kubeConfig = this.options.kubeConfig;
+    const core = this.core;
+    return {
+      namespace,
+      name,
+      ip: pod.status?.podIP ?? '',
+      node: pod.spec?.nodeName ?? '',
+      exec: (command: readonly string[], options: ExecOptions): Promise<ExecResult> =>
+        execInPod(kubeConfig, namespace, name, options.container ?? mainContainer, command, options),
+      logs: (container: string): Promise<string> => core.readNamespacedPodLog({ name, namespace, container }),
+      [Symbol.asyncDispose]: async (): Promise<void> => {
+        await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
+      },
+    };
+  }
+
+  addresses(): Promise<SceneAddresses> {
+    return this.options.addresses();
+  }
+
+  sinkReceived(canary: string): Promise<readonly SinkRecord[]> {
+    return this.options.sinkReceived(canary);
+  }
+
+  private async podsWithContainer(namespace: string, labelSelector: string | undefined, container: string): Promise<V1Pod[]> {
+    const list = await this.core.listNamespacedPod({ namespace, ...(labelSelector === undefined ? {} : { labelSelector }) });
+    return list.items.filter((pod) => pod.spec?.containers.some((candidate) => candidate.name === container) && pod.status?.phase === 'Running');
+  }
+
+  private async logsSince(pods: readonly V1Pod[], container: string, from: Date): Promise<string> {
+    const sinceSeconds = Math.max(1, Math.ceil((Date.now() - from.getTime()) / 1000) + 1);
+    const logs = await Promise.all(
+      pods.map((pod) =>
+        this.core
+          .readNamespacedPodLog({ name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? '', container, sinceSeconds })
+          .catch(() => ''),
+      ),
+    );
+    return logs.join('\n');
+  }
+
+  /** Each layer's own record for the window: Hubble in every Cilium agent, Envoy and ztunnel logs, admission messages. */
+  async collectEvidence(query: EvidenceQuery): Promise<readonly EvidenceItem[]> {
+    const { window, flow } = query;
+    const items: EvidenceItem[] = [...parseAdmissionMessages(this.admissionMessages.join('\n'), flow)];
+    if (this.profile.cni === 'cilium') {
+      const agents = await this.podsWithContainer('kube-system', 'k8s-app=cilium', 'cilium-agent');
+      const command = ['hubble', 'observe', '-o', 'json', '--since', window.from.toISOString(), '--until', window.to.toISOString()];
+      for (const agent of agents) {
+        const result = await execInPod(this.options.kubeConfig, 'kube-system', agent.metadata?.name ?? '', 'cilium-agent', command, {
+          timeoutMs: TIMEOUTS.evidenceMs,
+        });
+        items.push(...parseHubbleFlows(result.stdout, flow, window));
+      }
+    }
+    const meshNamespaces = [SCENE.namespaces.app, SCENE.namespaces.rogue, SCENE.namespaces.privileged];
+    if (this.profile.mesh === 'istio-sidecar') {
+      for (const namespace of meshNamespaces) {
+        const proxies = await this.podsWithContainer(namespace, undefined, 'istio-proxy');
+        items.push(...parseEnvoyAccessLog(await this.logsSince(proxies, 'istio-proxy', window.from), { layer: 'mesh-sidecar', flow, window }));
+      }
+    }
+    if (this.profile.mesh === 'istio-ambient') {
+      const ztunnels = await this.podsWithContainer('istio-system', 'app=ztunnel', 'istio-proxy');
+      items.push(...parseZtunnelLog(await this.logsSince(ztunnels, 'istio-proxy', window.from), flow, window));
+      const waypoints = await this.podsWithContainer(SCENE.namespaces.app, 'gateway.networking.k8s.io/gateway-name=waypoint', 'istio-proxy');
+      items.push(...parseEnvoyAccessLog(await this.logsSince(waypoints, 'istio-proxy', window.from), { layer: 'mesh-waypoint', flow, window }));
+    }
+    return items;
+  }
+
+  /** Delete every labelled namespace (and with it every pod), then the provider's own teardown. Idempotent. */
+  async teardown(): Promise<void> {
+    if (this.tornDown) return;
+    this.tornDown = true;
+    await deleteManagedNamespaces(this.core);
+    await this.options.afterTeardown?.();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.teardown();
+  }
+}
+
+/** Namespaces labelled managed-by=breachmatrix, deleted; returns their names. */
+export async function deleteManagedNamespaces(core: CoreV1Api): Promise<string[]> {
+  const namespaces = await core.listNamespace({ labelSelector: MANAGED_SELECTOR });
+  const names = namespaces.items.map((namespace) => namespace.metadata?.name ?? '').filter((name) => name !== '');
+  await Promise.all(names.map((name) => core.deleteNamespace({ name }).catch(() => undefined)));
+  return names;
+}
