@@ -1,0 +1,7 @@
+/** Public API of the lab provider (see README.md in this folder). */
+export { createLabProvider } from './lab-provider.ts';
+export { sweepLabLeftovers } from './lab-sweep.ts';
+export { installInterruptTeardown } from './interrupt-teardown.ts';
+export { LabCluster, parseSinkAnswer } from './lab-cluster.ts';
+export { LAB_TOOLS, checkLabHost } from './preflight.ts';
+export { LAB_ADDRESSES } from './addressing.ts';

@@ -1,0 +1,47 @@
+import type { KubeObject } from '../../core/domain/cluster.ts';
+import { BadInputError } from '../../core/domain/errors.ts';
+
+/** What the lab does with an applied object. */
+export type ObjectRoute =
+  | 'namespace'
+  | 'service-account'
+  | 'pod'
+  | 'service'
+  | 'network-policy'
+  | 'istio'
+  | 'not-modelled';
+
+export function routeObject(object: KubeObject): ObjectRoute {
+  const { apiVersion, kind } = object;
+  if (apiVersion === 'v1' && kind === 'Namespace') return 'namespace';
+  if (apiVersion === 'v1' && kind === 'ServiceAccount') return 'service-account';
+  if (apiVersion === 'v1' && kind === 'Pod') return 'pod';
+  if (apiVersion === 'v1' && kind === 'Service') return 'service';
+  if (apiVersion === 'networking.k8s.io/v1' && kind === 'NetworkPolicy') return 'network-policy';
+  if (apiVersion.startsWith('security.istio.io/') || apiVersion.startsWith('networking.istio.io/')) return 'istio';
+  return 'not-modelled';
+}
+
+export function objectKey(object: KubeObject): string {
+  return `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+}
+
+/** A namespaced object must say its namespace: the lab has no `default` fallback to hide a missing one. */
+export function requireNamespace(object: KubeObject): string {
+  const namespace = object.metadata.namespace;
+  if (namespace === undefined || namespace === '') {
+    throw new BadInputError(`${object.kind} ${object.metadata.name} has no metadata.namespace`, `apply ${object.kind}`, 'a namespace name');
+  }
+  return namespace;
+}
+
+/** A Service's selector, read defensively from the plain object. */
+export function serviceSelector(object: KubeObject): Record<string, string> {
+  const spec = object['spec'];
+  if (typeof spec !== 'object' || spec === null || !('selector' in spec)) return {};
+  const selector: unknown = spec.selector;
+  if (typeof selector !== 'object' || selector === null) return {};
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(selector)) if (typeof value === 'string') result[key] = value;
+  return result;
+}
