@@ -1,17 +1,19 @@
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../core/domain/cluster.ts';
 import { BadInputError } from '../../core/domain/errors.ts';
 import { validateCoreKind } from './core-kinds.ts';
 import { SHARED_DIR_ENV, findSharedDir, loadCrdValidator, loadJsonSchemaValidator, type CrdValidator } from './crd-schemas.ts';
 
-let sharedDir: string;
-let validator: CrdValidator;
-
-beforeAll(() => {
-  sharedDir = findSharedDir();
-  validator = loadCrdValidator(sharedDir);
-});
+// Resolved on first use inside a test, so a missing shared folder fails each test with the lookup message.
+let cached: { sharedDir: string; validator: CrdValidator } | undefined;
+function shared(): { sharedDir: string; validator: CrdValidator } {
+  if (cached === undefined) {
+    const sharedDir = findSharedDir();
+    cached = { sharedDir, validator: loadCrdValidator(sharedDir) };
+  }
+  return cached;
+}
 
 const goodAuthz: KubeObject = {
   apiVersion: 'security.istio.io/v1',
@@ -21,18 +23,18 @@ const goodAuthz: KubeObject = {
 };
 
 function errorsOf(object: KubeObject): string[] {
-  const result = validator.validate(object);
+  const result = shared().validator.validate(object);
   return result.ok ? [] : result.errors;
 }
 
 describe('findSharedDir', () => {
   it('finds the shared folder by default (repo/../shared) or from the environment', () => {
     expect(findSharedDir({})).toMatch(/shared$/);
-    expect(findSharedDir({ [SHARED_DIR_ENV]: sharedDir })).toBe(sharedDir);
+    expect(findSharedDir({ [SHARED_DIR_ENV]: shared().sharedDir })).toBe(shared().sharedDir);
   });
 
   it('fails naming where it looked when the folder is missing', () => {
-    const missing = join(sharedDir, 'does-not-exist');
+    const missing = join(shared().sharedDir, 'does-not-exist');
     expect(() => findSharedDir({ [SHARED_DIR_ENV]: missing })).toThrow(BadInputError);
     expect(() => findSharedDir({ [SHARED_DIR_ENV]: missing })).toThrow(join(missing, 'schemas'));
   });
@@ -50,12 +52,12 @@ describe('loadCrdValidator', () => {
       'crd.projectcalico.org/v1|NetworkPolicy',
       'operator.tigera.io/v1|Installation',
     ]) {
-      expect(validator.known).toContain(key);
+      expect(shared().validator.known).toContain(key);
     }
   });
 
   it('accepts a valid AuthorizationPolicy', () => {
-    expect(validator.validate(goodAuthz)).toEqual({ ok: true });
+    expect(shared().validator.validate(goodAuthz)).toEqual({ ok: true });
   });
 
   it('rejects an AuthorizationPolicy with action PERMIT, naming the field and the allowed values', () => {
@@ -129,7 +131,7 @@ describe('loadCrdValidator', () => {
 
   it('reports an apiVersion/kind with no schema instead of passing it', () => {
     expect(errorsOf({ apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 'x' } })).toEqual([
-      `no CRD schema for example.com/v1|Thing under ${join(sharedDir, 'schemas')}`,
+      `no CRD schema for example.com/v1|Thing under ${join(shared().sharedDir, 'schemas')}`,
     ]);
   });
 });
@@ -161,11 +163,11 @@ describe('core kinds (structural, no upstream schema in shared/)', () => {
 
 describe('loadJsonSchemaValidator (Helm values)', () => {
   it('validates values against the Cilium and istio gateway chart schemas', () => {
-    const cilium = loadJsonSchemaValidator(join(sharedDir, 'schemas', 'helm', 'cilium-values.schema.json'));
+    const cilium = loadJsonSchemaValidator(join(shared().sharedDir, 'schemas', 'helm', 'cilium-values.schema.json'));
     expect(cilium.validate({ cni: { exclusive: false }, socketLB: { hostNamespaceOnly: true } })).toEqual({ ok: true });
     const bad = cilium.validate({ cni: { exclusive: 'no' } });
     expect(bad.ok).toBe(false);
-    const gateway = loadJsonSchemaValidator(join(sharedDir, 'schemas', 'helm', 'istio-gateway-values.schema.json'));
+    const gateway = loadJsonSchemaValidator(join(shared().sharedDir, 'schemas', 'helm', 'istio-gateway-values.schema.json'));
     expect(gateway.validate({ replicaCount: 1 }).ok).toBe(true);
   });
 });
