@@ -1,0 +1,89 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { loadProfileCatalog } from '../../core/config/profiles-config.ts';
+import { BadInputError } from '../../core/domain/errors.ts';
+import type { Profile } from '../../core/domain/profile.ts';
+import { createKubeconfigProvider } from './index.ts';
+
+let work: string;
+let server: Server;
+let serverUrl: string;
+let kubeconfigPath: string;
+let requests: string[];
+let profile: Profile;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'bm-kubeconfig-'));
+  requests = [];
+  server = createServer((request, response) => {
+    requests.push(`${request.method} ${request.url}`);
+    response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', status: 'Failure', code: 404 }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  kubeconfigPath = join(work, 'kubeconfig');
+  await writeFile(
+    kubeconfigPath,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      // Plain HTTP on loopback: client-node only allows it with TLS verification off.
+      clusters: [{ name: 'local', cluster: { server: serverUrl, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'tester', user: { token: 'not-a-secret' } }],
+      contexts: [{ name: 'lab-cluster', context: { cluster: 'local', user: 'tester' } }],
+      'current-context': 'lab-cluster',
+    }),
+  );
+  const first = (await loadProfileCatalog()).profiles[0];
+  if (first === undefined) throw new Error('no profiles');
+  profile = first;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await rm(work, { recursive: true, force: true });
+});
+
+const create = { runId: 'r1', onProgress: (): void => undefined };
+
+describe('kubeconfig provider safety guard', () => {
+  it('without the opt-in flag: BadInputError naming the flag, and the server receives zero requests', () => {
+    requests.length = 0;
+    expect(() => createKubeconfigProvider({ kubeconfigPath, context: 'lab-cluster', iUnderstand: false })).toThrow(BadInputError);
+    expect(() => createKubeconfigProvider({ kubeconfigPath, context: 'lab-cluster', iUnderstand: false })).toThrow(
+      /--i-understand-this-attacks-the-cluster/,
+    );
+    expect(requests).toEqual([]);
+  });
+
+  it('when the context points at another server than the one named: BadInputError, zero requests', () => {
+    requests.length = 0;
+    expect(() =>
+      createKubeconfigProvider({ kubeconfigPath, context: 'lab-cluster', iUnderstand: true, expectedServer: 'https://prod.example:6443' }),
+    ).toThrow(/points at http:\/\/127\.0\.0\.1:\d+, not at https:\/\/prod\.example:6443/);
+    expect(requests).toEqual([]);
+  });
+
+  it('an unknown context is bad input listing the known ones, zero requests', () => {
+    requests.length = 0;
+    expect(() => createKubeconfigProvider({ kubeconfigPath, context: 'prod', iUnderstand: true })).toThrow(/no context "prod".*allowed: lab-cluster/);
+    expect(requests).toEqual([]);
+  });
+
+  it('with the opt-in and the expected server, the cluster talks to that server (so the zero counts above mean something)', async () => {
+    requests.length = 0;
+    const provider = createKubeconfigProvider({ kubeconfigPath, context: 'lab-cluster', iUnderstand: true, expectedServer: `${serverUrl}/` });
+    await provider.preflight();
+    expect(requests).toEqual([]);
+    const cluster = await provider.create(profile, create);
+    expect(cluster.provider).toBe('kubeconfig');
+    await expect(cluster.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bm-app' } }])).rejects.toThrow(/apply: Namespace/);
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests.every((line) => line.includes('/api'))).toBe(true);
+  });
+});
