@@ -21,7 +21,7 @@ const intruder = labPod(4, 'bm-app', 'intruder', 'w2');
 const rogue = labPod(5, 'bm-rogue', 'rogue', 'w2', { labels: { app: 'rogue', tier: 'x' } });
 const kubeDns = labPod(6, 'kube-system', 'kube-dns', 'w1', { labels: { 'k8s-app': 'kube-dns' } });
 const pods = [frontend, api, db, intruder, rogue, kubeDns];
-const namespaces = new Map([
+const namespaces = new Map<string, Record<string, string>>([
   ['bm-app', { 'kubernetes.io/metadata.name': 'bm-app', mesh: 'yes' }],
   ['bm-rogue', { 'kubernetes.io/metadata.name': 'bm-rogue' }],
   ['kube-system', { 'kubernetes.io/metadata.name': 'kube-system' }],
