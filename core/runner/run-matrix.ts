@@ -4,7 +4,7 @@ import type { AttackDefinition } from '../domain/attack.ts';
 import type { Cell } from '../domain/cell.ts';
 import type { Cluster, ClusterProvider, KubeObject } from '../domain/cluster.ts';
 import { EXIT } from '../domain/errors.ts';
-import { stackTraits, type Profile, type StackTraits } from '../domain/profile.ts';
+import { stackTraits, type Profile } from '../domain/profile.ts';
 import { RESULTS_SCHEMA_VERSION, type RunHeaderLine } from '../domain/results.ts';
 import { TIMEOUTS } from '../timeouts.ts';
 import { AttackBroker, type BrokerProfile } from './attack-broker.ts';
@@ -15,7 +15,7 @@ import { runSuites } from './run-suites.ts';
 import type { ScriptSource } from './script-runner.ts';
 
 /** The objects a stack gets, in apply order (scene first, then each layer's policies). */
-export type SceneRenderer = (stack: StackTraits) => readonly (readonly KubeObject[])[];
+export type SceneRenderer = (profile: Profile) => readonly (readonly KubeObject[])[];
 
 export interface RunMatrixOptions {
   readonly provider: ClusterProvider;
@@ -111,7 +111,7 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
       signal: options.signal,
     });
     created.push(cluster);
-    for (const [index, objects] of options.renderScene(stackTraits(profile)).entries()) {
+    for (const [index, objects] of options.renderScene(profile).entries()) {
       if (options.signal.aborted) throw new Error('interrupted');
       options.progress.step(profile.id, index === 0 ? 'applying scene' : `applying policies (${index})`);
       await cluster.apply(objects);

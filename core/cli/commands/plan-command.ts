@@ -75,7 +75,7 @@ export function planCommand(): Command {
           const plan = await planKindProfile(profile, { ...(flags.pins ? { pinsFile: flags.pins } : {}) });
           steps.push(...(await writePlan(plan, join(dir, 'kind'))));
         }
-        const layers = renderSceneObjects(stackTraits(profile));
+        const layers = renderSceneObjects(profile);
         for (const [index, objects] of layers.entries()) {
           const file = `${LAYER_FILES[index] ?? `policies-${index}`}.yaml`;
           await writeFile(join(dir, file), yamlDocuments(objects));
