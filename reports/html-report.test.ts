@@ -1,0 +1,139 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SAMPLE_KIND, SAMPLE_LAB, jsonl, testCell, testHeader, testProfile } from './fixtures/samples.ts';
+import { renderHtmlReport } from './html-report.ts';
+import { buildJsonReport } from './json-report.ts';
+import { mergeResults } from './merge-results.ts';
+import { parseResultsText, readResults } from './read-results.ts';
+import { buildReportModel } from './report-model.ts';
+import type { RunResults } from './run-results.ts';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let browser: Browser;
+let dir: string;
+
+beforeAll(async () => {
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  dir = await mkdtemp(join(tmpdir(), 'bm-html-'));
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+interface OpenedPage {
+  readonly page: Page;
+  readonly url: string;
+  readonly requests: string[];
+  readonly errors: string[];
+}
+
+async function open(results: RunResults, name: string): Promise<OpenedPage> {
+  const file = join(dir, name);
+  await writeFile(file, renderHtmlReport(buildJsonReport(buildReportModel(results), { harnessVersion: '0.1.0' })));
+  const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+  const requests: string[] = [];
+  const errors: string[] = [];
+  page.on('request', (request) => requests.push(request.url()));
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  const url = pathToFileURL(file).href;
+  await page.goto(url);
+  return { page, url, requests, errors };
+}
+
+const visibleRows = (page: Page): Promise<string[]> =>
+  page.$$eval('tr.attack-row', (rows) => rows.filter((row) => !(row as HTMLElement).hidden).map((row) => (row as HTMLElement).dataset.attack ?? ''));
+
+describe('report.html in headless Chromium', () => {
+  it('shows the matrix, filters rows, opens details on click, and fetches nothing', async () => {
+    const { page, url, requests, errors } = await open(await readResults([SAMPLE_LAB, SAMPLE_KIND]), 'report.html');
+
+    expect(await page.locator('thead th.profile').count()).toBe(3);
+    expect(await page.locator('tr.attack-row').count()).toBe(11);
+    expect(await page.locator('tr.family-row').count()).toBe(6);
+    const cellsPerRow = await page.$$eval('tr.attack-row', (rows) => rows.map((row) => row.querySelectorAll('td.cell').length));
+    expect(cellsPerRow).toEqual(new Array(11).fill(3));
+    expect(await page.locator('#lab-note').textContent()).toContain("lab's model of each layer");
+    expect(await page.locator('#filter-count').textContent()).toBe('showing 11 of 11 attacks');
+
+    // Distinct styles: a CNI block and an allowed cell do not share a background.
+    const background = (selector: string) => page.$eval(selector, (element) => getComputedStyle(element).backgroundColor);
+    const cniBlock = await background('td.cell[data-profile="cilium+istio-ambient"][data-attack="SC1"]');
+    const allowed = await background('td.cell[data-profile="lab:sidecar"][data-attack="SC1"]');
+    const sidecarBlock = await background('td.cell[data-profile="lab:sidecar"][data-attack="EG1"]');
+    expect(new Set([cniBlock, allowed, sidecarBlock]).size).toBe(3);
+
+    await page.screenshot({ path: '/tmp/report.png', fullPage: true });
+
+    // Family filter hides that family's rows and its header.
+    await page.locator('input[name="family"][value="egress-exfiltration"]').uncheck();
+    expect(await visibleRows(page)).toEqual(['SC1', 'SC2', 'SC5', 'AM3', 'LM1', 'LM4', 'SC8', 'HN1']);
+    expect(await page.locator('tr.family-row[data-family="egress-exfiltration"]').isHidden()).toBe(true);
+    await page.locator('input[name="family"][value="egress-exfiltration"]').check();
+
+    // Outcome filter: keep only allowed cells.
+    for (const state of ['blocked', 'inconclusive', 'not-applicable', 'error', 'missing']) await page.locator(`input[name="state"][value="${state}"]`).uncheck();
+    expect(await visibleRows(page)).toEqual(['SC1', 'SC2', 'SC5', 'EG2', 'EG7']);
+    expect(await page.locator('#filter-count').textContent()).toBe('showing 5 of 11 attacks');
+    for (const state of ['blocked', 'inconclusive', 'not-applicable', 'error', 'missing']) await page.locator(`input[name="state"][value="${state}"]`).check();
+
+    await page.locator('input[name="only-unexpected"]').check();
+    expect(await visibleRows(page)).toEqual(['SC5', 'EG2', 'LM4']);
+    await page.locator('input[name="only-unexpected"]').uncheck();
+
+    // A click on a cell opens the details with technique, expectation and source, signal, control, evidence.
+    expect(await page.locator('#details').isHidden()).toBe(true);
+    await page.locator('td.cell[data-profile="lab:netpol+sidecar"][data-attack="SC5"]').click();
+    const details = page.locator('#details');
+    expect(await details.isVisible()).toBe(true);
+    const text = (await details.textContent()) ?? '';
+    expect(text).toContain('SC5 · UDP and ICMP are not captured');
+    expect(text).toContain('nc -u <sink> <udp-port> with the canary');
+    expect(text).toContain('blocked by cni (timeout) — documented');
+    expect(text).toContain('NetworkPolicy default-deny egress covers every protocol');
+    expect(text).toContain('Client signaldelivered');
+    expect(text).toContain('Controlpassed (delivered)');
+    expect(text).toContain('Evidence (2)');
+    const raws = await details.locator('pre.evidence-raw').allTextContents();
+    expect(raws).toEqual([
+      'table inet bm-lab chain netpol-bm-app-egress counter packets 1 bytes 60 drop comment "bm-app/default-deny egress"',
+      '2025-11-22T23:02:41.220Z icmp canary=bm-sc5-e7a210 from=10.88.1.9 seq=1',
+    ]);
+    await page.screenshot({ path: '/tmp/report-details.png', fullPage: false });
+
+    await page.locator('td.cell[data-profile="cilium+istio-ambient"][data-attack="LM4"]').click();
+    expect(await details.textContent()).toContain('ControlFAILED (timeout) — frontend could not reach 10.96.0.1:443');
+    expect(await details.textContent()).toContain('Confidence—');
+    await page.locator('#details-close').click();
+    expect(await details.isHidden()).toBe(true);
+
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([url]);
+    await page.close();
+  });
+
+  it('keeps hostile evidence and titles as text: no script runs, nothing is fetched', async () => {
+    const hostile = '</script><script>window.__pwned = 1</script><img src="http://198.51.100.1/x.png">';
+    const header = testHeader('r', [testProfile('cilium')], ['EG1']);
+    const attacks = header.attacks.map((attack) => ({ ...attack, title: `<img src="http://198.51.100.2/t.png" onerror="window.__pwned=2">` }));
+    const cell = testCell('r', 'cilium', 'EG1', { evidence: [{ layer: 'cni', source: 'hubble', verdict: 'denied', raw: hostile }] });
+    const results = mergeResults([parseResultsText(jsonl([{ ...header, attacks }, { type: 'cell', cell }]), 'r.jsonl')]);
+    const { page, url, requests, errors } = await open(results, 'hostile.html');
+
+    await page.locator('td.cell[data-attack="EG1"]').click();
+    expect(await page.locator('#details pre.evidence-raw').textContent()).toBe(hostile);
+    expect(await page.locator('th.attack').textContent()).toContain('<img src="http://198.51.100.2/t.png"');
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator('img').count()).toBe(0);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([url]);
+    await page.close();
+  });
+});

@@ -1,0 +1,49 @@
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BadInputError } from '../core/domain/errors.ts';
+import { SAMPLE_KIND, SAMPLE_LAB } from './fixtures/samples.ts';
+import { readResults } from './read-results.ts';
+import { writeReports } from './write-reports.ts';
+
+describe('writeReports', () => {
+  it('renders the four reports from the samples end to end', async () => {
+    const out = join(await mkdtemp(join(tmpdir(), 'bm-write-')), 'nested', 'out');
+    const { files } = await writeReports(out, await readResults([SAMPLE_LAB, SAMPLE_KIND]), { generatedAt: new Date('2025-11-23T08:00:00Z') });
+    expect(files).toEqual(['report.json', 'junit.xml', 'summary.md', 'report.html'].map((name) => join(out, name)));
+    expect((await readdir(out)).sort()).toEqual(['junit.xml', 'report.html', 'report.json', 'summary.md']);
+
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as { schemaVersion: number; generatedAt: string; harness: { version: string }; counts: Record<string, number> };
+    expect(report.schemaVersion).toBe(1);
+    expect(report.generatedAt).toBe('2025-11-23T08:00:00.000Z');
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(report.harness.version).toBe(pkg.version);
+    expect(report.counts.blocked).toBe(21);
+
+    expect((await readFile(join(out, 'junit.xml'), 'utf8')).match(/<testcase /g)).toHaveLength(33);
+    expect(await readFile(join(out, 'summary.md'), 'utf8')).toContain('## Unexpected cells (3)');
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html.match(/<tr class="attack-row"/g)).toHaveLength(11);
+    expect(html).not.toMatch(/<(link|img|iframe)\b|\bsrc=/);
+  });
+
+  it('overwrites earlier reports and leaves no temporary files', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'bm-write-'));
+    await writeFile(join(out, 'summary.md'), 'old');
+    await writeReports(out, await readResults([SAMPLE_KIND]), { harnessVersion: '1.2.3' });
+    await writeReports(out, await readResults([SAMPLE_KIND]), { harnessVersion: '1.2.3' });
+    expect((await readdir(out)).sort()).toEqual(['junit.xml', 'report.html', 'report.json', 'summary.md']);
+    expect(await readFile(join(out, 'summary.md'), 'utf8')).toContain('cilium+istio-ambient');
+  });
+
+  it('names an output directory it cannot create', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bm-write-'));
+    const blocker = join(dir, 'a-file');
+    await writeFile(blocker, 'x');
+    const results = await readResults([SAMPLE_KIND]);
+    await expect(writeReports(join(blocker, 'out'), results)).rejects.toThrow(BadInputError);
+    await expect(writeReports(join(blocker, 'out'), results)).rejects.toThrow(join(blocker, 'out'));
+  });
+});

@@ -1,0 +1,60 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BadInputError, InfrastructureError } from '../core/domain/errors.ts';
+import { harnessVersion } from './harness-version.ts';
+import { renderHtmlReport } from './html-report.ts';
+import { buildJsonReport, renderJsonReport } from './json-report.ts';
+import { renderJunitReport } from './junit-report.ts';
+import { renderMarkdownSummary } from './markdown-summary.ts';
+import { buildReportModel } from './report-model.ts';
+import type { RunResults } from './run-results.ts';
+
+export const REPORT_FILES = {
+  json: 'report.json',
+  junit: 'junit.xml',
+  markdown: 'summary.md',
+  html: 'report.html',
+} as const;
+
+export interface WriteReportsOptions {
+  /** Defaults to the version in package.json. */
+  readonly harnessVersion?: string;
+  readonly generatedAt?: Date;
+}
+
+/** Write to a temporary name, then rename: a report interrupted mid-write (Ctrl-C) never replaces a whole one. */
+async function writeAtomically(path: string, content: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, content, 'utf8');
+    await rename(temporary, path);
+  } catch (error) {
+    throw new InfrastructureError('reports', `cannot write ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Render report.json, junit.xml, summary.md and report.html from (merged) results into `outDir`. Called by
+ * `breachmatrix run` at the end and on Ctrl-C, and by `breachmatrix report`.
+ */
+export async function writeReports(outDir: string, results: RunResults, options: WriteReportsOptions = {}): Promise<{ files: string[] }> {
+  try {
+    await mkdir(outDir, { recursive: true });
+  } catch (error) {
+    throw new BadInputError(`cannot create the output directory (${(error as Error).message})`, outDir, 'a writable directory path');
+  }
+  const model = buildReportModel(results);
+  const report = buildJsonReport(model, {
+    harnessVersion: options.harnessVersion ?? (await harnessVersion()),
+    ...(options.generatedAt === undefined ? {} : { generatedAt: options.generatedAt }),
+  });
+  const outputs: readonly [string, string][] = [
+    [REPORT_FILES.json, renderJsonReport(report)],
+    [REPORT_FILES.junit, renderJunitReport(model)],
+    [REPORT_FILES.markdown, renderMarkdownSummary(model)],
+    [REPORT_FILES.html, renderHtmlReport(report)],
+  ];
+  const files = outputs.map(([name]) => join(outDir, name));
+  await Promise.all(outputs.map(([name, content]) => writeAtomically(join(outDir, name), content)));
+  return { files };
+}
