@@ -3,22 +3,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { z } from 'zod';
 import { loadProfileCatalog } from '../../../core/config/profiles-config.ts';
 import type { KubeObject } from '../../../core/domain/cluster.ts';
 import type { Profile } from '../../../core/domain/profile.ts';
 import { TIMEOUTS } from '../../../core/timeouts.ts';
 import { loadKindPins, type KindPins } from '../pins-tools.ts';
-import { kubernetesAjv, loadCrdValidator, type CrdValidator } from './contract/crd-validator.ts';
-import { sharedSchemasDir } from './contract/shared-dir.ts';
+import { findSharedDir, loadCrdValidator, loadJsonSchemaValidator, type CrdValidator } from '../../../manifests/contract/crd-schemas.ts';
+import { isCoreKind, validateCoreKind } from '../../../manifests/contract/core-kinds.ts';
+import { buildPolicySet, buildScene } from '../../../manifests/index.ts';
+import { stackTraits } from '../../../core/domain/profile.ts';
 import { kindConfigSchema } from './kind-config-schema.ts';
 import { SINK_IP_PLACEHOLDER, planKindProfile } from './plan-kind-profile.ts';
 import type { ApplyStep, ExecStep, KindPlan } from './plan-types.ts';
 import { writePlan } from './write-plan.ts';
 
+const configMapSchema = z.strictObject({
+  apiVersion: z.literal('v1'),
+  kind: z.literal('ConfigMap'),
+  metadata: z.strictObject({ name: z.literal('coredns'), namespace: z.literal('kube-system') }),
+  data: z.strictObject({ Corefile: z.string().min(1) }),
+});
+
 let pins: KindPins;
 let profiles: readonly Profile[];
 let plans: ReadonlyMap<string, KindPlan>;
-let schemas: string;
+let shared: string;
 let crds: CrdValidator;
 
 function fileOf(plan: KindPlan, path: string): unknown {
@@ -57,11 +67,9 @@ beforeAll(async () => {
   pins = await loadKindPins();
   profiles = (await loadProfileCatalog()).profiles;
   plans = new Map(profiles.map((profile) => [profile.id, planKindProfile(profile, pins, { runId: 'r1a2b3' })]));
-  schemas = sharedSchemasDir();
-  crds = await loadCrdValidator([
-    join(schemas, 'calico/operator.tigera.io_installations.yaml'),
-    join(schemas, 'gateway-api/gateway.networking.k8s.io_gateways.yaml'),
-  ]);
+  // Fails (BadInputError naming where it looked) when the shared schemas are missing: never a silent pass.
+  shared = findSharedDir();
+  crds = loadCrdValidator(shared);
 });
 
 describe('planKindProfile: all nine kind profiles', () => {
@@ -107,12 +115,13 @@ describe('planKindProfile: all nine kind profiles', () => {
   });
 
   it('Cilium values validate against the chart values schema; settings the schema does not declare are the known commented ones', async () => {
-    const schema = JSON.parse(await readFile(join(schemas, 'helm/cilium-values.schema.json'), 'utf8')) as Record<string, unknown>;
-    const validate = kubernetesAjv().compile(schema);
+    const schemaFile = join(shared, 'schemas/helm/cilium-values.schema.json');
+    const schema = JSON.parse(await readFile(schemaFile, 'utf8')) as Record<string, unknown>;
+    const validator = loadJsonSchemaValidator(schemaFile);
     const undeclared = new Set<string>();
     for (const profile of profiles.filter((candidate) => candidate.cni === 'cilium')) {
       const values = fileOf(planFor(profile.id), 'values/cilium.yaml') as Record<string, unknown>;
-      expect(validate(values), JSON.stringify(validate.errors)).toBe(true);
+      expect(validator.validate(values)).toEqual({ ok: true });
       for (const path of leafPaths(values)) if (!declaredInSchema(schema, path)) undeclared.add(path);
       expect(values).toMatchObject({
         ipam: { mode: 'kubernetes' },
@@ -130,17 +139,22 @@ describe('planKindProfile: all nine kind profiles', () => {
     expect([...undeclared]).toEqual(['socketLB.hostNamespaceOnly']);
   });
 
-  it('the Calico Installation and the ambient waypoint Gateway validate against their CRDs', () => {
+  it('every object the plan applies validates: the Calico Installation against its CRD, the CoreDNS ConfigMap as a core kind', () => {
     let checked = 0;
     for (const profile of profiles) {
       for (const object of appliedObjects(planFor(profile.id))) {
-        if (object.kind !== 'Installation' && object.kind !== 'Gateway') continue;
-        expect(crds.validate(object), `${profile.id} ${object.kind}`).toEqual([]);
+        if (object.kind === 'ConfigMap') {
+          // manifests/contract has no ConfigMap schema: check the shape kube-system/coredns must have.
+          expect(configMapSchema.safeParse(object).success, `${profile.id} ConfigMap`).toBe(true);
+        } else {
+          const result = isCoreKind(object) ? validateCoreKind(object) : crds.validate(object);
+          expect(result, `${profile.id} ${object.kind}`).toEqual({ ok: true });
+        }
         checked += 1;
       }
     }
-    // 3 Calico profiles + 3 ambient profiles.
-    expect(checked).toBe(6);
+    // The three Calico profiles apply one Installation each; the others apply only the CoreDNS ConfigMap (a core kind).
+    expect(checked).toBe(3 + 9);
     const installation = appliedObjects(planFor('calico')).find((object) => object.kind === 'Installation');
     expect(installation).toMatchObject({ spec: { calicoNetwork: { linuxDataplane: 'Iptables', ipPools: [{ cidr: '192.168.0.0/16' }] } } });
   });
@@ -149,9 +163,23 @@ describe('planKindProfile: all nine kind profiles', () => {
     const installation = appliedObjects(planFor('calico')).find((object) => object.kind === 'Installation');
     if (installation === undefined) throw new Error('no Installation');
     const typo = { ...installation, spec: { calicoNetwork: { linuxDataplan: 'Iptables' } } };
-    expect(crds.validate(typo).join('\n')).toMatch(/unknown field "linuxDataplan"/);
+    expect(JSON.stringify(crds.validate(typo))).toMatch(/linuxDataplan/);
     const wrongEnum = { ...installation, spec: { calicoNetwork: { linuxDataplane: 'Nftable' } } };
-    expect(crds.validate(wrongEnum)).not.toEqual([]);
+    expect(crds.validate(wrongEnum).ok).toBe(false);
+  });
+
+  it('with the scene and policy set from manifests/, the plan writes them as its last (scene) steps', () => {
+    const profile = profiles.find((candidate) => candidate.id === 'cilium+istio-ambient');
+    if (profile === undefined) throw new Error('no profile');
+    const set = buildPolicySet(stackTraits(profile));
+    const policies = [...set.admission, ...set.cni, ...set.mesh];
+    const plan = planKindProfile(profile, pins, { runId: 'r1a2b3', scene: { scene: buildScene(stackTraits(profile)), policies } });
+    const sceneSteps = plan.steps.filter((step) => step.phase === 'scene');
+    expect(sceneSteps.map((step) => step.component)).toEqual(['scene', 'policies']);
+    expect(plan.steps.slice(-2)).toEqual(sceneSteps);
+    const written = parseAllDocuments(plan.files.find((file) => file.path === 'manifests/policies.yaml')?.content ?? '').map((document) => document.toJSON() as KubeObject);
+    expect(written.map((object) => object.kind)).toContain('Gateway');
+    expect(written).toHaveLength(policies.length);
   });
 
   it('orders the steps: cluster, images and sink, CNI, CoreDNS, mesh; every wait has a named timeout', () => {

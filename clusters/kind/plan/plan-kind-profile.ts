@@ -11,7 +11,7 @@ import type { InstallerContext } from './installer-context.ts';
 import { calicoInstaller } from './installers/calico.ts';
 import { ciliumInstaller } from './installers/cilium.ts';
 import { concat } from './installers/istio-common.ts';
-import { istioAmbientInstaller, waypointPart } from './installers/istio-ambient.ts';
+import { istioAmbientInstaller } from './installers/istio-ambient.ts';
 import { istioSidecarInstaller } from './installers/istio-sidecar.ts';
 import { CONTAINERD_CERTS_DIR, buildKindConfig } from './kind-config.ts';
 import type { ContainerStep, InstallerPart, KindPlan, PlanStep } from './plan-types.ts';
@@ -174,23 +174,19 @@ function corednsPart(sinkIp: string): InstallerPart {
   };
 }
 
-function scenePart(context: InstallerContext, scene: SceneObjects | undefined): InstallerPart {
-  const waypoint = context.profile.mesh === 'istio-ambient' ? waypointPart() : { files: [], steps: [] };
-  if (scene === undefined) return waypoint;
-  const sceneFile = 'manifests/scene.yaml';
-  const policyFile = 'manifests/policies.yaml';
+/** Scene and policies (rendered by manifests/), written for `breachmatrix plan`; the runner applies them itself. */
+function scenePart(scene: SceneObjects | undefined): InstallerPart {
+  if (scene === undefined) return { files: [], steps: [] };
   const yamlOf = (objects: readonly KubeObject[]): string => objects.map((object) => stringify(object)).join('---\n');
-  return concat(
-    {
-      files: [{ path: sceneFile, content: yamlOf(scene.scene) }],
-      steps: [{ kind: 'apply', phase: 'scene', component: 'scene', file: sceneFile, objects: scene.scene, force: false }],
-    },
-    waypoint,
-    {
-      files: [{ path: policyFile, content: yamlOf(scene.policies) }],
-      steps: scene.policies.length === 0 ? [] : [{ kind: 'apply', phase: 'scene', component: 'policies', file: policyFile, objects: scene.policies, force: false }],
-    },
-  );
+  const layers = [
+    { component: 'scene', file: 'manifests/scene.yaml', objects: scene.scene },
+    { component: 'policies', file: 'manifests/policies.yaml', objects: scene.policies },
+  ] as const;
+  const present = layers.filter((layer) => layer.objects.length > 0);
+  return {
+    files: present.map((layer) => ({ path: layer.file, content: yamlOf(layer.objects) })),
+    steps: present.map((layer) => ({ kind: 'apply', phase: 'scene', component: layer.component, file: layer.file, objects: layer.objects, force: false })),
+  };
 }
 
 /**
@@ -216,7 +212,7 @@ export function planKindProfile(profile: Profile, pins: KindPins, options: KindP
     cniPart(context),
     corednsPart(options.sinkIp ?? SINK_IP_PLACEHOLDER),
     meshPart(context),
-    scenePart(context, options.scene),
+    scenePart(options.scene),
   );
   return { profile, versionSet, clusterName, nodeImage, kubeconfig: KUBECONFIG_FILE, files: all.files, steps: all.steps };
 }

@@ -1,7 +1,3 @@
-import { stringify } from 'yaml';
-import type { KubeObject } from '../../../../core/domain/cluster.ts';
-import { TIMEOUTS } from '../../../../core/timeouts.ts';
-import { SCENE } from '../../../../manifests/scene.ts';
 import type { InstallerContext } from '../installer-context.ts';
 import type { InstallerPart } from '../plan-types.ts';
 import { ACCESS_LOG_MESH_CONFIG, SMALL_REQUESTS, concat, istioRelease, waitFor } from './istio-common.ts';
@@ -29,23 +25,6 @@ export function ztunnelValues(context: InstallerContext): Record<string, unknown
   };
 }
 
-/** The scene's waypoint for `bm-app` services (L7 rules on `/api/*`), as a Gateway of class istio-waypoint. */
-export function waypointGateway(): KubeObject {
-  return {
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'Gateway',
-    metadata: {
-      name: 'waypoint',
-      namespace: SCENE.namespaces.app,
-      labels: { 'istio.io/waypoint-for': 'service', [SCENE.managedByLabel.key]: SCENE.managedByLabel.value },
-    },
-    spec: {
-      gatewayClassName: 'istio-waypoint',
-      listeners: [{ name: 'mesh', port: SCENE.hbonePort, protocol: 'HBONE' }],
-    },
-  };
-}
-
 /** Gateway API CRDs, then `base`, `istiod`, `cni` and `ztunnel` with profile=ambient. */
 export function istioAmbientInstaller(context: InstallerContext): InstallerPart {
   const gatewayApi: InstallerPart = {
@@ -66,24 +45,4 @@ export function istioAmbientInstaller(context: InstallerContext): InstallerPart 
     istioRelease(context, 'ztunnel', 'ztunnel', 'ztunnel', ztunnelValues(context)),
     { files: [], steps: [waitFor('ztunnel', 'DaemonSet', 'ztunnel')] },
   );
-}
-
-/** The waypoint is applied with the scene (its namespace must exist) and must become Programmed. */
-export function waypointPart(): InstallerPart {
-  const gateway = waypointGateway();
-  const file = 'manifests/waypoint.yaml';
-  return {
-    files: [{ path: file, content: stringify(gateway) }],
-    steps: [
-      { kind: 'apply', phase: 'scene', component: 'waypoint', file, objects: [gateway], force: false },
-      {
-        kind: 'wait',
-        phase: 'scene',
-        component: 'waypoint',
-        what: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', namespace: SCENE.namespaces.app, name: 'waypoint' },
-        condition: 'Programmed',
-        timeoutMs: TIMEOUTS.componentReadyMs,
-      },
-    ],
-  };
 }
