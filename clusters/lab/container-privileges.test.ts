@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pod } from '../../manifests/pod-builder.ts';
 import { BadInputError } from '../../core/domain/errors.ts';
-import { DEFAULT_CONTAINER_CAPABILITIES, containerPrivileges, setprivArguments } from './container-privileges.ts';
+import { ALL_CAPABILITIES, DEFAULT_CONTAINER_CAPABILITIES, containerPrivileges, hostCapabilities, setprivArguments } from './container-privileges.ts';
 
 function mainContainer(spec: ReturnType<ReturnType<typeof pod>['build']>) {
   const container = spec.spec?.containers[0];
@@ -52,7 +52,7 @@ describe('containerPrivileges', () => {
 
 describe('setprivArguments', () => {
   it('sets ids, clears groups and limits bounding and inheritable sets, never ambient', () => {
-    const args = setprivArguments({ uid: 1000, gid: 2000, supplementalGroups: [], privileged: false, capabilities: ['NET_RAW'] });
+    const args = setprivArguments({ uid: 1000, gid: 2000, supplementalGroups: [], privileged: false, capabilities: ['NET_RAW'] }, new Set(ALL_CAPABILITIES));
     expect(args).toEqual([
       '--reuid', '1000', '--regid', '2000', '--clear-groups',
       '--inh-caps', '-all,+net_raw', '--ambient-caps', '-all', '--bounding-set', '-all,+net_raw', '--',
@@ -60,8 +60,19 @@ describe('setprivArguments', () => {
   });
 
   it('drops everything when no capability is left', () => {
-    const args = setprivArguments({ uid: 0, gid: 0, supplementalGroups: [5], privileged: false, capabilities: [] });
+    const args = setprivArguments({ uid: 0, gid: 0, supplementalGroups: [5], privileged: false, capabilities: [] }, new Set(ALL_CAPABILITIES));
     expect(args).toContain('--groups');
     expect(args[args.indexOf('--bounding-set') + 1]).toBe('-all');
+  });
+});
+
+describe('hostCapabilities', () => {
+  it('decodes the bounding set by bit, so capabilities the host lacks are never requested', () => {
+    const available = hostCapabilities('Name:\tnode\nCapBnd:\t000001fffeffffff\n');
+    expect(available.has('SYS_RESOURCE')).toBe(false);
+    expect(available.has('SYS_ADMIN')).toBe(true);
+    expect(available.has('CHECKPOINT_RESTORE')).toBe(true);
+    const args = setprivArguments({ uid: 0, gid: 0, supplementalGroups: [], privileged: true, capabilities: ['SYS_RESOURCE', 'NET_ADMIN'] }, available);
+    expect(args[args.indexOf('--bounding-set') + 1]).toBe('-all,+net_admin');
   });
 });

