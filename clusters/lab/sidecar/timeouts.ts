@@ -12,3 +12,8 @@ export const SIDECAR_TIMEOUTS = {
   /** A stopping proxy (SIGTERM, then SIGKILL past this). */
   proxyStopMs: 2_000,
 } as const;
+
+/** Proxy-side idle budgets (HAProxy `timeout client/server`); generous so slow attack scripts are not cut. */
+export const PROXY_IDLE_MS = 30_000;
+/** How long the inbound listener waits for a TLS ClientHello before treating a silent client as plaintext. */
+export const PROXY_PROTOCOL_SNIFF_MS = 1_000;

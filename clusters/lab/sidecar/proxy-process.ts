@@ -1,0 +1,115 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { execa } from 'execa';
+import { InfrastructureError } from '../../../core/domain/errors.ts';
+import { SCENE } from '../../../manifests/scene.ts';
+import { SIDECAR_TIMEOUTS } from './timeouts.ts';
+
+/**
+ * One HAProxy process in a pod's network namespace, running as the proxy UID/GID 1337 without
+ * capabilities (setpriv), its stdout (the access log) appended to a file. A reload starts a new process
+ * with `-sf <old pid>`: the new one binds next to the old one (SO_REUSEPORT), then tells it to finish, so
+ * no captured connection is refused during a policy change — Envoy's hot restart, in spirit.
+ */
+export interface ProxyProcessOptions {
+  readonly netns: string;
+  readonly configPath: string;
+  readonly accessLogPath: string;
+  readonly errorLogPath: string;
+  readonly component: string;
+}
+
+function delay(msValue: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, msValue));
+}
+
+/** Whether process `pid` listens on every port (the old process of a reload listens too, so the pid counts). */
+async function listening(netns: string, ports: readonly number[], pid: number): Promise<boolean> {
+  const result = await execa('ip', ['netns', 'exec', netns, 'ss', '-Htlnp'], { reject: false, timeout: SIDECAR_TIMEOUTS.toolMs });
+  if (result.exitCode !== 0) return false;
+  const lines = result.stdout.split('\n');
+  return ports.every((port) => lines.some((line) => new RegExp(`:${port}\\s`).test(line) && line.includes(`pid=${pid},`)));
+}
+
+export class ProxyProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private readonly options: ProxyProcessOptions;
+
+  constructor(options: ProxyProcessOptions) {
+    this.options = options;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
+  /** Checks the configuration with `haproxy -c` so a bad one fails with HAProxy's own words. */
+  async check(): Promise<void> {
+    const result = await execa('haproxy', ['-c', '-f', this.options.configPath], { reject: false, timeout: SIDECAR_TIMEOUTS.toolMs });
+    if (result.exitCode !== 0) {
+      throw new InfrastructureError(this.options.component, `haproxy rejected its configuration: ${`${result.stdout}\n${result.stderr}`.trim().slice(0, 2000)}`);
+    }
+  }
+
+  /** Starts the first process, or hot-restarts when one is running; resolves once the new one serves. */
+  async start(): Promise<void> {
+    await this.check();
+    const previous = this.running ? this.child : undefined;
+    const out = openSync(this.options.accessLogPath, 'a');
+    const err = openSync(this.options.errorLogPath, 'a');
+    const proxyId = String(SCENE.proxyUid);
+    const args = [
+      'netns', 'exec', this.options.netns,
+      'setpriv', '--reuid', proxyId, '--regid', proxyId, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all',
+      'haproxy', '-db', '-f', this.options.configPath,
+      ...(previous?.pid === undefined ? [] : ['-sf', String(previous.pid)]),
+    ];
+    const child = spawn('ip', args, { stdio: ['ignore', out, err], detached: true });
+    closeSync(out);
+    closeSync(err);
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    child.once('error', () => undefined);
+
+    const deadline = Date.now() + SIDECAR_TIMEOUTS.proxyListenMs;
+    const ports = [SCENE.envoy.outbound, SCENE.envoy.inbound, SCENE.envoy.admin, SCENE.envoy.stats];
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        const log = await readFile(this.options.errorLogPath, 'utf8').catch(() => '');
+        throw new InfrastructureError(this.options.component, `haproxy exited at start: ${log.trim().split('\n').slice(-5).join(' | ')}`);
+      }
+      if (child.pid !== undefined && (await listening(this.options.netns, ports, child.pid))) break;
+      if (Date.now() > deadline) {
+        throw new InfrastructureError(this.options.component, `haproxy not ready within ${SIDECAR_TIMEOUTS.proxyListenMs} ms`);
+      }
+      await delay(SIDECAR_TIMEOUTS.proxyListenPollMs);
+    }
+  }
+
+  /** SIGTERM, then SIGKILL past the budget; idempotent. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (child?.pid === undefined || !this.running) return;
+    const group = -child.pid;
+    try {
+      process.kill(group, 'SIGTERM');
+    } catch {
+      return;
+    }
+    const killed = await Promise.race([this.exited.then(() => true), delay(SIDECAR_TIMEOUTS.proxyStopMs).then(() => false)]);
+    if (!killed) {
+      try {
+        process.kill(group, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      await this.exited;
+    }
+  }
+}
