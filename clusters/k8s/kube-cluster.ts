@@ -64,7 +64,7 @@ export class KubeCluster implements Cluster {
     this.objects = objectApi(options.kubeConfig);
   }
 
-  /** Server-side apply, CRDs first and awaited until Established, then everything else in dependency order. */
+  /** Server-side apply, CRDs first and awaited until Established, then everything else in dependency order; Gateways awaited until Programmed. */
   async apply(objects: readonly KubeObject[]): Promise<void> {
     const { crds, rest } = splitCrds(objects);
     for (const crd of crds) await this.applyOne(crd, false);
@@ -77,6 +77,15 @@ export class KubeCluster implements Cluster {
       );
     }
     for (const object of rest) await this.applyOne(object, false);
+    // A waypoint that is not Programmed would turn every L7 cell into an error that looks like a block.
+    for (const gateway of rest.filter((object) => object.kind === 'Gateway')) {
+      await waitFor(
+        this.options.kubeConfig,
+        { apiVersion: gateway.apiVersion, kind: 'Gateway', name: gateway.metadata.name, ...(gateway.metadata.namespace ? { namespace: gateway.metadata.namespace } : {}) },
+        'Programmed',
+        TIMEOUTS.componentReadyMs,
+      );
+    }
   }
 
   async applyOne(object: KubeObject, force: boolean): Promise<void> {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { KubeObject } from '../../../core/domain/cluster.ts';
@@ -39,6 +40,8 @@ export interface KindPlanOptions {
   /** Where attack-pods/ lives (image build contexts). */
   readonly repoDir?: string;
   readonly scene?: SceneObjects;
+  /** The nodes' platform, for saving one platform of a multi-platform image (default linux/amd64, the CI runners'). */
+  readonly nodePlatform?: string;
 }
 
 export const KUBECONFIG_FILE = 'kubeconfig';
@@ -63,28 +66,26 @@ function clusterPart(context: InstallerContext, nodeImage: string, registryCache
   };
 }
 
-/** Build the harness images and load them into every node (the nodes cannot pull `:dev` tags). */
-function imagesPart(context: InstallerContext, repoDir: string): InstallerPart {
-  const build = (image: string, directory: string): PlanStep => ({
-    kind: 'exec',
-    phase: 'side-containers',
-    component: 'images',
-    tool: 'docker',
-    args: ['build', '--tag', image, '--file', `${repoDir}attack-pods/${directory}/Dockerfile`, `${repoDir}attack-pods/${directory}`],
-  });
+/**
+ * Build the harness images and load them into every node (the nodes cannot pull `:dev` tags): the attacker,
+ * and the sink image, which also runs the scene's workload server.
+ */
+function imagesPart(context: InstallerContext, repoDir: string, platform: string): InstallerPart {
+  const exec = (tool: 'docker' | 'kind', args: string[]): PlanStep => ({ kind: 'exec', phase: 'side-containers', component: 'images', tool, args });
   const steps: PlanStep[] = [
-    build(SCENE.sinkImage, 'sink'),
-    build(SCENE.attackerImage, 'attacker'),
-    { kind: 'exec', phase: 'side-containers', component: 'images', tool: 'kind', args: ['load', 'docker-image', SCENE.attackerImage, '--name', context.clusterName] },
+    // The sink's Dockerfile copies from attack-pods/sink and attack-pods/workload-server: the context is the repository.
+    exec('docker', ['build', '--tag', SCENE.sinkImage, '--file', join(repoDir, 'attack-pods/sink/Dockerfile'), repoDir]),
+    exec('docker', ['build', '--tag', SCENE.attackerImage, join(repoDir, 'attack-pods/attacker')]),
+    exec('kind', ['load', 'docker-image', SCENE.attackerImage, SCENE.sinkImage, '--name', context.clusterName]),
   ];
   const cilium = context.pins.images.cilium;
   if (context.profile.cni === 'cilium' && cilium !== undefined && context.profile.versions.cilium === tagOf(cilium)) {
     // `kind load docker-image` fails on multi-platform images; save one platform to an archive instead.
-    const archive = 'images/cilium.tar';
+    const archive = 'cilium-image.tar';
     steps.push(
-      { kind: 'exec', phase: 'side-containers', component: 'images', tool: 'docker', args: ['pull', '--platform', 'linux/amd64', cilium] },
-      { kind: 'exec', phase: 'side-containers', component: 'images', tool: 'docker', args: ['image', 'save', '--platform', 'linux/amd64', '--output', archive, cilium] },
-      { kind: 'exec', phase: 'side-containers', component: 'images', tool: 'kind', args: ['load', 'image-archive', archive, '--name', context.clusterName] },
+      exec('docker', ['pull', '--platform', platform, cilium]),
+      exec('docker', ['image', 'save', '--platform', platform, '--output', archive, cilium]),
+      exec('kind', ['load', 'image-archive', archive, '--name', context.clusterName]),
     );
   }
   return { files: [], steps };
@@ -207,7 +208,7 @@ export function planKindProfile(profile: Profile, pins: KindPins, options: KindP
   const registryCache = options.registryCache ?? false;
   const all = concat(
     clusterPart(context, nodeImage, registryCache),
-    imagesPart(context, options.repoDir ?? DEFAULT_REPO_DIR),
+    imagesPart(context, options.repoDir ?? DEFAULT_REPO_DIR, options.nodePlatform ?? 'linux/amd64'),
     sidePart(context, options.runId, registryCache),
     cniPart(context),
     corednsPart(options.sinkIp ?? SINK_IP_PLACEHOLDER),
