@@ -1,0 +1,47 @@
+import { defineAttack } from '../define-attack.ts';
+import { allowed } from '../expectation-builders.ts';
+import { plan, serviceHost, workloadAddress } from '../plans.ts';
+import { REF } from '../references.ts';
+import { frontendImpostor } from '../attackers.ts';
+import { SCENE } from '../../../manifests/scene.ts';
+
+const ID = 'AM1';
+const TAG = 'ATTACKS.md AM1 [D: waypoint docs, a Service-attached waypoint only sees traffic addressed to the Service]';
+
+export const AM1 = defineAttack({
+  id: ID,
+  family: 'ambient-bypass',
+  title: "Call the pod IP to skip the Service's waypoint",
+  technique: "A pod with frontend's identity sends GET /admin to api's pod IP:8080; the DENY on /admin lives on the waypoint attached to the api Service.",
+  preconditions: ["the attacker holds frontend's identity (allowed by api's L4 rule)", 'api uses a Service-attached waypoint'],
+  references: [REF.ambientWaypoint, REF.ambientDataPlane],
+  success: 'client-signal',
+  source: TAG,
+  notApplicable: (stack) => {
+    if (stack.mesh !== 'istio-ambient') return 'waypoints exist only in ambient mode';
+    if (stack.isLab) return "the lab models ztunnel's L4 only: it has no waypoint to skip";
+    if (!stack.meshPolicies) return 'no mesh policies: the scene deploys no waypoint';
+    return undefined;
+  },
+  attempt: (context) => {
+    const api = workloadAddress(context, 'api');
+    return plan({
+      pod: frontendImpostor(context, ID, 'attempt').build(),
+      script: 'http-probe.sh',
+      canary: context.canary,
+      env: { TARGET_URL: `http://${api.podIp}:${SCENE.workloads.api.port}/admin` },
+      flow: { protocol: 'http', destinationIp: api.podIp, destinationPort: SCENE.workloads.api.port },
+    });
+  },
+  // Same identity through the Service (and so the waypoint) on an allowed path: the waypoint answers.
+  control: (context) =>
+    plan({
+      pod: frontendImpostor(context, ID, 'control').build(),
+      script: 'http-probe.sh',
+      canary: context.canary,
+      env: { TARGET_URL: `http://${serviceHost('api')}:${SCENE.workloads.api.port}/api/ping` },
+      flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
+    }),
+  expect: (stack) =>
+    allowed(TAG, 'documented', stack.enforcesNetworkPolicy ? 'the NetworkPolicy allows frontend → api over HBONE; ztunnel admits frontend' : "ztunnel admits frontend; Z only if api's L4 rule admitted just the waypoint"),
+});

@@ -1,0 +1,35 @@
+import { defineAttack } from '../define-attack.ts';
+import { allowed, ambientEnforces, blocked, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
+import { dnsControl, plan, serviceHost } from '../plans.ts';
+import { REF } from '../references.ts';
+import { rogue } from '../attackers.ts';
+import { SCENE } from '../../../manifests/scene.ts';
+
+const ID = 'AM2';
+const TAG = 'ATTACKS.md AM2 [D: ambient data plane; L7 rule skipped, STRICT still Z]';
+
+export const AM2 = defineAttack({
+  id: ID,
+  family: 'ambient-bypass',
+  title: 'Out-of-mesh client to a destination behind a waypoint',
+  technique: 'rogue (not in the mesh) sends plaintext GET /admin to the api Service; its traffic never enters the waypoint, so only ztunnel at api can stop it.',
+  preconditions: [],
+  references: [REF.ambientDataPlane, REF.ambientWaypoint, REF.peerAuthentication],
+  success: 'client-signal',
+  source: TAG,
+  notApplicable: (stack) => (stack.mesh === 'istio-ambient' ? undefined : 'the waypoint/ztunnel split exists only in ambient mode'),
+  attempt: (context) =>
+    plan({
+      pod: rogue(context, ID, 'attempt').build(),
+      script: 'http-probe.sh',
+      canary: context.canary,
+      env: { TARGET_URL: `http://${serviceHost('api')}:${SCENE.workloads.api.port}/admin` },
+      flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
+    }),
+  control: (context) => dnsControl(rogue(context, ID, 'control'), context),
+  expect: (stack) => {
+    if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));
+    if (ambientEnforces(stack)) return blocked('mesh-ztunnel', 'reset', TAG, stack.isLab ? 'inferred' : 'documented', labNote(stack));
+    return allowed(`${TAG}; no mesh policies applied`, 'documented', labNote(stack));
+  },
+});

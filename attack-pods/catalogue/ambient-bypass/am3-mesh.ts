@@ -1,0 +1,37 @@
+import { defineAttack } from '../define-attack.ts';
+import { allowed, ambientEnforces, blocked, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
+import { dnsControl, plan, serviceHost } from '../plans.ts';
+import { REF } from '../references.ts';
+import { intruder } from '../attackers.ts';
+import { DATAPLANE_MODE_NONE } from './am3.ts';
+import { SCENE } from '../../../manifests/scene.ts';
+
+const ID = 'AM3-mesh';
+const TAG = 'ATTACKS.md AM3 [D]: "into STRICT mesh Z"';
+
+/** Added: ATTACKS.md's AM3 row has two outcomes; this is the in-mesh one (the opted-out pod is plaintext). */
+export const AM3_MESH = defineAttack({
+  id: ID,
+  family: 'ambient-bypass',
+  title: 'Opted-out pod (dataplane-mode=none) calls into the STRICT mesh',
+  technique: 'intruder labelled `istio.io/dataplane-mode: none` sends plaintext GET /api/ping to api:8080; ztunnel at api must refuse plaintext.',
+  preconditions: ['whoever creates the pod may set its labels'],
+  references: [REF.ambientAddWorkloads, REF.peerAuthentication],
+  success: 'client-signal',
+  source: TAG,
+  notApplicable: (stack) => (stack.mesh === 'istio-ambient' ? undefined : 'the opt-out label exists only in ambient mode'),
+  attempt: (context) =>
+    plan({
+      pod: intruder(context, ID, 'attempt').label(DATAPLANE_MODE_NONE.key, DATAPLANE_MODE_NONE.value).build(),
+      script: 'http-probe.sh',
+      canary: context.canary,
+      env: { TARGET_URL: `http://${serviceHost('api')}:${SCENE.workloads.api.port}/api/ping` },
+      flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
+    }),
+  control: (context) => dnsControl(intruder(context, ID, 'control').label(DATAPLANE_MODE_NONE.key, DATAPLANE_MODE_NONE.value), context),
+  expect: (stack) => {
+    if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack, 'intruder egress to api is not allowed'));
+    if (ambientEnforces(stack)) return blocked('mesh-ztunnel', 'reset', TAG, stack.isLab ? 'inferred' : 'documented', labNote(stack, 'ztunnel logs an empty src.identity'));
+    return allowed(`${TAG}; no mesh policies applied`, 'documented', labNote(stack));
+  },
+});

@@ -1,0 +1,35 @@
+import { defineAttack } from '../define-attack.ts';
+import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
+import { dnsControl, plan, sinkUrl } from '../plans.ts';
+import { REF } from '../references.ts';
+import { intruder } from '../attackers.ts';
+
+const ID = 'AM3';
+const TAG = 'ATTACKS.md AM3 [D: the pod label overrides the namespace]';
+export const DATAPLANE_MODE_NONE = { key: 'istio.io/dataplane-mode', value: 'none' } as const;
+
+/** AM3 measures the egress half (to the sink); AM3-mesh (added) the other half, into the STRICT mesh. */
+export const AM3 = defineAttack({
+  id: ID,
+  family: 'ambient-bypass',
+  title: 'Opt out of ambient with the pod label dataplane-mode=none, then call the sink',
+  technique: 'intruder is created with the label `istio.io/dataplane-mode: none` (no in-pod redirection) and sends HTTP with the canary to the sink.',
+  preconditions: ['whoever creates the pod may set its labels'],
+  references: [REF.ambientAddWorkloads],
+  success: 'sink-canary',
+  source: TAG,
+  notApplicable: (stack) => (stack.mesh === 'istio-sidecar' ? 'the label means nothing to sidecar injection (see SC3)' : undefined),
+  attempt: (context) =>
+    plan({
+      pod: intruder(context, ID, 'attempt').label(DATAPLANE_MODE_NONE.key, DATAPLANE_MODE_NONE.value).build(),
+      script: 'http-probe.sh',
+      canary: context.canary,
+      env: { TARGET_URL: sinkUrl(context) },
+      flow: { protocol: 'http', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.httpPort },
+    }),
+  control: (context) => dnsControl(intruder(context, ID, 'control').label(DATAPLANE_MODE_NONE.key, DATAPLANE_MODE_NONE.value), context),
+  expect: (stack) => {
+    if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));
+    return allowed(`${TAG}; egress A`, 'documented', labNote(stack));
+  },
+});

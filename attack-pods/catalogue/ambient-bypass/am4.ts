@@ -1,0 +1,39 @@
+import { definePrivilegedPair } from '../define-attack.ts';
+import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
+import { dnsControl, plan, sinkUrl } from '../plans.ts';
+import { REF } from '../references.ts';
+import { intruder } from '../attackers.ts';
+import { SCENE } from '../../../manifests/scene.ts';
+
+const TAG = 'ATTACKS.md AM4 [D: traffic redirection docs]';
+
+/** AM4 / AM4-priv: flush the ambient in-pod rules (nat and mangle, both backends), then call the sink. */
+export const [AM4, AM4_PRIV] = definePrivilegedPair(
+  {
+    id: 'AM4',
+    family: 'ambient-bypass',
+    title: 'Flush the ambient in-pod redirection with NET_ADMIN',
+    technique: 'intruder with NET_ADMIN,NET_RAW flushes the nat and mangle tables (ISTIO_OUTPUT and the rest, iptables-nft and -legacy) in its own namespace, then sends HTTP with the canary to the sink.',
+    preconditions: ['the pod may add NET_ADMIN and NET_RAW'],
+    references: [REF.ambientRedirection],
+    success: 'sink-canary',
+    source: TAG,
+    notApplicable: (stack) => (stack.mesh === 'istio-sidecar' ? 'ambient redirection only; the sidecar equivalent is SC2' : undefined),
+    baselineNamespace: SCENE.namespaces.app,
+    attemptIn: (context, namespace, id) =>
+      plan({
+        pod: intruder(context, id, 'attempt', namespace).addCapabilities('NET_ADMIN', 'NET_RAW').build(),
+        script: 'iptables-flush-probe.sh',
+        canary: context.canary,
+        env: { TARGET_URL: sinkUrl(context), FLUSH_TABLES: 'nat mangle' },
+        flow: { protocol: 'http', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.httpPort },
+      }),
+    controlIn: (context, id) =>
+      dnsControl(intruder(context, id, 'control', SCENE.namespaces.privileged).addCapabilities('NET_ADMIN', 'NET_RAW'), context),
+    expectPrivileged: (stack) => {
+      if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack, 'D to the world'));
+      return allowed(`${TAG}; world A`, 'documented', labNote(stack));
+    },
+  },
+  SCENE.namespaces.privileged,
+);

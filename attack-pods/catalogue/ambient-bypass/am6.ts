@@ -1,0 +1,45 @@
+import { defineAttack } from '../define-attack.ts';
+import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
+import { plan, serviceHost, workloadAddress } from '../plans.ts';
+import { REF } from '../references.ts';
+import { frontendImpostor } from '../attackers.ts';
+import { SCENE } from '../../../manifests/scene.ts';
+
+const ID = 'AM6';
+const TAG = 'ATTACKS.md AM6 [I: istio/istio#56659, the CNI only sees 15008]';
+
+export const AM6 = defineAttack({
+  id: ID,
+  family: 'ambient-bypass',
+  title: 'NetworkPolicy allows :8080 only; call :9090 over HBONE',
+  technique: "A pod with frontend's identity (allowed to api:8080 by NetworkPolicy) sends GET /metrics to api's pod IP on 9090; in ambient the CNI sees HBONE on 15008, not 9090.",
+  preconditions: ["the attacker holds frontend's identity", "api's L4 AuthorizationPolicy lists no ports"],
+  references: [REF.istio56659, REF.ambientNetworkPolicy],
+  success: 'client-signal',
+  source: TAG,
+  notApplicable: (stack) => (stack.mesh === 'istio-sidecar' ? 'the sidecar keeps the real destination port on the wire; the port-hiding is ambient-only' : undefined),
+  attempt: (context) => {
+    const api = workloadAddress(context, 'api');
+    return plan({
+      pod: frontendImpostor(context, ID, 'attempt').build(),
+      script: 'http-probe.sh',
+      canary: context.canary,
+      env: { TARGET_URL: `http://${api.podIp}:${SCENE.workloads.api.metricsPort}/metrics` },
+      flow: { protocol: 'http', destinationIp: api.podIp, destinationPort: SCENE.workloads.api.metricsPort },
+    });
+  },
+  // The same client on the port the NetworkPolicy allows.
+  control: (context) =>
+    plan({
+      pod: frontendImpostor(context, ID, 'control').build(),
+      script: 'http-probe.sh',
+      canary: context.canary,
+      env: { TARGET_URL: `http://${serviceHost('api')}:${SCENE.workloads.api.port}/api/ping` },
+      flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
+    }),
+  expect: (stack) => {
+    if (stack.mesh === 'istio-ambient') return allowed(TAG, 'inferred', labNote(stack, "the CNI only sees 15008; api's L4 rule admits frontend on any port"));
+    if (cniEnforces(stack)) return cniDrop(`${TAG}; without a mesh the CNI sees 9090`, 'documented', labNote(stack));
+    return allowed(`${TAG}; no policy`, 'documented', labNote(stack));
+  },
+});

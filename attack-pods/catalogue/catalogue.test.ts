@@ -1,0 +1,263 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadProfileCatalog, labProfiles } from '../../core/config/profiles-config.ts';
+import type { AttackDefinition, AttemptContext } from '../../core/domain/attack.ts';
+import { BadInputError } from '../../core/domain/errors.ts';
+import { stackTraits, type StackTraits } from '../../core/domain/profile.ts';
+import { isClientSignal } from '../../core/domain/signal.ts';
+import { stackLayers } from '../../core/domain/stack-layers.ts';
+import { TIMEOUTS } from '../../core/timeouts.ts';
+import { findSharedDir } from '../../manifests/contract/crd-schemas.ts';
+import { SCENE } from '../../manifests/scene.ts';
+import { composeScript } from '../script-loader.ts';
+import { ATTACKS, findAttacks } from './index.ts';
+
+const CANARY = 'bm3f9a0c1d2e4b5a6c';
+const CONTEXT_ADDRESSES: AttemptContext['addresses'] = {
+  sink: { ip: '198.51.100.10', httpPort: 8080, tcpPort: 9000, udpPort: 9001, dnsPort: 53, dnsZone: 'exfil.test' },
+  metadata: { ip: '169.254.169.254', port: 80 },
+  nodes: [
+    { name: 'bm-control-plane', ip: '172.18.0.2' },
+    { name: 'bm-worker', ip: '172.18.0.3' },
+    { name: 'bm-worker2', ip: '172.18.0.4' },
+  ],
+  apiServer: { host: '10.96.0.1', port: 443 },
+  workloads: {
+    'bm-app/frontend': { podIp: '10.244.1.5', node: 'bm-worker' },
+    'bm-app/api': { podIp: '10.244.1.6', node: 'bm-worker' },
+    'bm-app/db': { podIp: '10.244.2.7', node: 'bm-worker2' },
+  },
+  apiNodePort: 30080,
+};
+
+let stacks: StackTraits[] = [];
+
+beforeAll(async () => {
+  const catalog = await loadProfileCatalog();
+  stacks = [...catalog.profiles, ...labProfiles()].map(stackTraits);
+});
+
+function stack(id: string): StackTraits {
+  const found = stacks.find((candidate) => candidate.profileId === id);
+  if (found === undefined) throw new Error(`no profile ${id}`);
+  return found;
+}
+
+function attack(id: string): AttackDefinition {
+  const found = ATTACKS.find((candidate) => candidate.id === id);
+  if (found === undefined) throw new Error(`no attack ${id}`);
+  return found;
+}
+
+describe('catalogue contents', () => {
+  it('covers the nine kind profiles and the five lab stacks', () => {
+    expect(stacks.map((s) => s.profileId).sort()).toEqual(
+      [
+        'kindnet', 'calico', 'cilium', 'istio-sidecar', 'istio-ambient', 'calico+istio-sidecar', 'calico+istio-ambient',
+        'cilium+istio-sidecar', 'cilium+istio-ambient', 'lab:none', 'lab:netpol', 'lab:sidecar', 'lab:netpol+sidecar', 'lab:ambient',
+      ].sort(),
+    );
+  });
+
+  it('holds every id of ATTACKS.md', () => {
+    const text = readFileSync(join(findSharedDir(), 'ATTACKS.md'), 'utf8');
+    const ids = [...text.matchAll(/^\| ((?:SC|AM|EG|HN|LM)\d+) \|/gm)].map((match) => match[1]);
+    expect(ids).toHaveLength(32);
+    const have = new Set(ATTACKS.map((a) => a.id));
+    expect(ids.filter((id) => id !== undefined && !have.has(id))).toEqual([]);
+  });
+
+  it('has unique ids, and a -priv variant only next to its baseline twin', () => {
+    const ids = ATTACKS.map((a) => a.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids.filter((candidate) => candidate.endsWith('-priv'))) {
+      expect(ids).toContain(id.slice(0, -'-priv'.length));
+    }
+    expect(ids.filter((id) => id.endsWith('-priv')).sort()).toEqual(['AM4-priv', 'AM5-priv', 'HN2-priv', 'HN4-priv', 'HN5-priv', 'SC2-priv']);
+  });
+
+  it('maps families as documented', () => {
+    const family = (id: string): string => attack(id).family;
+    expect([family('SC8'), family('SC9'), family('LM2')]).toEqual(['mtls-identity', 'mtls-identity', 'mtls-identity']);
+    expect(family('SC10')).toBe('sidecar-bypass');
+    expect(family('HN1')).toBe('admission');
+    expect(family('LM4')).toBe('lateral-movement');
+  });
+
+  it.each(ATTACKS.map((a) => [a.id, a] as const))('%s has a title, technique and real references', (_id, definition) => {
+    expect(definition.title.length).toBeGreaterThan(0);
+    expect(definition.technique.length).toBeGreaterThan(0);
+    expect(definition.references.length).toBeGreaterThan(0);
+    for (const reference of definition.references) {
+      expect(reference.url).toMatch(/^https:\/\/(istio\.io|kubernetes\.io|docs\.cilium\.io|docs\.tigera\.io|github\.com)\//);
+      expect(reference.title.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('expectations for every stack', () => {
+  it.each(ATTACKS.map((a) => [a.id, a] as const))('%s: sourced, consistent, attributable', (_id, definition) => {
+    for (const traits of stacks) {
+      const expectation = definition.expect(traits);
+      const where = `${definition.id} on ${traits.profileId}`;
+      expect(expectation.source.trim(), where).not.toBe('');
+      expect(['documented', 'inferred', 'version-dependent'], where).toContain(expectation.certainty);
+      if (expectation.outcome === 'blocked') {
+        expect(expectation.blockedBy, where).toBeDefined();
+        // A block must be creditable to a layer this stack has.
+        expect(stackLayers(traits).has(expectation.blockedBy ?? 'api'), where).toBe(true);
+      } else {
+        expect(expectation.blockedBy, where).toBeUndefined();
+      }
+      if (expectation.signal !== undefined) expect(isClientSignal(expectation.signal), where).toBe(true);
+      const reason = definition.notApplicable(traits);
+      if (expectation.outcome === 'not-applicable') {
+        expect(reason, where).toBeDefined();
+        expect(expectation.note, where).toBe(reason);
+      } else {
+        expect(reason, where).toBeUndefined();
+      }
+    }
+  });
+
+  it('SC1: allowed on sidecar-only stacks, dropped by the CNI when the CNI is layered under the sidecar', () => {
+    for (const id of ['istio-sidecar', 'lab:sidecar']) expect(attack('SC1').expect(stack(id)).outcome, id).toBe('allowed');
+    for (const id of ['calico+istio-sidecar', 'cilium+istio-sidecar', 'lab:netpol+sidecar']) {
+      const expectation = attack('SC1').expect(stack(id));
+      expect([expectation.outcome, expectation.blockedBy, expectation.signal], id).toEqual(['blocked', 'cni', 'timeout']);
+    }
+  });
+
+  it('EG2: allowed on every stack', () => {
+    for (const traits of stacks) expect(attack('EG2').expect(traits).outcome, traits.profileId).toBe('allowed');
+  });
+
+  it('SC8: blocked by the sidecar under STRICT, by ztunnel in ambient, by the CNI when layered, allowed without policy', () => {
+    for (const id of ['istio-sidecar', 'lab:sidecar']) {
+      const expectation = attack('SC8').expect(stack(id));
+      expect([expectation.outcome, expectation.blockedBy, expectation.signal], id).toEqual(['blocked', 'mesh-sidecar', 'reset']);
+    }
+    expect(attack('SC8').expect(stack('istio-ambient')).blockedBy).toBe('mesh-ztunnel');
+    expect(attack('SC8').expect(stack('calico+istio-sidecar')).blockedBy).toBe('cni');
+    expect(attack('SC8').expect(stack('kindnet')).outcome).toBe('allowed');
+    expect(attack('SC8').expect(stack('lab:none')).outcome).toBe('allowed');
+  });
+
+  it('privileged twins: admission on the baseline run everywhere it applies; HN4-priv allowed', () => {
+    for (const id of ['SC2', 'AM4', 'AM5', 'HN2', 'HN4', 'HN5']) {
+      for (const traits of stacks) {
+        const expectation = attack(id).expect(traits);
+        if (expectation.outcome === 'not-applicable') continue;
+        expect([expectation.blockedBy, expectation.signal], `${id} on ${traits.profileId}`).toEqual(['admission', 'admission-denied']);
+      }
+    }
+    expect(attack('HN1').expect(stack('kindnet')).blockedBy).toBe('admission');
+    expect(attack('HN4-priv').expect(stack('cilium+istio-ambient')).outcome).toBe('allowed');
+    expect(attack('SC2-priv').expect(stack('istio-sidecar')).outcome).toBe('allowed');
+    expect(attack('SC2-priv').expect(stack('calico+istio-sidecar')).blockedBy).toBe('cni');
+  });
+
+  it('the lab never pretends: no kubelet, API server, HostEndpoint, PID namespace or waypoint', () => {
+    for (const id of ['HN3', 'LM3', 'LM4', 'HN4-priv', 'HN5-priv', 'AM1']) {
+      for (const lab of ['lab:none', 'lab:netpol', 'lab:sidecar', 'lab:netpol+sidecar', 'lab:ambient']) {
+        expect(attack(id).expect(stack(lab)).outcome, `${id} on ${lab}`).toBe('not-applicable');
+      }
+    }
+    expect(attack('SC10').notApplicable(stack('lab:ambient'))).toContain('waypoint');
+    expect(attack('SC10').expect(stack('lab:sidecar')).blockedBy).toBe('mesh-sidecar');
+  });
+
+  it('ambient-only and sidecar-only attacks are not applicable elsewhere, with a reason', () => {
+    expect(attack('AM1').notApplicable(stack('istio-sidecar'))).toBeDefined();
+    expect(attack('SC6').notApplicable(stack('istio-ambient'))).toBeDefined();
+    expect(attack('SC6').expect(stack('calico+istio-sidecar')).outcome).toBe('allowed');
+    expect(attack('SC3').notApplicable(stack('cilium+istio-ambient'))).toBeDefined();
+    expect(attack('AM6').expect(stack('calico+istio-ambient')).outcome).toBe('allowed');
+    expect(attack('AM6').expect(stack('calico')).blockedBy).toBe('cni');
+    expect(attack('LM4').expect(stack('istio-sidecar')).blockedBy).toBe('api');
+  });
+});
+
+describe('plans', () => {
+  const context = (traits: StackTraits): AttemptContext => ({ stack: traits, canary: CANARY, addresses: CONTEXT_ADDRESSES });
+
+  it.each(ATTACKS.map((a) => [a.id, a] as const))('%s builds an attempt and a control with distinct, attributable pods', (_id, definition) => {
+    const traits = stack('calico+istio-ambient');
+    const attempt = definition.attempt(context(traits));
+    const control = definition.control(context(traits));
+    for (const [role, planned] of [['attempt', attempt], ['control', control]] as const) {
+      const name = planned.pod.metadata?.name ?? '';
+      expect(name, role).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+      expect(name.length, role).toBeLessThanOrEqual(63);
+      expect(name.endsWith(CANARY.slice(-8)), role).toBe(true);
+      expect(planned.flow.canary, role).toBe(CANARY);
+      expect(planned.flow.sourcePod, role).toBe(name);
+      expect(planned.flow.sourceNamespace, role).toBe(planned.pod.metadata?.namespace);
+      expect(planned.env.CANARY, role).toBe(CANARY);
+      expect(planned.env.CONNECT_TIMEOUT, role).toBe(String(TIMEOUTS.connectSeconds));
+      expect(planned.env.REQUEST_TIMEOUT, role).toBe(String(TIMEOUTS.requestSeconds));
+      expect(() => composeScript(planned.script), role).not.toThrow();
+    }
+    expect(attempt.pod.metadata?.name).not.toBe(control.pod.metadata?.name);
+  });
+
+  it('privileged variants run in bm-privileged, their twins in a baseline namespace with the same forbidden spec', () => {
+    const traits = stack('cilium+istio-sidecar');
+    for (const id of ['SC2', 'AM4', 'AM5', 'HN2', 'HN4', 'HN5']) {
+      const baseline = attack(id).attempt(context(traits)).pod;
+      const privileged = attack(`${id}-priv`).attempt(context(traits)).pod;
+      expect(privileged.metadata?.namespace, id).toBe(SCENE.namespaces.privileged);
+      expect([SCENE.namespaces.app, SCENE.namespaces.rogue], id).toContain(baseline.metadata?.namespace);
+      expect(privileged.spec?.hostNetwork, id).toBe(baseline.spec?.hostNetwork);
+      expect(privileged.spec?.containers[0]?.securityContext, id).toEqual(baseline.spec?.containers[0]?.securityContext);
+      const forbidden =
+        baseline.spec?.hostNetwork === true ||
+        baseline.spec?.hostPID === true ||
+        baseline.spec?.containers[0]?.securityContext?.privileged === true ||
+        (baseline.spec?.containers[0]?.securityContext?.capabilities?.add ?? []).includes('NET_ADMIN');
+      expect(forbidden, id).toBe(true);
+    }
+  });
+
+  it('SC4 runs its script in an init container holding lib.sh + the script and the plan env', () => {
+    const planned = attack('SC4').attempt(context(stack('istio-sidecar')));
+    expect(planned.placement).toBe('init-container');
+    const init = planned.pod.spec?.initContainers?.[0];
+    expect(init?.command).toEqual(['sh', '-c', composeScript(planned.script)]);
+    expect(init?.env).toContainEqual({ name: 'TARGET_URL', value: `http://198.51.100.10:8080/${CANARY}` });
+    expect(init?.env).toContainEqual({ name: 'CANARY', value: CANARY });
+  });
+
+  it('cross-node attacks pick a node other than the target’s; AM5 sits on the target’s node', () => {
+    const traits = stack('kindnet');
+    expect(attack('HN2-priv').attempt(context(traits)).pod.spec?.nodeName).toBe('bm-worker2');
+    expect(attack('AM5-priv').attempt(context(traits)).pod.spec?.nodeName).toBe('bm-worker');
+    expect(attack('AM5-priv').attempt(context(traits)).pod.spec?.dnsPolicy).toBe('ClusterFirstWithHostNet');
+  });
+
+  it('exfiltration attacks count on the sink; the rest on the client', () => {
+    const sinkAttacks = ATTACKS.filter((a) => a.success === 'sink-canary').map((a) => a.id);
+    expect(sinkAttacks).toEqual(['SC1', 'SC2', 'SC2-priv', 'SC3', 'SC4', 'SC5', 'AM3', 'AM4', 'AM4-priv', 'EG1', 'EG2', 'EG3', 'EG4', 'EG5', 'EG6', 'EG7', 'HN4', 'HN4-priv']);
+  });
+});
+
+describe('findAttacks', () => {
+  it('selects by id (any case) and family, in catalogue order, without duplicates', () => {
+    expect(findAttacks(['sc3', 'SC1']).map((a) => a.id)).toEqual(['SC1', 'SC3']);
+    expect(findAttacks(['mtls-identity', 'SC8']).map((a) => a.id)).toEqual(['SC8', 'SC9', 'LM2']);
+    expect(findAttacks([])).toHaveLength(ATTACKS.length);
+  });
+
+  it('refuses an unknown selector, listing ids and families', () => {
+    expect(() => findAttacks(['SC99'])).toThrow(BadInputError);
+    try {
+      findAttacks(['SC99']);
+    } catch (error) {
+      const message = (error as BadInputError).message;
+      expect(message).toContain('unknown attack or family "SC99"');
+      expect(message).toContain('SC1, SC2');
+      expect(message).toContain('egress-exfiltration');
+    }
+  });
+});

@@ -1,0 +1,108 @@
+import type {
+  AttackDefinition,
+  AttackFamily,
+  AttemptContext,
+  AttemptPlan,
+  Expectation,
+  Reference,
+  SuccessCriterion,
+} from '../../core/domain/attack.ts';
+import type { StackTraits } from '../../core/domain/profile.ts';
+import { blocked, notApplicableExpectation } from './expectation-builders.ts';
+import { REF } from './references.ts';
+
+export interface AttackSpec {
+  readonly id: string;
+  readonly family: AttackFamily;
+  readonly title: string;
+  readonly technique: string;
+  readonly preconditions: readonly string[];
+  readonly references: readonly Reference[];
+  readonly success: SuccessCriterion;
+  /** The ATTACKS.md tag behind the row, used as the source of not-applicable expectations. */
+  readonly source: string;
+  readonly notApplicable?: (stack: StackTraits) => string | undefined;
+  readonly attempt: (context: AttemptContext) => AttemptPlan;
+  readonly control: (context: AttemptContext) => AttemptPlan;
+  /** Only asked for stacks the attack applies to. */
+  readonly expect: (stack: StackTraits) => Expectation;
+}
+
+/** An AttackDefinition whose `expect` is `not-applicable` (with the reason) exactly when `notApplicable` says so. */
+export function defineAttack(spec: AttackSpec): AttackDefinition {
+  const notApplicable = (stack: StackTraits): string | undefined => spec.notApplicable?.(stack);
+  return {
+    id: spec.id,
+    family: spec.family,
+    title: spec.title,
+    technique: spec.technique,
+    preconditions: spec.preconditions,
+    references: spec.references,
+    success: spec.success,
+    notApplicable,
+    attempt: spec.attempt,
+    control: spec.control,
+    expect(stack: StackTraits): Expectation {
+      const reason = notApplicable(stack);
+      return reason === undefined ? spec.expect(stack) : notApplicableExpectation(reason, spec.source);
+    },
+  };
+}
+
+/** What differs between the two runs of an attack that needs privileges. */
+export interface PrivilegedAttackSpec extends Omit<AttackSpec, 'id' | 'attempt' | 'control' | 'expect'> {
+  readonly id: string;
+  /** Namespace of the unprivileged run (PSA baseline enforced there). */
+  readonly baselineNamespace: string;
+  /** The attempt in a given namespace; the same spec is used in both runs. */
+  readonly attemptIn: (context: AttemptContext, namespace: string, variantId: string) => AttemptPlan;
+  /** The control: the same attacker spec, in bm-privileged, against a permitted target. */
+  readonly controlIn: (context: AttemptContext, variantId: string) => AttemptPlan;
+  /** The data plane's answer, for the run in bm-privileged. */
+  readonly expectPrivileged: (stack: StackTraits) => Expectation;
+}
+
+/**
+ * Attacks that need privileges run twice: `<ID>` in its usual namespace under PSA baseline, where admission must
+ * refuse the pod, and `<ID>-priv` in bm-privileged (PSA privileged, same mesh labels and default-deny as bm-app)
+ * to measure the data plane. Assumption: bm-app and bm-rogue enforce baseline on every stack (true for the default
+ * profiles, where sidecar mode uses istio-cni; with `istioCni: false` bm-app cannot enforce baseline).
+ */
+export function definePrivilegedPair(spec: PrivilegedAttackSpec, privilegedNamespace: string): [AttackDefinition, AttackDefinition] {
+  const base = {
+    family: spec.family,
+    technique: spec.technique,
+    references: [...spec.references, REF.podSecurityStandards],
+    success: spec.success,
+    source: spec.source,
+    ...(spec.notApplicable === undefined ? {} : { notApplicable: spec.notApplicable }),
+  };
+  const baselineId = spec.id;
+  const privilegedId = `${spec.id}-priv`;
+  const baseline = defineAttack({
+    ...base,
+    id: baselineId,
+    title: `${spec.title} (PSA baseline namespace)`,
+    preconditions: [...spec.preconditions, `${spec.baselineNamespace} enforces Pod Security baseline`],
+    attempt: (context) => spec.attemptIn(context, spec.baselineNamespace, baselineId),
+    control: (context) => spec.controlIn(context, baselineId),
+    expect: () =>
+      blocked(
+        'admission',
+        'admission-denied',
+        `PSA baseline [D] (${REF.podSecurityStandards.url}); ATTACKS.md: privileged variants expect ADM`,
+        'documented',
+        'assumes the namespace enforces baseline (default profiles: sidecar mode uses istio-cni)',
+      ),
+  });
+  const privileged = defineAttack({
+    ...base,
+    id: privilegedId,
+    title: `${spec.title} (privileged namespace)`,
+    preconditions: [...spec.preconditions, `${privilegedNamespace} is PSA privileged, a mesh member with bm-app's default-deny`],
+    attempt: (context) => spec.attemptIn(context, privilegedNamespace, privilegedId),
+    control: (context) => spec.controlIn(context, privilegedId),
+    expect: spec.expectPrivileged,
+  });
+  return [baseline, privileged];
+}

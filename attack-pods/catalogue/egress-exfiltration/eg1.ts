@@ -1,0 +1,37 @@
+import { defineAttack } from '../define-attack.ts';
+import { allowed, blocked, cniDrop, cniEnforces, labNote, sidecarEnforces } from '../expectation-builders.ts';
+import { dnsControl, plan } from '../plans.ts';
+import { REF } from '../references.ts';
+import { intruder } from '../attackers.ts';
+
+const ID = 'EG1';
+const TAG = 'ATTACKS.md EG1 [D: REGISTRY_ONLY "is not a security boundary"; REGISTRY_ONLY: 502/blackhole]';
+
+export const EG1 = defineAttack({
+  id: ID,
+  family: 'egress-exfiltration',
+  title: "Raw TCP to the sink's literal IP",
+  technique: "intruder opens a TCP connection to the sink's IP on its raw TCP port and sends the canary as a line.",
+  preconditions: [],
+  references: [REF.egressControl],
+  success: 'sink-canary',
+  source: TAG,
+  attempt: (context) =>
+    plan({
+      pod: intruder(context, ID, 'attempt').build(),
+      script: 'tcp-probe.sh',
+      canary: context.canary,
+      env: { TARGET_HOST: context.addresses.sink.ip, TARGET_PORT: String(context.addresses.sink.tcpPort) },
+      flow: { protocol: 'tcp', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.tcpPort },
+    }),
+  control: (context) => dnsControl(intruder(context, ID, 'control'), context),
+  expect: (stack) => {
+    // The capture hands the connection to the proxy inside the pod; REGISTRY_ONLY blackholes it there, before
+    // any packet reaches the CNI — so on CNI + sidecar the sidecar acts first (ATTACKS.md lists EG1 among the
+    // CNI-first rows, which holds for ALLOW_ANY).
+    if (sidecarEnforces(stack)) return blocked('mesh-sidecar', 'reset', `${TAG}; BlackHoleCluster closes the connection`, 'inferred', labNote(stack));
+    if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));
+    if (stack.mesh === 'istio-ambient') return allowed(`${TAG}; ztunnel passes egress`, 'documented', labNote(stack));
+    return allowed(TAG, 'documented', labNote(stack));
+  },
+});

@@ -1,0 +1,32 @@
+import { defineAttack } from '../define-attack.ts';
+import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
+import { dnsControl, plan } from '../plans.ts';
+import { REF } from '../references.ts';
+import { intruder } from '../attackers.ts';
+
+const ID = 'EG3';
+const TAG = 'ATTACKS.md EG3: A if the port-53 rule has no peer, else D (common policy mistake)';
+
+export const EG3 = defineAttack({
+  id: ID,
+  family: 'egress-exfiltration',
+  title: 'Abuse "allow port 53": DNS straight to the sink',
+  technique: 'intruder sends TXT <canary>.exfil.test directly to the sink IP on 53, over UDP and then TCP, skipping cluster DNS.',
+  preconditions: [],
+  references: [REF.networkPolicy, REF.istioSecurityBestPractices],
+  success: 'sink-canary',
+  source: TAG,
+  attempt: (context) =>
+    plan({
+      pod: intruder(context, ID, 'attempt').build(),
+      script: 'direct-dns.sh',
+      canary: context.canary,
+      env: { SINK_IP: context.addresses.sink.ip, DNS_PORT: String(context.addresses.sink.dnsPort), DNS_ZONE: context.addresses.sink.dnsZone },
+      flow: { protocol: 'dns', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.dnsPort },
+    }),
+  control: (context) => dnsControl(intruder(context, ID, 'control'), context),
+  expect: (stack) => {
+    if (cniEnforces(stack)) return cniDrop(`${TAG}; the layered set names kube-dns as the peer`, 'documented', labNote(stack));
+    return allowed(`${TAG}; UDP is not captured by the mesh`, 'documented', labNote(stack));
+  },
+});

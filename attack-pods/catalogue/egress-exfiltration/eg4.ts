@@ -1,0 +1,33 @@
+import { defineAttack } from '../define-attack.ts';
+import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
+import { dnsControl, plan } from '../plans.ts';
+import { REF } from '../references.ts';
+import { intruder } from '../attackers.ts';
+
+const ID = 'EG4';
+const TAG = 'ATTACKS.md EG4 / SC5 [D: only TCP is captured]';
+
+/** EG4 sends ICMP (SC5 covers the UDP datagram). */
+export const EG4 = defineAttack({
+  id: ID,
+  family: 'egress-exfiltration',
+  title: 'ICMP echo carrying the canary to the sink',
+  technique: "intruder pings the sink once with the canary's hex digits as the payload pattern (`ping -p`).",
+  preconditions: ['unprivileged ICMP (ping_group_range) or NET_RAW, as container runtimes grant by default'],
+  references: [REF.istioSecurityBestPractices],
+  success: 'sink-canary',
+  source: TAG,
+  attempt: (context) =>
+    plan({
+      pod: intruder(context, ID, 'attempt').build(),
+      script: 'icmp-probe.sh',
+      canary: context.canary,
+      env: { TARGET_HOST: context.addresses.sink.ip },
+      flow: { protocol: 'icmp', destinationIp: context.addresses.sink.ip },
+    }),
+  control: (context) => dnsControl(intruder(context, ID, 'control'), context),
+  expect: (stack) => {
+    if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));
+    return allowed(TAG, 'documented', labNote(stack));
+  },
+});

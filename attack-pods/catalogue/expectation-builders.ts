@@ -1,0 +1,55 @@
+import type { Certainty, Expectation } from '../../core/domain/attack.ts';
+import type { BlockingLayer } from '../../core/domain/layer.ts';
+import type { StackTraits } from '../../core/domain/profile.ts';
+import type { ClientSignal } from '../../core/domain/signal.ts';
+
+/** Small constructors so every expectation carries a source and `blockedBy` exactly when blocked. */
+
+function withNote(note: string | undefined): { note?: string } {
+  return note === undefined ? {} : { note };
+}
+
+export function allowed(source: string, certainty: Certainty, note?: string): Expectation {
+  return { outcome: 'allowed', certainty, source, ...withNote(note) };
+}
+
+export function blocked(
+  layer: BlockingLayer,
+  signal: ClientSignal | undefined,
+  source: string,
+  certainty: Certainty,
+  note?: string,
+): Expectation {
+  return { outcome: 'blocked', blockedBy: layer, ...(signal === undefined ? {} : { signal }), certainty, source, ...withNote(note) };
+}
+
+export function notApplicableExpectation(reason: string, source: string): Expectation {
+  return { outcome: 'not-applicable', certainty: 'documented', source, note: reason };
+}
+
+/** The stack applies the CNI's default-deny set (ATTACKS.md "cni" layer). */
+export function cniEnforces(stack: StackTraits): boolean {
+  return stack.enforcesNetworkPolicy;
+}
+
+/** Sidecar mode with STRICT mTLS, AuthorizationPolicy and REGISTRY_ONLY applied. */
+export function sidecarEnforces(stack: StackTraits): boolean {
+  return stack.mesh === 'istio-sidecar' && stack.meshPolicies;
+}
+
+/** Ambient with STRICT mTLS, ztunnel L4 rules and the waypoint's L7 rule applied. */
+export function ambientEnforces(stack: StackTraits): boolean {
+  return stack.mesh === 'istio-ambient' && stack.meshPolicies;
+}
+
+/** The CNI's drop for a pod whose egress (or the target's ingress) the default-deny set does not allow. */
+export function cniDrop(tag: string, certainty: Certainty = 'documented', note?: string): Expectation {
+  return blocked('cni', 'timeout', `${tag}; ATTACKS.md cni layer: default-deny, no egress to the world`, certainty, note);
+}
+
+/** Lab stacks say so: the claim is then about the lab's model of the layer. */
+export function labNote(stack: StackTraits, note?: string): string | undefined {
+  if (!stack.isLab) return note;
+  const lab = "lab: measures the lab's model of each layer (nftables NetworkPolicy, HAProxy sidecar)";
+  return note === undefined ? lab : `${note}; ${lab}`;
+}

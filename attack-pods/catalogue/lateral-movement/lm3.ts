@@ -1,0 +1,40 @@
+import { defineAttack } from '../define-attack.ts';
+import { InfrastructureError } from '../../../core/domain/errors.ts';
+import { allowed, ambientEnforces, blocked, cniDrop, cniEnforces, sidecarEnforces } from '../expectation-builders.ts';
+import { dnsControl, firstNode, plan } from '../plans.ts';
+import { REF } from '../references.ts';
+import { rogue } from '../attackers.ts';
+
+const ID = 'LM3';
+const TAG = 'ATTACKS.md LM3 [I: the source becomes a node] [D: Cilium policy caveats]';
+
+export const LM3 = defineAttack({
+  id: ID,
+  family: 'lateral-movement',
+  title: "Reach api through its NodePort on a node IP",
+  technique: "rogue sends GET /api/ping to <node IP>:<api NodePort> (externalTrafficPolicy Cluster: the source may be NATed to a node).",
+  preconditions: ['api is exposed as a NodePort Service'],
+  references: [REF.serviceNodePort, REF.ciliumPolicyLanguage, REF.peerAuthentication],
+  success: 'client-signal',
+  source: TAG,
+  notApplicable: (stack) => (stack.isLab ? 'the lab has no kube-proxy: NodePorts are not modelled' : undefined),
+  attempt: (context) => {
+    const port = context.addresses.apiNodePort;
+    if (port === undefined) throw new InfrastructureError('scene', 'LM3 needs the api NodePort; the scene reported none');
+    const node = firstNode(context);
+    return plan({
+      pod: rogue(context, ID, 'attempt').build(),
+      script: 'http-probe.sh',
+      canary: context.canary,
+      env: { TARGET_URL: `http://${node.ip}:${port}/api/ping` },
+      flow: { protocol: 'http', destinationIp: node.ip, destinationPort: port },
+    });
+  },
+  control: (context) => dnsControl(rogue(context, ID, 'control'), context),
+  expect: (stack) => {
+    if (cniEnforces(stack)) return cniDrop(`${TAG}; rogue egress is default-deny (policy sees the DNATed destination)`, 'inferred');
+    if (sidecarEnforces(stack)) return blocked('mesh-sidecar', 'reset', `${TAG}; STRICT: R`, 'documented');
+    if (ambientEnforces(stack)) return blocked('mesh-ztunnel', 'reset', `${TAG}; ambient: Z`, 'documented');
+    return allowed(TAG, 'documented');
+  },
+});

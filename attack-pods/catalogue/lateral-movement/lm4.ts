@@ -1,0 +1,38 @@
+import { defineAttack } from '../define-attack.ts';
+import { blocked, cniDrop, cniEnforces } from '../expectation-builders.ts';
+import { dnsControl, plan } from '../plans.ts';
+import { REF } from '../references.ts';
+import { intruder } from '../attackers.ts';
+import { SCENE } from '../../../manifests/scene.ts';
+
+const ID = 'LM4';
+const TAG = 'ATTACKS.md LM4: API RBAC layer; D unless the API server is allowed';
+const SECRETS_PATH = `/api/v1/namespaces/${SCENE.namespaces.app}/secrets`;
+
+/** Success means reading the secrets (HTTP 200); reaching the API and getting RBAC's 403 is a block by `api`. */
+export const LM4 = defineAttack({
+  id: ID,
+  family: 'lateral-movement',
+  title: "Use the pod's service-account token against the API server",
+  technique: `intruder reads its mounted token and sends GET ${SECRETS_PATH} to the API server with it.`,
+  preconditions: ['the token is automounted', 'the intruder service account has no RBAC grant on secrets'],
+  references: [REF.rbac, REF.serviceAccounts, REF.ciliumPolicyLanguage],
+  success: 'client-signal',
+  source: TAG,
+  notApplicable: (stack) => (stack.isLab ? 'the lab has no API server' : undefined),
+  attempt: (context) => {
+    const { host, port } = context.addresses.apiServer;
+    return plan({
+      pod: intruder(context, ID, 'attempt').build(),
+      script: 'token-api.sh',
+      canary: context.canary,
+      env: { API_URL: `https://${host}:${port}`, API_PATH: SECRETS_PATH },
+      flow: { protocol: 'tcp', destinationName: host, destinationPort: port },
+    });
+  },
+  control: (context) => dnsControl(intruder(context, ID, 'control'), context),
+  expect: (stack) => {
+    if (cniEnforces(stack)) return cniDrop(`${TAG}; Cilium denies kube-apiserver unless toEntities allows it`, 'documented');
+    return blocked('api', 'http-403', `${TAG}; RBAC: no grant on secrets`, 'documented', stack.mesh === 'none' ? undefined : 'the mesh lets the call reach the API (A for reach); RBAC answers 403');
+  },
+});

@@ -1,0 +1,30 @@
+import { defineAttack } from '../define-attack.ts';
+import { allowed, labNote } from '../expectation-builders.ts';
+import { dnsControl, plan, serviceHost } from '../plans.ts';
+import { REF } from '../references.ts';
+import { frontendImpostor } from '../attackers.ts';
+import { SCENE } from '../../../manifests/scene.ts';
+
+const ID = 'LM2';
+const TAG = 'ATTACKS.md LM2 [I: only admission/RBAC can stop identity claims]';
+
+export const LM2 = defineAttack({
+  id: ID,
+  family: 'mtls-identity',
+  title: "Claim frontend's identity: serviceAccountName frontend and label app=frontend",
+  technique: 'A new pod in bm-app with `serviceAccountName: frontend` and `app=frontend` calls GET api:8080/api/ping: NetworkPolicy trusts the label, the mesh the service account.',
+  preconditions: ['the attacker may create pods in bm-app', 'nothing restricts which service account a pod names'],
+  references: [REF.serviceAccounts, REF.authorizationPolicy, REF.networkPolicy],
+  success: 'client-signal',
+  source: TAG,
+  attempt: (context) =>
+    plan({
+      pod: frontendImpostor(context, ID, 'attempt').build(),
+      script: 'http-probe.sh',
+      canary: context.canary,
+      env: { TARGET_URL: `http://${serviceHost('api')}:${SCENE.workloads.api.port}/api/ping` },
+      flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
+    }),
+  control: (context) => dnsControl(frontendImpostor(context, ID, 'control'), context),
+  expect: (stack) => allowed(TAG, 'inferred', labNote(stack, 'every layer checks a label or a service account the pod chose itself')),
+});

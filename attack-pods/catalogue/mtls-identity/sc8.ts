@@ -1,0 +1,44 @@
+import { defineAttack } from '../define-attack.ts';
+import { allowed, ambientEnforces, blocked, cniDrop, cniEnforces, labNote, sidecarEnforces } from '../expectation-builders.ts';
+import { plan, serviceHost } from '../plans.ts';
+import { REF } from '../references.ts';
+import { frontendImpostor, rogue } from '../attackers.ts';
+import { SCENE } from '../../../manifests/scene.ts';
+
+const ID = 'SC8';
+const TAG = 'ATTACKS.md SC8 [D: PeerAuthentication STRICT refuses plaintext]';
+const API_URL = `http://${serviceHost('api')}:${SCENE.workloads.api.port}/api/ping`;
+
+export const SC8 = defineAttack({
+  id: ID,
+  family: 'mtls-identity',
+  title: 'Plaintext from outside the mesh into a STRICT workload',
+  technique: 'rogue (bm-rogue, no proxy) sends plaintext HTTP GET /api/ping to api:8080.',
+  preconditions: [],
+  references: [REF.peerAuthentication, REF.authorizationPolicy],
+  success: 'client-signal',
+  source: TAG,
+  attempt: (context) =>
+    plan({
+      pod: rogue(context, ID, 'attempt').build(),
+      script: 'http-probe.sh',
+      canary: context.canary,
+      env: { TARGET_URL: API_URL },
+      flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
+    }),
+  // The same path from the permitted client: frontend's identity in bm-app reaches api.
+  control: (context) =>
+    plan({
+      pod: frontendImpostor(context, ID, 'control').build(),
+      script: 'http-probe.sh',
+      canary: context.canary,
+      env: { TARGET_URL: API_URL },
+      flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
+    }),
+  expect: (stack) => {
+    if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack, 'rogue egress and api ingress are default-deny'));
+    if (sidecarEnforces(stack)) return blocked('mesh-sidecar', 'reset', `${TAG}; sidecar STRICT: R (filter_chain_not_found)`, 'documented', labNote(stack));
+    if (ambientEnforces(stack)) return blocked('mesh-ztunnel', 'reset', `${TAG}; ambient STRICT: Z`, 'documented', labNote(stack));
+    return allowed(`${TAG}; no mTLS requirement on this stack`, 'documented', labNote(stack));
+  },
+});

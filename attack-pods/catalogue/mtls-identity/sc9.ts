@@ -1,0 +1,37 @@
+import { defineAttack } from '../define-attack.ts';
+import { allowed, ambientEnforces, blocked, cniDrop, cniEnforces, labNote, sidecarEnforces } from '../expectation-builders.ts';
+import { dnsControl, plan, workloadAddress } from '../plans.ts';
+import { REF } from '../references.ts';
+import { intruder } from '../attackers.ts';
+import { SCENE } from '../../../manifests/scene.ts';
+
+const ID = 'SC9';
+const TAG = 'ATTACKS.md SC9 [D: istio traffic routing; sidecar R (passthrough, plaintext) [V]; ambient: L4 rule still applies]';
+
+export const SC9 = defineAttack({
+  id: ID,
+  family: 'mtls-identity',
+  title: "Call a workload's pod IP instead of its Service",
+  technique: "intruder (in the mesh, not an allowed principal) sends GET /api/ping to api's pod IP:8080, skipping Service routing.",
+  preconditions: ["the attacker learned api's pod IP"],
+  references: [REF.istioTrafficRouting, REF.authorizationPolicy],
+  success: 'client-signal',
+  source: TAG,
+  attempt: (context) => {
+    const api = workloadAddress(context, 'api');
+    return plan({
+      pod: intruder(context, ID, 'attempt').build(),
+      script: 'http-probe.sh',
+      canary: context.canary,
+      env: { TARGET_URL: `http://${api.podIp}:${SCENE.workloads.api.port}/api/ping` },
+      flow: { protocol: 'http', destinationIp: api.podIp, destinationPort: SCENE.workloads.api.port },
+    });
+  },
+  control: (context) => dnsControl(intruder(context, ID, 'control'), context),
+  expect: (stack) => {
+    if (cniEnforces(stack)) return cniDrop(TAG, 'version-dependent', labNote(stack, 'intruder egress is default-deny; with a sidecar, REGISTRY_ONLY may answer first'));
+    if (sidecarEnforces(stack)) return blocked('mesh-sidecar', undefined, TAG, 'version-dependent', labNote(stack, 'passthrough plaintext into STRICT (reset), blackhole (502) or 403 by principal'));
+    if (ambientEnforces(stack)) return blocked('mesh-ztunnel', 'reset', `${TAG}; api's L4 rule admits only frontend and the waypoint`, 'documented', labNote(stack));
+    return allowed(`${TAG}; nothing checks the caller on this stack`, 'documented', labNote(stack));
+  },
+});

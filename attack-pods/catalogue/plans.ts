@@ -1,0 +1,106 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import type { AttemptContext, AttemptPlan, ScriptPlacement } from '../../core/domain/attack.ts';
+import { InfrastructureError } from '../../core/domain/errors.ts';
+import type { FlowDescriptor } from '../../core/domain/evidence.ts';
+import { TIMEOUTS } from '../../core/timeouts.ts';
+import type { PodBuilder } from '../../manifests/pod-builder.ts';
+import { SCENE, type WorkloadName } from '../../manifests/scene.ts';
+
+/** Attempt and control pods get unique names: the attack id plus the canary's tail. */
+export function podName(attackId: string, canary: string, role: 'attempt' | 'control'): string {
+  const id = attackId.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  const tail = canary.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(-8);
+  return `bm-${id}-${role === 'control' ? 'ctl-' : ''}${tail}`;
+}
+
+/** Parameters every script reads; timeouts come from core/timeouts.ts. */
+export function baseEnv(canary: string): Record<string, string> {
+  return {
+    CANARY: canary,
+    CONNECT_TIMEOUT: String(TIMEOUTS.connectSeconds),
+    REQUEST_TIMEOUT: String(TIMEOUTS.requestSeconds),
+    DNS_TIMEOUT: String(TIMEOUTS.dnsSeconds),
+  };
+}
+
+export interface PlanInput {
+  readonly pod: V1Pod;
+  readonly script: string;
+  readonly canary: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** The flow without its source: that is the pod's. */
+  readonly flow: Omit<FlowDescriptor, 'sourcePod' | 'sourceNamespace' | 'canary'>;
+  readonly placement?: ScriptPlacement;
+}
+
+export function plan(input: PlanInput): AttemptPlan {
+  const metadata = input.pod.metadata ?? {};
+  return {
+    pod: input.pod,
+    script: input.script,
+    env: { ...baseEnv(input.canary), ...input.env },
+    placement: input.placement ?? 'exec',
+    flow: {
+      ...input.flow,
+      ...(metadata.name === undefined ? {} : { sourcePod: metadata.name }),
+      ...(metadata.namespace === undefined ? {} : { sourceNamespace: metadata.namespace }),
+      canary: input.canary,
+    },
+  };
+}
+
+/** In-cluster DNS name of a scene workload's Service. */
+export function serviceHost(workload: WorkloadName): string {
+  return `${SCENE.workloads[workload].name}.${SCENE.namespaces.app}.svc.cluster.local`;
+}
+
+/** Pod IP and node of a scene workload; missing means the scene is not up, an infrastructure failure. */
+export function workloadAddress(context: AttemptContext, workload: WorkloadName): { podIp: string; node: string } {
+  const key = `${SCENE.namespaces.app}/${SCENE.workloads[workload].name}`;
+  const found = context.addresses.workloads[key];
+  if (found === undefined) throw new InfrastructureError('scene', `no pod address for ${key}; known: ${Object.keys(context.addresses.workloads).join(', ')}`);
+  return { podIp: found.podIp, node: found.node };
+}
+
+/** A node other than `node` (cross-node attacks); worker nodes preferred over the control plane. */
+export function otherNode(context: AttemptContext, node: string): { name: string; ip: string } {
+  const others = context.addresses.nodes.filter((candidate) => candidate.name !== node);
+  const chosen = others.find((candidate) => !candidate.name.includes('control-plane')) ?? others[0];
+  if (chosen === undefined) throw new InfrastructureError('scene', `a node other than ${node} is needed; the cluster has ${context.addresses.nodes.length}`);
+  return { name: chosen.name, ip: chosen.ip };
+}
+
+export function firstNode(context: AttemptContext): { name: string; ip: string } {
+  const node = context.addresses.nodes[0];
+  if (node === undefined) throw new InfrastructureError('scene', 'the cluster reported no node addresses');
+  return { name: node.name, ip: node.ip };
+}
+
+/** The sink's HTTP URL carrying the canary in the path (the sink records it from path and header). */
+export function sinkUrl(context: AttemptContext): string {
+  const { sink } = context.addresses;
+  return `http://${sink.ip}:${sink.httpPort}/${context.canary}`;
+}
+
+/** A scene name cluster DNS must resolve on every healthy stack: the control's permitted target. */
+export const CONTROL_DNS_NAME = serviceHost('api');
+
+/**
+ * Positive control for attackers whose only permitted destination is cluster DNS (default-deny egress): the same
+ * attacker pod spec resolves a scene name. It proves the pod runs, has a network and that its own egress path
+ * works, so a timeout in the attempt is the policy, not a broken pod.
+ */
+export function dnsControl(builder: PodBuilder, context: AttemptContext): AttemptPlan {
+  return plan({
+    pod: builder.build(),
+    script: 'dns-lookup.sh',
+    canary: context.canary,
+    env: { QUERY_NAME: CONTROL_DNS_NAME, QUERY_TYPE: 'A' },
+    flow: { protocol: 'dns', destinationName: CONTROL_DNS_NAME, destinationPort: 53 },
+  });
+}
+
+/** Host-network pods need this DNS policy to use cluster DNS at all (otherwise the node's resolver). */
+export function withHostNetworkDns(pod: V1Pod): V1Pod {
+  return { ...pod, spec: { containers: [], ...pod.spec, dnsPolicy: 'ClusterFirstWithHostNet' } };
+}

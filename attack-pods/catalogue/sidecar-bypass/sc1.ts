@@ -1,0 +1,36 @@
+import { defineAttack } from '../define-attack.ts';
+import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
+import { dnsControl, plan, sinkUrl } from '../plans.ts';
+import { REF } from '../references.ts';
+import { intruder } from '../attackers.ts';
+import { SCENE } from '../../../manifests/scene.ts';
+
+const ID = 'SC1';
+const TAG = 'ATTACKS.md SC1 [D: istio-capture fixtures, ISTIO_OUTPUT exempts UID/GID 1337]';
+
+export const SC1 = defineAttack({
+  id: ID,
+  family: 'sidecar-bypass',
+  title: 'Run as the proxy UID 1337 to skip the sidecar capture',
+  technique: 'intruder runs with runAsUser 1337 (the proxy UID, exempt from the capture rules) and sends HTTP with the canary to the sink.',
+  preconditions: ['intruder may choose its UID (PSA baseline allows any runAsUser)'],
+  references: [REF.istioAppRequirements, REF.istioSecurityBestPractices],
+  success: 'sink-canary',
+  source: TAG,
+  attempt: (context) =>
+    plan({
+      pod: intruder(context, ID, 'attempt').runAsUser(SCENE.proxyUid).build(),
+      script: 'http-probe.sh',
+      canary: context.canary,
+      env: { TARGET_URL: sinkUrl(context) },
+      flow: { protocol: 'http', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.httpPort },
+    }),
+  // The same UID-1337 pod resolving a scene name: its egress path works, so a drop is the policy.
+  control: (context) => dnsControl(intruder(context, ID, 'control').runAsUser(SCENE.proxyUid), context),
+  expect: (stack) => {
+    if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack, 'the capture is skipped, the CNI still drops at the source node'));
+    if (stack.mesh === 'istio-sidecar') return allowed(TAG, 'documented', labNote(stack, 'no proxy sees the traffic: no access-log line'));
+    if (stack.mesh === 'istio-ambient') return allowed(`${TAG}; ztunnel ignores the UID`, 'documented', labNote(stack));
+    return allowed(`${TAG}; no layer filters egress`, 'documented', labNote(stack));
+  },
+});

@@ -1,0 +1,39 @@
+import { definePrivilegedPair } from '../define-attack.ts';
+import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
+import { dnsControl, plan, sinkUrl } from '../plans.ts';
+import { REF } from '../references.ts';
+import { intruder } from '../attackers.ts';
+import { SCENE } from '../../../manifests/scene.ts';
+
+const TAG = 'ATTACKS.md SC2 [D: istio.io best practices, the app "may remove redirection rules"]';
+
+/** SC2 / SC2-priv: with NET_ADMIN the app flushes the nat table (both iptables backends), then calls the sink. */
+export const [SC2, SC2_PRIV] = definePrivilegedPair(
+  {
+    id: 'SC2',
+    family: 'sidecar-bypass',
+    title: 'Flush the capture rules with NET_ADMIN',
+    technique: 'intruder with NET_ADMIN,NET_RAW runs `iptables -t nat -F` with iptables-nft and iptables-legacy, then sends HTTP with the canary to the sink.',
+    preconditions: ['the pod may add NET_ADMIN and NET_RAW'],
+    references: [REF.istioSecurityBestPractices],
+    success: 'sink-canary',
+    source: TAG,
+    baselineNamespace: SCENE.namespaces.app,
+    attemptIn: (context, namespace, id) =>
+      plan({
+        pod: intruder(context, id, 'attempt', namespace).addCapabilities('NET_ADMIN', 'NET_RAW').build(),
+        script: 'iptables-flush-probe.sh',
+        canary: context.canary,
+        env: { TARGET_URL: sinkUrl(context), FLUSH_TABLES: 'nat' },
+        flow: { protocol: 'http', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.httpPort },
+      }),
+    controlIn: (context, id) =>
+      dnsControl(intruder(context, id, 'control', SCENE.namespaces.privileged).addCapabilities('NET_ADMIN', 'NET_RAW'), context),
+    expectPrivileged: (stack) => {
+      if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));
+      if (stack.mesh === 'istio-ambient') return allowed(`${TAG}; ambient: see AM4 (the nat rules carry the redirection)`, 'inferred', labNote(stack));
+      return allowed(TAG, 'documented', labNote(stack));
+    },
+  },
+  SCENE.namespaces.privileged,
+);

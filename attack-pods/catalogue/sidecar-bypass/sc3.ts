@@ -1,0 +1,35 @@
+import { defineAttack } from '../define-attack.ts';
+import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
+import { dnsControl, plan, sinkUrl } from '../plans.ts';
+import { REF } from '../references.ts';
+import { intruder } from '../attackers.ts';
+
+const ID = 'SC3';
+const TAG = 'ATTACKS.md SC3 [D: istio/api annotations; PSA does not look at annotations]';
+const EXCLUDE_ALL = { key: 'traffic.sidecar.istio.io/excludeOutboundIPRanges', value: '0.0.0.0/0' } as const;
+
+export const SC3 = defineAttack({
+  id: ID,
+  family: 'sidecar-bypass',
+  title: 'Self-annotate excludeOutboundIPRanges 0.0.0.0/0',
+  technique: 'intruder is created with `traffic.sidecar.istio.io/excludeOutboundIPRanges: 0.0.0.0/0` (the capture then exempts every destination) and sends HTTP with the canary to the sink.',
+  preconditions: ['whoever creates the pod may set its annotations (no admission policy on Istio annotations)'],
+  references: [REF.istioAnnotations, REF.istioSecurityBestPractices],
+  success: 'sink-canary',
+  source: TAG,
+  notApplicable: (stack) =>
+    stack.mesh === 'istio-ambient' ? 'sidecar capture annotations mean nothing to ambient redirection (see AM3 for its opt-out label)' : undefined,
+  attempt: (context) =>
+    plan({
+      pod: intruder(context, ID, 'attempt').annotate(EXCLUDE_ALL.key, EXCLUDE_ALL.value).build(),
+      script: 'http-probe.sh',
+      canary: context.canary,
+      env: { TARGET_URL: sinkUrl(context) },
+      flow: { protocol: 'http', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.httpPort },
+    }),
+  control: (context) => dnsControl(intruder(context, ID, 'control').annotate(EXCLUDE_ALL.key, EXCLUDE_ALL.value), context),
+  expect: (stack) => {
+    if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));
+    return allowed(TAG, 'documented', labNote(stack, stack.mesh === 'none' ? 'no mesh: the annotation is inert, nothing filters egress' : undefined));
+  },
+});

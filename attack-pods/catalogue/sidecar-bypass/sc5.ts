@@ -1,0 +1,34 @@
+import { defineAttack } from '../define-attack.ts';
+import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
+import { dnsControl, plan } from '../plans.ts';
+import { REF } from '../references.ts';
+import { intruder } from '../attackers.ts';
+
+const ID = 'SC5';
+const TAG = 'ATTACKS.md SC5 [D: istio.io best practices, only TCP is captured]';
+
+/** SC5 sends UDP; its ICMP half is EG4 (same intruder, ICMP echo with the canary as payload). */
+export const SC5 = defineAttack({
+  id: ID,
+  family: 'sidecar-bypass',
+  title: 'UDP is never captured: datagram with the canary to the sink',
+  technique: 'intruder sends one UDP datagram carrying the canary to the sink (`nc -u`); the ICMP variant is EG4.',
+  preconditions: [],
+  references: [REF.istioSecurityBestPractices],
+  success: 'sink-canary',
+  source: TAG,
+  attempt: (context) =>
+    plan({
+      pod: intruder(context, ID, 'attempt').build(),
+      script: 'udp-send.sh',
+      canary: context.canary,
+      env: { TARGET_HOST: context.addresses.sink.ip, TARGET_PORT: String(context.addresses.sink.udpPort) },
+      flow: { protocol: 'udp', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.udpPort },
+    }),
+  // DNS is itself UDP: the same pod's UDP egress to its one permitted destination works.
+  control: (context) => dnsControl(intruder(context, ID, 'control'), context),
+  expect: (stack) => {
+    if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));
+    return allowed(TAG, 'documented', labNote(stack));
+  },
+});
