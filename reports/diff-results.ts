@@ -143,18 +143,18 @@ export function diffResults(before: RunResults, after: RunResults, options: Diff
   const entries = keys.map((key): DiffEntry => {
     const was = oldCells.get(key);
     const now = newCells.get(key);
-    const any = now ?? was;
-    if (any === undefined) throw new Error(`diff key ${key} has no cell on either side`);
-    const profileKey = keyOf(any.profileId);
+    const sample = now ?? was;
+    if (sample === undefined) throw new Error(`diff key ${key} has no cell on either side`);
+    const profileKey = keyOf(sample.profileId);
     const base = {
       profileKey,
       ...(oldProfiles.has(profileKey) ? { oldProfileId: oldProfiles.get(profileKey)?.id } : {}),
       ...(newProfiles.has(profileKey) ? { newProfileId: newProfiles.get(profileKey)?.id } : {}),
-      attackId: any.attackId,
-      family: any.family,
-      title: any.title,
+      attackId: sample.attackId,
+      family: sample.family,
+      title: sample.title,
     };
-    if (was === undefined) return { ...base, kind: 'changed', presence: 'added', new: any, reasons: [`added: ${observedText(now)}`] };
+    if (was === undefined) return { ...base, kind: 'changed', presence: 'added', new: sample, reasons: [`added: ${observedText(now)}`] };
     if (now === undefined) return { ...base, kind: 'changed', presence: 'removed', old: was, reasons: [`removed: was ${observedText(was)}`] };
     const verdict = compareCells(was, now);
     return { ...base, kind: verdict.kind, presence: 'both', old: was, new: now, reasons: verdict.reasons };
@@ -170,7 +170,10 @@ export function diffResults(before: RunResults, after: RunResults, options: Diff
   };
 }
 
-/** `--fail-on`: worse (default) fails on regressions, changed on any non-better difference, any on every difference. */
+/**
+ * `--fail-on`: `worse` (default) fails on regressions; `changed` on sideways changes and cells only on one side;
+ * `any` on every difference, improvements included.
+ */
 export function shouldFail(diff: ResultsDiff, failOn: readonly FailOn[] = ['worse']): boolean {
   return failOn.some((what) => {
     if (what === 'worse') return diff.counts.worse > 0;

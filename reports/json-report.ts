@@ -79,6 +79,12 @@ export interface JsonReportOptions {
   readonly generatedAt?: Date;
 }
 
+function countsOf(model: ReportModel, profileId: string): OutcomeCounts {
+  const counts = model.countsByProfile.get(profileId);
+  if (counts === undefined) throw new Error(`report model has no counts for profile ${profileId}`);
+  return counts;
+}
+
 export function buildJsonReport(model: ReportModel, options: JsonReportOptions): JsonReport {
   const { results } = model;
   const providers = results.providers.map((name) => ({ name, isLab: name === 'lab' }));
@@ -101,7 +107,7 @@ export function buildJsonReport(model: ReportModel, options: JsonReportOptions):
       provider: profile.provider,
       isLab: profile.isLab,
       versions: profile.versions,
-      counts: model.countsByProfile.get(profile.id) ?? model.counts,
+      counts: countsOf(model, profile.id),
       errors: model.profileErrors.get(profile.id) ?? [],
     })),
     attacks: model.families.flatMap((group) =>
