@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +38,8 @@ import { renderRuleset } from './netpol/render.ts';
 import { nsenterArguments, startSandbox, type ProcessPlacement, type Sandbox } from './pod-sandbox.ts';
 import { ProcessRegistry } from './process-registry.ts';
 import { SerialQueue } from './serial-queue.ts';
-import { loadSidecarModule, type LabMesh, type LabSidecar, type LabSidecarModule } from './sidecar-contract.ts';
+import { installSidecarCapture, type LabMesh, type LabSidecar } from './sidecar/index.ts';
+import { parseLabProxyLog } from '../../core/evidence/lab-proxy-log.ts';
 import { deleteNetns, ipBatch, ipBatchIn, netnsPids, removeNetnsEtc, sysctlIn, buildTopology, writeNetnsEtc } from './topology.ts';
 import { writeOwnerFile } from './lab-sweep.ts';
 
@@ -87,7 +87,6 @@ export class LabCluster implements Cluster {
   private podCounter = 0;
   private workerTurn = 0;
   private kubeDnsIp = '';
-  private sidecarModule: LabSidecarModule | undefined;
   private tornDown: Promise<void> | undefined;
 
   private constructor(profile: Profile, names: LabNames, workDir: string) {
@@ -125,7 +124,6 @@ export class LabCluster implements Cluster {
     }
     await buildTopology(this.names, this.nodes);
     this.ensureNamespace(KUBE_DNS.namespace, {});
-    if (this.meshSidecar) this.sidecarModule = await loadSidecarModule();
     options.onProgress(`lab ${this.name}: kube-dns and the internet sink`);
     await Promise.all([this.startSink(), this.startKubeDns()]);
   }
@@ -461,9 +459,7 @@ export class LabCluster implements Cluster {
   }
 
   private async installSidecar(labPod: LabPod) {
-    const module = this.sidecarModule;
-    if (module === undefined) throw new InfrastructureError('lab', 'the sidecar module is not loaded');
-    return module.installSidecarCapture(
+    return installSidecarCapture(
       {
         netns: labPod.netns,
         podIp: labPod.ip,
@@ -650,19 +646,10 @@ export class LabCluster implements Cluster {
   }
 
   private async sidecarEvidence(query: EvidenceQuery): Promise<EvidenceItem[]> {
-    if (this.sidecars.size === 0) return [];
-    const parserPath = join(REPO_ROOT, 'core/evidence/lab-proxy-log.ts');
-    if (!existsSync(parserPath)) return [];
-    const parser: unknown = await import(parserPath);
-    const parse = typeof parser === 'object' && parser !== null && 'labProxyLogEvidence' in parser ? parser.labProxyLogEvidence : undefined;
-    if (typeof parse !== 'function') return [];
-    const items: EvidenceItem[] = [];
-    for (const sidecar of this.sidecars.values()) {
-      const text = await readFile(sidecar.accessLogPath, 'utf8').catch(() => '');
-      const parsed: unknown = parse(text, query);
-      if (Array.isArray(parsed)) items.push(...(parsed as EvidenceItem[]));
-    }
-    return items;
+    const logs = await Promise.all(
+      [...this.sidecars.values()].map((sidecar) => readFile(sidecar.accessLogPath, 'utf8').catch(() => '')),
+    );
+    return logs.flatMap((text) => parseLabProxyLog(text, { flow: query.flow, window: query.window }));
   }
 
   async sinkReceived(canary: string): Promise<readonly SinkRecord[]> {
