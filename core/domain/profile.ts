@@ -82,6 +82,8 @@ export interface StackTraits {
   readonly enforcesNetworkPolicy: boolean;
   /** Mesh policies (PeerAuthentication, AuthorizationPolicy, outboundTrafficPolicy) are applied. */
   readonly meshPolicies: boolean;
+  /** Sidecar capture is set up by istio-cni (true) or by the privileged istio-init container (false). */
+  readonly istioCni: boolean;
   readonly versions: ComponentVersions;
 }
 
@@ -94,6 +96,7 @@ export function stackTraits(profile: Profile): StackTraits {
     policy: profile.options.policy,
     isLab: lab !== undefined,
     meshPolicies: profile.mesh !== 'none' && profile.options.policy !== 'none',
+    istioCni: profile.options.istioCni,
     enforcesNetworkPolicy: profile.options.policy === 'layered',
     versions: profile.versions,
   };
