@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { InfrastructureError } from '../../../core/domain/errors.ts';
@@ -8,7 +8,9 @@ import { SIDECAR_TIMEOUTS } from './timeouts.ts';
 
 /**
  * One HAProxy process in a pod's network namespace, running as the proxy UID/GID 1337 without
- * capabilities (setpriv), its stdout (the access log) appended to a file. A reload starts a new process
+ * capabilities (setpriv), its stdout (the access log) relayed line-whole into a file. The relay matters:
+ * HAProxy makes its log fd non-blocking, which drops O_APPEND from a shared file description, and the old
+ * and new process of a reload then overwrite each other's lines. A reload starts a new process
  * with `-sf <old pid>`: the new one binds next to the old one (SO_REUSEPORT), then tells it to finish, so
  * no captured connection is refused during a policy change — Envoy's hot restart, in spirit.
  */
@@ -36,6 +38,8 @@ export class ProxyProcess {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   private readonly options: ProxyProcessOptions;
+  private accessLog: WriteStream | undefined;
+  private errorLog: WriteStream | undefined;
 
   constructor(options: ProxyProcessOptions) {
     this.options = options;
@@ -61,8 +65,10 @@ export class ProxyProcess {
   async start(): Promise<void> {
     await this.check();
     const previous = this.running ? this.child : undefined;
-    const out = openSync(this.options.accessLogPath, 'a');
-    const err = openSync(this.options.errorLogPath, 'a');
+    this.accessLog ??= createWriteStream(this.options.accessLogPath, { flags: 'a' });
+    this.errorLog ??= createWriteStream(this.options.errorLogPath, { flags: 'a' });
+    const accessLog = this.accessLog;
+    const errorLog = this.errorLog;
     const proxyId = String(SCENE.proxyUid);
     const args = [
       'netns', 'exec', this.options.netns,
@@ -70,9 +76,14 @@ export class ProxyProcess {
       'haproxy', '-db', '-f', this.options.configPath,
       ...(previous?.pid === undefined ? [] : ['-sf', String(previous.pid)]),
     ];
-    const child = spawn('ip', args, { stdio: ['ignore', out, err], detached: true });
-    closeSync(out);
-    closeSync(err);
+    const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // A previous generation may still print after stop() ended the streams: those bytes are dropped.
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (!accessLog.writableEnded) accessLog.write(chunk);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (!errorLog.writableEnded) errorLog.write(chunk);
+    });
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     child.once('error', () => undefined);
@@ -81,6 +92,7 @@ export class ProxyProcess {
     const ports = [SCENE.envoy.outbound, SCENE.envoy.inbound, SCENE.envoy.admin, SCENE.envoy.stats];
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) {
+        await new Promise<void>((resolve) => errorLog.write('', () => resolve()));
         const log = await readFile(this.options.errorLogPath, 'utf8').catch(() => '');
         throw new InfrastructureError(this.options.component, `haproxy exited at start: ${log.trim().split('\n').slice(-5).join(' | ')}`);
       }
@@ -94,6 +106,16 @@ export class ProxyProcess {
 
   /** SIGTERM, then SIGKILL past the budget; idempotent. */
   async stop(): Promise<void> {
+    await this.stopProcess();
+    // Lines already relayed reach the file before stop() resolves.
+    for (const stream of [this.accessLog, this.errorLog]) {
+      if (stream !== undefined) await new Promise<void>((resolve) => stream.end(() => resolve()));
+    }
+    this.accessLog = undefined;
+    this.errorLog = undefined;
+  }
+
+  private async stopProcess(): Promise<void> {
     const child = this.child;
     if (child?.pid === undefined || !this.running) return;
     const group = -child.pid;

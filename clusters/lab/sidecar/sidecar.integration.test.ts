@@ -302,4 +302,12 @@ describe('lab sidecar on real namespaces', () => {
     expect([code, status]).toEqual([0, '200']);
     expect((await logLines(pods.frontend)).length).toBe(before);
   });
+
+  it('each access log holds whole records of its own pod only, across reloads', async () => {
+    for (const pod of [pods.frontend, pods.api]) {
+      const lines = await logLines(pod);
+      expect(lines.length).toBeGreaterThan(3);
+      expect(lines.every((line) => line['pod'] === `${pod.namespace}/${pod.name}`)).toBe(true);
+    }
+  });
 });
