@@ -11,6 +11,7 @@ function traits(mesh: Mesh, policy: PolicySet): StackTraits {
     isLab: false,
     enforcesNetworkPolicy: policy === 'layered',
     meshPolicies: mesh !== 'none' && policy !== 'none',
+    istioCni: true,
     versions: { kubernetes: '1.33.1' },
   };
 }
