@@ -40,6 +40,8 @@ export interface KindPlanOptions {
   /** Where attack-pods/ lives (image build contexts). */
   readonly repoDir?: string;
   readonly scene?: SceneObjects;
+  /** Plan against this existing cluster (`--reuse`) instead of `bm-<run id>-<profile>`. */
+  readonly clusterName?: string;
   /** The nodes' platform, for saving one platform of a multi-platform image (default linux/amd64, the CI runners'). */
   readonly nodePlatform?: string;
 }
@@ -203,7 +205,7 @@ export function planKindProfile(profile: Profile, pins: KindPins, options: KindP
   const versions = pins.versionSets[versionSet];
   const nodeImage = pins.nodeImages[versionSet];
   if (versions === undefined || nodeImage === undefined) throw new BadInputError(`version set "${versionSet}" is incomplete`, pins.file);
-  const clusterName = kindClusterName(options.runId, profile.id);
+  const clusterName = options.clusterName ?? kindClusterName(options.runId, profile.id);
   const context: InstallerContext = { profile, pins, versions, clusterName, kubeconfig: KUBECONFIG_FILE };
   const registryCache = options.registryCache ?? false;
   const all = concat(

@@ -1,0 +1,241 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadProfileCatalog } from '../../core/config/profiles-config.ts';
+import type { Cluster, KubeObject } from '../../core/domain/cluster.ts';
+import { BadInputError, InfrastructureError } from '../../core/domain/errors.ts';
+import type { Profile } from '../../core/domain/profile.ts';
+import type { CommandResult, ConnectOptions, KindDeps, KubeOps } from './kind-deps.ts';
+import { createKindProvider } from './kind-provider.ts';
+import { sweepKindLeftovers } from './sweep.ts';
+
+let work: string;
+let bin: string;
+let profiles: readonly Profile[];
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'bm-kind-provider-'));
+  // kind and helm "on PATH" at the pinned versions, so the tool cache needs no download.
+  bin = join(work, 'bin');
+  await mkdir(bin);
+  await writeFile(join(bin, 'kind'), '#!/bin/sh\necho "kind v0.32.0 go1.25 linux/amd64"\n', { mode: 0o755 });
+  await writeFile(join(bin, 'helm'), '#!/bin/sh\necho "v4.2.3"\n', { mode: 0o755 });
+  profiles = (await loadProfileCatalog()).profiles;
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+function profile(id: string): Profile {
+  const found = profiles.find((candidate) => candidate.id === id);
+  if (found === undefined) throw new Error(`no profile ${id}`);
+  return found;
+}
+
+interface FakeWorld {
+  readonly events: string[];
+  readonly applied: KubeObject[];
+  readonly deps: KindDeps;
+}
+
+/** Fakes for execa, testcontainers and the API: they record what happens, in order. */
+function fakeWorld(behaviour: { onRun?: (command: string, args: readonly string[]) => CommandResult | undefined; failWait?: string; docker?: boolean } = {}): FakeWorld {
+  const events: string[] = [];
+  const applied: KubeObject[] = [];
+  const ok: CommandResult = { exitCode: 0, stdout: '', stderr: '' };
+  const kube: KubeOps = {
+    apply: async (objects) => {
+      events.push(`apply ${objects.map((object) => object.kind).join(',')}`);
+      applied.push(...objects);
+    },
+    applyRemote: async (url) => void events.push(`apply-remote ${basename(url)}`),
+    waitFor: async (target, condition) => {
+      if (behaviour.failWait === target.name) throw new InfrastructureError(target.kind, `not ${condition}`);
+      events.push(`wait ${target.kind}/${target.name} ${condition}`);
+    },
+    deleteManaged: async () => {
+      events.push('delete namespaces');
+      return ['bm-app'];
+    },
+    diagnose: async (namespace) => `event Warning Pod/istiod-1: FailedScheduling 0/3 nodes are available (${namespace})`,
+  };
+  const deps: KindDeps = {
+    run: async (command, args) => {
+      const custom = behaviour.onRun?.(command, args);
+      events.push(`run ${basename(command)} ${args.slice(0, 2).join(' ')}`);
+      if (command === 'docker' && args[0] === 'info' && behaviour.docker === false) return { exitCode: 1, stdout: '', stderr: 'Cannot connect to the Docker daemon' };
+      return custom ?? ok;
+    },
+    startContainer: async (step) => {
+      events.push(`start container ${step.name}`);
+      return { name: step.name, ip: '172.18.0.9', reuse: step.reuse, stop: async () => void events.push(`stop container ${step.name}`) };
+    },
+    kube: () => kube,
+    connect: (options: ConnectOptions): Cluster => {
+      events.push(`connect ${options.name} sink ${options.sinkIp}`);
+      let done = false;
+      const teardown = async (): Promise<void> => {
+        if (done) return;
+        done = true;
+        await kube.deleteManaged();
+        await options.afterTeardown();
+      };
+      return {
+        name: options.name,
+        provider: 'kind',
+        profile: options.profile,
+        apply: async () => undefined,
+        createPod: async () => ({ status: 'rejected', layer: 'admission', message: 'fake' }),
+        addresses: async () => {
+          throw new Error('not in this test');
+        },
+        collectEvidence: async () => [],
+        sinkReceived: async () => [],
+        teardown,
+        [Symbol.asyncDispose]: teardown,
+      };
+    },
+  };
+  return { events, applied, deps };
+}
+
+function provider(world: FakeWorld, extra: { reuse?: string } = {}) {
+  return createKindProvider({ deps: world.deps, toolCache: { searchPath: bin, cacheDir: join(work, 'cache') }, workDir: join(work, `plan-${Math.random().toString(16).slice(2)}`), ...extra });
+}
+
+const quiet = { runId: 'r1a2b3', onProgress: (): void => undefined };
+
+describe('kind provider create and teardown (injected fakes)', () => {
+  it('creates the cluster, starts the sink, installs the stack and points CoreDNS at the sink it started', async () => {
+    const world = fakeWorld();
+    const cluster = await provider(world).create(profile('cilium+istio-sidecar'), quiet);
+    const events = world.events;
+    const at = (text: string): number => events.findIndex((event) => event.startsWith(text));
+    expect(at('run kind create')).toBeGreaterThanOrEqual(0);
+    expect(at('start container bm-r1a2b3-cilium-istio-sidecar-sink')).toBeGreaterThan(at('run kind create'));
+    expect(at('run helm upgrade')).toBeGreaterThan(at('start container'));
+    expect(at('apply ConfigMap')).toBeGreaterThan(at('wait DaemonSet/cilium'));
+    expect(at('connect bm-r1a2b3-cilium-istio-sidecar sink 172.18.0.9')).toBe(events.length - 1);
+    const corefile = JSON.stringify(world.applied.find((object) => object.kind === 'ConfigMap'));
+    expect(corefile).toContain('forward . 172.18.0.9:53');
+    expect(cluster.name).toBe('bm-r1a2b3-cilium-istio-sidecar');
+  });
+
+  it('teardown removes namespaces (pods) first, then the cluster, then the side containers; twice is harmless', async () => {
+    const world = fakeWorld();
+    const cluster = await provider(world).create(profile('kindnet'), quiet);
+    world.events.length = 0;
+    await cluster.teardown();
+    await cluster.teardown();
+    expect(world.events).toEqual(['delete namespaces', 'run kind delete cluster', 'stop container bm-r1a2b3-kindnet-sink']);
+  });
+
+  it('an interrupt mid-create tears down what exists (cluster, then sink) and never connects', async () => {
+    const controller = new AbortController();
+    const world = fakeWorld({
+      onRun: (command, args) => {
+        if (basename(command) === 'helm' && args[0] === 'upgrade') controller.abort();
+        return undefined;
+      },
+    });
+    const attempt = provider(world).create(profile('calico'), { ...quiet, signal: controller.signal });
+    await expect(attempt).rejects.toThrow(/interrupted/);
+    const tail = world.events.slice(world.events.indexOf('run helm upgrade --install') + 1);
+    expect(tail).toEqual(['run kind delete cluster', 'stop container bm-r1a2b3-calico-sink']);
+    expect(world.events.some((event) => event.startsWith('connect'))).toBe(false);
+  });
+
+  it('an interrupt before anything was made leaves nothing to tear down', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const world = fakeWorld();
+    await expect(provider(world).create(profile('calico'), { ...quiet, signal: controller.signal })).rejects.toThrow(/interrupted/);
+    expect(world.events.filter((event) => event.includes('delete') || event.includes('stop'))).toEqual([]);
+  });
+
+  it('a component that never becomes ready fails naming it, with its last events, and everything is removed', async () => {
+    const world = fakeWorld({ failWait: 'istiod' });
+    const failure = await provider(world)
+      .create(profile('istio-ambient'), quiet)
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(InfrastructureError);
+    expect((failure as InfrastructureError).component).toBe('istiod');
+    expect((failure as Error).message).toMatch(/not rollout[\s\S]*kubectl --kubeconfig kubeconfig rollout status deployment\/istiod[\s\S]*FailedScheduling/);
+    expect(world.events.slice(-2)).toEqual(['run kind delete cluster', 'stop container bm-r1a2b3-istio-ambient-sink']);
+  });
+
+  it('a failing exec step names its component and the stderr tail', async () => {
+    const world = fakeWorld({
+      onRun: (command, args) => (basename(command) === 'kind' && args[0] === 'create' ? { exitCode: 1, stdout: '', stderr: 'ERROR: failed to create cluster: node(s) already exist' } : undefined),
+    });
+    await expect(provider(world).create(profile('kindnet'), quiet)).rejects.toThrow(/^kind: exit 1: ERROR: failed to create cluster: node\(s\) already exist/);
+    // kind create may leave half a cluster: it is deleted; no container was started yet.
+    expect(world.events.slice(-1)).toEqual(['run kind delete cluster']);
+  });
+});
+
+describe('kind provider preflight and reuse', () => {
+  it('without Docker: BadInputError saying how to fix it', async () => {
+    const world = fakeWorld({ docker: false });
+    const attempt = provider(world).preflight();
+    await expect(attempt).rejects.toBeInstanceOf(BadInputError);
+    await expect(provider(world).preflight()).rejects.toThrow(/Docker is not reachable \(Cannot connect to the Docker daemon\).*start Docker/);
+  });
+
+  it('a tool neither on PATH nor downloadable: BadInputError naming the version to install', async () => {
+    const world = fakeWorld();
+    const noTools = createKindProvider({
+      deps: world.deps,
+      toolCache: { searchPath: '', cacheDir: join(work, 'empty-cache'), fetch: async () => new Response('nope', { status: 404 }) },
+    });
+    await expect(noTools.preflight()).rejects.toThrow(/kind v0\.32\.0 is not on PATH and could not be fetched: .*HTTP 404.*install kind v0\.32\.0 on PATH/);
+  });
+
+  it('--reuse refuses clusters breachmatrix did not create, and unknown ones', async () => {
+    const world = fakeWorld({ onRun: (_command, args) => (args[0] === 'get' && args[1] === 'clusters' ? { exitCode: 0, stdout: 'bm-old-calico\nprod\n', stderr: '' } : undefined) });
+    await expect(provider(world, { reuse: 'prod' }).preflight()).rejects.toThrow(/"prod" is not a breachmatrix cluster/);
+    await expect(provider(world, { reuse: 'bm-gone' }).preflight()).rejects.toThrow(/no kind cluster "bm-gone".*allowed: bm-old-calico/);
+  });
+
+  it('--reuse skips provisioning (only the sink and CoreDNS) and never deletes the reused cluster', async () => {
+    const world = fakeWorld({
+      onRun: (_command, args) => {
+        if (args[0] === 'get' && args[1] === 'clusters') return { exitCode: 0, stdout: 'bm-old-calico\n', stderr: '' };
+        if (args[0] === 'get' && args[1] === 'kubeconfig') return { exitCode: 0, stdout: 'apiVersion: v1\nkind: Config\n', stderr: '' };
+        return undefined;
+      },
+    });
+    const cluster = await provider(world, { reuse: 'bm-old-calico' }).create(profile('calico'), quiet);
+    expect(world.events.some((event) => event.startsWith('run kind create') || event.startsWith('run helm'))).toBe(false);
+    expect(world.events).toContain('apply ConfigMap');
+    world.events.length = 0;
+    await cluster.teardown();
+    expect(world.events).toEqual(['delete namespaces', 'stop container bm-old-calico-sink']);
+  });
+});
+
+describe('sweepKindLeftovers', () => {
+  it('deletes bm-* kind clusters and run-labelled containers only', async () => {
+    const world = fakeWorld({
+      onRun: (command, args) => {
+        if (args[0] === 'get' && args[1] === 'clusters') return { exitCode: 0, stdout: 'bm-r1-calico\nkind\nbm-r2-cilium\n', stderr: '' };
+        if (command === 'docker' && args[0] === 'ps') {
+          expect(args).toContain('label=breachmatrix.dev/run-id');
+          return { exitCode: 0, stdout: 'bm-r1-calico-sink\n', stderr: '' };
+        }
+        return undefined;
+      },
+    });
+    const removed = await sweepKindLeftovers({ deps: world.deps });
+    expect(removed).toEqual(['kind cluster bm-r1-calico', 'kind cluster bm-r2-cilium', 'container bm-r1-calico-sink']);
+    // Two deletions for two bm-* clusters: the user's own `kind` cluster is not touched.
+    expect(world.events.filter((event) => event === 'run kind delete cluster')).toHaveLength(2);
+  });
+
+  it('without kind or Docker the sweep is empty, not an error', async () => {
+    const world = fakeWorld({ onRun: () => ({ exitCode: 127, stdout: '', stderr: 'not found' }) });
+    expect(await sweepKindLeftovers({ deps: world.deps })).toEqual([]);
+  });
+});

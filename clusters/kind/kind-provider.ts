@@ -1,0 +1,150 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Cluster, ClusterCreateOptions, ClusterProvider } from '../../core/domain/cluster.ts';
+import { BadInputError, InfrastructureError } from '../../core/domain/errors.ts';
+import type { Profile } from '../../core/domain/profile.ts';
+import { TIMEOUTS } from '../../core/timeouts.ts';
+import { DEFAULT_KIND_DEPS, type KindDeps } from './kind-deps.ts';
+import { loadKindPins, type KindPins } from './pins-tools.ts';
+import { CLUSTER_PREFIX } from './plan/cluster-name.ts';
+import { planKindProfile, type KindPlanOptions } from './plan/plan-kind-profile.ts';
+import type { KindPlan } from './plan/plan-types.ts';
+import { writePlan } from './plan/write-plan.ts';
+import { executePlan, type KindResources } from './run-plan.ts';
+import { tearDownKindResources } from './teardown.ts';
+import { defaultCacheDir, ensureTool, type ToolCacheOptions } from './tool-cache.ts';
+
+export interface KindProviderOptions {
+  readonly pinsFile?: string;
+  /** Run against this existing breachmatrix cluster (`bm-…`) instead of creating one. */
+  readonly reuse?: string;
+  readonly registryCache?: boolean;
+  readonly onProgress?: (line: string) => void;
+  /** Where each cluster's plan is written and run from; default: a fresh temp directory per cluster. */
+  readonly workDir?: string;
+  /** Injected for tests. */
+  readonly deps?: KindDeps;
+  readonly toolCache?: ToolCacheOptions;
+  /** Node platform for image archives; default this machine's (kind nodes run natively). */
+  readonly nodePlatform?: string;
+}
+
+interface Prepared {
+  readonly pins: KindPins;
+  readonly tools: Readonly<Record<'kind' | 'helm' | 'docker', string>>;
+}
+
+function hostNodePlatform(): string {
+  return `linux/${process.arch === 'x64' ? 'amd64' : process.arch}`;
+}
+
+export function createKindProvider(options: KindProviderOptions = {}): ClusterProvider {
+  const deps = options.deps ?? DEFAULT_KIND_DEPS;
+  let prepared: Prepared | undefined;
+
+  async function prepare(): Promise<Prepared> {
+    if (prepared !== undefined) return prepared;
+    const pins = await loadKindPins(options.pinsFile);
+    const docker = await deps
+      .run('docker', ['info', '--format', '{{.ServerVersion}}'], { cwd: tmpdir(), timeoutMs: TIMEOUTS.scriptExecMs })
+      .catch((error: unknown) => ({ exitCode: 127, stdout: '', stderr: (error as Error).message }));
+    if (docker.exitCode !== 0) {
+      throw new BadInputError(
+        `Docker is not reachable (${docker.stderr.trim().split('\n')[0] ?? 'no output'})`,
+        'kind provider',
+        'start Docker (kind runs its nodes as containers), or use --provider lab',
+      );
+    }
+    const tools: Record<string, string> = { docker: 'docker' };
+    for (const name of ['kind', 'helm'] as const) {
+      const pin = pins.tools[name];
+      try {
+        tools[name] = (await ensureTool(name, pin, { ...options.toolCache, ...(options.onProgress ? { onProgress: options.onProgress } : {}) })).path;
+      } catch (error) {
+        throw new BadInputError(
+          `${name} ${pin.version} is not on PATH and could not be fetched: ${(error as Error).message}`,
+          'kind provider',
+          `install ${name} ${pin.version} on PATH, or let breachmatrix download it into ${options.toolCache?.cacheDir ?? defaultCacheDir()}`,
+        );
+      }
+    }
+    if (options.reuse !== undefined) {
+      if (!options.reuse.startsWith(CLUSTER_PREFIX)) {
+        throw new BadInputError(`"${options.reuse}" is not a breachmatrix cluster`, '--reuse', `a kind cluster named ${CLUSTER_PREFIX}… (see \`kind get clusters\`)`);
+      }
+      const clusters = await deps.run(tools['kind'] ?? 'kind', ['get', 'clusters'], { cwd: tmpdir(), timeoutMs: TIMEOUTS.scriptExecMs });
+      if (!clusters.stdout.split('\n').map((line) => line.trim()).includes(options.reuse)) {
+        throw new BadInputError(`no kind cluster "${options.reuse}"`, '--reuse', clusters.stdout.trim().split('\n').filter((line) => line.startsWith(CLUSTER_PREFIX)).join(', ') || 'none exist');
+      }
+    }
+    prepared = { pins, tools: { kind: tools['kind'] ?? 'kind', helm: tools['helm'] ?? 'helm', docker: 'docker' } };
+    return prepared;
+  }
+
+  async function create(profile: Profile, createOptions: ClusterCreateOptions): Promise<Cluster> {
+    const { pins, tools } = await prepare();
+    const progress = (line: string): void => {
+      createOptions.onProgress(line);
+      options.onProgress?.(line);
+    };
+    const planOptions: KindPlanOptions = {
+      runId: createOptions.runId,
+      registryCache: options.registryCache ?? false,
+      nodePlatform: options.nodePlatform ?? hostNodePlatform(),
+      ...(options.reuse === undefined ? {} : { clusterName: options.reuse }),
+    };
+    const first = planKindProfile(profile, pins, planOptions);
+    const dir = options.workDir ?? (await mkdtemp(join(tmpdir(), `breachmatrix-${first.clusterName}-`)));
+    const resources: KindResources = { clusterName: undefined, reused: options.reuse !== undefined, containers: [] };
+    const execute = { dir, tools, deps, resources, onProgress: progress, ...(createOptions.signal ? { signal: createOptions.signal } : {}) };
+    const teardownOptions = { deps, resources, kindBinary: tools.kind, dir, onProgress: progress };
+    let sinkIp: string;
+    let plan: KindPlan;
+    try {
+      await writePlan(first, dir);
+      if (options.reuse === undefined) {
+        await executePlan(first, ['cluster', 'side-containers'], execute);
+      } else {
+        resources.clusterName = options.reuse;
+        const kubeconfig = await deps.run(tools.kind, ['get', 'kubeconfig', '--name', options.reuse], { cwd: dir, timeoutMs: TIMEOUTS.scriptExecMs });
+        if (kubeconfig.exitCode !== 0) throw new InfrastructureError('kind', `cannot read the kubeconfig of ${options.reuse}: ${kubeconfig.stderr}`);
+        await writeFile(join(dir, first.kubeconfig), kubeconfig.stdout, { mode: 0o600 });
+        await executePlan(first, ['side-containers'], execute);
+      }
+      const sink = resources.containers.find((container) => container.name.endsWith('-sink'));
+      if (sink === undefined) throw new InfrastructureError('sink', 'the sink container did not start');
+      sinkIp = sink.ip;
+      // Re-plan with the sink's address: only the CoreDNS patch changes.
+      plan = planKindProfile(profile, pins, { ...planOptions, sinkIp });
+      await writePlan(plan, dir);
+      if (options.reuse === undefined) {
+        await executePlan(plan, ['stack'], execute);
+      } else {
+        await executePlan({ ...plan, steps: plan.steps.filter((step) => step.component === 'coredns') }, ['stack'], execute);
+      }
+    } catch (error) {
+      const left = await tearDownKindResources(teardownOptions);
+      if (left.length > 0) progress(`could not remove: ${left.join('; ')} — run \`breachmatrix clean\``);
+      throw error;
+    }
+    return deps.connect({
+      name: plan.clusterName,
+      profile,
+      kubeconfigPath: join(dir, plan.kubeconfig),
+      sinkIp,
+      afterTeardown: async () => {
+        const left = await tearDownKindResources(teardownOptions);
+        if (left.length > 0) throw new InfrastructureError('teardown', `left behind: ${left.join('; ')} — run \`breachmatrix clean\``);
+      },
+    });
+  }
+
+  return {
+    name: 'kind',
+    preflight: async () => {
+      await prepare();
+    },
+    create,
+  };
+}

@@ -1,0 +1,37 @@
+import { tmpdir } from 'node:os';
+import { TIMEOUTS } from '../../core/timeouts.ts';
+import { SCENE } from '../../manifests/scene.ts';
+import { DEFAULT_KIND_DEPS, type KindDeps } from './kind-deps.ts';
+import { CLUSTER_PREFIX } from './plan/cluster-name.ts';
+
+export interface SweepOptions {
+  readonly deps?: KindDeps;
+  /** The kind binary; default `kind` on PATH. */
+  readonly kindBinary?: string;
+}
+
+/**
+ * `breachmatrix clean` for kind: every kind cluster named `bm-…` and every container carrying a run id label
+ * (sinks of crashed runs). The registry cache has no run id: it is meant to outlive runs. Without Docker or
+ * kind nothing of ours can exist there, so that is an empty sweep, not an error. Returns what was removed.
+ */
+export async function sweepKindLeftovers(options: SweepOptions = {}): Promise<string[]> {
+  const deps = options.deps ?? DEFAULT_KIND_DEPS;
+  const kind = options.kindBinary ?? 'kind';
+  const run = (command: string, args: readonly string[]) =>
+    deps.run(command, args, { cwd: tmpdir(), timeoutMs: TIMEOUTS.teardownMs }).catch((error: unknown) => ({ exitCode: 127, stdout: '', stderr: (error as Error).message }));
+  const removed: string[] = [];
+  const clusters = await run(kind, ['get', 'clusters']);
+  if (clusters.exitCode === 0) {
+    for (const name of clusters.stdout.split('\n').map((line) => line.trim()).filter((line) => line.startsWith(CLUSTER_PREFIX))) {
+      if ((await run(kind, ['delete', 'cluster', '--name', name])).exitCode === 0) removed.push(`kind cluster ${name}`);
+    }
+  }
+  const containers = await run('docker', ['ps', '--all', '--filter', `label=${SCENE.runIdLabel}`, '--filter', `label=${SCENE.managedByLabel.key}=${SCENE.managedByLabel.value}`, '--format', '{{.Names}}']);
+  if (containers.exitCode === 0) {
+    for (const name of containers.stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '')) {
+      if ((await run('docker', ['rm', '--force', name])).exitCode === 0) removed.push(`container ${name}`);
+    }
+  }
+  return removed;
+}
