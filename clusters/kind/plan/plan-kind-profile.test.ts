@@ -255,7 +255,10 @@ describe('planKindProfile: all nine kind profiles', () => {
     const plan = planKindProfile(profiles[1] as Profile, pins, { runId: 'r1a2b3', registryCache: true });
     expect(kindConfigSchema.parse(fileOf(plan, 'kind-config.yaml')).containerdConfigPatches?.[0]).toContain('config_path = "/etc/containerd/certs.d"');
     const cache = plan.steps.find((step) => step.kind === 'container' && step.component === 'registry-cache');
-    expect(cache).toMatchObject({ reuse: true, image: pins.images.registryCache, phase: 'cluster' });
+    expect(cache).toMatchObject({ reuse: true, image: pins.images.registryCache, phase: 'side-containers' });
+    // The cache is up and every node points at it before the stack's charts pull anything.
+    const firstStack = plan.steps.findIndex((step) => step.phase === 'stack');
+    expect(plan.steps.findLastIndex((step) => step.component === 'registry-cache')).toBeLessThan(firstStack);
     const nodes = plan.steps.filter((step): step is ExecStep => step.kind === 'exec' && step.component === 'registry-cache').map((step) => step.args[1]);
     expect(nodes).toEqual([`${plan.clusterName}-control-plane`, `${plan.clusterName}-worker`, `${plan.clusterName}-worker2`]);
   });

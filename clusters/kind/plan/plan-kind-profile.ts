@@ -113,7 +113,7 @@ function sidePart(context: InstallerContext, runId: string, registryCache: boole
   if (!registryCache) return { files: [], steps: [sink] };
   const cache: ContainerStep = {
     kind: 'container',
-    phase: 'cluster',
+    phase: 'side-containers',
     component: 'registry-cache',
     name: REGISTRY_CACHE_NAME,
     image: context.pins.images.registryCache,
@@ -127,7 +127,7 @@ function sidePart(context: InstallerContext, runId: string, registryCache: boole
   const nodes = [`${context.clusterName}-control-plane`, ...Array.from({ length: context.profile.options.workers }, (_, index) => `${context.clusterName}-worker${index === 0 ? '' : index + 1}`)];
   const configure: PlanStep[] = nodes.map((node) => ({
     kind: 'exec',
-    phase: 'cluster',
+    phase: 'side-containers',
     component: 'registry-cache',
     tool: 'docker',
     args: ['exec', node, 'sh', '-c', `mkdir -p ${CONTAINERD_CERTS_DIR}/docker.io && cat > ${CONTAINERD_CERTS_DIR}/docker.io/hosts.toml <<'EOF'\n${hostsToml}EOF`],
