@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_PINS_FILE } from '../../core/config/pins.ts';
 import { BadInputError } from '../../core/domain/errors.ts';
-import { buildKindPins, currentPlatform, loadKindPins, versionSetNameFor } from './pins-tools.ts';
+import { buildKindPins, currentPlatform, imageTag, loadKindPins, versionSetNameFor } from './pins-tools.ts';
 
 async function pinsDocument(): Promise<Record<string, unknown>> {
   return parse(await readFile(DEFAULT_PINS_FILE, 'utf8')) as Record<string, unknown>;
@@ -45,6 +45,11 @@ describe('kind pins', () => {
     expect(() => buildKindPins('pins.yaml', { ...document, nodeImages: { pinned: 'kindest/node:v1.36.1', next: 'kindest/node:v1.36.1' } })).toThrow(
       /name:tag@sha256/,
     );
+  });
+
+  it('reads the tag of a digest reference, also behind a registry port', () => {
+    expect(imageTag('quay.io/cilium/cilium:v1.20.0@sha256:383968cd5e8873f7976fa76aa6196045643558f4cc9518a207b9335cb24a0e93')).toBe('v1.20.0');
+    expect(imageTag('localhost:5000/kindest/node:v1.36.1@sha256:3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5')).toBe('v1.36.1');
   });
 
   it('maps node platform names to Go platform keys and profile ids to version sets', async () => {

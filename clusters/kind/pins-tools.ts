@@ -62,7 +62,7 @@ export function buildKindPins(file: string, document: unknown): KindPins {
     if (image === undefined) {
       throw new BadInputError(`version set "${setName}" has no node image`, `${file}: nodeImages`, 'kindest/node:<k8s>@sha256:<digest>');
     }
-    const tag = image.slice(image.indexOf(':') + 1, image.indexOf('@'));
+    const tag = imageTag(image);
     if (tag !== versions.kubernetes) {
       throw new BadInputError(
         `node image tag ${tag} does not match kubernetes ${versions.kubernetes} of the version set`,
@@ -81,6 +81,12 @@ export async function loadKindPins(file: string = DEFAULT_PINS_FILE): Promise<Ki
     throw new BadInputError(`cannot read pins file (${(error as Error).message})`, file);
   }
   return buildKindPins(file, parseYaml(file, text));
+}
+
+/** The tag of a `name:tag@sha256:…` reference (the registry host may carry a port, so the last `:` before `@`). */
+export function imageTag(reference: string): string {
+  const name = reference.split('@')[0] ?? reference;
+  return name.slice(name.lastIndexOf(':') + 1);
 }
 
 /** The Go-style platform key of this machine (`linux-amd64`), as the pins file names platforms. */

@@ -14,7 +14,7 @@ import { isCoreKind, validateCoreKind } from '../../../manifests/contract/core-k
 import { buildPolicySet, buildScene } from '../../../manifests/index.ts';
 import { stackTraits } from '../../../core/domain/profile.ts';
 import { kindConfigSchema } from './kind-config-schema.ts';
-import { SINK_IP_PLACEHOLDER, planKindProfile } from './plan-kind-profile.ts';
+import { DEFAULT_REPO_DIR, SINK_IP_PLACEHOLDER, planKindProfile } from './plan-kind-profile.ts';
 import type { ApplyStep, ExecStep, KindPlan } from './plan-types.ts';
 import { writePlan } from './write-plan.ts';
 
@@ -279,6 +279,19 @@ describe('planKindProfile: all nine kind profiles', () => {
     } finally {
       await rm(out, { recursive: true, force: true });
     }
+  });
+
+  it('loads the harness images into the nodes and preloads the Cilium image only when its pinned digest is for this version', async () => {
+    const execs = (plan: KindPlan): string[] =>
+      plan.steps.filter((step): step is ExecStep => step.kind === 'exec' && step.component === 'images').map((step) => [step.tool, ...step.args].join(' '));
+    const cilium = execs(planFor('cilium'));
+    expect(cilium).toContain(`kind load docker-image breachmatrix/attacker:dev breachmatrix/sink:dev --name ${planFor('cilium').clusterName}`);
+    expect(cilium).toContain(`docker image save --platform linux/amd64 --output cilium-image.tar ${pins.images.cilium}`);
+    expect(execs(planFor('calico')).some((line) => line.includes('cilium'))).toBe(false);
+    const next = (await loadProfileCatalog(join(DEFAULT_REPO_DIR, 'clusters/kind/profiles-next.yaml'))).profiles.find((profile) => profile.id === 'cilium@next');
+    if (next === undefined) throw new Error('no cilium@next');
+    // `next` pins Cilium 1.20.1; the preloaded digest is 1.20.0's, so the chart pulls its own image instead.
+    expect(execs(planKindProfile(next, pins, { runId: 'r1a2b3' })).some((line) => line.includes('cilium-image.tar'))).toBe(false);
   });
 
   it('refuses lab stacks and run ids that cannot name a cluster', () => {

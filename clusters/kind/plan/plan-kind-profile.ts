@@ -5,18 +5,18 @@ import type { KubeObject } from '../../../core/domain/cluster.ts';
 import { BadInputError } from '../../../core/domain/errors.ts';
 import type { Profile } from '../../../core/domain/profile.ts';
 import { SCENE } from '../../../manifests/scene.ts';
-import { versionSetNameFor, type KindPins } from '../pins-tools.ts';
+import { imageTag, versionSetNameFor, type KindPins } from '../pins-tools.ts';
 import { kindClusterName } from './cluster-name.ts';
 import { corednsConfigMap } from './corefile.ts';
 import type { InstallerContext } from './installer-context.ts';
 import { calicoInstaller } from './installers/calico.ts';
 import { ciliumInstaller } from './installers/cilium.ts';
-import { concat } from './installers/istio-common.ts';
+import { concat } from './concat-parts.ts';
 import { istioAmbientInstaller } from './installers/istio-ambient.ts';
 import { istioSidecarInstaller } from './installers/istio-sidecar.ts';
 import { CONTAINERD_CERTS_DIR, buildKindConfig } from './kind-config.ts';
 import type { ContainerStep, InstallerPart, KindPlan, PlanStep } from './plan-types.ts';
-import { TIMEOUTS } from '../../../core/timeouts.ts';
+import { rolloutWait } from './wait-steps.ts';
 
 /** Stands in for the sink's address until the sink container runs; the provider re-plans with the real one. */
 export const SINK_IP_PLACEHOLDER = '192.0.2.1';
@@ -81,7 +81,7 @@ function imagesPart(context: InstallerContext, repoDir: string, platform: string
     exec('kind', ['load', 'docker-image', SCENE.attackerImage, SCENE.sinkImage, '--name', context.clusterName]),
   ];
   const cilium = context.pins.images.cilium;
-  if (context.profile.cni === 'cilium' && cilium !== undefined && context.profile.versions.cilium === tagOf(cilium)) {
+  if (context.profile.cni === 'cilium' && cilium !== undefined && imageTag(cilium) === `v${context.profile.versions.cilium}`) {
     // `kind load docker-image` fails on multi-platform images; save one platform to an archive instead.
     const archive = 'cilium-image.tar';
     steps.push(
@@ -91,11 +91,6 @@ function imagesPart(context: InstallerContext, repoDir: string, platform: string
     );
   }
   return { files: [], steps };
-}
-
-function tagOf(image: string): string {
-  const withoutDigest = image.split('@')[0] ?? image;
-  return withoutDigest.slice(withoutDigest.lastIndexOf(':') + 2);
 }
 
 function sidePart(context: InstallerContext, runId: string, registryCache: boolean): InstallerPart {
@@ -165,14 +160,7 @@ function corednsPart(sinkIp: string): InstallerPart {
     steps: [
       // kubeadm owns the Corefile; taking it over is the point.
       { kind: 'apply', phase: 'stack', component: 'coredns', file, objects: [configMap], force: true },
-      {
-        kind: 'wait',
-        phase: 'stack',
-        component: 'coredns',
-        what: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'kube-system', name: 'coredns' },
-        condition: 'rollout',
-        timeoutMs: TIMEOUTS.componentReadyMs,
-      },
+      rolloutWait('coredns', 'Deployment', 'kube-system', 'coredns'),
     ],
   };
 }

@@ -5,6 +5,7 @@ import { helmInstall } from '../helm-release.ts';
 import type { InstallerContext } from '../installer-context.ts';
 import { podSubnetFor } from '../kind-config.ts';
 import type { InstallerPart } from '../plan-types.ts';
+import { crdWait } from '../wait-steps.ts';
 
 /**
  * The Installation the operator reconciles: the cluster's pod CIDR as the only IP pool and the iptables
@@ -55,14 +56,7 @@ export function calicoInstaller(context: InstallerContext): InstallerPart {
     files: [helm.file, { path: file, content: stringify(installation) }],
     steps: [
       helm.step,
-      {
-        kind: 'wait',
-        phase: 'stack',
-        component: 'calico',
-        what: { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: 'installations.operator.tigera.io' },
-        condition: 'Established',
-        timeoutMs: TIMEOUTS.componentReadyMs,
-      },
+      crdWait('calico', 'installations.operator.tigera.io'),
       {
         kind: 'wait',
         phase: 'stack',

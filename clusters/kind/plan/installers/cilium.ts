@@ -1,7 +1,7 @@
-import { TIMEOUTS } from '../../../../core/timeouts.ts';
 import { helmInstall } from '../helm-release.ts';
 import type { InstallerContext } from '../installer-context.ts';
-import type { InstallerPart, WaitStep } from '../plan-types.ts';
+import type { InstallerPart } from '../plan-types.ts';
+import { rolloutWait } from '../wait-steps.ts';
 
 /** The API server as the nodes reach it: without kube-proxy, Cilium cannot use the Service IP to find it. */
 const API_SERVER_PORT = 6443;
@@ -26,17 +26,6 @@ export function ciliumValues(context: InstallerContext): Record<string, unknown>
   };
 }
 
-function rollout(kind: 'DaemonSet' | 'Deployment', name: string): WaitStep {
-  return {
-    kind: 'wait',
-    phase: 'stack',
-    component: 'cilium',
-    what: { apiVersion: 'apps/v1', kind, namespace: 'kube-system', name },
-    condition: 'rollout',
-    timeoutMs: TIMEOUTS.componentReadyMs,
-  };
-}
-
 export function ciliumInstaller(context: InstallerContext): InstallerPart {
   const chart = context.pins.charts.cilium;
   const helm = helmInstall(
@@ -53,6 +42,11 @@ export function ciliumInstaller(context: InstallerContext): InstallerPart {
   );
   return {
     files: [helm.file],
-    steps: [helm.step, rollout('DaemonSet', 'cilium'), rollout('Deployment', 'cilium-operator'), rollout('Deployment', 'hubble-relay')],
+    steps: [
+      helm.step,
+      rolloutWait('cilium', 'DaemonSet', 'kube-system', 'cilium'),
+      rolloutWait('cilium', 'Deployment', 'kube-system', 'cilium-operator'),
+      rolloutWait('cilium', 'Deployment', 'kube-system', 'hubble-relay'),
+    ],
   };
 }

@@ -1,6 +1,8 @@
 import type { InstallerContext } from '../installer-context.ts';
 import type { InstallerPart } from '../plan-types.ts';
-import { ACCESS_LOG_MESH_CONFIG, SMALL_REQUESTS, concat, istioRelease, waitFor } from './istio-common.ts';
+import { ACCESS_LOG_MESH_CONFIG, SMALL_REQUESTS, istioRelease, ISTIO_NAMESPACE } from './istio-common.ts';
+import { concat } from '../concat-parts.ts';
+import { crdWait, rolloutWait } from '../wait-steps.ts';
 
 export function gatewayApiCrdsUrl(version: string): string {
   return `https://github.com/kubernetes-sigs/gateway-api/releases/download/${version}/standard-install.yaml`;
@@ -31,18 +33,18 @@ export function istioAmbientInstaller(context: InstallerContext): InstallerPart 
     files: [],
     steps: [
       { kind: 'apply-remote', phase: 'stack', component: 'gateway-api', url: gatewayApiCrdsUrl(context.versions.gatewayApi) },
-      waitFor('gateway-api', 'CustomResourceDefinition', 'gateways.gateway.networking.k8s.io'),
+      crdWait('gateway-api', 'gateways.gateway.networking.k8s.io'),
     ],
   };
   return concat(
     gatewayApi,
     istioRelease(context, 'istio-base', 'istio-base', 'base', { defaultRevision: 'default' }),
-    { files: [], steps: [waitFor('istio-base', 'CustomResourceDefinition', 'authorizationpolicies.security.istio.io')] },
+    { files: [], steps: [crdWait('istio-base', 'authorizationpolicies.security.istio.io')] },
     istioRelease(context, 'istiod', 'istiod', 'istiod', istiodAmbientValues(context)),
-    { files: [], steps: [waitFor('istiod', 'Deployment', 'istiod')] },
+    { files: [], steps: [rolloutWait('istiod', 'Deployment', ISTIO_NAMESPACE, 'istiod')] },
     istioRelease(context, 'istio-cni', 'istio-cni', 'cni', { profile: 'ambient', global: { logAsJson: true } }),
-    { files: [], steps: [waitFor('istio-cni', 'DaemonSet', 'istio-cni-node')] },
+    { files: [], steps: [rolloutWait('istio-cni', 'DaemonSet', ISTIO_NAMESPACE, 'istio-cni-node')] },
     istioRelease(context, 'ztunnel', 'ztunnel', 'ztunnel', ztunnelValues(context)),
-    { files: [], steps: [waitFor('ztunnel', 'DaemonSet', 'ztunnel')] },
+    { files: [], steps: [rolloutWait('ztunnel', 'DaemonSet', ISTIO_NAMESPACE, 'ztunnel')] },
   );
 }

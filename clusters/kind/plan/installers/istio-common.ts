@@ -1,7 +1,6 @@
-import { TIMEOUTS } from '../../../../core/timeouts.ts';
 import { helmInstall } from '../helm-release.ts';
 import type { InstallerContext } from '../installer-context.ts';
-import type { Component, InstallerPart, WaitStep } from '../plan-types.ts';
+import type { Component, InstallerPart } from '../plan-types.ts';
 
 export const ISTIO_NAMESPACE = 'istio-system';
 
@@ -35,34 +34,4 @@ export function istioRelease(
     context.kubeconfig,
   );
   return { files: [helm.file], steps: [helm.step] };
-}
-
-export function waitFor(
-  component: Component,
-  kind: 'DaemonSet' | 'Deployment' | 'CustomResourceDefinition',
-  name: string,
-  namespace: string = ISTIO_NAMESPACE,
-): WaitStep {
-  if (kind === 'CustomResourceDefinition') {
-    return {
-      kind: 'wait',
-      phase: 'stack',
-      component,
-      what: { apiVersion: 'apiextensions.k8s.io/v1', kind, name },
-      condition: 'Established',
-      timeoutMs: TIMEOUTS.componentReadyMs,
-    };
-  }
-  return {
-    kind: 'wait',
-    phase: 'stack',
-    component,
-    what: { apiVersion: 'apps/v1', kind, namespace, name },
-    condition: 'rollout',
-    timeoutMs: TIMEOUTS.componentReadyMs,
-  };
-}
-
-export function concat(...parts: readonly InstallerPart[]): InstallerPart {
-  return { steps: parts.flatMap((part) => part.steps), files: parts.flatMap((part) => part.files) };
 }

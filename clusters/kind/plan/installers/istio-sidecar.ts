@@ -1,6 +1,8 @@
 import type { InstallerContext } from '../installer-context.ts';
 import type { InstallerPart } from '../plan-types.ts';
-import { ACCESS_LOG_MESH_CONFIG, SMALL_REQUESTS, concat, istioRelease, waitFor } from './istio-common.ts';
+import { ACCESS_LOG_MESH_CONFIG, SMALL_REQUESTS, istioRelease, ISTIO_NAMESPACE } from './istio-common.ts';
+import { concat } from '../concat-parts.ts';
+import { crdWait, rolloutWait } from '../wait-steps.ts';
 
 export function istiodSidecarValues(context: InstallerContext): Record<string, unknown> {
   const { options } = context.profile;
@@ -18,11 +20,11 @@ export function istiodSidecarValues(context: InstallerContext): Record<string, u
 /** Helm `base` + `istiod` (JSON access logs to stdout), and `cni` when the profile uses istio-cni. */
 export function istioSidecarInstaller(context: InstallerContext): InstallerPart {
   const base = istioRelease(context, 'istio-base', 'istio-base', 'base', { defaultRevision: 'default' });
-  const crds: InstallerPart = { files: [], steps: [waitFor('istio-base', 'CustomResourceDefinition', 'authorizationpolicies.security.istio.io')] };
+  const crds: InstallerPart = { files: [], steps: [crdWait('istio-base', 'authorizationpolicies.security.istio.io')] };
   const istiod = istioRelease(context, 'istiod', 'istiod', 'istiod', istiodSidecarValues(context));
-  const istiodReady: InstallerPart = { files: [], steps: [waitFor('istiod', 'Deployment', 'istiod')] };
+  const istiodReady: InstallerPart = { files: [], steps: [rolloutWait('istiod', 'Deployment', ISTIO_NAMESPACE, 'istiod')] };
   if (!context.profile.options.istioCni) return concat(base, crds, istiod, istiodReady);
   const cni = istioRelease(context, 'istio-cni', 'istio-cni', 'cni', { global: { logAsJson: true } });
-  const cniReady: InstallerPart = { files: [], steps: [waitFor('istio-cni', 'DaemonSet', 'istio-cni-node')] };
+  const cniReady: InstallerPart = { files: [], steps: [rolloutWait('istio-cni', 'DaemonSet', ISTIO_NAMESPACE, 'istio-cni-node')] };
   return concat(base, crds, istiod, istiodReady, cni, cniReady);
 }
