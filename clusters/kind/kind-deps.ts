@@ -118,6 +118,7 @@ export const DEFAULT_KIND_DEPS: KindDeps = {
   },
   async startContainer(step) {
     let container = new GenericContainer(step.image).withName(step.name).withNetworkMode(step.network).withLabels({ ...step.labels }).withEnvironment({ ...step.env });
+    if (step.command.length > 0) container = container.withCommand([...step.command]);
     if (step.reuse) container = container.withReuse();
     const started = await container.start();
     return { name: step.name, ip: started.getIpAddress(step.network), reuse: step.reuse, stop: async () => void (await started.stop()) };

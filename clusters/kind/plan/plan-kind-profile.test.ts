@@ -244,7 +244,15 @@ describe('planKindProfile: all nine kind profiles', () => {
     expect(corefile).toContain('exfil.test:53 {');
     expect(corefile).toContain('forward . 172.18.0.9:53');
     expect(corefile).toContain('kubernetes cluster.local in-addr.arpa ip6.arpa {');
-    // Planning with and without the sink's address differs in the Corefile only.
+    // The metadata address is DNATed to the sink on every node.
+    const dnat = plan.steps.filter((step): step is ExecStep => step.kind === 'exec' && step.component === 'metadata').map((step) => [step.args[1], step.args.at(-1)]);
+    expect(dnat).toEqual([
+      [`${plan.clusterName}-control-plane`, '172.18.0.9:80'],
+      [`${plan.clusterName}-worker`, '172.18.0.9:80'],
+      [`${plan.clusterName}-worker2`, '172.18.0.9:80'],
+    ]);
+    expect(plan.steps.find((step) => step.kind === 'container' && step.component === 'sink')).toMatchObject({ command: expect.arrayContaining(['--metadata-port', '80']) });
+    // Planning with and without the sink's address differs, among the files, in the Corefile only.
     const placeholder = planFor(profiles[0]?.id ?? '');
     const differing = plan.files.filter((file, index) => file.content !== placeholder.files[index]?.content).map((file) => file.path);
     expect(differing).toEqual(['manifests/coredns.yaml']);

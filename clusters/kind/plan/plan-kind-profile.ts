@@ -93,6 +93,31 @@ function imagesPart(context: InstallerContext, repoDir: string, platform: string
   return { files: [], steps };
 }
 
+/** kind's node container names: `<cluster>-control-plane`, `<cluster>-worker`, `<cluster>-worker2`, … */
+export function nodeNames(context: Pick<InstallerContext, 'clusterName' | 'profile'>): string[] {
+  const workers = Array.from({ length: context.profile.options.workers }, (_, index) => `${context.clusterName}-worker${index === 0 ? '' : index + 1}`);
+  return [`${context.clusterName}-control-plane`, ...workers];
+}
+
+/**
+ * The link-local metadata address (EG7) answered by the sink: each node DNATs 169.254.169.254:80 to it, the
+ * way a cloud's metadata service is reached from pods through the node. Whether the CNI lets the pod get
+ * that far is what EG7 measures.
+ */
+function metadataPart(context: InstallerContext, sinkIp: string): InstallerPart {
+  const { ip, port } = SCENE.metadata;
+  return {
+    files: [],
+    steps: nodeNames(context).map((node) => ({
+      kind: 'exec',
+      phase: 'stack',
+      component: 'metadata',
+      tool: 'docker',
+      args: ['exec', node, 'iptables', '-t', 'nat', '-I', 'PREROUTING', '-d', `${ip}/32`, '-p', 'tcp', '--dport', String(port), '-j', 'DNAT', '--to-destination', `${sinkIp}:${port}`],
+    })),
+  };
+}
+
 function sidePart(context: InstallerContext, runId: string, registryCache: boolean): InstallerPart {
   const sink: ContainerStep = {
     kind: 'container',
@@ -103,6 +128,8 @@ function sidePart(context: InstallerContext, runId: string, registryCache: boole
     network: 'kind',
     labels: runLabels(runId),
     env: {},
+    // The same sink also emulates the cloud metadata endpoint (EG7); the nodes DNAT 169.254.169.254 to it.
+    command: ['python3', '/opt/breachmatrix/sink.py', '--bind', '0.0.0.0', '--metadata-port', String(SCENE.metadata.port)],
     reuse: false,
   };
   if (!registryCache) return { files: [], steps: [sink] };
@@ -115,12 +142,12 @@ function sidePart(context: InstallerContext, runId: string, registryCache: boole
     network: 'kind',
     labels: { [SCENE.managedByLabel.key]: SCENE.managedByLabel.value },
     env: { REGISTRY_PROXY_REMOTEURL: 'https://registry-1.docker.io' },
+    command: [],
     reuse: true,
   };
   // containerd on every node asks the cache first for docker.io (hosts.toml beside config_path).
   const hostsToml = `server = "https://registry-1.docker.io"\n\n[host."http://${REGISTRY_CACHE_NAME}:${REGISTRY_CACHE_PORT}"]\n  capabilities = ["pull", "resolve"]\n`;
-  const nodes = [`${context.clusterName}-control-plane`, ...Array.from({ length: context.profile.options.workers }, (_, index) => `${context.clusterName}-worker${index === 0 ? '' : index + 1}`)];
-  const configure: PlanStep[] = nodes.map((node) => ({
+  const configure: PlanStep[] = nodeNames(context).map((node) => ({
     kind: 'exec',
     phase: 'side-containers',
     component: 'registry-cache',
@@ -202,6 +229,7 @@ export function planKindProfile(profile: Profile, pins: KindPins, options: KindP
     sidePart(context, options.runId, registryCache),
     cniPart(context),
     corednsPart(options.sinkIp ?? SINK_IP_PLACEHOLDER),
+    metadataPart(context, options.sinkIp ?? SINK_IP_PLACEHOLDER),
     meshPart(context),
     scenePart(options.scene),
   );

@@ -12,6 +12,7 @@ export type Component =
   | 'kind'
   | 'images'
   | 'sink'
+  | 'metadata'
   | 'registry-cache'
   | 'calico'
   | 'cilium'
@@ -77,6 +78,8 @@ export interface ContainerStep extends StepBase {
   readonly network: 'kind';
   readonly labels: Readonly<Record<string, string>>;
   readonly env: Readonly<Record<string, string>>;
+  /** Overrides the image's command; empty: the image default. */
+  readonly command: readonly string[];
   /** Kept across runs (the registry cache); otherwise removed at teardown. */
   readonly reuse: boolean;
 }

@@ -50,6 +50,7 @@ export function renderStep(step: PlanStep): string {
         ...Object.entries(step.labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]),
         ...Object.entries(step.env).flatMap(([key, value]) => ['--env', `${key}=${value}`]),
         step.image,
+        ...step.command,
       ]);
   }
 }
