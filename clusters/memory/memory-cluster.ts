@@ -5,6 +5,7 @@ import type { EvidenceItem } from '../../core/domain/evidence.ts';
 import type { Profile } from '../../core/domain/profile.ts';
 import type { SceneAddresses } from '../../core/domain/scene-addresses.ts';
 import type { ClientSignal } from '../../core/domain/signal.ts';
+import { CONVERGENCE_POD } from '../../core/runner/convergence-probe.ts';
 
 /** What a scripted pod does when its script runs. */
 export interface ScriptedRun {
@@ -55,13 +56,24 @@ export class MemoryCluster implements Cluster {
     this.replay = replay;
   }
 
+  private applyCalls = 0;
+
   async apply(objects: readonly KubeObject[]): Promise<void> {
+    this.applyCalls += 1;
     this.applied.push(...objects);
+  }
+
+  /**
+   * The runner's convergence probe sees policy take effect as a real cluster would: allowed while only the
+   * scene is applied (the first apply), denied once anything else (policies) has been applied.
+   */
+  private convergenceProbe(): ScriptedRun {
+    return this.applyCalls > 1 ? { signal: 'timeout' } : { signal: 'http-ok' };
   }
 
   async createPod(pod: V1Pod): Promise<PodCreation> {
     const name = pod.metadata?.name ?? 'unnamed';
-    const scripted = this.replay(pod);
+    const scripted = name.startsWith(CONVERGENCE_POD) ? this.convergenceProbe() : this.replay(pod);
     if (scripted.rejectWith !== undefined) return { status: 'rejected', layer: 'admission', message: scripted.rejectWith };
     this.podsCreated.push(name);
     const handle: PodHandle = {

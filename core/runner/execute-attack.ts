@@ -100,7 +100,10 @@ export async function executeAttack(cluster: Cluster, attack: AttackDefinition, 
 
     const evidenceStarted = performance.now();
     const sinkRecords = attack.success === 'sink-canary' ? await waitForCanary(cluster, canary) : await cluster.sinkReceived(canary);
-    const layerEvidence = await cluster.collectEvidence({ window: { from: startedAt, to: new Date() }, flow: plan.flow });
+    // The plan knows the intended flow; the running pod adds its real address, so records of other attempts
+    // to the same destination never count for this one.
+    const flow = attempt.pod ? { ...plan.flow, sourceIp: attempt.pod.ip, sourcePod: attempt.pod.name, sourceNamespace: attempt.pod.namespace } : plan.flow;
+    const layerEvidence = await cluster.collectEvidence({ window: { from: startedAt, to: new Date() }, flow });
     const evidence: EvidenceItem[] = [
       ...(attempt.admissionEvidence ? [attempt.admissionEvidence] : []),
       ...layerEvidence,

@@ -65,6 +65,19 @@ describe('runMatrix (vitest suites against the in-memory provider)', () => {
     }
   });
 
+  it('applies policies behind the convergence barrier: the probe is allowed before and denied after', async () => {
+    const provider = memoryProvider(blockedByCni);
+    const steps: string[] = [];
+    const netpol: KubeObject = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'bm-default-deny', namespace: 'bm-app' } };
+    const progress: Progress = { ...SILENT_PROGRESS, step: (_profile, step) => steps.push(step) };
+    const run = await runMatrix(await options({ provider, progress, profiles: profiles.slice(0, 1), attacks: attacks.slice(0, 1), renderScene: () => [[namespace], [netpol]] }));
+    expect(run.exitCode).toBe(EXIT.ok);
+    expect(provider.created[0]?.applied).toEqual([namespace, netpol]);
+    // One probe before the policies, then two denials in a row.
+    expect(provider.created[0]?.podsCreated.filter((name) => name.startsWith('bm-convergence-probe'))).toHaveLength(3);
+    expect(steps).toContainEqual(expect.stringMatching(/^policies in force after 2 probe\(s\)/));
+  });
+
   it('exits 1 when a cell differs from its expectation', async () => {
     const allowedEverywhere: Replay = () => ({ signal: 'delivered' });
     const run = await runMatrix(await options({ provider: memoryProvider(allowedEverywhere), profiles: profiles.slice(0, 1), attacks: attacks.slice(0, 2) }));

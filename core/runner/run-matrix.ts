@@ -9,6 +9,7 @@ import { RESULTS_SCHEMA_VERSION, type RunHeaderLine } from '../domain/results.ts
 import { TIMEOUTS } from '../timeouts.ts';
 import { AttackBroker, type BrokerProfile } from './attack-broker.ts';
 import { CellReporter } from './cell-reporter.ts';
+import { applyPoliciesBehindBarrier } from './convergence-probe.ts';
 import type { Progress } from './progress.ts';
 import { ResultsWriter } from './results-writer.ts';
 import { runSuites } from './run-suites.ts';
@@ -111,10 +112,17 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
       signal: options.signal,
     });
     created.push(cluster);
-    for (const [index, objects] of options.renderScene(profile).entries()) {
-      if (options.signal.aborted) throw new Error('interrupted');
-      options.progress.step(profile.id, index === 0 ? 'applying scene' : `applying policies (${index})`);
-      await cluster.apply(objects);
+    const [scene = [], ...policies] = options.renderScene(profile);
+    options.progress.step(profile.id, 'applying scene');
+    await cluster.apply(scene);
+    if (policies.length > 0) {
+      options.progress.step(profile.id, 'applying policies behind the convergence barrier');
+      const converged = await applyPoliciesBehindBarrier(cluster, policies, {
+        podReadyMs: options.podReadyMs,
+        signal: options.signal,
+        ...(options.scripts ? { scripts: options.scripts } : {}),
+      });
+      options.progress.step(profile.id, `policies in force after ${converged.probes} probe(s), ${Math.round(converged.elapsedMs)} ms`);
     }
     const addresses = await cluster.addresses();
     options.progress.step(profile.id, 'running attacks');
@@ -147,7 +155,8 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
           socketPath: join(tmpdir(), `breachmatrix-${options.runId}.sock`),
           profileIds: ready,
           attacks: options.attacks,
-          testTimeoutMs: options.podReadyMs * 2 + TIMEOUTS.scriptExecMs * 2 + TIMEOUTS.evidenceMs,
+          // Tests queue in the broker behind the per-profile limit, so a test's budget covers its wait too.
+          testTimeoutMs: attackBudgetMs(options) * (Math.ceil(options.attacks.length / options.concurrency) + 1),
           reporter,
           signal: options.signal,
         });
@@ -171,6 +180,11 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
     interrupted: options.signal.aborted,
   };
   return { ...outcome, resultsPath, exitCode: exitCodeFor(outcome) };
+}
+
+/** Worst case of one attack: pods ready, control retries and attempt scripts, the sink, evidence. */
+function attackBudgetMs(options: RunMatrixOptions): number {
+  return (options.podReadyMs + TIMEOUTS.scriptExecMs) * (options.controlRetries + 2) + TIMEOUTS.sinkSettleMs + TIMEOUTS.evidenceMs;
 }
 
 function infrastructureErrorCell(options: RunMatrixOptions, profile: Profile, attack: AttackDefinition, message: string): Cell {

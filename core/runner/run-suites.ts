@@ -4,6 +4,9 @@ import type { AttackDefinition, AttackFamily } from '../domain/attack.ts';
 import { CellReporter } from './cell-reporter.ts';
 import type { SuiteContext } from './suite-context.ts';
 
+/** Upper bound of vitest workers for attack suites (each is mostly idle, waiting on the broker). */
+const MAX_SUITE_WORKERS = 32;
+
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface SuiteRunOptions {
@@ -34,6 +37,11 @@ export async function runSuites(options: SuiteRunOptions): Promise<void> {
     root: REPO_ROOT,
     watch: false,
     reporters: [options.reporter],
+    // Suite workers only wait on the broker, so one per suite file costs little and keeps families and profiles
+    // from queueing behind each other; threads are lighter than forked processes for that.
+    pool: 'threads',
+    maxWorkers: Math.min(MAX_SUITE_WORKERS, include.length * options.profileIds.length),
+    fileParallelism: true,
     projects: options.profileIds.map((profileId) => {
       const breachmatrix: SuiteContext = { socketPath: options.socketPath, profileId, attacks };
       return {

@@ -13,6 +13,8 @@ export interface PlanRun {
   readonly durationMs: number;
   /** Admission's own record when the pod was refused. */
   readonly admissionEvidence?: EvidenceItem;
+  /** The pod that ran, when one was admitted: its address identifies this attempt's flow in layer records. */
+  readonly pod?: { readonly namespace: string; readonly name: string; readonly ip: string };
   /** Delete the pod. Called after evidence is collected: per-pod records (counters, proxy logs) die with it. */
   release(): Promise<void>;
 }
@@ -53,7 +55,15 @@ export async function runPlan(cluster: Cluster, plan: AttemptPlan, podReadyMs: n
   const pod = creation.pod;
   try {
     const { signal, detail } = await runInPod(pod, plan, scripts);
-    return { signal, detail, durationMs: performance.now() - started, release: async () => { await pod[Symbol.asyncDispose](); } };
+    return {
+      signal,
+      detail,
+      durationMs: performance.now() - started,
+      pod: { namespace: pod.namespace, name: pod.name, ip: pod.ip },
+      release: async () => {
+        await pod[Symbol.asyncDispose]();
+      },
+    };
   } catch (error) {
     await pod[Symbol.asyncDispose]();
     throw error;

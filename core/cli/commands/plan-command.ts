@@ -3,9 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { findAttacks } from '../../../attack-pods/catalogue/index.ts';
-import { planKindProfile, writePlan } from '../../../clusters/kind/index.ts';
+import { loadKindPins, planKindProfile, writePlan } from '../../../clusters/kind/index.ts';
 import { renderSceneObjects } from '../../../manifests/render-scene-objects.ts';
-import { loadPins } from '../../config/pins.ts';
 import type { AttackDefinition } from '../../domain/attack.ts';
 import { PROVIDERS, stackTraits, type Profile, type ProviderName } from '../../domain/profile.ts';
 import { PLANNING_ADDRESSES } from '../../runner/planning-addresses.ts';
@@ -66,20 +65,24 @@ export function planCommand(): Command {
     .action(async (flags: PlanFlags) => {
       const profiles = await resolveProfiles(flags);
       const attacks = findAttacks(flags.attack);
-      const pins = flags.provider === 'lab' ? undefined : await loadPins(flags.pins);
       for (const profile of profiles) {
         const dir = join(flags.out, profile.id.replaceAll(':', '_'));
         await mkdir(dir, { recursive: true });
         const steps: string[] = [];
-        if (flags.provider === 'kind' && pins !== undefined) {
-          const plan = await planKindProfile(profile, { ...(flags.pins ? { pinsFile: flags.pins } : {}) });
+        if (flags.provider === 'kind') {
+          // The runner applies the scene and policies itself (below), behind the convergence barrier.
+          const plan = planKindProfile(profile, await loadKindPins(flags.pins), { runId: 'plan' });
           steps.push(...(await writePlan(plan, join(dir, 'kind'))));
         }
         const layers = renderSceneObjects(profile);
         for (const [index, objects] of layers.entries()) {
           const file = `${LAYER_FILES[index] ?? `policies-${index}`}.yaml`;
           await writeFile(join(dir, file), yamlDocuments(objects));
-          steps.push(`apply ${file} (${objects.length} objects)`);
+          steps.push(
+            index === 0
+              ? `runner: apply ${file} (${objects.length} objects)`
+              : `runner: apply ${file} (${objects.length} objects) behind the convergence barrier (probe bm-app → api must turn from allowed to denied)`,
+          );
         }
         steps.push(...(await writeAttackPlans(dir, profile, attacks)));
         await writeFile(join(dir, 'steps.txt'), `${steps.map((step, index) => `${index + 1}. ${step}`).join('\n')}\n`);
