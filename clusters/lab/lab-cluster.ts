@@ -640,7 +640,10 @@ export class LabCluster implements Cluster {
     const counters = await this.dropCounters();
     const podIps = new Map([...this.pods.values()].filter((p) => !p.hostNetwork).map((p) => [p.key, p.ip] as const));
     const items = nftCounterEvidence(counters, this.counterBaseline, query.flow, { podIps, window: query.window });
-    for (const counter of counters) this.counterBaseline.set(counter.key, counter.packets);
+    // Only the counters this flow claimed move their baseline: attempts run concurrently, and resetting every
+    // counter here would swallow another attempt's drops before it reads them.
+    const claimed = new Set(items.map((item) => item.raw));
+    for (const counter of counters) if (claimed.has(counter.raw)) this.counterBaseline.set(counter.key, counter.packets);
     const proxyItems = await this.sidecarEvidence(query);
     return [...items, ...proxyItems];
   }
