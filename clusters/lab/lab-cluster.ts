@@ -42,6 +42,7 @@ import { installSidecarCapture, type LabMesh, type LabSidecar } from './sidecar/
 import { parseLabProxyLog } from '../../core/evidence/lab-proxy-log.ts';
 import { deleteNetns, ipBatch, ipBatchIn, netnsPids, removeNetnsEtc, sysctlIn, buildTopology, writeNetnsEtc } from './topology.ts';
 import { writeOwnerFile } from './lab-sweep.ts';
+import { AmbientLayer } from './ambient/ambient-layer.ts';
 
 const KUBE_DNS = { namespace: 'kube-system', name: 'kube-dns-lab', label: 'kube-dns' } as const;
 const LAB_DNS_SCRIPT = join(REPO_ROOT, 'clusters/lab/dns/lab_dns.py');
@@ -84,6 +85,8 @@ export class LabCluster implements Cluster {
   private readonly sync = new SerialQueue();
   private readonly enforcesNetworkPolicy: boolean;
   private readonly meshSidecar: boolean;
+  /** lab:ambient's in-pod redirection and ztunnel stand-ins (clusters/lab/ambient); undefined on other stacks. */
+  private readonly ambient: AmbientLayer | undefined;
   private podCounter = 0;
   private workerTurn = 0;
   private kubeDnsIp = '';
@@ -99,6 +102,7 @@ export class LabCluster implements Cluster {
     const traits = stackTraits(profile);
     this.enforcesNetworkPolicy = traits.enforcesNetworkPolicy;
     this.meshSidecar = profile.mesh === 'istio-sidecar';
+    this.ambient = profile.mesh === 'istio-ambient' ? this.ambientLayer() : undefined;
   }
 
   /** Builds a lab; on any failure everything made so far is removed before the error propagates. */
@@ -162,6 +166,11 @@ export class LabCluster implements Cluster {
           break;
         }
         case 'istio':
+          // The lab has no waypoint: L7 rules bound to one are listed as not modelled, never enforced.
+          if (this.ambient !== undefined && AmbientLayer.notModelled(object)) {
+            this.unmodelled.set(key, object);
+            break;
+          }
           this.istio.set(key, object);
           istioChanged = true;
           break;
@@ -175,6 +184,7 @@ export class LabCluster implements Cluster {
     }
     await this.resyncAll();
     if (istioChanged) await Promise.all([...this.sidecars.values()].map((sidecar) => sidecar.reload()));
+    await this.ambient?.refresh();
     for (const spec of podsToCreate) {
       const created = await this.createPod(spec, { timeoutMs: TIMEOUTS.labPodReadyMs });
       if (created.status === 'rejected') {
@@ -303,6 +313,8 @@ export class LabCluster implements Cluster {
     await this.resyncAll();
 
     const capture = this.isMeshPod(labPod) ? await this.installSidecar(labPod) : undefined;
+    // Ambient: istio-cni redirects before any container runs, and ztunnel serves the pod from its first packet.
+    if (this.ambient?.isMember(labPod) === true) await this.ambient.add(labPod);
     labPod.sandbox = labPod.hostPid
       ? undefined
       : await startSandbox(this.registry, labPod.netns, `${labPod.key} sandbox`, join(labPod.workDir, 'sandbox.log'));
@@ -438,6 +450,7 @@ export class LabCluster implements Cluster {
     const sidecar = this.sidecars.get(labPod.key);
     this.sidecars.delete(labPod.key);
     await sidecar?.stop().catch(() => undefined);
+    await this.ambient?.remove(labPod.key).catch(() => undefined);
     for (const process of labPod.processes.values()) await this.registry.stop(process);
     if (labPod.sandbox !== undefined) await this.registry.stop(labPod.sandbox.process);
     this.pods.delete(labPod.key);
@@ -477,6 +490,26 @@ export class LabCluster implements Cluster {
   }
 
   private meshView: LabMesh | undefined;
+
+  private ambientLayer(): AmbientLayer {
+    return new AmbientLayer(
+      {
+        istioObjects: () => this.istioObjects(),
+        pods: () => [...this.pods.values()],
+        namespaceLabels: (namespace) => this.namespaces.get(namespace) ?? {},
+        serviceOf: (namespace, labels) => {
+          const service = [...this.services.values()].find((candidate) => {
+            const selector = serviceSelector(candidate);
+            return candidate.metadata.namespace === namespace && Object.keys(selector).length > 0 &&
+              Object.entries(selector).every(([key, value]) => labels[key] === value);
+          });
+          return service === undefined ? undefined : `${service.metadata.name}.${namespace}.svc.cluster.local`;
+        },
+        caDir: join(this.workDir, 'ca'),
+      },
+      this.registry,
+    );
+  }
 
   private mesh(): LabMesh {
     this.meshView ??= {
@@ -645,7 +678,8 @@ export class LabCluster implements Cluster {
     const claimed = new Set(items.map((item) => item.raw));
     for (const counter of counters) if (claimed.has(counter.raw)) this.counterBaseline.set(counter.key, counter.packets);
     const proxyItems = await this.sidecarEvidence(query);
-    return [...items, ...proxyItems];
+    const ztunnelItems = (await this.ambient?.evidence(query)) ?? [];
+    return [...items, ...proxyItems, ...ztunnelItems];
   }
 
   private async sidecarEvidence(query: EvidenceQuery): Promise<EvidenceItem[]> {
@@ -681,6 +715,7 @@ export class LabCluster implements Cluster {
   private async removeEverything(): Promise<void> {
     await Promise.all([...this.sidecars.values()].map((sidecar) => sidecar.stop().catch(() => undefined)));
     this.sidecars.clear();
+    await this.ambient?.stopAll().catch(() => undefined);
     await this.registry.killAll();
     const namespaces = [...this.madeNetns];
     // Anything still inside a lab namespace (a daemon a pod forked off) dies with it.

@@ -13,9 +13,6 @@ export function createLabProvider(): ClusterProvider {
       if (profile.lab === undefined) {
         throw new BadInputError(`profile ${profile.id} is not a lab stack`, 'provider lab', LAB_STACKS.join(', '));
       }
-      if (profile.lab === 'lab:ambient') {
-        throw new BadInputError('lab:ambient is not built yet', `profile ${profile.id}`, LAB_STACKS.filter((s) => s !== 'lab:ambient').join(', '));
-      }
       options.signal?.throwIfAborted();
       return LabCluster.create(profile, { runId: options.runId, onProgress: options.onProgress });
     },
