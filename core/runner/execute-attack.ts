@@ -103,7 +103,8 @@ export async function executeAttack(cluster: Cluster, attack: AttackDefinition, 
     // The plan knows the intended flow; the running pod adds its real address, so records of other attempts
     // to the same destination never count for this one.
     const flow = attempt.pod ? { ...plan.flow, sourceIp: attempt.pod.ip, sourcePod: attempt.pod.name, sourceNamespace: attempt.pod.namespace } : plan.flow;
-    const layerEvidence = await cluster.collectEvidence({ window: { from: startedAt, to: new Date() }, flow });
+    // A pod admission refused sent nothing: any record matching its intended flow belongs to another attempt.
+    const layerEvidence = attempt.admissionEvidence ? [] : await cluster.collectEvidence({ window: { from: startedAt, to: new Date() }, flow });
     const evidence: EvidenceItem[] = [
       ...(attempt.admissionEvidence ? [attempt.admissionEvidence] : []),
       ...layerEvidence,
