@@ -190,13 +190,13 @@ describe('exfiltration sink (real process, real traffic on loopback)', () => {
     expect(JSON.parse(creds.stdout)).toMatchObject({ AccessKeyId: 'BREACHMATRIXFAKEKEY' });
     expect(await sink.client.received(canary)).toEqual([expect.objectContaining({ protocol: 'http' })]);
     // The stdout log names the listener, so a metadata hit is told apart from the HTTP sink.
-    expect(sink.events()).toContainEqual(expect.objectContaining({ event: 'canary', canary, listener: 'metadata' }));
+    await expect.poll(() => sink.events()).toContainEqual(expect.objectContaining({ event: 'canary', canary, listener: 'metadata' }));
   });
 
   it('logs every record as a JSON line on stdout', async () => {
     const canary = newCanary();
     await run('curl', ['-sS', `http://${HOST}:${ports.http}/${canary}`]);
-    expect(sink.events()).toContainEqual({ event: 'canary', canary, protocol: 'http', from: HOST, at: expect.any(String), listener: 'http' });
+    await expect.poll(() => sink.events()).toContainEqual({ event: 'canary', canary, protocol: 'http', from: HOST, at: expect.any(String), listener: 'http' });
   });
 
   it('knows nothing of a canary that was never sent', async () => {

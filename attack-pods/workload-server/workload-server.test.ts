@@ -48,7 +48,8 @@ describe('workload server (real process on loopback)', () => {
 
   it('logs one JSON line per HTTP request with the raw path', async () => {
     await run('curl', ['-sS', '--path-as-is', `http://${HOST}:${http}//admin/log-check`]);
-    expect(server.events()).toContainEqual(
+    // The server logs after it answered, so the line may arrive just after curl returns.
+    await expect.poll(() => server.events()).toContainEqual(
       expect.objectContaining({ event: 'http', workload: 'api', port: http, method: 'GET', path: '//admin/log-check', from: HOST, status: 200 }),
     );
   });
@@ -57,7 +58,7 @@ describe('workload server (real process on loopback)', () => {
     const nc = await run('nc', ['-N', '-w', String(TIMEOUTS.connectSeconds), HOST, String(tcp)], 'SELECT 1;\nsecond line\n');
     expect(nc.exitCode).toBe(0);
     expect(nc.stdout).toBe('workload=api\nSELECT 1;');
-    expect(server.events()).toContainEqual(expect.objectContaining({ event: 'tcp', workload: 'api', port: tcp, line: 'SELECT 1;' }));
+    await expect.poll(() => server.events()).toContainEqual(expect.objectContaining({ event: 'tcp', workload: 'api', port: tcp, line: 'SELECT 1;' }));
   });
 });
 
