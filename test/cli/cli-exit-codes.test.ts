@@ -1,11 +1,15 @@
 import { execa } from 'execa';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../../bin/breachmatrix.js', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../reports/fixtures/', import.meta.url));
+const SAMPLE = join(FIXTURES, 'sample-results.jsonl');
+const SAMPLE_KIND = join(FIXTURES, 'sample-results-kind.jsonl');
+const SAMPLE_NEW = join(FIXTURES, 'sample-results-new.jsonl');
 
 function cli(...args: string[]) {
   return execa(process.execPath, [BIN, ...args], { reject: false, env: { NO_COLOR: '1', CI: 'true' } });
@@ -75,4 +79,24 @@ describe('breachmatrix CLI', () => {
     expect(result.stdout).toMatch(/^ {2}cilium\+istio-ambient +policy layered/m);
     expect(result.stdout).toMatch(/^ {2}lab:netpol\+sidecar/m);
   });
+
+  it('re-renders all four reports from the sample results.jsonl', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'bm-report-'));
+    const result = await cli('report', SAMPLE, '--out', out);
+    expect(result.exitCode, result.stderr).toBe(0);
+    for (const file of ['report.json', 'junit.xml', 'summary.md', 'report.html']) expect(result.stdout).toContain(join(out, file));
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as { schemaVersion: number };
+    expect(report.schemaVersion).toBe(1);
+  });
+
+  it('diff exits 1 on a regression, 0 with --fail-on none, and 2 for a file that is not results', async () => {
+    const worse = await cli('diff', SAMPLE_KIND, SAMPLE_NEW, '--match-by-stack');
+    expect(worse.exitCode, worse.stderr).toBe(1);
+    expect(worse.stdout).toMatch(/worse/i);
+    expect((await cli('diff', SAMPLE_KIND, SAMPLE_NEW, '--match-by-stack', '--fail-on', 'none')).exitCode).toBe(0);
+    const bad = await cli('diff', BIN, SAMPLE_NEW);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain(BIN);
+  });
 });
+
