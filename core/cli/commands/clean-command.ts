@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { sweepKindLeftovers } from '../../../clusters/kind/index.ts';
-import { sweepLabLeftovers } from '../../../clusters/lab/index.ts';
 
 /** Remove what crashed runs left behind: lab namespaces/processes and labelled kind clusters/containers. */
 export function cleanCommand(): Command {
@@ -8,6 +6,8 @@ export function cleanCommand(): Command {
     .description('remove leftovers of crashed or --keep runs (lab namespaces and processes, breachmatrix kind clusters)')
     .option('--lab-only', 'only sweep the lab (no Docker needed)', false)
     .action(async (flags: { labOnly: boolean }) => {
+      const { sweepLabLeftovers } = await import('../../../clusters/lab/index.ts');
+      const { sweepKindLeftovers } = await import('../../../clusters/kind/index.ts');
       const removed = [...(await sweepLabLeftovers())];
       if (!flags.labOnly) removed.push(...(await sweepKindLeftovers()));
       process.stdout.write(removed.length === 0 ? 'nothing to clean\n' : `${removed.map((item) => `removed ${item}`).join('\n')}\n`);

@@ -1,7 +1,5 @@
 import { Command, Option } from 'commander';
 import { writeFile } from 'node:fs/promises';
-import { diffResults, renderDiffMarkdown, renderDiffText, shouldFail } from '../../../reports/diff-results.ts';
-import { readResults } from '../../../reports/read-results.ts';
 import { EXIT } from '../../domain/errors.ts';
 
 const FAIL_ON = ['worse', 'changed', 'any', 'none'] as const;
@@ -16,6 +14,8 @@ export function diffCommand(): Command {
     .option('--match-by-stack', 'match profiles by CNI+mesh, ignoring an @versionSet suffix (pinned vs next)', false)
     .option('--markdown <file>', 'also write the diff as Markdown (e.g. for a job summary)')
     .action(async (oldPath: string, newPath: string, flags: { failOn: FailOn[]; matchByStack: boolean; markdown?: string }) => {
+      const { diffResults, renderDiffMarkdown, renderDiffText, shouldFail } = await import('../../../reports/diff-results.ts');
+      const { readResults } = await import('../../../reports/read-results.ts');
       const diff = diffResults(await readResults([oldPath]), await readResults([newPath]), { matchByStack: flags.matchByStack });
       process.stdout.write(renderDiffText(diff));
       if (flags.markdown !== undefined) await writeFile(flags.markdown, renderDiffMarkdown(diff));

@@ -1,6 +1,4 @@
 import { Command, Option } from 'commander';
-import { ATTACKS } from '../../../attack-pods/catalogue/index.ts';
-import { labProfiles, loadProfileCatalog } from '../../config/profiles-config.ts';
 
 /** One line per attack and per profile: what the catalogue holds and which stacks can be run. */
 export function listCommand(): Command {
@@ -10,6 +8,8 @@ export function listCommand(): Command {
     .option('--config <file>', 'profiles file (default: clusters/profiles.yaml)')
     .option('--pins <file>', 'version pins file (default: clusters/pins.yaml)')
     .action(async (flags: { what: 'all' | 'attacks' | 'profiles'; config?: string; pins?: string }) => {
+      const { ATTACKS } = await import('../../../attack-pods/catalogue/index.ts');
+      const { labProfiles, loadProfileCatalog } = await import('../../config/profiles-config.ts');
       const out: string[] = [];
       if (flags.what !== 'profiles') {
         out.push(`ATTACKS (${ATTACKS.length})`);

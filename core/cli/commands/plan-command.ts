@@ -1,57 +1,7 @@
 import { Command, Option } from 'commander';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { findAttacks } from '../../../attack-pods/catalogue/index.ts';
-import { loadKindPins, planKindProfile, writePlan } from '../../../clusters/kind/index.ts';
-import { renderSceneObjects } from '../../../manifests/render-scene-objects.ts';
-import type { AttackDefinition } from '../../domain/attack.ts';
-import { PROVIDERS, stackTraits, type Profile, type ProviderName } from '../../domain/profile.ts';
-import { PLANNING_ADDRESSES } from '../../runner/planning-addresses.ts';
+import { PROVIDERS } from '../../domain/profile.ts';
 import { collectList, providerName } from '../option-parsers.ts';
-import { resolveProfiles } from '../profile-selection.ts';
-
-interface PlanFlags {
-  readonly provider: ProviderName;
-  readonly profile: string[];
-  readonly attack: string[];
-  readonly out: string;
-  readonly config?: string;
-  readonly pins?: string;
-}
-
-const LAYER_FILES = ['scene', 'policies-1', 'policies-2', 'policies-3'] as const;
-
-function yamlDocuments(objects: readonly unknown[]): string {
-  return objects.map((object) => stringify(object, { lineWidth: 0 })).join('---\n');
-}
-
-/** Every attacker and control pod of the selected attacks, with the script and environment it would run. */
-async function writeAttackPlans(dir: string, profile: Profile, attacks: readonly AttackDefinition[]): Promise<string[]> {
-  const stack = stackTraits(profile);
-  const lines: string[] = [];
-  await mkdir(join(dir, 'attacks'), { recursive: true });
-  for (const attack of attacks) {
-    const reason = attack.notApplicable(stack);
-    const expected = attack.expect(stack);
-    if (reason !== undefined) {
-      lines.push(`${attack.id}: not applicable — ${reason}`);
-      continue;
-    }
-    const context = { stack, canary: 'bm0000000000000000', addresses: PLANNING_ADDRESSES };
-    const attempt = attack.attempt(context);
-    const control = attack.control({ ...context, canary: 'bm00000000000000cc' });
-    const document = [
-      { role: 'attempt', script: attempt.script, placement: attempt.placement, env: attempt.env, flow: attempt.flow },
-      attempt.pod,
-      { role: 'control', script: control.script, placement: control.placement, env: control.env, flow: control.flow },
-      control.pod,
-    ];
-    await writeFile(join(dir, 'attacks', `${attack.id}.yaml`), yamlDocuments(document));
-    lines.push(`${attack.id}: run ${attempt.script} in ${attempt.pod.metadata?.namespace}/${attempt.pod.metadata?.name} (control ${control.script}); expect ${expected.outcome}${expected.blockedBy ? ` by ${expected.blockedBy}` : ''} [${expected.source}]`);
-  }
-  return lines;
-}
+import type { PlanFlags } from './plan-action.ts';
 
 export function planCommand(): Command {
   return new Command('plan')
@@ -63,30 +13,7 @@ export function planCommand(): Command {
     .option('--config <file>', 'profiles file (default: clusters/profiles.yaml)')
     .option('--pins <file>', 'version pins file (default: clusters/pins.yaml)')
     .action(async (flags: PlanFlags) => {
-      const profiles = await resolveProfiles(flags);
-      const attacks = findAttacks(flags.attack);
-      for (const profile of profiles) {
-        const dir = join(flags.out, profile.id.replaceAll(':', '_'));
-        await mkdir(dir, { recursive: true });
-        const steps: string[] = [];
-        if (flags.provider === 'kind') {
-          // The runner applies the scene and policies itself (below), behind the convergence barrier.
-          const plan = planKindProfile(profile, await loadKindPins(flags.pins), { runId: 'plan' });
-          steps.push(...(await writePlan(plan, join(dir, 'kind'))));
-        }
-        const layers = renderSceneObjects(profile);
-        for (const [index, objects] of layers.entries()) {
-          const file = `${LAYER_FILES[index] ?? `policies-${index}`}.yaml`;
-          await writeFile(join(dir, file), yamlDocuments(objects));
-          steps.push(
-            index === 0
-              ? `runner: apply ${file} (${objects.length} objects)`
-              : `runner: apply ${file} (${objects.length} objects) behind the convergence barrier (probe bm-app → api must turn from allowed to denied)`,
-          );
-        }
-        steps.push(...(await writeAttackPlans(dir, profile, attacks)));
-        await writeFile(join(dir, 'steps.txt'), `${steps.map((step, index) => `${index + 1}. ${step}`).join('\n')}\n`);
-        process.stdout.write(`== ${profile.id} (${dir})\n${steps.map((step, index) => `${index + 1}. ${step}`).join('\n')}\n`);
-      }
+      const { plan } = await import('./plan-action.ts');
+      await plan(flags);
     });
 }

@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { readResults } from '../../../reports/read-results.ts';
-import { writeReports } from '../../../reports/write-reports.ts';
 
 export function reportCommand(): Command {
   return new Command('report')
@@ -8,6 +6,8 @@ export function reportCommand(): Command {
     .argument('<results...>', 'results.jsonl file(s); several are merged into one matrix (nightly jobs)')
     .option('--out <dir>', 'where the reports go', 'out')
     .action(async (results: string[], flags: { out: string }) => {
+      const { readResults } = await import('../../../reports/read-results.ts');
+      const { writeReports } = await import('../../../reports/write-reports.ts');
       const written = await writeReports(flags.out, await readResults(results));
       process.stdout.write(`${written.files.join('\n')}\n`);
     });
