@@ -32,6 +32,7 @@ export async function runSuites(options: SuiteRunOptions): Promise<void> {
   const families = [...new Set(options.attacks.map((attack) => attack.family))];
   const include = families.map(suiteFile);
   const attacks = options.attacks.map(({ id, title, family }) => ({ id, title, family }));
+  const signalsBefore = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
   const vitest = await createVitest('test', {
     config: false,
     root: REPO_ROOT,
@@ -58,6 +59,13 @@ export async function runSuites(options: SuiteRunOptions): Promise<void> {
       };
     }),
   });
+  // Vitest's logger exits the process 1 ms after SIGINT/SIGTERM. The runner owns interrupts (stop attacks, tear
+  // down, write reports), so the listeners vitest just added are taken off again.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    for (const listener of process.listeners(signal)) {
+      if (!signalsBefore[signal].includes(listener)) process.off(signal, listener);
+    }
+  }
   const cancel = (): void => void vitest.cancelCurrentRun('keyboard-input');
   options.signal.addEventListener('abort', cancel, { once: true });
   try {
