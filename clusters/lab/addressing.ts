@@ -43,24 +43,40 @@ export function labNodes(workers: number): readonly LabNodePlan[] {
   return LAB_NODE_NAMES.slice(0, count).map((name, index) => nodePlan(index, name));
 }
 
-/** Hands out pod addresses .2 – .254 of a node's pod CIDR, reusing freed ones last. */
+/**
+ * Pods with a sidecar get their addresses from the upper half of the node's pod CIDR, every other pod from the
+ * lower half: a sidecar then knows which destinations speak mTLS from a fixed range, without learning each new
+ * peer (see LabMesh.meshAddresses). On a real mesh istiod pushes endpoints instead; the ranges stand in for that.
+ */
+const HOST_RANGES = { plain: { first: 2, last: 127 }, mesh: { first: 128, last: 254 } } as const;
+export type PodAddressClass = keyof typeof HOST_RANGES;
+
+/** The CIDR of one address class on a node, e.g. `10.244.1.128/25` for sidecar pods. */
+export function podClassCidr(node: LabNodePlan, addressClass: PodAddressClass): string {
+  return node.podCidr.replace(/\.0\/24$/, addressClass === 'mesh' ? '.128/25' : '.0/25');
+}
+
+/** Hands out pod addresses of a node's pod CIDR per class (plain .2 – .127, mesh .128 – .254), reusing freed ones last. */
 export class PodIpPool {
-  private next = 2;
-  private readonly freed: number[] = [];
+  private readonly next: Record<PodAddressClass, number> = { plain: HOST_RANGES.plain.first, mesh: HOST_RANGES.mesh.first };
+  private readonly freed: Record<PodAddressClass, number[]> = { plain: [], mesh: [] };
   private readonly node: LabNodePlan;
 
   constructor(node: LabNodePlan) {
     this.node = node;
   }
 
-  allocate(): string {
-    const host = this.next <= 254 ? this.next++ : this.freed.shift();
-    if (host === undefined) throw new RangeError(`pod CIDR ${this.node.podCidr} of ${this.node.name} is full`);
+  allocate(addressClass: PodAddressClass = 'plain'): string {
+    const range = HOST_RANGES[addressClass];
+    const host = this.next[addressClass] <= range.last ? this.next[addressClass]++ : this.freed[addressClass].shift();
+    if (host === undefined) throw new RangeError(`pod CIDR ${podClassCidr(this.node, addressClass)} (${addressClass} pods) of ${this.node.name} is full`);
     return this.node.podCidr.replace(/\.0\/24$/, `.${host}`);
   }
 
   release(ip: string): void {
     const host = Number(ip.split('.')[3]);
-    if (Number.isInteger(host) && host >= 2 && host <= 254) this.freed.push(host);
+    for (const [addressClass, range] of Object.entries(HOST_RANGES) as [PodAddressClass, { first: number; last: number }][]) {
+      if (Number.isInteger(host) && host >= range.first && host <= range.last) this.freed[addressClass].push(host);
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,7 +24,7 @@ import { pod as podBuilder } from '../../manifests/pod-builder.ts';
 import { sinkCommand } from '../../attack-pods/sink/sink-process.ts';
 import { nftCounterEvidence, parseNftDropCounters, type NftDropCounter } from '../../core/evidence/nft-counters.ts';
 import { admitPod } from './admission/pod-security.ts';
-import { LAB_ADDRESSES, PodIpPool, labNodes, type LabNodePlan } from './addressing.ts';
+import { LAB_ADDRESSES, PodIpPool, labNodes, podClassCidr, type LabNodePlan } from './addressing.ts';
 import { containerPrivileges, setprivArguments } from './container-privileges.ts';
 import { dnsRecords, podResolvConf } from './dns/dns-records.ts';
 import { mustRun, runCommand } from './host-command.ts';
@@ -37,7 +37,8 @@ import { parseNetworkPolicy, type LabNetworkPolicy } from './netpol/network-poli
 import { renderRuleset } from './netpol/render.ts';
 import { nsenterArguments, startSandbox, type ProcessPlacement, type Sandbox } from './pod-sandbox.ts';
 import { ProcessRegistry } from './process-registry.ts';
-import { SerialQueue } from './serial-queue.ts';
+import { boundSockets, inNetns } from './proc-sockets.ts';
+import { CoalescingSync } from './coalescing-sync.ts';
 import { installSidecarCapture, type LabMesh, type LabSidecar } from './sidecar/index.ts';
 import { parseLabProxyLog } from '../../core/evidence/lab-proxy-log.ts';
 import { deleteNetns, ipBatch, ipBatchIn, netnsPids, removeNetnsEtc, sysctlIn, buildTopology, writeNetnsEtc } from './topology.ts';
@@ -80,9 +81,10 @@ export class LabCluster implements Cluster {
   private readonly sidecars = new Map<string, LabSidecar>();
   private readonly nodeSandboxes = new Map<number, Promise<Sandbox>>();
   private readonly counterBaseline = new Map<string, number>();
-  private readonly loadedRulesets = new Map<string, { chains: string[]; counters: string[] }>();
+  private readonly loadedRulesets = new Map<string, { chains: string[]; counters: string[]; text: string }>();
+  private loadedDnsRecords = '';
   private readonly madeNetns = new Set<string>();
-  private readonly sync = new SerialQueue();
+  private readonly sync = new CoalescingSync(() => this.syncState());
   private readonly enforcesNetworkPolicy: boolean;
   private readonly meshSidecar: boolean;
   /** lab:ambient's in-pod redirection and ztunnel stand-ins (clusters/lab/ambient); undefined on other stacks. */
@@ -242,6 +244,8 @@ export class LabCluster implements Cluster {
     const hostNetwork = spec.spec?.hostNetwork === true;
     const pool = this.pools.get(node.name);
     if (pool === undefined) throw new InfrastructureError('lab', `no IP pool for node ${node.name}`);
+    const annotations = spec.metadata?.annotations ?? {};
+    const addressClass = this.wantsSidecar(namespace, annotations, hostNetwork) ? 'mesh' : 'plain';
     return {
       key: podKey(namespace, name),
       index,
@@ -252,7 +256,7 @@ export class LabCluster implements Cluster {
       annotations: { ...(spec.metadata?.annotations ?? {}) },
       serviceAccount: spec.spec?.serviceAccountName ?? 'default',
       node,
-      ip: hostNetwork ? node.ip : pool.allocate(),
+      ip: hostNetwork ? node.ip : pool.allocate(addressClass),
       hostNetwork,
       hostPid: spec.spec?.hostPID === true,
       netns: hostNetwork ? this.names.node(node.index) : this.names.pod(index),
@@ -408,13 +412,13 @@ export class LabCluster implements Cluster {
         throw new InfrastructureError('lab', `container ${container} of ${labPod.key} exited: ${log.slice(-1000)}`);
       }
       if (wanted.length === 0) return;
-      const listening = await runCommand('ip', ['netns', 'exec', labPod.netns, 'ss', '-Hlntu'], { timeoutMs: 2_000 });
-      const bound = new Set(
-        listening.stdout
-          .split('\n')
-          .map((line) => line.trim().split(/\s+/))
-          .map((fields) => `${fields[0] === 'udp' ? 'UDP' : 'TCP'}:${(fields[4] ?? '').split(':').pop() ?? ''}`),
-      );
+      // The container's nsenter has joined the pod's network namespace once its /proc/<pid>/ns/net says so; from
+      // then on /proc/<pid>/net lists that namespace's sockets.
+      const pid = process?.pid;
+      const bound = new Set<string>();
+      if (pid !== undefined && (await inNetns(pid, labPod.netns))) {
+        for (const socket of await boundSockets(pid)) bound.add(`${socket.protocol}:${socket.port}`);
+      }
       if (wanted.every((port) => bound.has(`${port.protocol}:${port.port}`))) return;
       if (Date.now() > deadline) {
         throw new InfrastructureError('lab', `pod ${labPod.key} did not bind ${wanted.map((p) => `${p.protocol}/${p.port}`).join(', ')} in time`);
@@ -466,9 +470,13 @@ export class LabCluster implements Cluster {
   // ---- mesh -----------------------------------------------------------------------------------------------------
 
   private isMeshPod(labPod: LabPod): boolean {
-    if (!this.meshSidecar || labPod.hostNetwork) return false;
-    const namespaceLabels = this.namespaces.get(labPod.namespace) ?? {};
-    return namespaceLabels[MESH_INJECTION_LABEL] === 'enabled' && labPod.annotations[MESH_INJECT_ANNOTATION] !== 'false';
+    return this.wantsSidecar(labPod.namespace, labPod.annotations, labPod.hostNetwork);
+  }
+
+  private wantsSidecar(namespace: string, annotations: Readonly<Record<string, string>>, hostNetwork: boolean): boolean {
+    if (!this.meshSidecar || hostNetwork) return false;
+    const namespaceLabels = this.namespaces.get(namespace) ?? {};
+    return namespaceLabels[MESH_INJECTION_LABEL] === 'enabled' && annotations[MESH_INJECT_ANNOTATION] !== 'false';
   }
 
   private async installSidecar(labPod: LabPod) {
@@ -519,6 +527,7 @@ export class LabCluster implements Cluster {
         if (owner === undefined) return undefined;
         return { namespace: owner.namespace, serviceAccount: owner.serviceAccount, meshMember: this.isMeshPod(owner), podName: owner.name };
       },
+      meshAddresses: this.nodes.map((node) => podClassCidr(node, 'mesh')),
       caDir: join(this.workDir, 'ca'),
     };
     return this.meshView;
@@ -578,24 +587,32 @@ export class LabCluster implements Cluster {
 
   // ---- state sync: DNS records and NetworkPolicy rulesets ---------------------------------------------------------
 
+  /** DNS records and rulesets reflect every pod and object known when this is called, once it resolves. */
   private resyncAll(): Promise<void> {
-    return this.sync.run(async () => {
-      if (this.tornDown) return;
-      const pods = [...this.pods.values()].filter((candidate) => !candidate.deleted);
-      const services = [...this.services.values()].map((service) => ({
-        namespace: service.metadata.namespace ?? '',
-        name: service.metadata.name,
-        selector: serviceSelector(service),
-      }));
-      const records = dnsRecords(
-        services,
-        pods.map((p) => ({ namespace: p.namespace, labels: p.labels, ip: p.ip, hostNetwork: p.hostNetwork })),
-      );
+    return this.sync.request();
+  }
+
+  private async syncState(): Promise<void> {
+    if (this.tornDown) return;
+    const pods = [...this.pods.values()].filter((candidate) => !candidate.deleted);
+    const services = [...this.services.values()].map((service) => ({
+      namespace: service.metadata.namespace ?? '',
+      name: service.metadata.name,
+      selector: serviceSelector(service),
+    }));
+    const records = dnsRecords(
+      services,
+      pods.map((p) => ({ namespace: p.namespace, labels: p.labels, ip: p.ip, hostNetwork: p.hostNetwork })),
+    );
+    const recordsText = JSON.stringify({ names: records });
+    if (recordsText !== this.loadedDnsRecords) {
+      // Renamed into place: the resolver never reads a half-written file.
       const recordsFile = join(this.workDir, 'dns-records.json');
-      await writeFile(`${recordsFile}.tmp`, JSON.stringify({ names: records }));
-      await runCommand('mv', ['-f', `${recordsFile}.tmp`, recordsFile], { timeoutMs: 2_000 });
-      await this.syncNetworkPolicy(pods);
-    });
+      await writeFile(`${recordsFile}.tmp`, recordsText);
+      await rename(`${recordsFile}.tmp`, recordsFile);
+      this.loadedDnsRecords = recordsText;
+    }
+    await this.syncNetworkPolicy(pods);
   }
 
   private async syncNetworkPolicy(pods: readonly LabPod[]): Promise<void> {
@@ -625,11 +642,13 @@ export class LabCluster implements Cluster {
           staleChains: (before?.chains ?? []).filter((name) => !chains.has(name)),
           staleCounters: (before?.counters ?? []).filter((name) => !counters.has(name)),
         });
-        this.loadedRulesets.set(node.name, { chains: [...chains], counters: [...counters] });
+        // A node whose ruleset did not change (most pods change one or two nodes' rules) is not reloaded.
+        if (before?.text === text) return;
         await mustRun('ip', ['netns', 'exec', this.names.node(node.index), 'nft', '-f', '-'], {
           input: text,
           timeoutMs: TIMEOUTS.labPodReadyMs,
         }, 'lab netpol');
+        this.loadedRulesets.set(node.name, { chains: [...chains], counters: [...counters], text });
       }),
     );
   }

@@ -36,6 +36,12 @@ export interface LabMesh {
   istioObjects(): readonly KubeObject[];
   /** who owns an IP: for mTLS peers and principals */
   identityOf(ip: string): { namespace: string; serviceAccount: string; meshMember: boolean; podName: string } | undefined;
+  /**
+   * Addresses (IPs or CIDRs) that only pods with a sidecar ever get: a proxy sends mTLS there. The lab core hands
+   * sidecar pods addresses from fixed ranges, so this never changes while pods come and go and no proxy has to
+   * be reloaded when a peer appears (that was O(n²) reloads under a burst of pod creations).
+   */
+  readonly meshAddresses: readonly string[];
   readonly caDir: string;
 }
 
@@ -49,21 +55,6 @@ export interface LabSidecar extends AsyncDisposable {
   readonly accessLogPath: string;
   reload(): Promise<void>;
   stop(): Promise<void>;
-}
-
-/**
- * The sidecars of one mesh, so each proxy knows which destinations get mTLS (pods of the mesh with a
- * sidecar) and which are in the registry. Starting a sidecar reloads the others so they learn about it.
- */
-const meshes = new WeakMap<LabMesh, Set<SidecarInstance>>();
-
-function membersOf(mesh: LabMesh): Set<SidecarInstance> {
-  let members = meshes.get(mesh);
-  if (members === undefined) {
-    members = new Set();
-    meshes.set(mesh, members);
-  }
-  return members;
 }
 
 /**
@@ -109,14 +100,6 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
     });
   }
 
-  get ip(): string {
-    return this.pod.podIp;
-  }
-
-  get isMeshMember(): boolean {
-    return this.mesh.identityOf(this.pod.podIp)?.meshMember === true;
-  }
-
   async installCapture(): Promise<void> {
     // Annotations are parsed first: a bad one fails before anything is touched.
     const rules = buildCaptureRules(captureSettingsFromAnnotations(this.pod.annotations, `${this.pod.namespace}/${this.pod.name}`));
@@ -140,7 +123,6 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
     const objects = this.mesh.istioObjects();
     const workload = { namespace: this.pod.namespace, labels: this.pod.labels };
     const policies = applicablePolicies(objects, workload);
-    const peers = [...membersOf(this.mesh)].filter((s) => s !== this);
     this.generation += 1;
     return {
       pod: `${this.pod.namespace}/${this.pod.name}`,
@@ -152,8 +134,9 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
       configDumpPath: join(this.runDir, 'config_dump.json'),
       outbound: {
         mode: outboundMode(objects, workload),
-        meshMembers: peers.filter((s) => s.isMeshMember).map((s) => s.ip),
-        registry: peers.map((s) => s.ip),
+        // Sidecar pods are the registry's endpoints; both are address ranges, not a list of live peers.
+        meshMembers: this.mesh.meshAddresses,
+        registry: [],
         httpPorts: HTTP_PORTS_BY_CONVENTION,
       },
       inbound: {
@@ -199,10 +182,7 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
       await this.process.start();
       this.proxyStarted = true;
     });
-    membersOf(this.mesh).add(this);
-    // Peers learn this pod (mTLS to it, registry) on their next configuration.
-    const peers = [...membersOf(this.mesh)].filter((s) => s !== this && s.proxyStarted);
-    await Promise.all(peers.map((peer) => peer.reload()));
+    // Peers need no reload: they already send mTLS to every address of the mesh ranges (LabMesh.meshAddresses).
     return this;
   }
 
@@ -215,7 +195,6 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
   }
 
   stop(): Promise<void> {
-    membersOf(this.mesh).delete(this);
     return this.enqueue(async () => {
       this.proxyStarted = false;
       await this.process.stop();

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { InfrastructureError } from '../../../core/domain/errors.ts';
 import { SCENE } from '../../../manifests/scene.ts';
+import { boundSockets, socketInodes } from '../proc-sockets.ts';
 import { SIDECAR_TIMEOUTS } from './timeouts.ts';
 
 /**
@@ -26,12 +27,14 @@ function delay(msValue: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, msValue));
 }
 
-/** Whether process `pid` listens on every port (the old process of a reload listens too, so the pid counts). */
-async function listening(netns: string, ports: readonly number[], pid: number): Promise<boolean> {
-  const result = await execa('ip', ['netns', 'exec', netns, 'ss', '-Htlnp'], { reject: false, timeout: SIDECAR_TIMEOUTS.toolMs });
-  if (result.exitCode !== 0) return false;
-  const lines = result.stdout.split('\n');
-  return ports.every((port) => lines.some((line) => new RegExp(`:${port}\\s`).test(line) && line.includes(`pid=${pid},`)));
+/**
+ * Whether process `pid` listens on every port: its own sockets, read from /proc (the old process of a reload
+ * listens on the same ports, so only sockets this pid holds count).
+ */
+async function listening(ports: readonly number[], pid: number): Promise<boolean> {
+  const [sockets, owned] = await Promise.all([boundSockets(pid), socketInodes(pid)]);
+  const mine = new Set(sockets.filter((socket) => socket.protocol === 'TCP' && owned.has(socket.inode)).map((socket) => socket.port));
+  return ports.every((port) => mine.has(port));
 }
 
 export class ProxyProcess {
@@ -63,8 +66,10 @@ export class ProxyProcess {
 
   /** Starts the first process, or hot-restarts when one is running; resolves once the new one serves. */
   async start(): Promise<void> {
-    await this.check();
     const previous = this.running ? this.child : undefined;
+    // A reload is checked first so a bad configuration is named while the old process keeps serving; a first
+    // start needs no separate check (a rejected configuration ends the process, and its own words are reported).
+    if (previous !== undefined) await this.check();
     this.accessLog ??= createWriteStream(this.options.accessLogPath, { flags: 'a' });
     this.errorLog ??= createWriteStream(this.options.errorLogPath, { flags: 'a' });
     const accessLog = this.accessLog;
@@ -96,7 +101,7 @@ export class ProxyProcess {
         const log = await readFile(this.options.errorLogPath, 'utf8').catch(() => '');
         throw new InfrastructureError(this.options.component, `haproxy exited at start: ${log.trim().split('\n').slice(-5).join(' | ')}`);
       }
-      if (child.pid !== undefined && (await listening(this.options.netns, ports, child.pid))) break;
+      if (child.pid !== undefined && (await listening(ports, child.pid))) break;
       if (Date.now() > deadline) {
         throw new InfrastructureError(this.options.component, `haproxy not ready within ${SIDECAR_TIMEOUTS.proxyListenMs} ms`);
       }

@@ -63,6 +63,9 @@ const mesh: LabMesh = {
       ? undefined
       : { namespace: pod.namespace, serviceAccount: pod.serviceAccount, meshMember: pod.sidecar, podName: pod.name };
   },
+  meshAddresses: Object.values(pods)
+    .filter((pod) => pod.sidecar)
+    .map((pod) => pod.ip),
   get caDir() {
     return join(workDir, 'ca');
   },
