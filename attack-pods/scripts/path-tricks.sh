@@ -1,6 +1,8 @@
 # Send each raw request target of PATHS (space separated, e.g. `//admin /%2Fadmin /admin#x /ADMIN`) to
 # TARGET_BASE (scheme://host:port) exactly as written (curl --request-target: no normalisation, the fragment
-# is sent). Each variant is reported as `target=code|signal`.
+# is sent). Each variant is reported as `target=code|signal`. Every target carries the canary in its query
+# (`?bm=<canary>`, before any fragment): a proxy's access log shows path and query, so its records of these
+# requests are attributable to this attempt; path-based authorization ignores the query.
 # Overall: `http-ok` if any variant got a 2xx (it reached the handler); else the first block signal; an
 # answer that is neither (e.g. only 400/404) is `error`: it neither proves reach nor names a layer.
 bm_require TARGET_BASE PATHS CANARY
@@ -8,10 +10,14 @@ bm_variants=''
 bm_reached=''
 bm_block=''
 for bm_path in $PATHS; do
+  case $bm_path in
+    *'#'*) bm_target="${bm_path%%#*}?bm=$CANARY#${bm_path#*#}" ;;
+    *) bm_target="$bm_path?bm=$CANARY" ;;
+  esac
   if [ -n "${HOST_HEADER:-}" ]; then
-    bm_http "$TARGET_BASE/" --request-target "$bm_path" -H "Host: $HOST_HEADER" -H "X-Breachmatrix-Canary: $CANARY"
+    bm_http "$TARGET_BASE/" --request-target "$bm_target" -H "Host: $HOST_HEADER" -H "X-Breachmatrix-Canary: $CANARY"
   else
-    bm_http "$TARGET_BASE/" --request-target "$bm_path" -H "X-Breachmatrix-Canary: $CANARY"
+    bm_http "$TARGET_BASE/" --request-target "$bm_target" -H "X-Breachmatrix-Canary: $CANARY"
   fi
   bm_curl_signal
   bm_variants="$bm_variants $bm_path=$BM_HTTP_CODE|$BM_SIGNAL"

@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { release } from 'node:os';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeScript } from '../script-loader.ts';
@@ -46,6 +47,8 @@ interface RunOptions {
   readonly netns?: string;
   /** Run as nobody with no capabilities (setpriv), like an unprivileged container. */
   readonly unprivileged?: boolean;
+  /** Run as root holding only these capabilities (setpriv bounding set), e.g. `net_raw`. */
+  readonly onlyCapabilities?: readonly string[];
 }
 
 async function runScript(name: string, env: Record<string, string>, options: RunOptions = {}): Promise<ScriptResult> {
@@ -53,6 +56,10 @@ async function runScript(name: string, env: Record<string, string>, options: Run
   if (options.netns !== undefined) command.push('ip', 'netns', 'exec', options.netns);
   if (options.unprivileged === true) {
     command.push('setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all');
+  }
+  if (options.onlyCapabilities !== undefined) {
+    const keep = options.onlyCapabilities.map((capability) => `,+${capability}`).join('');
+    command.push('setpriv', '--inh-caps=-all', `--bounding-set=-all${keep}`);
   }
   command.push('sh', '-c', composeScript(name));
   const [file, ...args] = command;
@@ -308,7 +315,7 @@ describe('path-tricks.sh', () => {
   });
   afterAll(() => http.close());
 
-  it('sends every variant raw and reports each', async () => {
+  it('sends every variant raw, with the canary in its query (before a fragment), and reports each', async () => {
     const result = await runScript('path-tricks.sh', {
       TARGET_BASE: `http://127.0.0.1:${http.port}`,
       PATHS: '/admin //admin /%2Fadmin /admin#x',
@@ -316,10 +323,12 @@ describe('path-tricks.sh', () => {
     });
     expect(result.signal).toBe('http-ok');
     expect(result.detail).toBe('reached via //admin');
-    expect(result.fields.variants).toBe('/admin=403|http-403 //admin=200|http-ok /%2Fadmin=200|http-ok /admin#x=200|http-ok');
-    expect(http.targets).toContain(`GET //admin canary=${CANARY}`);
-    expect(http.targets).toContain(`GET /%2Fadmin canary=${CANARY}`);
-    expect(http.targets).toContain(`GET /admin#x canary=${CANARY}`);
+    // The test server routes on the path without query and fragment, as path-based authorization does.
+    expect(result.fields.variants).toBe('/admin=403|http-403 //admin=200|http-ok /%2Fadmin=200|http-ok /admin#x=403|http-403');
+    expect(http.targets).toContain(`GET /admin?bm=${CANARY} canary=${CANARY}`);
+    expect(http.targets).toContain(`GET //admin?bm=${CANARY} canary=${CANARY}`);
+    expect(http.targets).toContain(`GET /%2Fadmin?bm=${CANARY} canary=${CANARY}`);
+    expect(http.targets).toContain(`GET /admin?bm=${CANARY}#x canary=${CANARY}`);
   });
 
   it('is http-403 when every variant is denied', async () => {
@@ -433,5 +442,151 @@ describe('nsenter-escape.sh', () => {
     const result = await runScript('nsenter-escape.sh', { TARGET_URL: 'http://127.0.0.1:1/', CANARY, NSENTER_TARGET: 'self' }, { netns: ns });
     expect(result.signal).toBe('permission-denied');
     expect(result.detail).toContain('shares');
+  });
+});
+
+describe('http-ports.sh', () => {
+  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  beforeAll(async () => {
+    http = await startHttpServer();
+  });
+  afterAll(() => http.close());
+
+  it('reports every port; one answer makes the cell http-ok (the most permissive signal)', async () => {
+    const closed = await closedPort();
+    const result = await runScript('http-ports.sh', {
+      TARGET_URLS: `http://127.0.0.1:${closed}/stats/prometheus http://127.0.0.1:${http.port}/healthz/ready`,
+      CANARY,
+    });
+    expect(result.signal).toBe('http-ok');
+    expect(result.fields.ports).toBe(`${closed}=000|refused ${http.port}=200|http-ok`);
+    expect(result.fields.reached).toBe(http.port);
+    expect(http.targets).toContain(`GET /healthz/ready canary=${CANARY}`);
+  });
+
+  it("an API server's 401 or RBAC 403 proves reach", async () => {
+    const result = await runScript('http-ports.sh', {
+      TARGET_URLS: `http://127.0.0.1:${http.port}/unauthorized http://127.0.0.1:${http.port}/k8s/version`,
+      CANARY,
+    });
+    expect(result.signal).toBe('http-ok');
+    expect(result.fields.ports).toBe(`${http.port}=401|http-ok ${http.port}=403|http-ok`);
+  });
+
+  it('without any answer: the first block signal, every port still reported', async () => {
+    const closed = await closedPort();
+    const result = await runScript('http-ports.sh', {
+      TARGET_URLS: `http://127.0.0.1:${http.port}/rbac http://127.0.0.1:${closed}/`,
+      CANARY,
+    });
+    expect(result.signal).toBe('http-403');
+    expect(result.fields.ports).toBe(`${http.port}=403|http-403 ${closed}=000|refused`);
+    expect(result.detail).toContain(`${http.port}: HTTP 403`);
+  });
+
+  it('a silent drop is timeout (nftables in a private namespace)', async () => {
+    const ns = await newNetns('p');
+    await nft(ns, 'table inet bmdrop {\n  chain input { type filter hook input priority 0; policy accept;\n    tcp dport 15021 drop\n  }\n}\n');
+    const result = await runScript('http-ports.sh', { TARGET_URLS: 'http://127.0.0.1:15021/healthz/ready', CANARY }, { netns: ns });
+    expect(result.signal).toBe('timeout');
+    expect(result.fields.ports).toBe('15021=000|timeout');
+  });
+});
+
+/**
+ * Servers for marked-tcp.sh inside a namespace the test owns (stdlib Python): `line` answers `ok` to a line,
+ * `http403` answers like Envoy's RBAC filter, `reset` resets after reading, `silent` never answers.
+ * What arrived is printed, one line per connection, and collected in `received`.
+ */
+async function startNetnsServer(ns: string, port: number, mode: 'line' | 'http403' | 'reset' | 'silent'): Promise<{ received: string[] }> {
+  const code = `
+import socket, struct, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", ${port})); s.listen(8)
+print("listening", flush=True)
+held = []
+while True:
+    c, _ = s.accept()
+    if "${mode}" == "silent":
+        held.append(c); continue
+    data = c.recv(4096)
+    print(repr(data), flush=True)
+    if "${mode}" == "line": c.sendall(b"ok\\n")
+    if "${mode}" == "http403": c.sendall(b"HTTP/1.1 403 Forbidden\\r\\ncontent-length: 19\\r\\n\\r\\nRBAC: access denied")
+    if "${mode}" == "reset": c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()
+`;
+  const child = spawn('ip', ['netns', 'exec', ns, 'python3', '-c', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  const received: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (exitCode) => reject(new Error(`server exited ${String(exitCode)}`)));
+    child.stdout.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line === 'listening') resolve();
+        else if (line !== '') received.push(line);
+      }
+    });
+  });
+  return { received };
+}
+
+describe('marked-tcp.sh (SO_MARK before connect)', () => {
+  let ns: string;
+  let line: { received: string[] };
+  beforeAll(async () => {
+    ns = await newNetns('m');
+    // Ambient's in-pod capture in miniature: TCP without mark 0x3 is redirected to 15001, where nothing listens.
+    await run('ip', ['netns', 'exec', ns, 'iptables-nft', '-t', 'nat', '-A', 'OUTPUT', '-p', 'tcp', '-m', 'mark', '!', '--mark', '0x3/0xfff', '-j', 'REDIRECT', '--to-ports', '15001']);
+    line = await startNetnsServer(ns, 19000, 'line');
+    await startNetnsServer(ns, 19001, 'http403');
+    await startNetnsServer(ns, 19002, 'reset');
+    await startNetnsServer(ns, 19003, 'silent');
+  });
+
+  const env = (port: number, mark: string, extra: Record<string, string> = {}): Record<string, string> => ({
+    TARGET_HOST: '127.0.0.1',
+    TARGET_PORT: String(port),
+    CANARY,
+    SOCKET_MARK: mark,
+    ...extra,
+  });
+
+  it('mark 0x3 skips the capture and the canary arrives; without the mark the capture takes the connection', async () => {
+    const marked = await runScript('marked-tcp.sh', env(19000, '3'), { netns: ns });
+    expect(marked.signal).toBe('connected');
+    expect(marked.detail).toBe('ok');
+    expect(marked.fields.mark).toBe(3);
+    expect(line.received.some((text) => text.includes(CANARY))).toBe(true);
+    const unmarked = await runScript('marked-tcp.sh', env(19000, '0'), { netns: ns });
+    expect(unmarked.signal).toBe('refused');
+  });
+
+  it('needs only CAP_NET_RAW since Linux 5.17; with no capability it is permission-denied', async () => {
+    const [major = 0, minor = 0] = release().split('.').map(Number);
+    const rawOnly = await runScript('marked-tcp.sh', env(19000, '3'), { netns: ns, onlyCapabilities: ['net_raw'] });
+    if (major > 5 || (major === 5 && minor >= 17)) expect(rawOnly.signal).toBe('connected');
+    else expect(rawOnly.signal).toBe('permission-denied');
+    const none = await runScript('marked-tcp.sh', env(19000, '3'), { netns: ns, unprivileged: true });
+    expect(none.signal).toBe('permission-denied');
+    expect(none.detail).toContain('Operation not permitted');
+  });
+
+  it('HTTP mode reads the answer like curl: an Envoy RBAC 403 is http-403', async () => {
+    const result = await runScript('marked-tcp.sh', env(19001, '3', { HTTP_PATH: `/api/ping?bm=${CANARY}`, HTTP_HOST: 'api' }), { netns: ns });
+    expect(result.signal).toBe('http-403');
+    expect(result.fields.http_code).toBe(403);
+    expect(result.detail).toBe('HTTP 403: RBAC: access denied');
+  });
+
+  it('reset after connect is reset; no answer within the budget is timeout', async () => {
+    expect((await runScript('marked-tcp.sh', env(19002, '3'), { netns: ns })).signal).toBe('reset');
+    const silent = await runScript('marked-tcp.sh', env(19003, '3'), { netns: ns });
+    expect(silent.signal).toBe('timeout');
+  });
+
+  it('a missing mark is the harness\'s error', async () => {
+    const result = await runScript('marked-tcp.sh', { TARGET_HOST: '127.0.0.1', TARGET_PORT: '19000', CANARY });
+    expect(result.signal).toBe('error');
+    expect(result.detail).toContain('SOCKET_MARK');
   });
 });

@@ -20,24 +20,27 @@ function closeServer(server: HttpServer | TcpServer): Promise<void> {
 
 /**
  * An HTTP server answering like the scene's parties: `/rbac` Envoy's 403, `/cilium` Cilium's 403, `/blackhole`
- * Envoy's 502, `/upstream` Envoy's 503, `/k8s/*` the API server's RBAC 403, `/admin` (exact) Envoy's 403,
- * everything else 200 echoing the raw target. Raw request targets are recorded in `targets`.
+ * Envoy's 502, `/upstream` Envoy's 503, `/k8s/*` the API server's RBAC 403, `/unauthorized` its 401, `/admin`
+ * (exact path) Envoy's 403, everything else 200 echoing the raw target. Raw request targets are recorded in `targets`.
  */
 export async function startHttpServer(): Promise<Listening<HttpServer> & { readonly targets: string[] }> {
   const targets: string[] = [];
   const server = createHttpServer((request, response) => {
     const target = request.url ?? '';
     targets.push(`${request.method ?? ''} ${target} canary=${String(request.headers['x-breachmatrix-canary'] ?? '')}`);
+    // Routes match on the path alone, like path-based authorization: no query, no fragment.
+    const path = target.split(/[?#]/)[0] ?? '';
     const answer = (code: number, body: string): void => {
       response.writeHead(code, { 'content-type': 'text/plain' });
       response.end(body);
     };
-    if (target === '/rbac' || target === '/admin') answer(403, 'RBAC: access denied');
-    else if (target === '/cilium') answer(403, 'Access denied\r\n');
-    else if (target === '/blackhole') answer(502, '');
-    else if (target === '/upstream') answer(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection termination');
-    else if (target.startsWith('/k8s/')) answer(403, '{"kind":"Status","status":"Failure","reason":"Forbidden","code":403}');
-    else if (target === '/missing') answer(404, 'not found');
+    if (path === '/rbac' || path === '/admin') answer(403, 'RBAC: access denied');
+    else if (path === '/cilium') answer(403, 'Access denied\r\n');
+    else if (path === '/blackhole') answer(502, '');
+    else if (path === '/upstream') answer(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection termination');
+    else if (path.startsWith('/k8s/')) answer(403, '{"kind":"Status","status":"Failure","reason":"Forbidden","code":403}');
+    else if (path === '/unauthorized') answer(401, '{"kind":"Status","status":"Failure","reason":"Unauthorized","code":401}');
+    else if (path === '/missing') answer(404, 'not found');
     else answer(200, `workload=test path=${target}`);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
