@@ -6,6 +6,10 @@ import { SCENE } from '../../manifests/scene.ts';
 import { LAB_ADDRESSES } from './addressing.ts';
 import { LabCluster } from './lab-cluster.ts';
 import { labProfile } from './testing/lab-profile.ts';
+import { SC4, SC4_INIT_CONTAINER } from '../../attack-pods/catalogue/sidecar-bypass/sc4.ts';
+import { parseScriptResult } from '../../attack-pods/script-result.ts';
+import { stackTraits } from '../../core/domain/profile.ts';
+import { TIMEOUTS } from '../../core/timeouts.ts';
 import { listNetns } from './topology.ts';
 
 /** Real namespaces, real nftables, real processes: needs root (CI runs as root). */
@@ -116,6 +120,64 @@ describe('lab cluster (real kernel)', () => {
     const node = (await lab.addresses()).nodes.find((candidate) => candidate.name === created.pod.node);
     expect(addresses.stdout).toContain(`${node?.ip}/16`);
     await created.pod[Symbol.asyncDispose]();
+  });
+
+  it('a hostNetwork pod with ClusterFirstWithHostNet resolves services through kube-dns; a node uses the lab resolver, never the host one', async () => {
+    await lab.apply([namespace('bm-privileged')]);
+    const spec = pod('hostnet-dns', 'bm-privileged').hostNetwork().build();
+    const created = await lab.createPod({ ...spec, spec: { containers: [], ...spec.spec, dnsPolicy: 'ClusterFirstWithHostNet' } }, { timeoutMs: 5_000 });
+    const plain = await lab.createPod(pod('hostnet-node-dns', 'bm-privileged').hostNetwork().build(), { timeoutMs: 5_000 });
+    if (created.status !== 'running' || plain.status !== 'running') throw new Error('hostNetwork pods rejected');
+    try {
+      const dig = await created.pod.exec(['dig', '+short', '+time=2', '+tries=1', 'api.bm-app.svc.cluster.local'], { timeoutMs: 5_000 });
+      expect(dig.stdout.trim()).toBe(api.ip);
+      const resolv = await created.pod.exec(['cat', '/etc/resolv.conf'], { timeoutMs: 5_000 });
+      expect(resolv.stdout).toContain('search bm-privileged.svc.cluster.local');
+      // Default dnsPolicy on the host network: the node's resolv.conf, which names the lab's resolver.
+      const nodeResolv = await plain.pod.exec(['cat', '/etc/resolv.conf'], { timeoutMs: 5_000 });
+      const kubeDns = /nameserver (\S+)/.exec(resolv.stdout)?.[1];
+      expect(nodeResolv.stdout).toBe(`nameserver ${kubeDns}\n`);
+      const fqdn = await plain.pod.exec(['dig', '+short', '+time=2', '+tries=1', 'api.bm-app.svc.cluster.local'], { timeoutMs: 5_000 });
+      expect(fqdn.stdout.trim()).toBe(api.ip);
+    } finally {
+      await created.pod[Symbol.asyncDispose]();
+      await plain.pod[Symbol.asyncDispose]();
+    }
+  });
+
+  it('runs an SC4 init container to its result even when the egress is dropped (a 2 s connect timeout, not a hang)', async () => {
+    const context = { stack: stackTraits(lab.profile), canary: 'bm00aa11bb22cc33dd', addresses: await lab.addresses() };
+    const plan = SC4.attempt(context);
+    const started = Date.now();
+    const created = await lab.createPod(plan.pod, { timeoutMs: 10_000 });
+    if (created.status !== 'running') throw new Error('SC4 pod rejected');
+    try {
+      expect(Date.now() - started).toBeLessThan(TIMEOUTS.scriptExecMs);
+      const result = parseScriptResult(await created.pod.logs(SC4_INIT_CONTAINER), '', 0);
+      // bm-app is under default deny since the counter test: the init container's curl times out.
+      expect(result.signal).toBe('timeout');
+      expect(result.detail).toContain('curl exit 28');
+    } finally {
+      await created.pod[Symbol.asyncDispose]();
+    }
+  });
+
+  it('an init container that outlives its budget is killed and logged, and the pod still comes up', async () => {
+    const spec = pod('slow-init', 'bm-app').initContainer('attack', 'echo started; sleep 600').build();
+    const started = Date.now();
+    const created = await lab.createPod(spec, { timeoutMs: 1_000 });
+    if (created.status !== 'running') throw new Error('pod rejected');
+    try {
+      const took = Date.now() - started;
+      expect(took).toBeGreaterThanOrEqual(TIMEOUTS.scriptExecMs);
+      expect(took).toBeLessThan(TIMEOUTS.scriptExecMs + 5_000);
+      const log = await created.pod.logs('attack');
+      expect(log).toContain('started\n');
+      expect(log).toMatch(/lab: init container attack killed after \d+ ms \(budget 15000 ms\)/);
+      expect(parseScriptResult(log, '', 0).signal).toBe('error');
+    } finally {
+      await created.pod[Symbol.asyncDispose]();
+    }
   });
 
   it('teardown leaves no namespace, /etc/netns dir or process behind', async () => {

@@ -26,7 +26,7 @@ import { nftCounterEvidence, parseNftDropCounters, type NftDropCounter } from '.
 import { admitPod } from './admission/pod-security.ts';
 import { LAB_ADDRESSES, PodIpPool, labNodes, podClassCidr, type LabNodePlan } from './addressing.ts';
 import { containerPrivileges, setprivArguments } from './container-privileges.ts';
-import { dnsRecords, podResolvConf } from './dns/dns-records.ts';
+import { dnsRecords, nodeResolvConf, podResolvConf } from './dns/dns-records.ts';
 import { mustRun, runCommand } from './host-command.ts';
 import { CONTAINER_PATH, REPO_ROOT, mapContainerCommand } from './image-paths.ts';
 import { labNames, newLabPrefix, type LabNames } from './lab-names.ts';
@@ -35,7 +35,7 @@ import { objectKey, requireNamespace, routeObject, serviceSelector } from './lab
 import { compileNodeRuleset } from './netpol/compile.ts';
 import { parseNetworkPolicy, type LabNetworkPolicy } from './netpol/network-policy.ts';
 import { renderRuleset } from './netpol/render.ts';
-import { nsenterArguments, startSandbox, type ProcessPlacement, type Sandbox } from './pod-sandbox.ts';
+import { nsenterArguments, startSandbox, type ProcessPlacement, type Sandbox, type SandboxBind } from './pod-sandbox.ts';
 import { ProcessRegistry } from './process-registry.ts';
 import { boundSockets, inNetns } from './proc-sockets.ts';
 import { CoalescingSync } from './coalescing-sync.ts';
@@ -321,15 +321,18 @@ export class LabCluster implements Cluster {
     if (this.ambient?.isMember(labPod) === true) await this.ambient.add(labPod);
     labPod.sandbox = labPod.hostPid
       ? undefined
-      : await startSandbox(this.registry, labPod.netns, `${labPod.key} sandbox`, join(labPod.workDir, 'sandbox.log'));
+      : await startSandbox(this.registry, labPod.netns, `${labPod.key} sandbox`, join(labPod.workDir, 'sandbox.log'), await this.hostNetworkDns(labPod));
     const placement = await this.placement(labPod);
 
     for (const container of labPod.spec.spec?.initContainers ?? []) {
+      // An init container gets a script's budget from its own start: under load the pod's setup may have used most
+      // of the pod-ready deadline, and an init script (SC4) must not lose its run to that. Past the budget it is
+      // killed and its log says so, so the pod still comes up and whoever reads the log gets a result, never a hang.
       const result = await this.runInPod(labPod, placement, container.name, container.command ?? [], container.args ?? [], {
-        timeoutMs: Math.max(1, deadline - Date.now()),
+        timeoutMs: TIMEOUTS.scriptExecMs,
       });
-      await writeFile(join(labPod.workDir, `${container.name}.log`), result.stdout + result.stderr, { flag: 'a' });
-      if (result.timedOut) throw new InfrastructureError('lab', `init container ${container.name} of ${labPod.key} did not finish`);
+      const note = result.timedOut ? `lab: init container ${container.name} killed after ${result.durationMs} ms (budget ${TIMEOUTS.scriptExecMs} ms)\n` : '';
+      await writeFile(join(labPod.workDir, `${container.name}.log`), result.stdout + result.stderr + note, { flag: 'a' });
     }
     if (capture !== undefined) this.sidecars.set(labPod.key, await capture.startProxy());
 
@@ -346,6 +349,18 @@ export class LabCluster implements Cluster {
       labPod.processes.set(main.name, process);
       await this.waitReady(labPod, main.name, deadline);
     }
+  }
+
+  /**
+   * A hostNetwork pod shares its node's network namespace, hence its /etc/netns files (the node's resolv.conf).
+   * With `dnsPolicy: ClusterFirstWithHostNet` the kubelet gives it the cluster resolver instead: its sandbox
+   * mounts a pod resolv.conf over the node's, in the sandbox's own mount namespace.
+   */
+  private async hostNetworkDns(labPod: LabPod): Promise<SandboxBind[]> {
+    if (!labPod.hostNetwork || labPod.spec.spec?.dnsPolicy !== 'ClusterFirstWithHostNet') return [];
+    const file = join(labPod.workDir, 'resolv.conf');
+    await writeFile(file, podResolvConf(labPod.namespace, this.kubeDnsIp), { mode: 0o644 });
+    return [{ source: file, target: '/etc/resolv.conf' }];
   }
 
   private async placement(labPod: LabPod): Promise<ProcessPlacement> {
@@ -559,6 +574,14 @@ export class LabCluster implements Cluster {
     const created = await this.createPod(spec, { timeoutMs: TIMEOUTS.labPodReadyMs });
     if (created.status !== 'running') throw new InfrastructureError('lab', `kube-dns was rejected: ${created.message}`);
     this.kubeDnsIp = created.pod.ip;
+    // A node's own resolver (what hostNetwork pods with the default dnsPolicy and the node's processes use). Without
+    // it they inherited the host's /etc/resolv.conf, whose server is unreachable from the lab. The lab's DNS stands
+    // in for the provider's resolver a real node has: the node reaches it over its pod routes, as it reaches kube-dns.
+    await Promise.all(
+      this.nodes.map((node) =>
+        writeNetnsEtc(this.names.node(node.index), { 'resolv.conf': nodeResolvConf(this.kubeDnsIp), hostname: `${node.name}\n` }),
+      ),
+    );
   }
 
   private async startSink(): Promise<void> {

@@ -17,15 +17,28 @@ export interface Sandbox {
   readonly initPid: number;
 }
 
+/** A file bind-mounted over another inside the sandbox's own mount namespace (e.g. a pod's resolv.conf). */
+export interface SandboxBind {
+  readonly source: string;
+  readonly target: string;
+}
+
 export async function startSandbox(
   registry: ProcessRegistry,
   netns: string,
   label: string,
   logFile: string,
+  binds: readonly SandboxBind[] = [],
 ): Promise<Sandbox> {
+  // With binds, PID 1 is a shell that mounts them in the sandbox's private mount namespace (never the host's:
+  // unshare makes propagation private), then becomes the sleep; the wait below looks for the sleep.
+  const init =
+    binds.length === 0
+      ? ['sleep', 'infinity']
+      : ['sh', '-c', `${binds.map((_, i) => `mount --bind "$${2 * i + 1}" "$${2 * i + 2}" && `).join('')}exec sleep infinity`, 'sandbox', ...binds.flatMap((bind) => [bind.source, bind.target])];
   const process = registry.start(
     'ip',
-    ['netns', 'exec', netns, 'unshare', '--pid', '--fork', '--mount-proc', '--kill-child', 'sleep', 'infinity'],
+    ['netns', 'exec', netns, 'unshare', '--pid', '--fork', '--mount-proc', '--kill-child', ...init],
     label,
     { logFile, env: { PATH: CONTAINER_PATH } },
   );

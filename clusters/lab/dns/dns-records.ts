@@ -44,3 +44,8 @@ export function podResolvConf(namespace: string, nameserver: string): string {
     '',
   ].join('\n');
 }
+
+/** resolv.conf of a node: its resolver only, no cluster search domains (a node is not in a namespace). */
+export function nodeResolvConf(nameserver: string): string {
+  return [`nameserver ${nameserver}`, ''].join('\n');
+}
