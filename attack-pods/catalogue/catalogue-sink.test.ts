@@ -44,6 +44,8 @@ describe('catalogue plans deliver their canary to the real sink', () => {
     ['SC1', 'http'],
     ['SC5', 'udp'],
     ['EG1', 'tcp'],
+    // A socket marked 0x3 (socat, mark set before connect) still delivers: the mark only matters to capture rules.
+    ['AM4-mark', 'tcp'],
     ['EG2', 'dns'],
     ['EG3', 'dns'],
     ['EG4', 'icmp'],

@@ -10,6 +10,8 @@ import { stackLayers } from '../../core/domain/stack-layers.ts';
 import { TIMEOUTS } from '../../core/timeouts.ts';
 import { findSharedDir } from '../../manifests/contract/crd-schemas.ts';
 import { SCENE } from '../../manifests/scene.ts';
+import { podSecurityViolations } from '../../clusters/lab/admission/pod-security.ts';
+import { InfrastructureError } from '../../core/domain/errors.ts';
 import { composeScript } from '../script-loader.ts';
 import { ATTACKS, findAttacks } from './index.ts';
 
@@ -238,7 +240,10 @@ describe('plans', () => {
 
   it('exfiltration attacks count on the sink; the rest on the client', () => {
     const sinkAttacks = ATTACKS.filter((a) => a.success === 'sink-canary').map((a) => a.id);
-    expect(sinkAttacks).toEqual(['SC1', 'SC2', 'SC2-priv', 'SC3', 'SC4', 'SC5', 'AM3', 'AM4', 'AM4-priv', 'EG1', 'EG2', 'EG3', 'EG4', 'EG5', 'EG6', 'EG7', 'HN4', 'HN4-priv']);
+    expect(sinkAttacks).toEqual([
+      'SC1', 'SC2', 'SC2-priv', 'SC3', 'SC3-noinject', 'SC4', 'SC5', 'AM3', 'AM4', 'AM4-priv', 'AM4-mark',
+      'EG1', 'EG2', 'EG3', 'EG4', 'EG5', 'EG6', 'EG7', 'HN4', 'HN4-priv',
+    ]);
   });
 });
 
@@ -259,5 +264,93 @@ describe('findAttacks', () => {
       expect(message).toContain('SC1, SC2');
       expect(message).toContain('egress-exfiltration');
     }
+  });
+});
+
+describe('loose ends: AM4-mark, SC3-noinject, SC7 ports, HN3 ports and NodePort, SC10 attributable', () => {
+  const context = (traits: StackTraits, addresses: AttemptContext['addresses'] = CONTEXT_ADDRESSES): AttemptContext => ({
+    stack: traits,
+    canary: CANARY,
+    addresses,
+  });
+  const outcome = (id: string, profile: string): [string, string | undefined, string | undefined] => {
+    const expectation = attack(id).expect(stack(profile));
+    return [expectation.outcome, expectation.blockedBy, expectation.certainty];
+  };
+
+  it('AM4-mark: an intruder with no added capability, PSA baseline admits it; the mark is set by marked-tcp.sh', () => {
+    for (const id of ['AM4-mark', 'AM4-mark-mesh']) {
+      const planned = attack(id).attempt(context(stack('istio-ambient')));
+      expect(planned.pod.metadata?.namespace, id).toBe(SCENE.namespaces.app);
+      expect(planned.pod.spec?.containers[0]?.securityContext, id).toBeUndefined();
+      expect(podSecurityViolations(planned.pod, 'baseline'), id).toEqual([]);
+      expect(planned.script, id).toBe('marked-tcp.sh');
+      expect(planned.env.SOCKET_MARK, id).toBe('3');
+    }
+    // Its NET_ADMIN twin is what baseline refuses.
+    expect(podSecurityViolations(attack('AM4').attempt(context(stack('istio-ambient'))).pod, 'baseline')).not.toEqual([]);
+    const world = attack('AM4-mark').attempt(context(stack('istio-ambient')));
+    expect([world.env.TARGET_HOST, world.env.TARGET_PORT, world.env.HTTP_PATH]).toEqual(['198.51.100.10', '9000', undefined]);
+    const mesh = attack('AM4-mark-mesh').attempt(context(stack('istio-ambient')));
+    expect([mesh.env.TARGET_HOST, mesh.env.TARGET_PORT, mesh.env.HTTP_PATH]).toEqual(['10.244.1.6', '8080', `/api/ping?bm=${CANARY}`]);
+    expect(mesh.flow).toMatchObject({ protocol: 'http', destinationIp: '10.244.1.6', destinationPort: 8080 });
+  });
+
+  it('AM4-mark expectations: ambient world A (kernel-dependent), sidecar captures it, the CNI drops it', () => {
+    for (const id of ['istio-ambient', 'lab:ambient']) expect(outcome('AM4-mark', id), id).toEqual(['allowed', undefined, 'version-dependent']);
+    for (const id of ['istio-sidecar', 'lab:sidecar', 'calico+istio-sidecar', 'lab:netpol+sidecar']) {
+      expect(outcome('AM4-mark', id), id).toEqual(['blocked', 'mesh-sidecar', 'inferred']);
+    }
+    for (const id of ['calico', 'cilium', 'calico+istio-ambient', 'cilium+istio-ambient', 'lab:netpol']) {
+      expect(outcome('AM4-mark', id).slice(0, 2), id).toEqual(['blocked', 'cni']);
+    }
+    for (const id of ['kindnet', 'lab:none']) expect(outcome('AM4-mark', id)[0], id).toBe('allowed');
+    expect(attack('AM4-mark').expect(stack('lab:ambient')).note).toContain('5.17');
+  });
+
+  it('AM4-mark-mesh expectations: ztunnel refuses the plaintext under STRICT; the sidecar captures and denies', () => {
+    for (const id of ['istio-ambient', 'lab:ambient']) {
+      const expectation = attack('AM4-mark-mesh').expect(stack(id));
+      expect([expectation.outcome, expectation.blockedBy, expectation.signal], id).toEqual(['blocked', 'mesh-ztunnel', 'reset']);
+    }
+    for (const id of ['istio-sidecar', 'lab:sidecar']) expect(outcome('AM4-mark-mesh', id).slice(0, 2), id).toEqual(['blocked', 'mesh-sidecar']);
+    for (const id of ['calico+istio-ambient', 'cilium+istio-sidecar', 'lab:netpol+sidecar']) {
+      expect(outcome('AM4-mark-mesh', id).slice(0, 2), id).toEqual(['blocked', 'cni']);
+    }
+    expect(outcome('AM4-mark-mesh', 'kindnet')[0]).toBe('allowed');
+  });
+
+  it('SC3-noinject: the pod opts out of injection by annotation; allowed under sidecar-only, n/a in ambient', () => {
+    const planned = attack('SC3-noinject').attempt(context(stack('istio-sidecar')));
+    expect(planned.pod.metadata?.annotations).toEqual({ 'sidecar.istio.io/inject': 'false' });
+    expect(podSecurityViolations(planned.pod, 'baseline')).toEqual([]);
+    for (const id of ['istio-sidecar', 'lab:sidecar', 'kindnet', 'lab:none']) expect(outcome('SC3-noinject', id)[0], id).toBe('allowed');
+    for (const id of ['calico+istio-sidecar', 'lab:netpol+sidecar', 'calico']) expect(outcome('SC3-noinject', id).slice(0, 2), id).toEqual(['blocked', 'cni']);
+    for (const id of ['istio-ambient', 'lab:ambient']) expect(attack('SC3-noinject').notApplicable(stack(id)), id).toContain('ambient');
+  });
+
+  it("SC7 probes 15090, 15021 and 15020 on api's pod IP in one script run", () => {
+    const planned = attack('SC7').attempt(context(stack('istio-sidecar')));
+    expect(planned.script).toBe('http-ports.sh');
+    expect(planned.env.TARGET_URLS).toBe(
+      'http://10.244.1.6:15090/stats/prometheus http://10.244.1.6:15021/healthz/ready http://10.244.1.6:15020/stats/prometheus',
+    );
+    expect(planned.flow.destinationPort).toBeUndefined();
+    expect(planned.flow.destinationIp).toBe('10.244.1.6');
+  });
+
+  it('HN3 probes the kubelet and the API server; HN3-nodeport the NodePort, n/a where the scene has none', () => {
+    const hn3 = attack('HN3').attempt(context(stack('calico')));
+    expect(hn3.env.TARGET_URLS).toBe('https://172.18.0.2:10250/healthz https://10.96.0.1:443/version');
+    expect(hn3.env.INSECURE).toBe('1');
+    const nodePort = attack('HN3-nodeport').attempt(context(stack('calico')));
+    expect(nodePort.env.TARGET_URLS).toBe(`http://172.18.0.2:30080/api/ping?bm=${CANARY}`);
+    const withoutNodePort: AttemptContext['addresses'] = { ...CONTEXT_ADDRESSES };
+    delete (withoutNodePort as { apiNodePort?: number }).apiNodePort;
+    expect(() => attack('HN3-nodeport').attempt(context(stack('calico'), withoutNodePort))).toThrow(InfrastructureError);
+    for (const lab of ['lab:none', 'lab:sidecar', 'lab:ambient']) expect(attack('HN3-nodeport').notApplicable(stack(lab)), lab).toContain('NodePort');
+    expect(outcome('HN3-nodeport', 'istio-sidecar').slice(0, 2)).toEqual(['blocked', 'mesh-sidecar']);
+    expect(outcome('HN3-nodeport', 'calico').slice(0, 2)).toEqual(['blocked', 'cni']);
+    expect(outcome('HN3', 'istio-sidecar')[0]).toBe('allowed');
   });
 });

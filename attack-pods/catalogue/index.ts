@@ -6,6 +6,7 @@ import { AM2 } from './ambient-bypass/am2.ts';
 import { AM3 } from './ambient-bypass/am3.ts';
 import { AM3_MESH } from './ambient-bypass/am3-mesh.ts';
 import { AM4, AM4_PRIV } from './ambient-bypass/am4.ts';
+import { AM4_MARK, AM4_MARK_MESH } from './ambient-bypass/am4-mark.ts';
 import { AM5, AM5_PRIV } from './ambient-bypass/am5.ts';
 import { AM6 } from './ambient-bypass/am6.ts';
 import { EG1 } from './egress-exfiltration/eg1.ts';
@@ -17,6 +18,7 @@ import { EG6 } from './egress-exfiltration/eg6.ts';
 import { EG7 } from './egress-exfiltration/eg7.ts';
 import { HN2, HN2_PRIV } from './host-network/hn2.ts';
 import { HN3 } from './host-network/hn3.ts';
+import { HN3_NODEPORT } from './host-network/hn3-nodeport.ts';
 import { HN4, HN4_PRIV } from './host-network/hn4.ts';
 import { HN5, HN5_PRIV } from './host-network/hn5.ts';
 import { LM1 } from './lateral-movement/lm1.ts';
@@ -29,17 +31,18 @@ import { SC1 } from './sidecar-bypass/sc1.ts';
 import { SC10 } from './sidecar-bypass/sc10.ts';
 import { SC2, SC2_PRIV } from './sidecar-bypass/sc2.ts';
 import { SC3 } from './sidecar-bypass/sc3.ts';
+import { SC3_NOINJECT } from './sidecar-bypass/sc3-noinject.ts';
 import { SC4 } from './sidecar-bypass/sc4.ts';
 import { SC5 } from './sidecar-bypass/sc5.ts';
 import { SC6 } from './sidecar-bypass/sc6.ts';
 import { SC7 } from './sidecar-bypass/sc7.ts';
 
-/** The whole catalogue in ATTACKS.md order (each privileged variant right after its baseline twin). */
+/** The whole catalogue in ATTACKS.md order (each privileged or added variant right after its row's attack). */
 export const ATTACKS: readonly AttackDefinition[] = [
-  SC1, SC2, SC2_PRIV, SC3, SC4, SC5, SC6, SC7, SC8, SC9, SC10,
-  AM1, AM2, AM3, AM3_MESH, AM4, AM4_PRIV, AM5, AM5_PRIV, AM6,
+  SC1, SC2, SC2_PRIV, SC3, SC3_NOINJECT, SC4, SC5, SC6, SC7, SC8, SC9, SC10,
+  AM1, AM2, AM3, AM3_MESH, AM4, AM4_PRIV, AM4_MARK, AM4_MARK_MESH, AM5, AM5_PRIV, AM6,
   EG1, EG2, EG3, EG4, EG5, EG6, EG7,
-  HN1, HN2, HN2_PRIV, HN3, HN4, HN4_PRIV, HN5, HN5_PRIV,
+  HN1, HN2, HN2_PRIV, HN3, HN3_NODEPORT, HN4, HN4_PRIV, HN5, HN5_PRIV,
   LM1, LM2, LM3, LM4,
 ];
 

@@ -79,6 +79,14 @@ export const REF = {
     title: 'Kubelet authentication/authorization (10250)',
     url: 'https://kubernetes.io/docs/reference/access-authn-authz/kubelet-authn-authz/',
   },
+  soMarkNetRaw: {
+    title: 'Linux 5.17, commit 079925cce1d0 "net: allow SO_MARK with CAP_NET_RAW" (no longer CAP_NET_ADMIN only)',
+    url: 'https://github.com/torvalds/linux/commit/079925cce1d06fe6614b1559b0020497b5b83d6a',
+  },
+  istioSidecarInjection: {
+    title: 'Istio sidecar injection (per-pod opt-out with sidecar.istio.io/inject: "false")',
+    url: 'https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/',
+  },
   rbac: { title: 'Kubernetes RBAC', url: 'https://kubernetes.io/docs/reference/access-authn-authz/rbac/' },
   serviceAccounts: { title: 'Kubernetes service accounts', url: 'https://kubernetes.io/docs/concepts/security/service-accounts/' },
   serviceNodePort: {

@@ -6,26 +6,29 @@ import { rogue } from '../attackers.ts';
 
 const ID = 'HN3';
 const TAG = 'ATTACKS.md HN3 [D: Cilium needs toEntities host; a 401 still proves reach]';
-const KUBELET_PORT = 10250;
+export const KUBELET_PORT = 10250;
 
 export const HN3 = defineAttack({
   id: ID,
   family: 'host-network',
-  title: "Pod reaches a node's kubelet",
-  technique: "rogue sends GET https://<node IP>:10250/healthz (certificate not checked); any HTTP answer, 401 included, proves the port is reachable.",
+  title: "Pod reaches a node's kubelet and the API server directly",
+  technique:
+    "rogue sends GET https://<node IP>:10250/healthz (kubelet) and GET https://<API server address>:<port>/version (6443 on kind), certificates not checked; each port is reported, and any HTTP answer — a 401/403 included — proves reach.",
   preconditions: [],
-  references: [REF.kubeletAuth, REF.ciliumPolicyLanguage],
+  references: [REF.kubeletAuth, REF.ciliumPolicyLanguage, REF.rbac],
   success: 'client-signal',
   source: TAG,
   notApplicable: (stack) => (stack.isLab ? 'the lab has no kubelet or API server on its nodes' : undefined),
   attempt: (context) => {
     const node = firstNode(context);
+    const api = context.addresses.apiServer;
     return plan({
       pod: rogue(context, ID, 'attempt').build(),
-      script: 'http-probe.sh',
+      script: 'http-ports.sh',
       canary: context.canary,
-      env: { TARGET_URL: `https://${node.ip}:${KUBELET_PORT}/healthz`, INSECURE: '1' },
-      flow: { protocol: 'tcp', destinationIp: node.ip, destinationPort: KUBELET_PORT },
+      env: { TARGET_URLS: `https://${node.ip}:${KUBELET_PORT}/healthz https://${api.host}:${api.port}/version`, INSECURE: '1' },
+      // Two ports, maybe two hosts: the flow names the destination only when both share it.
+      flow: api.host === node.ip ? { protocol: 'tcp', destinationIp: node.ip } : { protocol: 'tcp' },
     });
   },
   control: (context) => dnsControl(rogue(context, ID, 'control'), context),

@@ -7,12 +7,18 @@ import { SCENE } from '../../../manifests/scene.ts';
 
 const ID = 'SC7';
 const TAG = 'ATTACKS.md SC7 [D: application requirements, 15090/15021/15020 are not captured and have no authz]';
+/** The proxy's uncaptured ports and what each serves (Envoy stats, health, the agent's merged metrics). */
+export const SC7_PROBES = [
+  { port: SCENE.envoy.stats, path: '/stats/prometheus' },
+  { port: SCENE.envoy.health, path: '/healthz/ready' },
+  { port: SCENE.envoy.agent, path: '/stats/prometheus' },
+] as const;
 
 export const SC7 = defineAttack({
   id: ID,
   family: 'sidecar-bypass',
-  title: "Read a workload's proxy stats port from another pod",
-  technique: "rogue (no proxy) sends GET /stats/prometheus to api's pod IP on 15090, a port the inbound capture exempts.",
+  title: "Read a workload's proxy stats, health and agent ports from another pod",
+  technique: `rogue (no proxy) sends one GET to each of api's pod IP ${SC7_PROBES.map((probe) => `:${probe.port}${probe.path}`).join(', ')} — ports the inbound capture exempts; each port is reported, the most permissive answer counts.`,
   preconditions: ['the target runs an Envoy sidecar'],
   references: [REF.istioAppRequirements],
   success: 'client-signal',
@@ -22,15 +28,16 @@ export const SC7 = defineAttack({
     const api = workloadAddress(context, 'api');
     return plan({
       pod: rogue(context, ID, 'attempt').build(),
-      script: 'http-probe.sh',
+      script: 'http-ports.sh',
       canary: context.canary,
-      env: { TARGET_URL: `http://${api.podIp}:${SCENE.envoy.stats}/stats/prometheus` },
-      flow: { protocol: 'http', destinationIp: api.podIp, destinationPort: SCENE.envoy.stats },
+      env: { TARGET_URLS: SC7_PROBES.map((probe) => `http://${api.podIp}:${probe.port}${probe.path}`).join(' ') },
+      // Several ports: the flow names the pod, not one port.
+      flow: { protocol: 'http', destinationIp: api.podIp },
     });
   },
   control: (context) => dnsControl(rogue(context, ID, 'control'), context),
   expect: (stack) => {
-    if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack, 'rogue egress and api ingress are default-deny; 15090 is not allowed'));
+    if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack, 'rogue egress and api ingress are default-deny; none of the three ports is allowed'));
     return allowed(TAG, 'documented', labNote(stack));
   },
 });

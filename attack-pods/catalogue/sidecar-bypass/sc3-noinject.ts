@@ -1,0 +1,40 @@
+import { defineAttack } from '../define-attack.ts';
+import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
+import { dnsControl, plan, sinkUrl } from '../plans.ts';
+import { REF } from '../references.ts';
+import { intruder } from '../attackers.ts';
+
+const ID = 'SC3-noinject';
+const TAG = 'ATTACKS.md SC3 [D: istio/api annotations, `sidecar.istio.io/inject: "false"`; PSA does not look at annotations]';
+/** Istio prefers the label of the same name; the annotation is the older form the injector still honours. */
+export const NO_INJECT = { key: 'sidecar.istio.io/inject', value: 'false' } as const;
+
+/** SC3's other self-annotation: the pod opts out of injection, so no proxy and no capture exist at all. */
+export const SC3_NOINJECT = defineAttack({
+  id: ID,
+  family: 'sidecar-bypass',
+  title: 'Self-annotate sidecar.istio.io/inject: "false"',
+  technique: 'intruder is created in bm-app (injection enabled) with `sidecar.istio.io/inject: "false"`: no proxy is injected, nothing captures its traffic; it sends HTTP with the canary to the sink.',
+  preconditions: ['whoever creates the pod may set its annotations (no admission policy on Istio annotations)'],
+  references: [REF.istioSidecarInjection, REF.istioAnnotations, REF.podSecurityStandards],
+  success: 'sink-canary',
+  source: TAG,
+  notApplicable: (stack) =>
+    stack.mesh === 'istio-ambient' ? 'sidecar injection does not exist in ambient mode (see AM3 for its opt-out label)' : undefined,
+  attempt: (context) =>
+    plan({
+      pod: intruder(context, ID, 'attempt').annotate(NO_INJECT.key, NO_INJECT.value).build(),
+      script: 'http-probe.sh',
+      canary: context.canary,
+      env: { TARGET_URL: sinkUrl(context) },
+      flow: { protocol: 'http', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.httpPort },
+    }),
+  control: (context) => dnsControl(intruder(context, ID, 'control').annotate(NO_INJECT.key, NO_INJECT.value), context),
+  expect: (stack) => {
+    if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack, 'no proxy, but the CNI still drops at the source node'));
+    if (stack.mesh === 'istio-sidecar') {
+      return allowed(`${TAG}; no sidecar: neither capture nor REGISTRY_ONLY applies`, 'documented', labNote(stack, 'no proxy sees the traffic: no access-log line'));
+    }
+    return allowed(TAG, 'documented', labNote(stack, 'no mesh: the annotation is inert, nothing filters egress'));
+  },
+});
