@@ -40,6 +40,7 @@ import { ProcessRegistry } from './process-registry.ts';
 import { boundSockets, inNetns } from './proc-sockets.ts';
 import { CoalescingSync } from './coalescing-sync.ts';
 import { installSidecarCapture, type LabMesh, type LabSidecar } from './sidecar/index.ts';
+import { SIDECAR_TIMEOUTS } from './sidecar/timeouts.ts';
 import { parseLabProxyLog } from '../../core/evidence/lab-proxy-log.ts';
 import { deleteNetns, ipBatch, ipBatchIn, netnsPids, removeNetnsEtc, sysctlIn, buildTopology, writeNetnsEtc } from './topology.ts';
 import { writeOwnerFile } from './lab-sweep.ts';
@@ -724,11 +725,55 @@ export class LabCluster implements Cluster {
     return [...items, ...proxyItems, ...ztunnelItems];
   }
 
+  /**
+   * Proxy-log evidence from the sidecars of the flow's source and destination pods only (reading every proxy's
+   * log on every attempt was O(pods) per attempt). A TCP line is written when the connection closes, so a short,
+   * bounded wait lets a line that is about to land count.
+   */
   private async sidecarEvidence(query: EvidenceQuery): Promise<EvidenceItem[]> {
-    const logs = await Promise.all(
-      [...this.sidecars.values()].map((sidecar) => readFile(sidecar.accessLogPath, 'utf8').catch(() => '')),
-    );
-    return logs.flatMap((text) => parseLabProxyLog(text, { flow: query.flow, window: query.window }));
+    const sidecars = this.flowPods(query.flow).flatMap((labPod) => {
+      const sidecar = this.sidecars.get(labPod.key);
+      return sidecar === undefined ? [] : [sidecar];
+    });
+    if (sidecars.length === 0) return [];
+    const deadline = Date.now() + SIDECAR_TIMEOUTS.proxyLogSettleMs;
+    for (;;) {
+      const logs = await Promise.all(sidecars.map((sidecar) => readFile(sidecar.accessLogPath, 'utf8').catch(() => '')));
+      const items = logs.flatMap((text) => parseLabProxyLog(text, { flow: query.flow, window: query.window }));
+      if (items.length > 0 || Date.now() >= deadline) return items;
+      await sleep(SIDECAR_TIMEOUTS.proxyLogPollMs);
+    }
+  }
+
+  /** Pods a flow names: its source (pod or IP) and its destination (IP, or the pods a Service name selects). */
+  private flowPods(flow: EvidenceQuery['flow']): LabPod[] {
+    const picked = new Set<LabPod>();
+    const services = flow.destinationName === undefined ? [] : this.servicesNamed(flow.destinationName, flow.sourceNamespace);
+    for (const labPod of this.pods.values()) {
+      if (labPod.deleted) continue;
+      const isSource =
+        (flow.sourcePod !== undefined && labPod.name === flow.sourcePod && (flow.sourceNamespace === undefined || labPod.namespace === flow.sourceNamespace)) ||
+        (flow.sourceIp !== undefined && !labPod.hostNetwork && labPod.ip === flow.sourceIp);
+      const isDestination =
+        (flow.destinationIp !== undefined && !labPod.hostNetwork && labPod.ip === flow.destinationIp) ||
+        services.some(
+          (service) =>
+            service.namespace === labPod.namespace &&
+            Object.keys(service.selector).length > 0 &&
+            Object.entries(service.selector).every(([key, value]) => labPod.labels[key] === value),
+        );
+      if (isSource || isDestination) picked.add(labPod);
+    }
+    return [...picked];
+  }
+
+  /** Services a DNS-style name means: `api`, `api.bm-app`, `api.bm-app.svc.cluster.local` (port and dot stripped). */
+  private servicesNamed(name: string, defaultNamespace: string | undefined): { namespace: string; selector: Record<string, string> }[] {
+    const [service, namespace] = name.toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '').split('.');
+    const wantedNamespace = namespace ?? defaultNamespace;
+    return [...this.services.values()]
+      .filter((object) => object.metadata.name === service && (wantedNamespace === undefined || object.metadata.namespace === wantedNamespace))
+      .map((object) => ({ namespace: object.metadata.namespace ?? '', selector: serviceSelector(object) }));
   }
 
   async sinkReceived(canary: string): Promise<readonly SinkRecord[]> {

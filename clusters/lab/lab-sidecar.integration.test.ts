@@ -7,6 +7,7 @@ import { SCENE } from '../../manifests/scene.ts';
 import { LAB_ADDRESSES } from './addressing.ts';
 import { LabCluster } from './lab-cluster.ts';
 import { labProfile } from './testing/lab-profile.ts';
+import { SIDECAR_TIMEOUTS } from './sidecar/timeouts.ts';
 
 /** The lab core driving the sidecar module: injection, init order, proxy evidence (real namespaces, as root). */
 describe('lab:sidecar pods', () => {
@@ -52,6 +53,26 @@ describe('lab:sidecar pods', () => {
     );
     expect(evidence.map((item) => item.source)).toContain('lab-proxy-log');
     expect((await lab.sinkReceived(canary)).length).toBeGreaterThan(0);
+  });
+
+  it('one evidence call right after the client returns waits for the proxy line itself, bounded', async () => {
+    const from = new Date();
+    const canary = 'bm3333333333333333';
+    const curl = await client.exec(['curl', '-sS', '-m', '3', sinkUrl(canary)], { timeoutMs: 5_000 });
+    expect(curl.exitCode).toBe(0);
+    const flow = { protocol: 'http', sourcePod: 'client', sourceNamespace: 'bm-app', sourceIp: client.ip, destinationIp: LAB_ADDRESSES.sinkIp } as const;
+    const evidence = await lab.collectEvidence({ window: { from, to: new Date() }, flow });
+    // (The earlier test's connection from the same client may count too: windows allow for clock skew.)
+    expect(evidence.length).toBeGreaterThan(0);
+    for (const item of evidence) {
+      expect(item.source).toBe('lab-proxy-log');
+      expect(item.raw).toContain(`"src":"${client.ip}:`);
+    }
+    // A flow its pods' proxies have no line for costs at most the settle budget, then answers empty.
+    const started = Date.now();
+    const none = await lab.collectEvidence({ window: { from, to: new Date() }, flow: { ...flow, destinationPort: 9 } });
+    expect(none).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(SIDECAR_TIMEOUTS.proxyLogSettleMs + 1_000);
   });
 
   it('SC1: UID 1337 skips capture — the canary arrives and the proxy logs nothing for it', async () => {

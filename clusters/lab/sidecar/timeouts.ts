@@ -11,6 +11,13 @@ export const SIDECAR_TIMEOUTS = {
   proxyListenPollMs: 25,
   /** A stopping proxy (SIGTERM, then SIGKILL past this). */
   proxyStopMs: 2_000,
+  /**
+   * Evidence: how long to wait for an attempt's access-log line. HAProxy writes a TCP line when the connection
+   * closes, a moment after the client returned; past this the attempt left no line (a bypass).
+   */
+  proxyLogSettleMs: 500,
+  /** Polling interval while waiting for that line. */
+  proxyLogPollMs: 50,
 } as const;
 
 /** Proxy-side idle budgets (HAProxy `timeout client/server`); generous so slow attack scripts are not cut. */
