@@ -30,5 +30,6 @@ for bm_url in $TARGET_URLS; do
   esac
 done
 bm_ports=${bm_ports# }
-if [ -n "$bm_reached" ]; then bm_finish http-ok 0 "answered:$bm_reached" ports "$bm_ports" reached "${bm_reached# }"; fi
-bm_finish "${bm_block:-error}" 1 "no port answered; first failure $bm_block_detail" ports "$bm_ports" reached ''
+# The detail repeats every port: it is what a cell keeps of the result line.
+if [ -n "$bm_reached" ]; then bm_finish http-ok 0 "answered:$bm_reached ($bm_ports)" ports "$bm_ports" reached "${bm_reached# }"; fi
+bm_finish "${bm_block:-error}" 1 "no port answered ($bm_ports); first failure $bm_block_detail" ports "$bm_ports" reached ''

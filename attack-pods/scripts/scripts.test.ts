@@ -461,6 +461,7 @@ describe('http-ports.sh', () => {
     expect(result.signal).toBe('http-ok');
     expect(result.fields.ports).toBe(`${closed}=000|refused ${http.port}=200|http-ok`);
     expect(result.fields.reached).toBe(http.port);
+    expect(result.detail).toBe(`answered: ${http.port} (${closed}=000|refused ${http.port}=200|http-ok)`);
     expect(http.targets).toContain(`GET /healthz/ready canary=${CANARY}`);
   });
 
