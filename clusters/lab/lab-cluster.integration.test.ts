@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PodHandle } from '../../core/domain/cluster.ts';
 import { pod } from '../../manifests/pod-builder.ts';
@@ -66,6 +67,36 @@ describe('lab cluster (real kernel)', () => {
     expect(dig.exitCode).toBe(0);
     const records = await lab.sinkReceived(canary);
     expect(records.map((record) => record.protocol)).toContain('dns');
+  });
+
+  it('keeps the sink answering its query API under attacker traffic (held-open connections, garbage, a UDP flood)', async () => {
+    const canary = 'bm00112233445566ee';
+    const seeded = await client.exec(['curl', '-sS', '-m', '3', `http://${LAB_ADDRESSES.sinkIp}:${SCENE.sink.httpPort}/${canary}`], { timeoutMs: 5_000 });
+    expect(seeded.exitCode).toBe(0);
+    const flood = [
+      'import socket, sys, time',
+      'ip = sys.argv[1]; held = []',
+      'started = time.time()',
+      'for port in (int(sys.argv[2]), int(sys.argv[3])):',
+      // Five per port: the sink's listeners keep socketserver's backlog of 5 (more stall on SYN retransmits).
+      '    for i in range(5):',
+      '        s = socket.create_connection((ip, port), timeout=2)',
+      '        if i % 2: s.sendall(b"\\x00\\xff garbage " * 50)',
+      '        held.append(s)',
+      'u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)',
+      'for i in range(3000): u.sendto(b"\\xff" * 1200, (ip, int(sys.argv[4 + i % 2])))',
+      'print("holding", len(held), "after", round(time.time() - started, 2), flush=True)',
+      'time.sleep(3)',
+    ].join('\n');
+    const sink = SCENE.sink;
+    const [attack, during] = await Promise.all([
+      client.exec(['python3', '-c', flood, LAB_ADDRESSES.sinkIp, String(sink.httpPort), String(sink.tcpPort), String(sink.udpPort), String(sink.dnsPort)], { timeoutMs: 15_000 }),
+      sleep(1_500).then(() => lab.sinkReceived(canary)),
+    ]);
+    expect(attack.timedOut).toBe(false);
+    expect(attack.stdout).toContain('holding 10 ');
+    expect(during.map((record) => record.protocol)).toContain('http');
+    expect((await lab.sinkReceived(canary)).length).toBeGreaterThan(0);
   });
 
   it('records kinds it does not model instead of enforcing them', () => {
@@ -184,6 +215,8 @@ describe('lab cluster (real kernel)', () => {
     const name = lab.name;
     await lab.teardown();
     await lab.teardown();
+    // An attempt still in flight gets told why the sink is gone, not a bare "Cannot open network namespace".
+    await expect(lab.sinkReceived('bm0000000000000000')).rejects.toThrow(`lab ${name} was torn down while an attempt still queried its sink`);
     expect((await listNetns()).filter((ns) => ns.startsWith(name))).toEqual([]);
     expect(readdirSync('/etc/netns', { withFileTypes: true }).filter((entry) => entry.name.startsWith(name))).toEqual([]);
     const procs = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));

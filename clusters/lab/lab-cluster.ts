@@ -36,7 +36,7 @@ import { compileNodeRuleset } from './netpol/compile.ts';
 import { parseNetworkPolicy, type LabNetworkPolicy } from './netpol/network-policy.ts';
 import { renderRuleset } from './netpol/render.ts';
 import { nsenterArguments, startSandbox, type ProcessPlacement, type Sandbox, type SandboxBind } from './pod-sandbox.ts';
-import { ProcessRegistry } from './process-registry.ts';
+import { ProcessRegistry, type TrackedProcess } from './process-registry.ts';
 import { boundSockets, inNetns } from './proc-sockets.ts';
 import { CoalescingSync } from './coalescing-sync.ts';
 import { installSidecarCapture, type LabMesh, type LabSidecar } from './sidecar/index.ts';
@@ -93,6 +93,7 @@ export class LabCluster implements Cluster {
   private podCounter = 0;
   private workerTurn = 0;
   private kubeDnsIp = '';
+  private sinkProcess: TrackedProcess | undefined;
   private tornDown: Promise<void> | undefined;
 
   private constructor(profile: Profile, names: LabNames, workDir: string) {
@@ -598,6 +599,7 @@ export class LabCluster implements Cluster {
       logFile,
       env: { PATH: CONTAINER_PATH, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
     });
+    this.sinkProcess = process;
     const deadline = Date.now() + TIMEOUTS.labPodReadyMs;
     for (;;) {
       const log = await readFile(logFile, 'utf8').catch(() => '');
@@ -778,6 +780,7 @@ export class LabCluster implements Cluster {
 
   async sinkReceived(canary: string): Promise<readonly SinkRecord[]> {
     if (!/^bm[0-9a-f]{16}$/.test(canary)) throw new BadInputError(`"${canary}" is not a canary`, 'sinkReceived', 'bm + 16 hex chars');
+    await this.requireSink();
     const result = await mustRun(
       'ip',
       ['netns', 'exec', this.names.internet, 'curl', '-sS', '--max-time', String(TIMEOUTS.requestSeconds),
@@ -786,6 +789,17 @@ export class LabCluster implements Cluster {
       'sink',
     );
     return parseSinkAnswer(result.stdout);
+  }
+
+  /** Names why the sink cannot answer (lab torn down, process gone and how) instead of a bare curl error. */
+  private async requireSink(): Promise<void> {
+    if (this.tornDown !== undefined) throw new InfrastructureError('sink', `lab ${this.name} was torn down while an attempt still queried its sink`);
+    const sink = this.sinkProcess;
+    if (sink?.hasExited() === true) {
+      const code = await sink.exited;
+      const log = await readFile(join(this.workDir, 'sink.log'), 'utf8').catch(() => '');
+      throw new InfrastructureError('sink', `the lab sink exited (code ${code}) while the lab was up: ${log.trim().split('\n').slice(-5).join(' | ')}`);
+    }
   }
 
   // ---- teardown ---------------------------------------------------------------------------------------------------
