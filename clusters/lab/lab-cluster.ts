@@ -470,14 +470,16 @@ export class LabCluster implements Cluster {
     labPod.deleted = true;
     const sidecar = this.sidecars.get(labPod.key);
     this.sidecars.delete(labPod.key);
-    await sidecar?.stop().catch(() => undefined);
-    await this.ambient?.remove(labPod.key).catch(() => undefined);
-    for (const process of labPod.processes.values()) await this.registry.stop(process);
-    if (labPod.sandbox !== undefined) await this.registry.stop(labPod.sandbox.process);
+    // Everything of the pod stops at once (each stop may wait out a grace period); the namespace goes after.
+    await Promise.all([
+      sidecar?.stop().catch(() => undefined),
+      this.ambient?.remove(labPod.key).catch(() => undefined),
+      ...[...labPod.processes.values()].map((process) => this.registry.stop(process)),
+      labPod.sandbox === undefined ? undefined : this.registry.stop(labPod.sandbox.process),
+    ]);
     this.pods.delete(labPod.key);
     if (!labPod.hostNetwork) {
-      await deleteNetns([labPod.netns]);
-      await removeNetnsEtc(labPod.netns);
+      await Promise.all([deleteNetns([labPod.netns]), removeNetnsEtc(labPod.netns)]);
       this.madeNetns.delete(labPod.netns);
       this.pools.get(labPod.node.name)?.release(labPod.ip);
     }
