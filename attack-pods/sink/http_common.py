@@ -5,12 +5,14 @@ from __future__ import annotations
 import socket
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from limits import CLIENT_IDLE_SECONDS, HTTP_BODY_BYTES
+from limits import CLIENT_IDLE_SECONDS, HTTP_BODY_BYTES, LISTEN_BACKLOG
 
 
 class QuietServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # Python's default backlog of 5 stalls concurrent attempts for a second each.
+    request_queue_size = LISTEN_BACKLOG
 
     def handle_error(self, request: object, client_address: object) -> None:
         # A client that hangs up mid-request is normal for attack traffic; never print a traceback.

@@ -10,3 +10,6 @@ CLIENT_IDLE_SECONDS = 5.0
 DATAGRAM_BYTES = 65535
 # DNS over TCP: largest message (two-byte length prefix).
 DNS_TCP_MESSAGE_BYTES = 65535
+
+# Pending connections each listener queues (socket listen backlog).
+LISTEN_BACKLOG = 128

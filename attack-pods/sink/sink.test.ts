@@ -86,6 +86,14 @@ describe('exfiltration sink (real process, real traffic on loopback)', () => {
     expect(await sink.client.healthy()).toBe(true);
   });
 
+  it('listens with a backlog of 128 on its TCP listeners, so concurrent attempts never queue behind each other', async () => {
+    for (const port of [ports.http, ports.tcp]) {
+      // For a listening socket, ss reports the accept backlog in the Send-Q column.
+      const listing = await run('ss', ['-Hltn', `sport = :${port}`]);
+      expect(listing.stdout.trim().split(/\s+/)[2], `port ${port}`).toBe('128');
+    }
+  });
+
   it('records a canary in an HTTP path, once, with protocol, source and time', async () => {
     const canary = newCanary();
     const before = Date.now();

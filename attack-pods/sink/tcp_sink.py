@@ -6,13 +6,15 @@ import socket
 import socketserver
 
 from canary_scan import canaries_in
-from limits import CLIENT_IDLE_SECONDS, TCP_READ_BYTES
+from limits import CLIENT_IDLE_SECONDS, LISTEN_BACKLOG, TCP_READ_BYTES
 from record_store import RecordStore
 
 
 class QuietTcpServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # Python's default backlog of 5 stalls concurrent attempts for a second each.
+    request_queue_size = LISTEN_BACKLOG
 
     def handle_error(self, request: object, client_address: object) -> None:
         return

@@ -26,6 +26,8 @@ EXIT_INFRASTRUCTURE = 3
 IDLE_SECONDS = 5.0
 LINE_BYTES = 4096
 BODY_BYTES = 1 << 20
+# Pending connections each listener queues: the default of 5 stalls concurrent attempts for a second each.
+LISTEN_BACKLOG = 128
 
 _log_lock = threading.Lock()
 
@@ -41,6 +43,8 @@ def log(event: dict[str, object]) -> None:
 class QuietHttpServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # Python's default backlog of 5 stalls concurrent attempts for a second each.
+    request_queue_size = LISTEN_BACKLOG
 
     def handle_error(self, request: object, client_address: object) -> None:
         return
@@ -49,6 +53,8 @@ class QuietHttpServer(ThreadingHTTPServer):
 class QuietTcpServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # Python's default backlog of 5 stalls concurrent attempts for a second each.
+    request_queue_size = LISTEN_BACKLOG
 
     def handle_error(self, request: object, client_address: object) -> None:
         return

@@ -20,6 +20,8 @@ export const LAB_TOOLS: readonly { readonly tool: string; readonly pkg: string }
   { tool: 'sysctl', pkg: 'procps' },
   { tool: 'python3', pkg: 'python3' },
   { tool: 'openssl', pkg: 'openssl' },
+  // AM4-mark sets SO_MARK before connect with socat.
+  { tool: 'socat', pkg: 'socat' },
 ];
 
 /** Pod processes use the system interpreter: a per-user one (pyenv under /root) is unreadable to pod users. */
