@@ -533,6 +533,7 @@ export class LabCluster implements Cluster {
           return service === undefined ? undefined : `${service.metadata.name}.${namespace}.svc.cluster.local`;
         },
         caDir: join(this.workDir, 'ca'),
+        nodes: () => this.nodes.map((node) => ({ name: node.name, netns: this.names.node(node.index) })),
       },
       this.registry,
     );

@@ -3,12 +3,14 @@ import type { EvidenceQuery, KubeObject } from '../../../core/domain/cluster.ts'
 import type { EvidenceItem } from '../../../core/domain/evidence.ts';
 import { parseZtunnelLog } from '../../../core/evidence/ztunnel-log.ts';
 import type { ProcessRegistry } from '../process-registry.ts';
+import { HostProbeSync, type HostProbeNode, type HostProbeNodeMember } from './host-probe-sync.ts';
 import { isAmbientMember, isWaypointBound, LabAmbient, type KnownWorkload, type LabAmbientPod } from './index.ts';
 
 /** What the ambient layer needs to know about one lab pod. */
 export interface AmbientLayerPod extends LabAmbientPod {
   readonly key: string;
   readonly hostNetwork: boolean;
+  readonly node: { readonly name: string };
 }
 
 /** The lab core's current state, read on every configuration write. */
@@ -19,6 +21,8 @@ export interface AmbientLayerView {
   /** `<svc>.<ns>.svc.cluster.local` of the first Service selecting the pod, if any. */
   serviceOf(namespace: string, labels: Readonly<Record<string, string>>): string | undefined;
   readonly caDir: string;
+  /** The lab's nodes: each gets istio-cni's host probe SNAT for its own ambient pods. */
+  nodes(): readonly HostProbeNode[];
 }
 
 interface LogRecord {
@@ -40,10 +44,14 @@ export class AmbientLayer {
   private readonly registry: ProcessRegistry;
   private readonly live = new Map<string, LabAmbient>();
   private readonly logs: LogRecord[] = [];
+  /** Ambient pods in the nodes' host probe sets, by pod key. */
+  private readonly probeMembers = new Map<string, HostProbeNodeMember>();
+  private readonly hostProbes: HostProbeSync;
 
   constructor(view: AmbientLayerView, registry: ProcessRegistry) {
     this.view = view;
     this.registry = registry;
+    this.hostProbes = new HostProbeSync(() => view.nodes(), () => [...this.probeMembers.values()]);
   }
 
   isMember(pod: Pick<AmbientLayerPod, 'namespace' | 'labels' | 'hostNetwork'>): boolean {
@@ -55,21 +63,31 @@ export class AmbientLayer {
     return isWaypointBound(object);
   }
 
-  /** Redirection first, then the proxy: the pod's first packet (an init container's) already meets ztunnel. */
+  /**
+   * Redirection first, then the proxy: the pod's first packet (an init container's) already meets ztunnel. Last,
+   * as istio-cni does, the pod joins its node's host probe set (node-originated TCP to it is SNATed to 169.254.7.127).
+   */
   async add(pod: AmbientLayerPod): Promise<void> {
     const ambient = new LabAmbient(pod, { istioObjects: () => this.view.istioObjects(), workloads: () => this.workloads(), caDir: this.view.caDir });
     this.live.set(pod.key, ambient);
     this.logs.push({ ip: pod.ip, name: pod.name, namespace: pod.namespace, service: this.view.serviceOf(pod.namespace, pod.labels), path: ambient.accessLogPath });
     await ambient.installRedirection();
     await ambient.start(this.registry);
-    await this.refresh();
+    this.probeMembers.set(pod.key, { ip: pod.ip, pod: pod.key, node: pod.node.name });
+    await Promise.all([this.refresh(), this.hostProbes.request()]);
   }
 
   async remove(key: string): Promise<void> {
     const ambient = this.live.get(key);
     this.live.delete(key);
+    const wasMember = this.probeMembers.delete(key);
     await ambient?.stop(this.registry);
-    await this.refresh();
+    await Promise.all([this.refresh(), wasMember ? this.hostProbes.request() : undefined]);
+  }
+
+  /** The host probe table last loaded into a node (`nft -f` text), if any. */
+  hostProbeRuleset(node: string): string | undefined {
+    return this.hostProbes.loadedText(node);
   }
 
   /** Rewrites every ztunnel's configuration (peers, services, policies). */
@@ -78,6 +96,7 @@ export class AmbientLayer {
   }
 
   async stopAll(): Promise<void> {
+    this.hostProbes.stop();
     await Promise.all([...this.live.values()].map((ambient) => ambient.stop(this.registry)));
     this.live.clear();
   }

@@ -1,4 +1,7 @@
 import { release } from 'node:os';
+import type { V1Pod } from '@kubernetes/client-node';
+import { execa } from 'execa';
+import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PodHandle } from '../../../core/domain/cluster.ts';
 import type { EvidenceItem, FlowDescriptor } from '../../../core/domain/evidence.ts';
@@ -167,5 +170,98 @@ describe('lab:ambient', () => {
     const plain = await get('intruder').exec(['python3', '-c', script], { timeoutMs: 6_000 });
     if (major > 5 || (major === 5 && minor >= 17)) expect(plain.stdout.trim()).toBe('reset');
     else expect(plain.stderr).toContain('PermissionError');
+  });
+
+  /**
+   * AM5: istio-cni's host rule SNATs TCP that a node's own sockets send to the node's ambient pods to 169.254.7.127,
+   * which the in-pod rules accept without capture. A host-network pod is such a socket; a pod's packets are only
+   * forwarded by the node (no local socket), and another node's pods are not in this node's set.
+   */
+  describe('AM5: istio-cni host probe SNAT', () => {
+    const PROBE_SOURCE = SCENE.ambientProbeSource.replace(/\/32$/, '');
+    const extra: Record<string, PodHandle> = {};
+    const made = (name: string): PodHandle => {
+      const handle = extra[name];
+      if (handle === undefined) throw new Error(`no pod ${name}`);
+      return handle;
+    };
+    const nodeNetns = (nodeName: string): string => {
+      const node = lab.nodes.find((candidate) => candidate.name === nodeName);
+      if (node === undefined) throw new Error(`no node ${nodeName}`);
+      return lab.names.node(node.index);
+    };
+    /** The kernel's view: the elements of the node's istio-inpod-probes-v4 set. */
+    async function probeSet(nodeName: string): Promise<string[]> {
+      const listed = await execa('ip', ['netns', 'exec', nodeNetns(nodeName), 'nft', '-j', 'list', 'set', 'inet', 'istio-ambient-nat', 'istio-inpod-probes-v4']);
+      const parsed = z
+        .object({ nftables: z.array(z.object({ set: z.object({ elem: z.array(z.union([z.string(), z.object({ elem: z.object({ val: z.string() }) })])).optional() }).optional() })) })
+        .parse(JSON.parse(listed.stdout));
+      const elements = parsed.nftables.flatMap((entry) => entry.set?.elem ?? []);
+      return elements.map((element) => (typeof element === 'string' ? element : element.elem.val)).sort();
+    }
+    const create = async (spec: V1Pod): Promise<PodHandle> => {
+      const created = await lab.createPod(spec, { timeoutMs: 10_000 });
+      if (created.status !== 'running') throw new Error(`${spec.metadata?.name} was rejected: ${created.message}`);
+      return created.pod;
+    };
+
+    beforeAll(async () => {
+      const apiNode = get('api').node;
+      const otherNode = lab.nodes.find((node) => node.name !== apiNode && node.index > 0)?.name;
+      if (otherNode === undefined) throw new Error('the lab needs a second worker');
+      await lab.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bm-priv', labels: {} } }]);
+      extra.hostLocal = await create(pod('host-local', 'bm-priv').hostNetwork().onNode(apiNode).build());
+      extra.hostFar = await create(pod('host-far', 'bm-priv').hostNetwork().onNode(otherNode).build());
+      extra.neighbour = await create(pod('neighbour', 'bm-rogue').serviceAccountName('rogue').onNode(apiNode).build());
+    });
+
+    it("each node's probe set holds exactly that node's ambient pods; a pod leaving the mesh leaves the set", async () => {
+      const ambientPods = ['api', 'frontend', 'intruder', 'marker'].map(get);
+      for (const node of lab.nodes) {
+        const expected = ambientPods.filter((handle) => handle.node === node.name).map((handle) => handle.ip).sort();
+        expect(await probeSet(node.name)).toEqual(expected);
+      }
+      const apiNode = get('api').node;
+      const transient = await create(pod('transient', 'bm-app').serviceAccountName('intruder').onNode(apiNode).build());
+      expect(await probeSet(apiNode)).toContain(transient.ip);
+      await transient[Symbol.asyncDispose]();
+      expect(await probeSet(apiNode)).not.toContain(transient.ip);
+      // Out of the mesh (pod opt-out, namespace not ambient, host network): never in a set.
+      const all = (await Promise.all(lab.nodes.map((node) => probeSet(node.name)))).flat();
+      for (const name of ['optout', 'rogue']) expect(all).not.toContain(get(name).ip);
+      expect(all).not.toContain(made('neighbour').ip);
+    });
+
+    it("a host-network pod on api's node reaches api in plaintext from 169.254.7.127: not captured, not refused by STRICT", async () => {
+      const from = new Date();
+      const marker = `am5-${Date.now()}`;
+      const result = await made('hostLocal').exec(['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '-m', '3', `${apiUrl()}?${marker}`], { timeoutMs: 6_000 });
+      expect(result.stdout).toBe('200');
+      // The app saw the SNAT address (the reply found its way back: conntrack reversed the SNAT on the node).
+      const line = await vi.waitFor(
+        async () => {
+          const found = (await get('api').logs('main')).split('\n').find((text) => text.includes(marker));
+          if (found === undefined) throw new Error('api has not logged the request yet');
+          return found;
+        },
+        { timeout: 2_000, interval: 50 },
+      );
+      expect(line.startsWith(`${PROBE_SOURCE} - - [`)).toBe(true);
+      // ztunnel never saw it: no line in api's log for the probe source.
+      const flow: FlowDescriptor = { protocol: 'http', sourceIp: PROBE_SOURCE, destinationIp: get('api').ip, destinationPort: PORT };
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await lab.collectEvidence({ window: { from, to: new Date() }, flow })).toEqual([]);
+    });
+
+    it("a pod on api's node (forwarded, no node socket) and a host-network pod on another node are still refused by STRICT", async () => {
+      const from = new Date();
+      const neighbour = await made('neighbour').exec(['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '-m', '3', apiUrl()], { timeoutMs: 6_000 });
+      expect(neighbour.exitCode).toBe(56);
+      const flow: FlowDescriptor = { protocol: 'http', sourceIp: made('neighbour').ip, sourcePod: 'neighbour', destinationIp: get('api').ip, destinationPort: PORT };
+      const items = await evidence(from, flow, (all) => all.some((i) => i.verdict === 'denied'));
+      expect(items.filter((i) => i.verdict === 'denied').map((i) => i.rule)).toEqual(['istio-system/istio_converted_static_strict']);
+      const far = await made('hostFar').exec(['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '-m', '3', apiUrl()], { timeoutMs: 6_000 });
+      expect(far.exitCode).toBe(56);
+    });
   });
 });
