@@ -10,7 +10,7 @@ import type { RunSummary } from './run-results.ts';
 export const REPORT_SCHEMA_VERSION = 1;
 
 export const LAB_NOTE =
-  'Columns from the lab provider describe the lab\'s model of each layer (nftables for NetworkPolicy, Istio\'s capture rules with an HAProxy sidecar), not the real CNI or mesh.';
+  'Columns from the lab provider describe the lab\'s model of each layer (nftables for NetworkPolicy, Istio\'s capture rules with an HAProxy sidecar, ambient in-pod rules with a per-pod ztunnel stand-in), not the real CNI or mesh.';
 
 export interface JsonReport {
   readonly schemaVersion: typeof REPORT_SCHEMA_VERSION;

@@ -50,6 +50,6 @@ export function cniDrop(tag: string, certainty: Certainty = 'documented', note?:
 /** Lab stacks say so: the claim is then about the lab's model of the layer. */
 export function labNote(stack: StackTraits, note?: string): string | undefined {
   if (!stack.isLab) return note;
-  const lab = "lab: measures the lab's model of each layer (nftables NetworkPolicy, HAProxy sidecar)";
+  const lab = "lab: measures the lab's model of each layer (nftables NetworkPolicy, HAProxy sidecar, a per-pod ztunnel stand-in)";
   return note === undefined ? lab : `${note}; ${lab}`;
 }
