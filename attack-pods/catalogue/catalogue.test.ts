@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadProfileCatalog, labProfiles } from '../../core/config/profiles-config.ts';
+import { KIND_PROFILE_IDS, LAB_PROFILE_IDS, loadAllStackTraits } from '../../core/config/testing/all-profiles.ts';
 import type { AttackDefinition, AttemptContext } from '../../core/domain/attack.ts';
 import { BadInputError } from '../../core/domain/errors.ts';
-import { stackTraits, type StackTraits } from '../../core/domain/profile.ts';
+import type { StackTraits } from '../../core/domain/profile.ts';
 import { isClientSignal } from '../../core/domain/signal.ts';
 import { stackLayers } from '../../core/domain/stack-layers.ts';
 import { TIMEOUTS } from '../../core/timeouts.ts';
@@ -36,8 +36,7 @@ const CONTEXT_ADDRESSES: AttemptContext['addresses'] = {
 let stacks: StackTraits[] = [];
 
 beforeAll(async () => {
-  const catalog = await loadProfileCatalog();
-  stacks = [...catalog.profiles, ...labProfiles()].map(stackTraits);
+  stacks = await loadAllStackTraits();
 });
 
 function stack(id: string): StackTraits {
@@ -54,12 +53,7 @@ function attack(id: string): AttackDefinition {
 
 describe('catalogue contents', () => {
   it('covers the nine kind profiles and the five lab stacks', () => {
-    expect(stacks.map((s) => s.profileId).sort()).toEqual(
-      [
-        'kindnet', 'calico', 'cilium', 'istio-sidecar', 'istio-ambient', 'calico+istio-sidecar', 'calico+istio-ambient',
-        'cilium+istio-sidecar', 'cilium+istio-ambient', 'lab:none', 'lab:netpol', 'lab:sidecar', 'lab:netpol+sidecar', 'lab:ambient',
-      ].sort(),
-    );
+    expect(stacks.map((s) => s.profileId).sort()).toEqual([...KIND_PROFILE_IDS, ...LAB_PROFILE_IDS].sort());
   });
 
   it('holds every id of ATTACKS.md', () => {

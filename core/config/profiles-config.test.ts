@@ -6,6 +6,7 @@ import { BadInputError } from '../domain/errors.ts';
 import { stackTraits } from '../domain/profile.ts';
 import { loadPins } from './pins.ts';
 import { buildProfileCatalog, labProfiles, loadProfileCatalog, selectProfiles } from './profiles-config.ts';
+import { KIND_PROFILE_IDS } from './testing/all-profiles.ts';
 
 const pins = {
   versionSets: {
@@ -27,17 +28,7 @@ function expectBadInput(run: () => unknown, ...fragments: string[]): void {
 describe('profiles configuration', () => {
   it('loads the shipped profiles: the nine stacks of the design, with derived ids and pinned versions', async () => {
     const catalog = await loadProfileCatalog();
-    expect(catalog.profiles.map((profile) => profile.id)).toEqual([
-      'kindnet',
-      'calico',
-      'cilium',
-      'istio-sidecar',
-      'istio-ambient',
-      'calico+istio-sidecar',
-      'calico+istio-ambient',
-      'cilium+istio-sidecar',
-      'cilium+istio-ambient',
-    ]);
+    expect(catalog.profiles.map((profile) => profile.id)).toEqual(KIND_PROFILE_IDS);
     const ambient = catalog.profiles.find((profile) => profile.id === 'cilium+istio-ambient');
     expect(ambient?.versions).toMatchObject({ cilium: expect.any(String), istio: expect.any(String), gatewayApi: expect.any(String) });
     expect(ambient?.versions.calico).toBeUndefined();

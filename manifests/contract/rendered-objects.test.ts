@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../core/domain/cluster.ts';
-import { labProfiles, loadProfileCatalog } from '../../core/config/profiles-config.ts';
+import { labProfiles } from '../../core/config/profiles-config.ts';
+import { KIND_PROFILE_IDS, loadKindProfiles } from '../../core/config/testing/all-profiles.ts';
 import { stackTraits, type Profile } from '../../core/domain/profile.ts';
 import { asKubeObject } from '../kube-object.ts';
 import { buildPolicySet, policySetObjects } from '../policies/layered-policy-set.ts';
@@ -40,22 +41,12 @@ function sharedValidator(): CrdValidator {
 let kindProfiles: readonly Profile[];
 
 beforeAll(async () => {
-  kindProfiles = (await loadProfileCatalog()).profiles;
+  kindProfiles = await loadKindProfiles();
 });
 
 describe('every rendered object matches its upstream schema', () => {
   it('covers the nine kind profiles and the five lab stacks', () => {
-    expect(kindProfiles.map((profile) => profile.id)).toEqual([
-      'kindnet',
-      'calico',
-      'cilium',
-      'istio-sidecar',
-      'istio-ambient',
-      'calico+istio-sidecar',
-      'calico+istio-ambient',
-      'cilium+istio-sidecar',
-      'cilium+istio-ambient',
-    ]);
+    expect(kindProfiles.map((profile) => profile.id)).toEqual(KIND_PROFILE_IDS);
     expect(labProfiles()).toHaveLength(5);
   });
 

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { loadProfileCatalog } from '../../../core/config/profiles-config.ts';
+import { KIND_PROFILE_IDS, loadKindProfiles } from '../../../core/config/testing/all-profiles.ts';
 import type { KubeObject } from '../../../core/domain/cluster.ts';
 import type { Profile } from '../../../core/domain/profile.ts';
 import { TIMEOUTS } from '../../../core/timeouts.ts';
@@ -65,7 +66,7 @@ function declaredInSchema(schema: Record<string, unknown>, path: string): boolea
 
 beforeAll(async () => {
   pins = await loadKindPins();
-  profiles = (await loadProfileCatalog()).profiles;
+  profiles = await loadKindProfiles();
   plans = new Map(profiles.map((profile) => [profile.id, planKindProfile(profile, pins, { runId: 'r1a2b3' })]));
   // Fails (BadInputError naming where it looked) when the shared schemas are missing: never a silent pass.
   shared = findSharedDir();
@@ -74,17 +75,7 @@ beforeAll(async () => {
 
 describe('planKindProfile: all nine kind profiles', () => {
   it('plans every profile of the catalogue', () => {
-    expect(profiles.map((profile) => profile.id)).toEqual([
-      'kindnet',
-      'calico',
-      'cilium',
-      'istio-sidecar',
-      'istio-ambient',
-      'calico+istio-sidecar',
-      'calico+istio-ambient',
-      'cilium+istio-sidecar',
-      'cilium+istio-ambient',
-    ]);
+    expect(profiles.map((profile) => profile.id)).toEqual(KIND_PROFILE_IDS);
     expect(plans.size).toBe(9);
   });
 

@@ -1,0 +1,28 @@
+import { labProfiles, loadProfileCatalog } from '../profiles-config.ts';
+import { stackTraits, type Profile, type StackTraits } from '../../domain/profile.ts';
+
+/** The nine kind stacks of the design, in the order clusters/profiles.yaml lists them. */
+export const KIND_PROFILE_IDS: readonly string[] = [
+  'kindnet',
+  'calico',
+  'cilium',
+  'istio-sidecar',
+  'istio-ambient',
+  'calico+istio-sidecar',
+  'calico+istio-ambient',
+  'cilium+istio-sidecar',
+  'cilium+istio-ambient',
+];
+
+/** The built-in lab stacks, spelled out so a test notices when one is added or renamed. */
+export const LAB_PROFILE_IDS: readonly string[] = ['lab:none', 'lab:netpol', 'lab:sidecar', 'lab:netpol+sidecar', 'lab:ambient'];
+
+/** The shipped kind profiles (clusters/profiles.yaml with its pins). */
+export async function loadKindProfiles(): Promise<readonly Profile[]> {
+  return (await loadProfileCatalog()).profiles;
+}
+
+/** Stack traits of every shipped kind profile followed by every lab stack. */
+export async function loadAllStackTraits(): Promise<StackTraits[]> {
+  return [...(await loadKindProfiles()), ...labProfiles()].map(stackTraits);
+}
