@@ -82,6 +82,50 @@ export function sinkUrl(context: AttemptContext): string {
   return `http://${sink.ip}:${sink.httpPort}/${context.canary}`;
 }
 
+export interface SinkHttpOptions {
+  /** A script that wraps the request (flushes rules first, leaves the node…); http-probe.sh by default. */
+  readonly script?: string;
+  /** Extra parameters for that script. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** HTTP with the canary in the path to the sink: the URL and the flow name the same sink address. */
+export function sinkHttpPlan(pod: V1Pod, context: AttemptContext, options: SinkHttpOptions = {}): AttemptPlan {
+  const { sink } = context.addresses;
+  return plan({
+    pod,
+    script: options.script ?? 'http-probe.sh',
+    canary: context.canary,
+    env: { TARGET_URL: sinkUrl(context), ...options.env },
+    flow: { protocol: 'http', destinationIp: sink.ip, destinationPort: sink.httpPort },
+  });
+}
+
+/** http-probe.sh to api by its Service name on its HTTP port, so through a waypoint where one is attached. */
+export function apiServiceHttpPlan(pod: V1Pod, context: AttemptContext, path: string): AttemptPlan {
+  const host = serviceHost('api');
+  const port = SCENE.workloads.api.port;
+  return plan({
+    pod,
+    script: 'http-probe.sh',
+    canary: context.canary,
+    env: { TARGET_URL: `http://${host}:${port}${path}` },
+    flow: { protocol: 'http', destinationName: host, destinationPort: port },
+  });
+}
+
+/** http-probe.sh straight to api's pod IP on `port`, past the Service. */
+export function apiPodHttpPlan(pod: V1Pod, context: AttemptContext, port: number, path: string): AttemptPlan {
+  const api = workloadAddress(context, 'api');
+  return plan({
+    pod,
+    script: 'http-probe.sh',
+    canary: context.canary,
+    env: { TARGET_URL: `http://${api.podIp}:${port}${path}` },
+    flow: { protocol: 'http', destinationIp: api.podIp, destinationPort: port },
+  });
+}
+
 /** A scene name cluster DNS must resolve on every healthy stack: the control's permitted target. */
 export const CONTROL_DNS_NAME = serviceHost('api');
 
@@ -103,4 +147,10 @@ export function dnsControl(builder: PodBuilder, context: AttemptContext): Attemp
 /** Host-network pods need this DNS policy to use cluster DNS at all (otherwise the node's resolver). */
 export function withHostNetworkDns(pod: V1Pod): V1Pod {
   return { ...pod, spec: { containers: [], ...pod.spec, dnsPolicy: 'ClusterFirstWithHostNet' } };
+}
+
+/** dnsControl for a host-network pod, which reaches cluster DNS only with ClusterFirstWithHostNet. */
+export function hostNetworkDnsControl(builder: PodBuilder, context: AttemptContext): AttemptPlan {
+  const control = dnsControl(builder, context);
+  return { ...control, pod: withHostNetworkDns(control.pod) };
 }

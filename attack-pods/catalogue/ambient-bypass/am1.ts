@@ -1,6 +1,6 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed } from '../expectation-builders.ts';
-import { plan, serviceHost, workloadAddress } from '../plans.ts';
+import { apiPodHttpPlan, apiServiceHttpPlan } from '../plans.ts';
 import { REF } from '../references.ts';
 import { frontendImpostor } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -23,25 +23,10 @@ export const AM1 = defineAttack({
     if (!stack.meshPolicies) return 'no mesh policies: the scene deploys no waypoint';
     return undefined;
   },
-  attempt: (context) => {
-    const api = workloadAddress(context, 'api');
-    return plan({
-      pod: frontendImpostor(context, ID, 'attempt').build(),
-      script: 'http-probe.sh',
-      canary: context.canary,
-      env: { TARGET_URL: `http://${api.podIp}:${SCENE.workloads.api.port}/admin` },
-      flow: { protocol: 'http', destinationIp: api.podIp, destinationPort: SCENE.workloads.api.port },
-    });
-  },
+  attempt: (context) => apiPodHttpPlan(frontendImpostor(context, ID, 'attempt').build(), context, SCENE.workloads.api.port, '/admin'),
   // Same identity through the Service (and so the waypoint) on an allowed path: the waypoint answers.
   control: (context) =>
-    plan({
-      pod: frontendImpostor(context, ID, 'control').build(),
-      script: 'http-probe.sh',
-      canary: context.canary,
-      env: { TARGET_URL: `http://${serviceHost('api')}:${SCENE.workloads.api.port}/api/ping` },
-      flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
-    }),
+    apiServiceHttpPlan(frontendImpostor(context, ID, 'control').build(), context, '/api/ping'),
   expect: (stack) =>
     allowed(TAG, 'documented', stack.enforcesNetworkPolicy ? 'the NetworkPolicy allows frontend → api over HBONE; ztunnel admits frontend' : "ztunnel admits frontend; Z only if api's L4 rule admitted just the waypoint"),
 });

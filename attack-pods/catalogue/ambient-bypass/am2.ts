@@ -1,9 +1,8 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, ambientEnforces, blocked, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
-import { dnsControl, plan, serviceHost } from '../plans.ts';
+import { apiServiceHttpPlan, dnsControl } from '../plans.ts';
 import { REF } from '../references.ts';
 import { rogue } from '../attackers.ts';
-import { SCENE } from '../../../manifests/scene.ts';
 
 const ID = 'AM2';
 const TAG = 'ATTACKS.md AM2 [D: ambient data plane; L7 rule skipped, STRICT still Z]';
@@ -19,13 +18,7 @@ export const AM2 = defineAttack({
   source: TAG,
   notApplicable: (stack) => (stack.mesh === 'istio-ambient' ? undefined : 'the waypoint/ztunnel split exists only in ambient mode'),
   attempt: (context) =>
-    plan({
-      pod: rogue(context, ID, 'attempt').build(),
-      script: 'http-probe.sh',
-      canary: context.canary,
-      env: { TARGET_URL: `http://${serviceHost('api')}:${SCENE.workloads.api.port}/admin` },
-      flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
-    }),
+    apiServiceHttpPlan(rogue(context, ID, 'attempt').build(), context, '/admin'),
   control: (context) => dnsControl(rogue(context, ID, 'control'), context),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));

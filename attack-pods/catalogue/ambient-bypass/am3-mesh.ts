@@ -1,10 +1,9 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, ambientEnforces, blocked, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
-import { dnsControl, plan, serviceHost } from '../plans.ts';
+import { apiServiceHttpPlan, dnsControl } from '../plans.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 import { DATAPLANE_MODE_NONE } from './am3.ts';
-import { SCENE } from '../../../manifests/scene.ts';
 
 const ID = 'AM3-mesh';
 const TAG = 'ATTACKS.md AM3 [D]: "into STRICT mesh Z"';
@@ -21,13 +20,7 @@ export const AM3_MESH = defineAttack({
   source: TAG,
   notApplicable: (stack) => (stack.mesh === 'istio-ambient' ? undefined : 'the opt-out label exists only in ambient mode'),
   attempt: (context) =>
-    plan({
-      pod: intruder(context, ID, 'attempt').label(DATAPLANE_MODE_NONE.key, DATAPLANE_MODE_NONE.value).build(),
-      script: 'http-probe.sh',
-      canary: context.canary,
-      env: { TARGET_URL: `http://${serviceHost('api')}:${SCENE.workloads.api.port}/api/ping` },
-      flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
-    }),
+    apiServiceHttpPlan(intruder(context, ID, 'attempt').label(DATAPLANE_MODE_NONE.key, DATAPLANE_MODE_NONE.value).build(), context, '/api/ping'),
   control: (context) => dnsControl(intruder(context, ID, 'control').label(DATAPLANE_MODE_NONE.key, DATAPLANE_MODE_NONE.value), context),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack, 'intruder egress to api is not allowed'));

@@ -1,6 +1,6 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
-import { dnsControl, plan, sinkUrl } from '../plans.ts';
+import { dnsControl, sinkHttpPlan } from '../plans.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
@@ -20,13 +20,7 @@ export const AM3 = defineAttack({
   source: TAG,
   notApplicable: (stack) => (stack.mesh === 'istio-sidecar' ? 'the label means nothing to sidecar injection (see SC3)' : undefined),
   attempt: (context) =>
-    plan({
-      pod: intruder(context, ID, 'attempt').label(DATAPLANE_MODE_NONE.key, DATAPLANE_MODE_NONE.value).build(),
-      script: 'http-probe.sh',
-      canary: context.canary,
-      env: { TARGET_URL: sinkUrl(context) },
-      flow: { protocol: 'http', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.httpPort },
-    }),
+    sinkHttpPlan(intruder(context, ID, 'attempt').label(DATAPLANE_MODE_NONE.key, DATAPLANE_MODE_NONE.value).build(), context),
   control: (context) => dnsControl(intruder(context, ID, 'control').label(DATAPLANE_MODE_NONE.key, DATAPLANE_MODE_NONE.value), context),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));

@@ -1,6 +1,6 @@
 import { definePrivilegedPair } from '../define-attack.ts';
 import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
-import { dnsControl, plan, sinkUrl } from '../plans.ts';
+import { dnsControl, sinkHttpPlan } from '../plans.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -21,13 +21,7 @@ export const [AM4, AM4_PRIV] = definePrivilegedPair(
     notApplicable: (stack) => (stack.mesh === 'istio-sidecar' ? 'ambient redirection only; the sidecar equivalent is SC2' : undefined),
     baselineNamespace: SCENE.namespaces.app,
     attemptIn: (context, namespace, id) =>
-      plan({
-        pod: intruder(context, id, 'attempt', namespace).addCapabilities('NET_ADMIN', 'NET_RAW').build(),
-        script: 'iptables-flush-probe.sh',
-        canary: context.canary,
-        env: { TARGET_URL: sinkUrl(context), FLUSH_TABLES: 'nat mangle' },
-        flow: { protocol: 'http', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.httpPort },
-      }),
+      sinkHttpPlan(intruder(context, id, 'attempt', namespace).addCapabilities('NET_ADMIN', 'NET_RAW').build(), context, { script: 'iptables-flush-probe.sh', env: { FLUSH_TABLES: 'nat mangle' } }),
     controlIn: (context, id) =>
       dnsControl(intruder(context, id, 'control', SCENE.namespaces.privileged).addCapabilities('NET_ADMIN', 'NET_RAW'), context),
     expectPrivileged: (stack) => {

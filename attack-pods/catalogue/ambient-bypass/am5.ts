@@ -1,6 +1,6 @@
 import { definePrivilegedPair } from '../define-attack.ts';
 import { allowed, ambientEnforces, blocked, labNote, sidecarEnforces } from '../expectation-builders.ts';
-import { dnsControl, plan, withHostNetworkDns, workloadAddress } from '../plans.ts';
+import { apiPodHttpPlan, hostNetworkDnsControl, withHostNetworkDns, workloadAddress } from '../plans.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -21,19 +21,12 @@ export const [AM5, AM5_PRIV] = definePrivilegedPair(
     baselineNamespace: SCENE.namespaces.rogue,
     attemptIn: (context, namespace, id) => {
       const api = workloadAddress(context, 'api');
-      return plan({
-        pod: withHostNetworkDns(intruder(context, id, 'attempt', namespace).hostNetwork().onNode(api.node).build()),
-        script: 'http-probe.sh',
-        canary: context.canary,
-        env: { TARGET_URL: `http://${api.podIp}:${SCENE.workloads.api.port}/api/ping` },
-        flow: { protocol: 'http', destinationIp: api.podIp, destinationPort: SCENE.workloads.api.port },
-      });
+      return apiPodHttpPlan(withHostNetworkDns(intruder(context, id, 'attempt', namespace).hostNetwork().onNode(api.node).build()), context, SCENE.workloads.api.port, '/api/ping');
     },
     controlIn: (context, id) => {
       const api = workloadAddress(context, 'api');
       const builder = intruder(context, id, 'control', SCENE.namespaces.privileged).hostNetwork().onNode(api.node);
-      const control = dnsControl(builder, context);
-      return { ...control, pod: withHostNetworkDns(control.pod) };
+      return hostNetworkDnsControl(builder, context);
     },
     expectPrivileged: (stack) => {
       if (sidecarEnforces(stack)) return blocked('mesh-sidecar', 'reset', `${TAG}; sidecar STRICT: R`, 'documented', labNote(stack, 'the CNI lets the node reach its own pods; the sidecar refuses plaintext'));

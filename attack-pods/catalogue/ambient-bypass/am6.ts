@@ -1,6 +1,6 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
-import { plan, serviceHost, workloadAddress } from '../plans.ts';
+import { apiPodHttpPlan, apiServiceHttpPlan } from '../plans.ts';
 import { REF } from '../references.ts';
 import { frontendImpostor } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -18,25 +18,10 @@ export const AM6 = defineAttack({
   success: 'client-signal',
   source: TAG,
   notApplicable: (stack) => (stack.mesh === 'istio-sidecar' ? 'the sidecar keeps the real destination port on the wire; the port-hiding is ambient-only' : undefined),
-  attempt: (context) => {
-    const api = workloadAddress(context, 'api');
-    return plan({
-      pod: frontendImpostor(context, ID, 'attempt').build(),
-      script: 'http-probe.sh',
-      canary: context.canary,
-      env: { TARGET_URL: `http://${api.podIp}:${SCENE.workloads.api.metricsPort}/metrics` },
-      flow: { protocol: 'http', destinationIp: api.podIp, destinationPort: SCENE.workloads.api.metricsPort },
-    });
-  },
+  attempt: (context) => apiPodHttpPlan(frontendImpostor(context, ID, 'attempt').build(), context, SCENE.workloads.api.metricsPort, '/metrics'),
   // The same client on the port the NetworkPolicy allows.
   control: (context) =>
-    plan({
-      pod: frontendImpostor(context, ID, 'control').build(),
-      script: 'http-probe.sh',
-      canary: context.canary,
-      env: { TARGET_URL: `http://${serviceHost('api')}:${SCENE.workloads.api.port}/api/ping` },
-      flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
-    }),
+    apiServiceHttpPlan(frontendImpostor(context, ID, 'control').build(), context, '/api/ping'),
   expect: (stack) => {
     if (stack.mesh === 'istio-ambient') return allowed(TAG, 'inferred', labNote(stack, "the CNI only sees 15008; api's L4 rule admits frontend on any port"));
     if (cniEnforces(stack)) return cniDrop(`${TAG}; without a mesh the CNI sees 9090`, 'documented', labNote(stack));

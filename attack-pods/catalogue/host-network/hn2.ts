@@ -1,6 +1,6 @@
 import { definePrivilegedPair } from '../define-attack.ts';
 import { allowed, ambientEnforces, blocked, cniDrop, cniEnforces, labNote, sidecarEnforces } from '../expectation-builders.ts';
-import { dnsControl, otherNode, plan, withHostNetworkDns, workloadAddress } from '../plans.ts';
+import { apiPodHttpPlan, hostNetworkDnsControl, otherNode, withHostNetworkDns, workloadAddress } from '../plans.ts';
 import { REF } from '../references.ts';
 import { rogue } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -21,18 +21,11 @@ export const [HN2, HN2_PRIV] = definePrivilegedPair(
     baselineNamespace: SCENE.namespaces.rogue,
     attemptIn: (context, namespace, id) => {
       const api = workloadAddress(context, 'api');
-      return plan({
-        pod: withHostNetworkDns(rogue(context, id, 'attempt', namespace).hostNetwork().onNode(otherNode(context, api.node).name).build()),
-        script: 'http-probe.sh',
-        canary: context.canary,
-        env: { TARGET_URL: `http://${api.podIp}:${SCENE.workloads.api.port}/api/ping` },
-        flow: { protocol: 'http', destinationIp: api.podIp, destinationPort: SCENE.workloads.api.port },
-      });
+      return apiPodHttpPlan(withHostNetworkDns(rogue(context, id, 'attempt', namespace).hostNetwork().onNode(otherNode(context, api.node).name).build()), context, SCENE.workloads.api.port, '/api/ping');
     },
     controlIn: (context, id) => {
       const api = workloadAddress(context, 'api');
-      const control = dnsControl(rogue(context, id, 'control', SCENE.namespaces.privileged).hostNetwork().onNode(otherNode(context, api.node).name), context);
-      return { ...control, pod: withHostNetworkDns(control.pod) };
+      return hostNetworkDnsControl(rogue(context, id, 'control', SCENE.namespaces.privileged).hostNetwork().onNode(otherNode(context, api.node).name), context);
     },
     expectPrivileged: (stack) => {
       if (cniEnforces(stack)) return cniDrop(`${TAG}; D unless the node CIDR is allowed`, 'version-dependent', labNote(stack, "api's ingress admits only frontend; a remote node is not frontend"));

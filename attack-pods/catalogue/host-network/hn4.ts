@@ -1,6 +1,6 @@
 import { definePrivilegedPair } from '../define-attack.ts';
 import { allowed } from '../expectation-builders.ts';
-import { dnsControl, plan, sinkUrl } from '../plans.ts';
+import { dnsControl, sinkHttpPlan } from '../plans.ts';
 import { REF } from '../references.ts';
 import { rogue } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -22,13 +22,7 @@ export const [HN4, HN4_PRIV] = definePrivilegedPair(
       stack.isLab ? "the lab has no PID namespaces: PID 1 is the machine's init, so nsenter would leave the lab for the real network" : undefined,
     baselineNamespace: SCENE.namespaces.rogue,
     attemptIn: (context, namespace, id) =>
-      plan({
-        pod: rogue(context, id, 'attempt', namespace).privileged().hostPid().build(),
-        script: 'nsenter-escape.sh',
-        canary: context.canary,
-        env: { TARGET_URL: sinkUrl(context) },
-        flow: { protocol: 'http', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.httpPort },
-      }),
+      sinkHttpPlan(rogue(context, id, 'attempt', namespace).privileged().hostPid().build(), context, { script: 'nsenter-escape.sh' }),
     controlIn: (context, id) => dnsControl(rogue(context, id, 'control', SCENE.namespaces.privileged).privileged().hostPid(), context),
     expectPrivileged: () => allowed(`${TAG}; ADM else A`, 'documented', "the node's own traffic is not subject to pod NetworkPolicy or the mesh"),
   },

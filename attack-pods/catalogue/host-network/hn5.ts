@@ -1,6 +1,6 @@
 import { definePrivilegedPair } from '../define-attack.ts';
 import { allowed } from '../expectation-builders.ts';
-import { dnsControl, otherNode, plan, withHostNetworkDns, workloadAddress } from '../plans.ts';
+import { hostNetworkDnsControl, otherNode, plan, withHostNetworkDns, workloadAddress } from '../plans.ts';
 import { REF } from '../references.ts';
 import { rogue } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -38,8 +38,7 @@ export const [HN5, HN5_PRIV] = definePrivilegedPair(
     },
     controlIn: (context, id) => {
       const api = workloadAddress(context, 'api');
-      const control = dnsControl(rogue(context, id, 'control', SCENE.namespaces.privileged).hostNetwork().onNode(api.node), context);
-      return { ...control, pod: withHostNetworkDns(control.pod) };
+      return hostNetworkDnsControl(rogue(context, id, 'control', SCENE.namespaces.privileged).hostNetwork().onNode(api.node), context);
     },
     expectPrivileged: () =>
       allowed(TAG, 'documented', 'the scene applies no HostEndpoint; with one, the failsafe rules keep these ports open anyway (179 BGP, 6443 API)'),

@@ -1,9 +1,8 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, labNote } from '../expectation-builders.ts';
-import { dnsControl, plan, serviceHost } from '../plans.ts';
+import { apiServiceHttpPlan, dnsControl } from '../plans.ts';
 import { REF } from '../references.ts';
 import { frontendImpostor } from '../attackers.ts';
-import { SCENE } from '../../../manifests/scene.ts';
 
 const ID = 'LM2';
 const TAG = 'ATTACKS.md LM2 [I: only admission/RBAC can stop identity claims]';
@@ -18,13 +17,7 @@ export const LM2 = defineAttack({
   success: 'client-signal',
   source: TAG,
   attempt: (context) =>
-    plan({
-      pod: frontendImpostor(context, ID, 'attempt').build(),
-      script: 'http-probe.sh',
-      canary: context.canary,
-      env: { TARGET_URL: `http://${serviceHost('api')}:${SCENE.workloads.api.port}/api/ping` },
-      flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
-    }),
+    apiServiceHttpPlan(frontendImpostor(context, ID, 'attempt').build(), context, '/api/ping'),
   control: (context) => dnsControl(frontendImpostor(context, ID, 'control'), context),
   expect: (stack) => allowed(TAG, 'inferred', labNote(stack, 'every layer checks a label or a service account the pod chose itself')),
 });

@@ -1,6 +1,6 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, ambientEnforces, blocked, cniDrop, cniEnforces, labNote, sidecarEnforces } from '../expectation-builders.ts';
-import { dnsControl, plan, workloadAddress } from '../plans.ts';
+import { apiPodHttpPlan, dnsControl } from '../plans.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -17,16 +17,7 @@ export const SC9 = defineAttack({
   references: [REF.istioTrafficRouting, REF.authorizationPolicy],
   success: 'client-signal',
   source: TAG,
-  attempt: (context) => {
-    const api = workloadAddress(context, 'api');
-    return plan({
-      pod: intruder(context, ID, 'attempt').build(),
-      script: 'http-probe.sh',
-      canary: context.canary,
-      env: { TARGET_URL: `http://${api.podIp}:${SCENE.workloads.api.port}/api/ping` },
-      flow: { protocol: 'http', destinationIp: api.podIp, destinationPort: SCENE.workloads.api.port },
-    });
-  },
+  attempt: (context) => apiPodHttpPlan(intruder(context, ID, 'attempt').build(), context, SCENE.workloads.api.port, '/api/ping'),
   control: (context) => dnsControl(intruder(context, ID, 'control'), context),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(TAG, 'version-dependent', labNote(stack, 'intruder egress is default-deny; with a sidecar, REGISTRY_ONLY may answer first'));

@@ -1,6 +1,6 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
-import { dnsControl, plan, sinkUrl } from '../plans.ts';
+import { dnsControl, sinkHttpPlan } from '../plans.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -18,13 +18,7 @@ export const SC1 = defineAttack({
   success: 'sink-canary',
   source: TAG,
   attempt: (context) =>
-    plan({
-      pod: intruder(context, ID, 'attempt').runAsUser(SCENE.proxyUid).build(),
-      script: 'http-probe.sh',
-      canary: context.canary,
-      env: { TARGET_URL: sinkUrl(context) },
-      flow: { protocol: 'http', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.httpPort },
-    }),
+    sinkHttpPlan(intruder(context, ID, 'attempt').runAsUser(SCENE.proxyUid).build(), context),
   // The same UID-1337 pod resolving a scene name: its egress path works, so a drop is the policy.
   control: (context) => dnsControl(intruder(context, ID, 'control').runAsUser(SCENE.proxyUid), context),
   expect: (stack) => {

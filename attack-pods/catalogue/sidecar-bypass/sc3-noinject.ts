@@ -1,6 +1,6 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
-import { dnsControl, plan, sinkUrl } from '../plans.ts';
+import { dnsControl, sinkHttpPlan } from '../plans.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
@@ -22,13 +22,7 @@ export const SC3_NOINJECT = defineAttack({
   notApplicable: (stack) =>
     stack.mesh === 'istio-ambient' ? 'sidecar injection does not exist in ambient mode (see AM3 for its opt-out label)' : undefined,
   attempt: (context) =>
-    plan({
-      pod: intruder(context, ID, 'attempt').annotate(NO_INJECT.key, NO_INJECT.value).build(),
-      script: 'http-probe.sh',
-      canary: context.canary,
-      env: { TARGET_URL: sinkUrl(context) },
-      flow: { protocol: 'http', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.httpPort },
-    }),
+    sinkHttpPlan(intruder(context, ID, 'attempt').annotate(NO_INJECT.key, NO_INJECT.value).build(), context),
   control: (context) => dnsControl(intruder(context, ID, 'control').annotate(NO_INJECT.key, NO_INJECT.value), context),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack, 'no proxy, but the CNI still drops at the source node'));

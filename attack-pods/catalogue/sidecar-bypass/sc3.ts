@@ -1,6 +1,6 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
-import { dnsControl, plan, sinkUrl } from '../plans.ts';
+import { dnsControl, sinkHttpPlan } from '../plans.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
@@ -20,13 +20,7 @@ export const SC3 = defineAttack({
   notApplicable: (stack) =>
     stack.mesh === 'istio-ambient' ? 'sidecar capture annotations mean nothing to ambient redirection (see AM3 for its opt-out label)' : undefined,
   attempt: (context) =>
-    plan({
-      pod: intruder(context, ID, 'attempt').annotate(EXCLUDE_ALL.key, EXCLUDE_ALL.value).build(),
-      script: 'http-probe.sh',
-      canary: context.canary,
-      env: { TARGET_URL: sinkUrl(context) },
-      flow: { protocol: 'http', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.httpPort },
-    }),
+    sinkHttpPlan(intruder(context, ID, 'attempt').annotate(EXCLUDE_ALL.key, EXCLUDE_ALL.value).build(), context),
   control: (context) => dnsControl(intruder(context, ID, 'control').annotate(EXCLUDE_ALL.key, EXCLUDE_ALL.value), context),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));
