@@ -1,5 +1,7 @@
-import type { EvidenceItem, EvidenceVerdict, FlowDescriptor, TimeWindow } from '../domain/evidence.ts';
-import { isoAt, matchesFlow, parseTimestamp, splitAddress, splitLines, type FlowRecord } from './match-flow.ts';
+import type { EvidenceItem, FlowDescriptor, TimeWindow } from '../domain/evidence.ts';
+import { judgedItem, type Judgement } from './judged-item.ts';
+import { parseJsonObject } from './json-line.ts';
+import { matchesFlow, parseTimestamp, splitAddress, splitLines, type FlowRecord } from './match-flow.ts';
 
 export type EnvoyLayer = 'mesh-sidecar' | 'mesh-waypoint';
 
@@ -59,15 +61,8 @@ function present(value: unknown): string | undefined {
 }
 
 function fromJson(line: string): AccessRecord | undefined {
-  if (!line.startsWith('{')) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const json = parsed as Record<string, unknown>;
+  const json = parseJsonObject(line);
+  if (json === undefined) return undefined;
   // Istio's proxy and agent also log JSON (`"level"`, `"msg"`); an access record has these two.
   if (!('response_code' in json) || !('downstream_remote_address' in json || 'upstream_cluster' in json)) return undefined;
   return {
@@ -117,12 +112,6 @@ function fromText(line: string): AccessRecord | undefined {
 }
 
 const RBAC_DENIED = /rbac_access_denied_matched_policy\[(.*)\]$/;
-
-interface Judgement {
-  readonly verdict: EvidenceVerdict;
-  readonly detail: string;
-  readonly rule?: string;
-}
 
 function judge(record: AccessRecord): Judgement {
   const code = record.response_code ?? '0';
@@ -196,15 +185,7 @@ export function parseEnvoyAccessLog(lines: string | readonly string[], options: 
     );
     if (matchable === undefined) continue;
     const judgement = judge(record);
-    items.push({
-      layer: options.layer,
-      source: 'envoy-access-log',
-      verdict: judgement.verdict,
-      raw: line,
-      detail: judgement.detail,
-      ...(judgement.rule === undefined ? {} : { rule: judgement.rule }),
-      ...(matchable.at === undefined ? {} : { at: isoAt(matchable.at) }),
-    });
+    items.push(judgedItem(options.layer, 'envoy-access-log', line, judgement, matchable.at));
   }
   return items;
 }

@@ -1,5 +1,7 @@
-import type { EvidenceItem, EvidenceVerdict, FlowDescriptor, TimeWindow } from '../domain/evidence.ts';
-import { isoAt, matchesFlow, parseTimestamp, splitLines, type FlowRecord, type RecordProtocol } from './match-flow.ts';
+import type { EvidenceItem, FlowDescriptor, TimeWindow } from '../domain/evidence.ts';
+import { judgedItem, type Judgement } from './judged-item.ts';
+import { parseJsonObject } from './json-line.ts';
+import { matchesFlow, parseTimestamp, splitLines, type FlowRecord, type RecordProtocol } from './match-flow.ts';
 
 /** Hubble's drop reasons that mean "policy": 133 no allow rule matched, 181 a deny rule matched. */
 const POLICY_DROP_REASONS: Readonly<Record<string, string>> = {
@@ -39,13 +41,8 @@ function num(value: unknown): number | undefined {
 
 /** `{"flow":{...}}` (hubble observe -o json/jsonpb before 1.0 and Relay's GetFlowsResponse) or a bare flow. */
 function unwrap(line: string): Json | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (!isObject(parsed)) return undefined;
+  const parsed = parseJsonObject(line);
+  if (parsed === undefined) return undefined;
   const wrapped = parsed['flow'];
   if (isObject(wrapped)) {
     // The wrapper carries the time when the flow does not.
@@ -101,12 +98,6 @@ function recordOf(flow: Json, window: TimeWindow): FlowRecord {
   };
 }
 
-interface Judgement {
-  readonly verdict: EvidenceVerdict;
-  readonly detail: string;
-  readonly rule?: string;
-}
-
 function judge(flow: Json): Judgement {
   const verdict = text(flow['verdict']) ?? 'VERDICT_UNKNOWN';
   const dropReason = text(flow['drop_reason_desc']) ?? String(num(flow['drop_reason']) ?? '');
@@ -156,15 +147,7 @@ export function parseHubbleFlows(raw: string, flow: FlowDescriptor, window: Time
     const record = recordOf(hubbleFlow, window);
     if (!matchesFlow(record, flow, window)) continue;
     const judgement = judge(hubbleFlow);
-    items.push({
-      layer: 'cni',
-      source: 'hubble',
-      verdict: judgement.verdict,
-      raw: line,
-      detail: judgement.detail,
-      ...(judgement.rule === undefined ? {} : { rule: judgement.rule }),
-      ...(record.at === undefined ? {} : { at: isoAt(record.at) }),
-    });
+    items.push(judgedItem('cni', 'hubble', line, judgement, record.at));
   }
   return items;
 }

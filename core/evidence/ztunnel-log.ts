@@ -1,20 +1,16 @@
-import type { EvidenceItem, EvidenceVerdict, FlowDescriptor, TimeWindow } from '../domain/evidence.ts';
-import { isoAt, matchesFlow, parseTimestamp, splitAddress, splitLines, type FlowRecord } from './match-flow.ts';
+import type { EvidenceItem, FlowDescriptor, TimeWindow } from '../domain/evidence.ts';
+import { judgedItem, type Judgement } from './judged-item.ts';
+import { parseJsonObject } from './json-line.ts';
+import { matchesFlow, parseTimestamp, splitAddress, splitLines, type FlowRecord } from './match-flow.ts';
 
 /** The access-log fields ztunnel prints, by their names in both its JSON and text formats. */
 type Fields = ReadonlyMap<string, string>;
 
 function fromJson(line: string): Fields | undefined {
-  if (!line.startsWith('{')) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const json = parseJsonObject(line);
+  if (json === undefined) return undefined;
   const fields = new Map<string, string>();
-  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+  for (const [key, value] of Object.entries(json)) {
     if (typeof value === 'string' || typeof value === 'number') fields.set(key, String(value));
   }
   return fields;
@@ -37,12 +33,6 @@ function fromText(line: string): Fields | undefined {
     if (key !== undefined) fields.set(key, value.startsWith('"') ? value.slice(1, -1).replace(/\\"/g, '"') : value);
   }
   return fields;
-}
-
-interface Judgement {
-  readonly verdict: EvidenceVerdict;
-  readonly detail: string;
-  readonly rule?: string;
 }
 
 function judge(fields: Fields): Judgement {
@@ -101,15 +91,7 @@ export function parseZtunnelLog(raw: string, flow: FlowDescriptor, window: TimeW
     const record = flowRecord(fields, window);
     if (!matchesFlow(record, flow, window)) continue;
     const judgement = judge(fields);
-    items.push({
-      layer: 'mesh-ztunnel',
-      source: 'ztunnel-log',
-      verdict: judgement.verdict,
-      raw: line,
-      detail: judgement.detail,
-      ...(judgement.rule === undefined ? {} : { rule: judgement.rule }),
-      ...(record.at === undefined ? {} : { at: isoAt(record.at) }),
-    });
+    items.push(judgedItem('mesh-ztunnel', 'ztunnel-log', line, judgement, record.at));
   }
   return items;
 }
