@@ -34,16 +34,17 @@ async function waitForCanary(cluster: Cluster, canary: string): Promise<readonly
 
 async function runControl(cluster: Cluster, attack: AttackDefinition, context: AttemptContext, options: ExecuteOptions): Promise<{ control: ControlResult; ms: number }> {
   const started = performance.now();
-  let last: PlanRun | undefined;
+  let run: PlanRun | undefined;
   let tries = 0;
-  for (; tries <= options.controlRetries; tries += 1) {
-    last = await runPlan(cluster, attack.control(context), options.podReadyMs, options.scripts);
-    await last.release();
-    if (PASS_SIGNALS.has(last.signal)) break;
+  while (tries <= options.controlRetries) {
+    tries += 1;
+    run = await runPlan(cluster, attack.control(context), options.podReadyMs, options.scripts);
+    await run.release();
+    if (PASS_SIGNALS.has(run.signal)) break;
   }
-  const signal = last?.signal ?? 'error';
+  const signal = run?.signal ?? 'error';
   return {
-    control: { passed: PASS_SIGNALS.has(signal), signal, detail: last?.detail ?? '', tries: Math.min(tries + 1, options.controlRetries + 1) },
+    control: { passed: PASS_SIGNALS.has(signal), signal, detail: run?.detail ?? '', tries },
     ms: performance.now() - started,
   };
 }

@@ -87,10 +87,11 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
     attacks: options.attacks.map(({ id, family, title, technique, references }) => ({ id, family, title, technique, references })),
   };
   const writer = await ResultsWriter.create(resultsPath, header);
+  const socketPath = join(tmpdir(), `breachmatrix-${options.runId}.sock`);
   const profileErrors: { profileId: string; message: string }[] = [];
   const reporter = new CellReporter((cell) => options.progress.cell(cell));
   const broker = await AttackBroker.start({
-    socketPath: join(tmpdir(), `breachmatrix-${options.runId}.sock`),
+    socketPath,
     runId: options.runId,
     attacks: options.attacks,
     concurrency: options.concurrency,
@@ -152,7 +153,7 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
       );
       if (ready.length > 0 && !options.signal.aborted) {
         await runSuites({
-          socketPath: join(tmpdir(), `breachmatrix-${options.runId}.sock`),
+          socketPath,
           profileIds: ready,
           attacks: options.attacks,
           // Tests queue in the broker behind the per-profile limit, so a test's budget covers its wait too.
