@@ -120,6 +120,23 @@ describe('expectations for every stack', () => {
     }
   });
 
+  it.each(ATTACKS.map((a) => [a.id, a] as const))('%s: every expectation cites upstream documents the attack lists as references', (_id, definition) => {
+    const referenced = new Set(definition.references.map((reference) => reference.url));
+    for (const traits of stacks) {
+      const { source } = definition.expect(traits);
+      const where = `${definition.id} on ${traits.profileId}: ${source}`;
+      const cited = [...source.matchAll(/<(https:\/\/[^>\s]+)>/g)].map((match) => match[1]);
+      expect(cited.length, where).toBeGreaterThan(0);
+      for (const url of cited) expect(referenced.has(url ?? ''), `${where} cites ${url}, not among its references`).toBe(true);
+      expect(source, where).not.toMatch(/ATTACKS\.md|\[[DIV]\b/);
+    }
+  });
+
+  it('references serialise as plain title and url (the citation helper is not data)', () => {
+    const reference = attack('SC1').references[0];
+    expect(JSON.parse(JSON.stringify(reference))).toEqual({ title: reference?.title, url: reference?.url });
+  });
+
   it('SC1: allowed on sidecar-only stacks, dropped by the CNI when the CNI is layered under the sidecar', () => {
     for (const id of ['istio-sidecar', 'lab:sidecar']) expect(attack('SC1').expect(stack(id)).outcome, id).toBe('allowed');
     for (const id of ['calico+istio-sidecar', 'cilium+istio-sidecar', 'lab:netpol+sidecar']) {
