@@ -19,7 +19,6 @@ export { CALICO_LOG_DENY_ORDER } from './policies/calico-policies.ts';
 
 export {
   createKubernetesAjv,
-  findSharedDir,
   loadCrdValidator,
   loadJsonSchemaValidator,
   type CrdValidator,

@@ -6,7 +6,7 @@ export function principal(namespace: string, serviceAccount: string): string {
 }
 
 /**
- * The ambient waypoint serving `api` (ATTACKS.md: the `/api/*` rule lives on a waypoint). Istio deploys it as a
+ * The ambient waypoint serving `api` (in ambient mode the scene's `/api/*` rule lives on a waypoint). Istio deploys it as a
  * Deployment named after the Gateway, running as a service account of the same name, and labels its pods
  * with `gateway.networking.k8s.io/gateway-name`. Scene (the api Service's `istio.io/use-waypoint` label),
  * NetworkPolicy and AuthorizationPolicy all refer to it through these constants.

@@ -1,5 +1,5 @@
 /**
- * The scene every stack gets (ATTACKS.md, "The scene every stack gets"): names, namespaces, ports and labels
+ * The scene every stack gets: names, namespaces, ports and labels
  * shared by the manifest builders, the attacks, the lab and the kind provider. Change them here only.
  */
 export const SCENE = {

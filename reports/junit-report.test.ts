@@ -56,7 +56,7 @@ describe('junit.xml', () => {
     expect(error).toContain('dig exited 9');
 
     const inconclusive = kind?.testcases.find((tc) => tc.includes('name="LM4'));
-    expect(inconclusive).toContain('<failure message="expected blocked by cni, timeout (documented, source: ATTACKS.md LM4: D unless the API server is allowed); observed inconclusive"');
+    expect(inconclusive).toContain('<failure message="expected blocked by cni, timeout (documented, source: LM4: D unless the API server is allowed); observed inconclusive"');
   });
 
   it('reports cells that never ran: errors when the profile failed, skipped when the run was cut short', () => {

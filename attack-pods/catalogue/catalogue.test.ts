@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KIND_PROFILE_IDS, LAB_PROFILE_IDS, loadAllStackTraits } from '../../core/config/testing/all-profiles.ts';
 import type { AttackDefinition, AttemptContext } from '../../core/domain/attack.ts';
@@ -8,7 +6,6 @@ import type { StackTraits } from '../../core/domain/profile.ts';
 import { isClientSignal } from '../../core/domain/signal.ts';
 import { stackLayers } from '../../core/domain/stack-layers.ts';
 import { TIMEOUTS } from '../../core/timeouts.ts';
-import { findSharedDir } from '../../manifests/contract/crd-schemas.ts';
 import { SCENE } from '../../manifests/scene.ts';
 import { podSecurityViolations } from '../../clusters/lab/admission/pod-security.ts';
 import { InfrastructureError } from '../../core/domain/errors.ts';
@@ -56,12 +53,18 @@ describe('catalogue contents', () => {
     expect(stacks.map((s) => s.profileId).sort()).toEqual([...KIND_PROFILE_IDS, ...LAB_PROFILE_IDS].sort());
   });
 
-  it('holds every id of ATTACKS.md', () => {
-    const text = readFileSync(join(findSharedDir(), 'ATTACKS.md'), 'utf8');
-    const ids = [...text.matchAll(/^\| ((?:SC|AM|EG|HN|LM)\d+) \|/gm)].map((match) => match[1]);
-    expect(ids).toHaveLength(32);
-    const have = new Set(ATTACKS.map((a) => a.id));
-    expect(ids.filter((id) => id !== undefined && !have.has(id))).toEqual([]);
+  it('holds the 32 techniques and their variants, in catalogue order', () => {
+    // Spelled out so that dropping, renaming or reordering an attack is a visible change (docs/catalogue.md
+    // follows the same order).
+    expect(ATTACKS.map((a) => a.id)).toEqual([
+      'SC1', 'SC2', 'SC2-priv', 'SC3', 'SC3-noinject', 'SC4', 'SC5', 'SC6', 'SC7', 'SC8', 'SC9', 'SC10',
+      'AM1', 'AM2', 'AM3', 'AM3-mesh', 'AM4', 'AM4-priv', 'AM4-mark', 'AM4-mark-mesh', 'AM5', 'AM5-priv', 'AM6',
+      'EG1', 'EG2', 'EG3', 'EG4', 'EG5', 'EG6', 'EG7',
+      'HN1', 'HN2', 'HN2-priv', 'HN3', 'HN3-nodeport', 'HN4', 'HN4-priv', 'HN5', 'HN5-priv',
+      'LM1', 'LM2', 'LM3', 'LM4',
+    ]);
+    const techniques = new Set(ATTACKS.map((a) => /^[A-Z]+\d+/.exec(a.id)?.[0]));
+    expect(techniques.size).toBe(32);
   });
 
   it('has unique ids, and a -priv variant only next to its baseline twin', () => {
@@ -115,6 +118,23 @@ describe('expectations for every stack', () => {
         expect(reason, where).toBeUndefined();
       }
     }
+  });
+
+  it.each(ATTACKS.map((a) => [a.id, a] as const))('%s: every expectation cites upstream documents the attack lists as references', (_id, definition) => {
+    const referenced = new Set(definition.references.map((reference) => reference.url));
+    for (const traits of stacks) {
+      const { source } = definition.expect(traits);
+      const where = `${definition.id} on ${traits.profileId}: ${source}`;
+      const cited = [...source.matchAll(/<(https:\/\/[^>\s]+)>/g)].map((match) => match[1]);
+      expect(cited.length, where).toBeGreaterThan(0);
+      for (const url of cited) expect(referenced.has(url ?? ''), `${where} cites ${url}, not among its references`).toBe(true);
+      expect(source, where).not.toMatch(/ATTACKS\.md|\[[DIV]\b/);
+    }
+  });
+
+  it('references serialise as plain title and url (the citation helper is not data)', () => {
+    const reference = attack('SC1').references[0];
+    expect(JSON.parse(JSON.stringify(reference))).toEqual({ title: reference?.title, url: reference?.url });
   });
 
   it('SC1: allowed on sidecar-only stacks, dropped by the CNI when the CNI is layered under the sidecar', () => {

@@ -19,7 +19,7 @@ export interface AttackSpec {
   readonly preconditions: readonly string[];
   readonly references: readonly Reference[];
   readonly success: SuccessCriterion;
-  /** The ATTACKS.md tag behind the row, used as the source of not-applicable expectations. */
+  /** The upstream citation behind the attack (claim and title <url>), the source of not-applicable expectations. */
   readonly source: string;
   readonly notApplicable?: (stack: StackTraits) => string | undefined;
   readonly attempt: (context: AttemptContext) => AttemptPlan;
@@ -90,7 +90,7 @@ export function definePrivilegedPair(spec: PrivilegedAttackSpec, privilegedNames
       blocked(
         'admission',
         'admission-denied',
-        `PSA baseline [D] (${REF.podSecurityStandards.url}); ATTACKS.md: privileged variants expect ADM`,
+        `Pod Security baseline refuses the privileged pod spec at admission — ${REF.podSecurityStandards.cite}`,
         'documented',
         'assumes the namespace enforces baseline (default profiles: sidecar mode uses istio-cni)',
       ),

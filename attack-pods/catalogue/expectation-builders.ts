@@ -2,6 +2,7 @@ import type { Certainty, Expectation } from '../../core/domain/attack.ts';
 import type { BlockingLayer } from '../../core/domain/layer.ts';
 import type { StackTraits } from '../../core/domain/profile.ts';
 import type { ClientSignal } from '../../core/domain/signal.ts';
+import { REF } from './references.ts';
 
 /** Small constructors so every expectation carries a source and `blockedBy` exactly when blocked. */
 
@@ -27,7 +28,7 @@ export function notApplicableExpectation(reason: string, source: string): Expect
   return { outcome: 'not-applicable', certainty: 'documented', source, note: reason };
 }
 
-/** The stack applies the CNI's default-deny set (ATTACKS.md "cni" layer). */
+/** The stack applies the CNI's default-deny set (the scene's "cni" layer). */
 export function cniEnforces(stack: StackTraits): boolean {
   return stack.enforcesNetworkPolicy;
 }
@@ -44,7 +45,7 @@ export function ambientEnforces(stack: StackTraits): boolean {
 
 /** The CNI's drop for a pod whose egress (or the target's ingress) the default-deny set does not allow. */
 export function cniDrop(tag: string, certainty: Certainty = 'documented', note?: string): Expectation {
-  return blocked('cni', 'timeout', `${tag}; ATTACKS.md cni layer: default-deny, no egress to the world`, certainty, note);
+  return blocked('cni', 'timeout', `${tag}; the scene's cni layer: default-deny, no egress to the world (${REF.networkPolicy.cite})`, certainty, note);
 }
 
 /** Lab stacks say so: the claim is then about the lab's model of the layer. */

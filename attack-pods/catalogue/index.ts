@@ -37,7 +37,7 @@ import { SC5 } from './sidecar-bypass/sc5.ts';
 import { SC6 } from './sidecar-bypass/sc6.ts';
 import { SC7 } from './sidecar-bypass/sc7.ts';
 
-/** The whole catalogue in ATTACKS.md order (each privileged or added variant right after its row's attack). */
+/** The whole catalogue, by family (each privileged or added variant right after its attack); docs/catalogue.md follows it. */
 export const ATTACKS: readonly AttackDefinition[] = [
   SC1, SC2, SC2_PRIV, SC3, SC3_NOINJECT, SC4, SC5, SC6, SC7, SC8, SC9, SC10,
   AM1, AM2, AM3, AM3_MESH, AM4, AM4_PRIV, AM4_MARK, AM4_MARK_MESH, AM5, AM5_PRIV, AM6,

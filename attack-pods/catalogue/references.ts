@@ -1,96 +1,140 @@
 import type { Reference } from '../../core/domain/attack.ts';
 
-/** References cited by ATTACKS.md tags, shared by several attacks. */
+/**
+ * An upstream document (page, issue or source file at a commit) that can cite itself in an expectation's
+ * `source`. `cite` is a getter, so references still serialise (JSON, reports) as plain `{ title, url }`.
+ */
+export class Citation implements Reference {
+  readonly title: string;
+  readonly url: string;
+
+  constructor(title: string, url: string) {
+    this.title = title;
+    this.url = url;
+  }
+
+  /** `title <url>`, for an expectation's source. */
+  get cite(): string {
+    return `${this.title} <${this.url}>`;
+  }
+}
+
+function ref(title: string, url: string): Citation {
+  return new Citation(title, url);
+}
+
+/** Where the catalogue's claims come from: upstream documentation, issues and source files, shared by the attacks. */
 export const REF = {
-  istioSecurityBestPractices: {
-    title: 'Istio security best practices (traffic capture limitations, only TCP is captured)',
-    url: 'https://istio.io/latest/docs/ops/best-practices/security/',
-  },
-  istioAppRequirements: {
-    title: 'Istio application requirements (ports used by Istio, UID 1337)',
-    url: 'https://istio.io/latest/docs/ops/deployment/application-requirements/',
-  },
-  istioAnnotations: { title: 'Istio resource annotations', url: 'https://istio.io/latest/docs/reference/config/annotations/' },
-  istioCni: {
-    title: 'Install the Istio CNI node agent (compatibility with application init containers)',
-    url: 'https://istio.io/latest/docs/setup/additional-setup/cni/',
-  },
-  istioNativeSidecars: { title: 'Kubernetes native sidecars in Istio', url: 'https://istio.io/latest/blog/2023/native-sidecars/' },
-  ambientNetworkPolicy: {
-    title: 'Ambient and Kubernetes NetworkPolicy (15008, 169.254.7.127)',
-    url: 'https://istio.io/latest/docs/ambient/usage/networkpolicy/',
-  },
-  ambientRedirection: {
-    title: 'Ambient traffic redirection (in-pod rules, mark 0x539 / 0x3)',
-    url: 'https://istio.io/latest/docs/ambient/architecture/traffic-redirection/',
-  },
-  ambientDataPlane: { title: 'Ambient data plane', url: 'https://istio.io/latest/docs/ambient/architecture/data-plane/' },
-  ambientWaypoint: { title: 'Configure waypoint proxies', url: 'https://istio.io/latest/docs/ambient/usage/waypoint/' },
-  ambientAddWorkloads: {
-    title: 'Add workloads to the ambient mesh (dataplane-mode label, pod overrides namespace)',
-    url: 'https://istio.io/latest/docs/ambient/usage/add-workloads/',
-  },
-  istio56659: { title: 'istio/istio#56659: ambient bypasses ingress ports in network policy', url: 'https://github.com/istio/istio/issues/56659' },
-  istioTrafficRouting: {
-    title: 'Istio traffic routing (calls to pod IPs, passthrough)',
-    url: 'https://istio.io/latest/docs/ops/configuration/traffic-management/traffic-routing/',
-  },
-  peerAuthentication: {
-    title: 'PeerAuthentication reference',
-    url: 'https://istio.io/latest/docs/reference/config/security/peer_authentication/',
-  },
-  authorizationPolicy: {
-    title: 'AuthorizationPolicy reference',
-    url: 'https://istio.io/latest/docs/reference/config/security/authorization-policy/',
-  },
-  egressControl: {
-    title: 'Istio egress: outboundTrafficPolicy REGISTRY_ONLY',
-    url: 'https://istio.io/latest/docs/tasks/traffic-management/egress/egress-control/',
-  },
-  egressGateway: {
-    title: 'Istio egress gateways (additional security considerations)',
-    url: 'https://istio.io/latest/docs/tasks/traffic-management/egress/egress-gateway/',
-  },
-  cve202131920: {
-    title: 'ISTIO-SECURITY-2021-005 / CVE-2021-31920 (multiple slashes, escaped slashes)',
-    url: 'https://istio.io/latest/news/security/istio-security-2021-005/',
-  },
-  cve202139156: {
-    title: 'ISTIO-SECURITY-2021-008 / CVE-2021-39156 (fragment in path)',
-    url: 'https://istio.io/latest/news/security/istio-security-2021-008/',
-  },
-  podSecurityStandards: {
-    title: 'Kubernetes Pod Security Standards (baseline)',
-    url: 'https://kubernetes.io/docs/concepts/security/pod-security-standards/',
-  },
-  networkPolicy: {
-    title: 'Kubernetes NetworkPolicy (host-network pods: behaviour undefined)',
-    url: 'https://kubernetes.io/docs/concepts/services-networking/network-policies/',
-  },
-  ciliumPolicyLanguage: {
-    title: 'Cilium policy language (toEntities host/kube-apiserver, DNS-based toFQDNs)',
-    url: 'https://docs.cilium.io/en/stable/security/policy/language/',
-  },
-  calicoFailsafe: {
-    title: 'Calico failsafe rules for host endpoints',
-    url: 'https://docs.tigera.io/calico/latest/reference/host-endpoints/failsafe',
-  },
-  kubeletAuth: {
-    title: 'Kubelet authentication/authorization (10250)',
-    url: 'https://kubernetes.io/docs/reference/access-authn-authz/kubelet-authn-authz/',
-  },
-  soMarkNetRaw: {
-    title: 'Linux 5.17, commit 079925cce1d0 "net: allow SO_MARK with CAP_NET_RAW" (no longer CAP_NET_ADMIN only)',
-    url: 'https://github.com/torvalds/linux/commit/079925cce1d06fe6614b1559b0020497b5b83d6a',
-  },
-  istioSidecarInjection: {
-    title: 'Istio sidecar injection (per-pod opt-out with sidecar.istio.io/inject: "false")',
-    url: 'https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/',
-  },
-  rbac: { title: 'Kubernetes RBAC', url: 'https://kubernetes.io/docs/reference/access-authn-authz/rbac/' },
-  serviceAccounts: { title: 'Kubernetes service accounts', url: 'https://kubernetes.io/docs/concepts/security/service-accounts/' },
-  serviceNodePort: {
-    title: 'Kubernetes Service: externalTrafficPolicy and source NAT',
-    url: 'https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/#preserving-the-client-source-ip',
-  },
-} as const satisfies Record<string, Reference>;
+  istioSecurityBestPractices: ref(
+    'Istio security best practices (traffic capture limitations, only TCP is captured)',
+    'https://istio.io/latest/docs/ops/best-practices/security/',
+  ),
+  istioAppRequirements: ref(
+    'Istio application requirements (ports used by Istio, UID 1337)',
+    'https://istio.io/latest/docs/ops/deployment/application-requirements/',
+  ),
+  istioAnnotations: ref('Istio resource annotations', 'https://istio.io/latest/docs/reference/config/annotations/'),
+  istioCni: ref(
+    'Install the Istio CNI node agent (compatibility with application init containers)',
+    'https://istio.io/latest/docs/setup/additional-setup/cni/',
+  ),
+  istioNativeSidecars: ref(
+    'Kubernetes native sidecars in Istio',
+    'https://istio.io/latest/blog/2023/native-sidecars/',
+  ),
+  ambientNetworkPolicy: ref(
+    'Ambient and Kubernetes NetworkPolicy (15008, 169.254.7.127)',
+    'https://istio.io/latest/docs/ambient/usage/networkpolicy/',
+  ),
+  ambientRedirection: ref(
+    'Ambient traffic redirection (in-pod rules, mark 0x539 / 0x3)',
+    'https://istio.io/latest/docs/ambient/architecture/traffic-redirection/',
+  ),
+  ambientDataPlane: ref('Ambient data plane', 'https://istio.io/latest/docs/ambient/architecture/data-plane/'),
+  ambientWaypoint: ref('Configure waypoint proxies', 'https://istio.io/latest/docs/ambient/usage/waypoint/'),
+  ambientAddWorkloads: ref(
+    'Add workloads to the ambient mesh (dataplane-mode label, pod overrides namespace)',
+    'https://istio.io/latest/docs/ambient/usage/add-workloads/',
+  ),
+  istio56659: ref(
+    'istio/istio#56659: ambient bypasses ingress ports in network policy',
+    'https://github.com/istio/istio/issues/56659',
+  ),
+  istioTrafficRouting: ref(
+    'Istio traffic routing (calls to pod IPs, passthrough)',
+    'https://istio.io/latest/docs/ops/configuration/traffic-management/traffic-routing/',
+  ),
+  peerAuthentication: ref(
+    'PeerAuthentication reference',
+    'https://istio.io/latest/docs/reference/config/security/peer_authentication/',
+  ),
+  authorizationPolicy: ref(
+    'AuthorizationPolicy reference',
+    'https://istio.io/latest/docs/reference/config/security/authorization-policy/',
+  ),
+  egressControl: ref(
+    'Istio egress: outboundTrafficPolicy REGISTRY_ONLY',
+    'https://istio.io/latest/docs/tasks/traffic-management/egress/egress-control/',
+  ),
+  egressGateway: ref(
+    'Istio egress gateways (additional security considerations)',
+    'https://istio.io/latest/docs/tasks/traffic-management/egress/egress-gateway/',
+  ),
+  cve202131920: ref(
+    'ISTIO-SECURITY-2021-005 / CVE-2021-31920 (multiple slashes, escaped slashes)',
+    'https://istio.io/latest/news/security/istio-security-2021-005/',
+  ),
+  cve202139156: ref(
+    'ISTIO-SECURITY-2021-008 / CVE-2021-39156 (fragment in path)',
+    'https://istio.io/latest/news/security/istio-security-2021-008/',
+  ),
+  podSecurityStandards: ref(
+    'Kubernetes Pod Security Standards (baseline)',
+    'https://kubernetes.io/docs/concepts/security/pod-security-standards/',
+  ),
+  networkPolicy: ref(
+    'Kubernetes NetworkPolicy (host-network pods: behaviour undefined)',
+    'https://kubernetes.io/docs/concepts/services-networking/network-policies/',
+  ),
+  ciliumPolicyLanguage: ref(
+    'Cilium policy language (toEntities host/kube-apiserver, DNS-based toFQDNs)',
+    'https://docs.cilium.io/en/stable/security/policy/language/',
+  ),
+  calicoFailsafe: ref(
+    'Calico failsafe rules for host endpoints',
+    'https://docs.tigera.io/calico/latest/reference/host-endpoints/failsafe',
+  ),
+  kubeletAuth: ref(
+    'Kubelet authentication/authorization (10250)',
+    'https://kubernetes.io/docs/reference/access-authn-authz/kubelet-authn-authz/',
+  ),
+  soMarkNetRaw: ref(
+    'Linux 5.17, commit 079925cce1d0 "net: allow SO_MARK with CAP_NET_RAW" (no longer CAP_NET_ADMIN only)',
+    'https://github.com/torvalds/linux/commit/079925cce1d06fe6614b1559b0020497b5b83d6a',
+  ),
+  istioSidecarInjection: ref(
+    'Istio sidecar injection (per-pod opt-out with sidecar.istio.io/inject: "false")',
+    'https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/',
+  ),
+  rbac: ref('Kubernetes RBAC', 'https://kubernetes.io/docs/reference/access-authn-authz/rbac/'),
+  serviceAccounts: ref(
+    'Kubernetes service accounts',
+    'https://kubernetes.io/docs/concepts/security/service-accounts/',
+  ),
+  serviceNodePort: ref(
+    'Kubernetes Service: externalTrafficPolicy and source NAT',
+    'https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/#preserving-the-client-source-ip',
+  ),
+  istioCaptureGoldenSidecar: ref(
+    'istio-iptables golden output, tools/istio-iptables/pkg/capture/testdata/empty.golden (ISTIO_OUTPUT returns for --uid-owner/--gid-owner 1337)',
+    'https://github.com/istio/istio/blob/29bcc3ca14c02eae571c3f8a879ecb5f0e03c45a/tools/istio-iptables/pkg/capture/testdata/empty.golden',
+  ),
+  istioCaptureGoldenAmbient: ref(
+    'istio-cni ambient in-pod rules golden, cni/pkg/iptables/testdata/default.golden (mark 0x3/0xfff skips capture; 169.254.7.127 accepted)',
+    'https://github.com/istio/istio/blob/21520f07bdce524a6b7336466068a6dd6d702e43/cni/pkg/iptables/testdata/default.golden',
+  ),
+  ciliumKubernetesNetworkPolicy: ref(
+    'Cilium: Kubernetes NetworkPolicy support (ipBlock and node IPs, known missing features)',
+    'https://docs.cilium.io/en/stable/network/kubernetes/policy/',
+  ),
+} as const satisfies Record<string, Citation>;

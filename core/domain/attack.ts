@@ -16,7 +16,10 @@ export const ATTACK_FAMILIES = [
 ] as const;
 export type AttackFamily = (typeof ATTACK_FAMILIES)[number];
 
-/** How sure the catalogue is of a predicted outcome (ATTACKS.md tags [D], [I], [V]). */
+/**
+ * How sure the catalogue is of a predicted outcome: `documented` (an upstream page, issue or source file says so),
+ * `inferred` (follows from documented behaviour, not stated), `version-dependent` (holds for some releases).
+ */
 export type Certainty = 'documented' | 'inferred' | 'version-dependent';
 
 export interface Reference {

@@ -149,7 +149,7 @@ describe('attribute: every client signal × evidence × control × success crite
   }
 });
 
-describe('attribute: combined stacks and catalogue cases (ATTACKS.md)', () => {
+describe('attribute: combined stacks and catalogue cases', () => {
   it('CNI drops at the source so the sidecar never sees the attempt: cni is credited and confirmed', () => {
     const result = attribute(
       input({ signal: 'timeout', success: 'sink-canary', evidence: [denial('cni'), allowed('mesh-sidecar')] }),

@@ -3,7 +3,7 @@ import type { KubeObject } from '../../core/domain/cluster.ts';
 import type { ValidationResult } from './crd-schemas.ts';
 
 /**
- * Core kinds have no schema in shared/schemas (only CRDs do), so they are checked structurally: strict zod
+ * Core kinds have no vendored upstream schema (only CRDs do), so they are checked structurally: strict zod
  * schemas of exactly the fields the builders use, with the API's types and value sets. An unknown or misspelled
  * field fails, as it would under kubectl's strict field validation.
  */

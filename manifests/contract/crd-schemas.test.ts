@@ -3,15 +3,13 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../core/domain/cluster.ts';
 import { BadInputError } from '../../core/domain/errors.ts';
 import { validateCoreKind } from './core-kinds.ts';
-import { SHARED_DIR_ENV, findSharedDir, loadCrdValidator, loadJsonSchemaValidator, type CrdValidator } from './crd-schemas.ts';
+import { loadCrdValidator, loadJsonSchemaValidator, type CrdValidator } from './crd-schemas.ts';
+import { UPSTREAM_SCHEMAS_DIR } from './upstream-fixtures.ts';
 
-// Resolved on first use inside a test, so a missing shared folder fails each test with the lookup message.
-let cached: { sharedDir: string; validator: CrdValidator } | undefined;
-function shared(): { sharedDir: string; validator: CrdValidator } {
-  if (cached === undefined) {
-    const sharedDir = findSharedDir();
-    cached = { sharedDir, validator: loadCrdValidator(sharedDir) };
-  }
+// Loaded on first use inside a test, so a broken schema fails each test with its message.
+let cached: CrdValidator | undefined;
+function validator(): CrdValidator {
+  cached ??= loadCrdValidator(UPSTREAM_SCHEMAS_DIR);
   return cached;
 }
 
@@ -23,25 +21,18 @@ const goodAuthz: KubeObject = {
 };
 
 function errorsOf(object: KubeObject): string[] {
-  const result = shared().validator.validate(object);
+  const result = validator().validate(object);
   return result.ok ? [] : result.errors;
 }
 
-describe('findSharedDir', () => {
-  it('finds the shared folder by default (repo/../shared) or from the environment', () => {
-    expect(findSharedDir({})).toMatch(/shared$/);
-    expect(findSharedDir({ [SHARED_DIR_ENV]: shared().sharedDir })).toBe(shared().sharedDir);
-  });
-
-  it('fails naming where it looked when the folder is missing', () => {
-    const missing = join(shared().sharedDir, 'does-not-exist');
-    expect(() => findSharedDir({ [SHARED_DIR_ENV]: missing })).toThrow(BadInputError);
-    expect(() => findSharedDir({ [SHARED_DIR_ENV]: missing })).toThrow(join(missing, 'schemas'));
-  });
-});
-
 describe('loadCrdValidator', () => {
-  it('indexes every served CRD version of the shared schemas', () => {
+  it('refuses a missing schema folder, naming it, instead of validating nothing', () => {
+    const missing = join(UPSTREAM_SCHEMAS_DIR, 'does-not-exist');
+    expect(() => loadCrdValidator(missing)).toThrow(BadInputError);
+    expect(() => loadCrdValidator(missing)).toThrow(missing);
+  });
+
+  it('indexes every served CRD version of the vendored upstream schemas', () => {
     for (const key of [
       'security.istio.io/v1|AuthorizationPolicy',
       'security.istio.io/v1beta1|AuthorizationPolicy',
@@ -49,15 +40,14 @@ describe('loadCrdValidator', () => {
       'gateway.networking.k8s.io/v1|Gateway',
       'cilium.io/v2|CiliumNetworkPolicy',
       'projectcalico.org/v3|GlobalNetworkPolicy',
-      'crd.projectcalico.org/v1|NetworkPolicy',
       'operator.tigera.io/v1|Installation',
     ]) {
-      expect(shared().validator.known).toContain(key);
+      expect(validator().known).toContain(key);
     }
   });
 
   it('accepts a valid AuthorizationPolicy', () => {
-    expect(shared().validator.validate(goodAuthz)).toEqual({ ok: true });
+    expect(validator().validate(goodAuthz)).toEqual({ ok: true });
   });
 
   it('rejects an AuthorizationPolicy with action PERMIT, naming the field and the allowed values', () => {
@@ -104,7 +94,7 @@ describe('loadCrdValidator', () => {
 
   it('checks int-or-string and cidr formats', () => {
     const gnp = (ports: unknown[], nets: string[]): KubeObject => ({
-      apiVersion: 'crd.projectcalico.org/v1',
+      apiVersion: 'projectcalico.org/v3',
       kind: 'GlobalNetworkPolicy',
       metadata: { name: 'bm-x' },
       spec: { egress: [{ action: 'Allow', protocol: 'TCP', destination: { ports, nets } }] },
@@ -131,12 +121,12 @@ describe('loadCrdValidator', () => {
 
   it('reports an apiVersion/kind with no schema instead of passing it', () => {
     expect(errorsOf({ apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 'x' } })).toEqual([
-      `no CRD schema for example.com/v1|Thing under ${join(shared().sharedDir, 'schemas')}`,
+      `no CRD schema for example.com/v1|Thing under ${UPSTREAM_SCHEMAS_DIR}`,
     ]);
   });
 });
 
-describe('core kinds (structural, no upstream schema in shared/)', () => {
+describe('core kinds (structural, no upstream CRD schema)', () => {
   const netpol = {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -163,11 +153,11 @@ describe('core kinds (structural, no upstream schema in shared/)', () => {
 
 describe('loadJsonSchemaValidator (Helm values)', () => {
   it('validates values against the Cilium and istio gateway chart schemas', () => {
-    const cilium = loadJsonSchemaValidator(join(shared().sharedDir, 'schemas', 'helm', 'cilium-values.schema.json'));
+    const cilium = loadJsonSchemaValidator(join(UPSTREAM_SCHEMAS_DIR, 'helm', 'cilium-values.schema.json'));
     expect(cilium.validate({ cni: { exclusive: false }, socketLB: { hostNamespaceOnly: true } })).toEqual({ ok: true });
     const bad = cilium.validate({ cni: { exclusive: 'no' } });
     expect(bad.ok).toBe(false);
-    const gateway = loadJsonSchemaValidator(join(shared().sharedDir, 'schemas', 'helm', 'istio-gateway-values.schema.json'));
+    const gateway = loadJsonSchemaValidator(join(UPSTREAM_SCHEMAS_DIR, 'helm', 'istio-gateway-values.schema.json'));
     expect(gateway.validate({ replicaCount: 1 }).ok).toBe(true);
   });
 });

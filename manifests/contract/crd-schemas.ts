@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import { parseAllDocuments } from 'yaml';
@@ -19,22 +18,6 @@ export interface CrdValidator {
 
 export interface JsonSchemaValidator {
   validate(value: unknown): ValidationResult;
-}
-
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const SHARED_DIR_ENV = 'BREACHMATRIX_SHARED_DIR';
-
-/**
- * The shared reference folder (it holds `schemas/`): `$BREACHMATRIX_SHARED_DIR`, else `<repo>/../shared`.
- * Missing is bad input naming every place looked at — never a reason to skip a contract check.
- */
-export function findSharedDir(env: NodeJS.ProcessEnv = process.env): string {
-  const fromEnv = env[SHARED_DIR_ENV];
-  const candidate = fromEnv !== undefined && fromEnv !== '' ? resolve(fromEnv) : resolve(REPO_ROOT, '..', 'shared');
-  const schemas = join(candidate, 'schemas');
-  if (existsSync(schemas) && statSync(schemas).isDirectory()) return candidate;
-  const where = fromEnv !== undefined && fromEnv !== '' ? `${SHARED_DIR_ENV}=${fromEnv}` : `${SHARED_DIR_ENV} (unset), default <repo>/../shared`;
-  throw new BadInputError(`shared folder not found: looked for ${schemas}`, where, `a folder holding schemas/ (set ${SHARED_DIR_ENV})`);
 }
 
 // The OpenAPI formats Kubernetes CRDs use that ajv-formats does not define.
@@ -174,13 +157,15 @@ function formatErrors(errors: readonly ErrorObject[] | null | undefined): string
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 /**
- * Validators for every CRD under `<sharedDir>/schemas/`: for an object's apiVersion and kind, the served
- * version's `openAPIV3Schema` (compiled on first use), plus what the schema leaves to the API server that we can
- * check offline: scope (namespace set iff namespaced) and the name's syntax.
+ * Validators for every CRD under `schemasDir` (the vendored upstream schemas: UPSTREAM_SCHEMAS_DIR): for an
+ * object's apiVersion and kind, the served version's `openAPIV3Schema` (compiled on first use), plus what the
+ * schema leaves to the API server that we can check offline: scope (namespace set iff namespaced) and the name's
+ * syntax. A missing folder is bad input, never a reason to skip a contract check.
  */
-export function loadCrdValidator(sharedDir: string): CrdValidator {
-  const schemasDir = join(sharedDir, 'schemas');
-  if (!existsSync(schemasDir)) throw new BadInputError(`no schemas/ folder in ${sharedDir}`, 'loadCrdValidator', 'the shared reference folder');
+export function loadCrdValidator(schemasDir: string): CrdValidator {
+  if (!existsSync(schemasDir) || !statSync(schemasDir).isDirectory()) {
+    throw new BadInputError(`CRD schema folder not found: ${schemasDir}`, 'loadCrdValidator', 'a folder of CRD YAML files (test/fixtures/upstream/schemas)');
+  }
   const versions = readCrds(schemasDir);
   const ajv = createKubernetesAjv();
   const compiled = new Map<string, ValidateFunction>();
@@ -218,7 +203,7 @@ export function loadCrdValidator(sharedDir: string): CrdValidator {
 }
 
 /**
- * A JSON Schema file (e.g. a Helm chart's values.schema.json under `<sharedDir>/schemas/helm/`) as a validator.
+ * A JSON Schema file (e.g. a Helm chart's values.schema.json under test/fixtures/upstream/schemas/helm/) as a validator.
  * `$schema` is dropped: charts name meta-schemas loosely (`http://json-schema.org/schema#`), and the keywords they
  * use are draft-07's, which ajv speaks.
  */

@@ -10,7 +10,8 @@ import { buildScene } from '../scene/build-scene.ts';
 import { sceneOptions } from '../scene/scene-options.ts';
 import { SCENE } from '../scene.ts';
 import { isCoreKind, validateCoreKind } from './core-kinds.ts';
-import { findSharedDir, loadCrdValidator, type CrdValidator, type ValidationResult } from './crd-schemas.ts';
+import { loadCrdValidator, type CrdValidator, type ValidationResult } from './crd-schemas.ts';
+import { UPSTREAM_SCHEMAS_DIR } from './upstream-fixtures.ts';
 
 /** Everything rendered for one profile: the scene, then every layer of the policy set. */
 function rendered(profile: Profile): readonly KubeObject[] {
@@ -30,11 +31,11 @@ function describeFailures(objects: readonly KubeObject[], validator: CrdValidato
   });
 }
 
-// Looked up inside each test, not in a hook: a missing shared folder makes every test FAIL with the message
-// naming where it looked (a throwing hook would only mark them skipped).
+// Loaded inside each test, not in a hook: a broken schema makes every test FAIL with its message
+// (a throwing hook would only mark them skipped).
 let cachedValidator: CrdValidator | undefined;
-function sharedValidator(): CrdValidator {
-  cachedValidator ??= loadCrdValidator(findSharedDir());
+function upstreamValidator(): CrdValidator {
+  cachedValidator ??= loadCrdValidator(UPSTREAM_SCHEMAS_DIR);
   return cachedValidator;
 }
 
@@ -51,7 +52,7 @@ describe('every rendered object matches its upstream schema', () => {
   });
 
   it('kind profiles: all objects valid, each CRD kind known to the schemas', () => {
-    const validator = sharedValidator();
+    const validator = upstreamValidator();
     const counts: Record<string, number> = {};
     for (const profile of kindProfiles) {
       const objects = rendered(profile);
@@ -79,14 +80,14 @@ describe('every rendered object matches its upstream schema', () => {
   });
 
   it('lab profiles: all objects valid', () => {
-    const validator = sharedValidator();
+    const validator = upstreamValidator();
     for (const profile of labProfiles()) {
       expect(describeFailures(rendered(profile), validator), profile.id).toEqual([]);
     }
   });
 
   it('attacker presets and typical refinements are valid pods', () => {
-    const validator = sharedValidator();
+    const validator = upstreamValidator();
     const pods = [
       intruderPod().build(),
       roguePod().build(),

@@ -1,4 +1,4 @@
-/** The subset of `projectcalico.org/v3` GlobalNetworkPolicy the harness writes (schema: shared/schemas/calico/). */
+/** The subset of `projectcalico.org/v3` GlobalNetworkPolicy the harness writes (schema: test/fixtures/upstream/schemas/calico/). */
 export type CalicoAction = 'Allow' | 'Deny' | 'Log' | 'Pass';
 
 export interface CalicoRule {

@@ -33,8 +33,8 @@ export const DNS_VISIBILITY_RULE: CiliumEgressRule = {
 };
 
 /**
- * Node and control-plane destinations, denied explicitly. Cilium `ipBlock` does not match node IPs (ATTACKS.md
- * pitfalls), so a Cilium user writes entities; an explicit deny also turns the silent default drop into a Hubble
+ * Node and control-plane destinations, denied explicitly. Cilium `ipBlock` excludes node IPs unless configured to
+ * select them (https://docs.cilium.io/en/stable/network/kubernetes/policy/), so a Cilium user writes entities; an explicit deny also turns the silent default drop into a Hubble
  * `POLICY_DENY` naming this policy (HN3, LM3, LM4 evidence).
  */
 export const INFRA_DENY_RULE: CiliumEgressRule = { toEntities: ['kube-apiserver', 'host', 'remote-node'] };
@@ -44,7 +44,8 @@ export const AMBIENT_PROBE_RULE: CiliumIngressRule = { fromCIDR: [SCENE.ambientP
 
 /**
  * Cilium's own policies, on top of the Kubernetes NetworkPolicies Cilium also enforces. No L7 HTTP rules:
- * with a mesh the traffic is mTLS and an HTTP rule would break it (ATTACKS.md pitfalls); without a mesh the
+ * with a mesh the traffic is mTLS, which Cilium HTTP policy is not compatible with
+ * (https://docs.cilium.io/en/stable/network/servicemesh/istio/); without a mesh the
  * catalogue measures the plain L3/L4 policy set.
  */
 export function buildCiliumPolicies(stack: StackTraits): KubeObject[] {

@@ -1,4 +1,4 @@
-/** The subset of `cilium.io/v2` CiliumNetworkPolicy the harness writes (schema: shared/schemas/cilium/). */
+/** The subset of `cilium.io/v2` CiliumNetworkPolicy the harness writes (schema: test/fixtures/upstream/schemas/cilium/). */
 export interface CiliumSelector {
   readonly matchLabels?: Readonly<Record<string, string>>;
 }

@@ -1,6 +1,6 @@
 /**
  * The subset of Istio's `security.istio.io/v1` and `networking.istio.io/v1` kinds, and of Gateway API's
- * `gateway.networking.k8s.io/v1` Gateway, that the harness writes (schemas: shared/schemas/istio, gateway-api).
+ * `gateway.networking.k8s.io/v1` Gateway, that the harness writes (schemas: test/fixtures/upstream/schemas/istio, gateway-api).
  */
 export interface NamespacedMetadata {
   readonly name: string;

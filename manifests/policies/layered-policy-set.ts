@@ -14,7 +14,7 @@ export interface LayeredPolicySet {
 }
 
 /**
- * The layered zero-trust policy set for a stack (ATTACKS.md "The scene every stack gets"), honouring
+ * The layered zero-trust policy set for a stack (the scene's cni, mesh and admission layers), honouring
  * `stack.policy` through the traits derived from it: `enforcesNetworkPolicy` (only `layered`) gates the CNI
  * part, `meshPolicies` (a mesh and not `none`) the mesh part. With `none` every layer is empty.
  */

@@ -25,8 +25,9 @@ export function meshMemberLabels(mesh: Mesh): Record<string, string> {
 }
 
 /**
- * PSA level of the app namespace. Pitfall (ATTACKS.md): istio-init needs NET_ADMIN and NET_RAW, so a sidecar
- * mesh without istio-cni cannot enforce baseline on its members; ambient always uses istio-cni.
+ * PSA level of the app namespace. istio-init needs NET_ADMIN and NET_RAW, so a sidecar mesh without istio-cni
+ * cannot enforce baseline on its members; ambient always uses istio-cni
+ * (https://istio.io/latest/docs/setup/additional-setup/cni/).
  */
 export function appNamespacePsa(stack: StackTraits, options: SceneOptions): PodSecurityLevel {
   return stack.mesh === 'istio-sidecar' && !options.istioCni ? 'privileged' : 'baseline';

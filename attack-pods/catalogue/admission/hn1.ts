@@ -8,7 +8,7 @@ import { rogue } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 
 const ID = 'HN1';
-const TAG = 'ATTACKS.md HN1 [D: PSA baseline]';
+const TAG = `Pod Security baseline forbids hostNetwork, hostPID, privileged and hostPort — ${REF.podSecurityStandards.cite}`;
 
 /** A hostPort derived from the canary so concurrent runs do not fight over one port. */
 function hostPortFor(canary: string): number {

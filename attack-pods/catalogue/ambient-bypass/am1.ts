@@ -6,7 +6,7 @@ import { frontendImpostor } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 
 const ID = 'AM1';
-const TAG = 'ATTACKS.md AM1 [D: waypoint docs, a Service-attached waypoint only sees traffic addressed to the Service]';
+const TAG = `a Service-attached waypoint only sees traffic addressed to the Service — ${REF.ambientWaypoint.cite}; ${REF.ambientDataPlane.cite}`;
 
 export const AM1 = defineAttack({
   id: ID,

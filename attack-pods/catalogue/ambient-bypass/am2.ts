@@ -5,7 +5,7 @@ import { REF } from '../references.ts';
 import { rogue } from '../attackers.ts';
 
 const ID = 'AM2';
-const TAG = 'ATTACKS.md AM2 [D: ambient data plane; L7 rule skipped, STRICT still Z]';
+const TAG = `traffic that does not go through the waypoint skips its L7 rule; STRICT mTLS is still enforced by ztunnel — ${REF.ambientDataPlane.cite}; ${REF.peerAuthentication.cite}`;
 
 export const AM2 = defineAttack({
   id: ID,
@@ -13,7 +13,7 @@ export const AM2 = defineAttack({
   title: 'Out-of-mesh client to a destination behind a waypoint',
   technique: 'rogue (not in the mesh) sends plaintext GET /admin to the api Service; its traffic never enters the waypoint, so only ztunnel at api can stop it.',
   preconditions: [],
-  references: [REF.ambientDataPlane, REF.ambientWaypoint, REF.peerAuthentication],
+  references: [REF.ambientDataPlane, REF.ambientWaypoint, REF.peerAuthentication, REF.networkPolicy],
   success: 'client-signal',
   source: TAG,
   notApplicable: (stack) => (stack.mesh === 'istio-ambient' ? undefined : 'the waypoint/ztunnel split exists only in ambient mode'),

@@ -6,16 +6,16 @@ import { intruder } from '../attackers.ts';
 import { DATAPLANE_MODE_NONE } from './am3.ts';
 
 const ID = 'AM3-mesh';
-const TAG = 'ATTACKS.md AM3 [D]: "into STRICT mesh Z"';
+const TAG = `an opted-out pod (istio.io/dataplane-mode: none) sends plaintext, which STRICT refuses — ${REF.ambientAddWorkloads.cite}; ${REF.peerAuthentication.cite}`;
 
-/** Added: ATTACKS.md's AM3 row has two outcomes; this is the in-mesh one (the opted-out pod is plaintext). */
+/** AM3 has two outcomes (egress to the world, calls into the mesh); this is the in-mesh one (the opted-out pod is plaintext). */
 export const AM3_MESH = defineAttack({
   id: ID,
   family: 'ambient-bypass',
   title: 'Opted-out pod (dataplane-mode=none) calls into the STRICT mesh',
   technique: 'intruder labelled `istio.io/dataplane-mode: none` sends plaintext GET /api/ping to api:8080; ztunnel at api must refuse plaintext.',
   preconditions: ['whoever creates the pod may set its labels'],
-  references: [REF.ambientAddWorkloads, REF.peerAuthentication],
+  references: [REF.ambientAddWorkloads, REF.peerAuthentication, REF.networkPolicy],
   success: 'client-signal',
   source: TAG,
   notApplicable: (stack) => (stack.mesh === 'istio-ambient' ? undefined : 'the opt-out label exists only in ambient mode'),

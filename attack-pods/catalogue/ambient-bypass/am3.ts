@@ -5,7 +5,7 @@ import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
 const ID = 'AM3';
-const TAG = 'ATTACKS.md AM3 [D: the pod label overrides the namespace]';
+const TAG = `the pod label istio.io/dataplane-mode overrides the namespace's — ${REF.ambientAddWorkloads.cite}`;
 export const DATAPLANE_MODE_NONE = { key: 'istio.io/dataplane-mode', value: 'none' } as const;
 
 /** AM3 measures the egress half (to the sink); AM3-mesh (added) the other half, into the STRICT mesh. */
@@ -15,7 +15,7 @@ export const AM3 = defineAttack({
   title: 'Opt out of ambient with the pod label dataplane-mode=none, then call the sink',
   technique: 'intruder is created with the label `istio.io/dataplane-mode: none` (no in-pod redirection) and sends HTTP with the canary to the sink.',
   preconditions: ['whoever creates the pod may set its labels'],
-  references: [REF.ambientAddWorkloads],
+  references: [REF.ambientAddWorkloads, REF.networkPolicy],
   success: 'sink-canary',
   source: TAG,
   notApplicable: (stack) => (stack.mesh === 'istio-sidecar' ? 'the label means nothing to sidecar injection (see SC3)' : undefined),

@@ -10,10 +10,10 @@ import { SCENE } from '../../../manifests/scene.ts';
 /** ztunnel's own socket mark: the in-pod rules never capture a packet carrying it (istio-capture fixtures). */
 export const AMBIENT_SKIP_MARK = 0x3;
 
-const TAG = 'ATTACKS.md AM4 "(or set SO_MARK 0x3 on its socket)" [D: ambient in-pod rules skip mark 0x3/0xfff, istio-capture fixture ambient-inpod-default.golden]';
+const TAG = `the ambient in-pod rules never capture a socket carrying mark 0x3/0xfff (ztunnel's own) — ${REF.istioCaptureGoldenAmbient.cite}; ${REF.ambientRedirection.cite}; ${REF.soMarkNetRaw.cite}`;
 const KERNEL =
   'SO_MARK needs CAP_NET_ADMIN or, since Linux 5.17 (commit 079925cce1d0), CAP_NET_RAW — in the runtime\'s default set and not an added capability, so PSA baseline admits the pod; older kernels: permission-denied → inconclusive';
-const SIDECAR_NO_MARK_RULE = "sidecar capture (istio-iptables, fixture sidecar-empty.golden) has no mark exemption: the marked socket is captured like any other";
+const SIDECAR_NO_MARK_RULE = `sidecar capture has no mark exemption, the marked socket is captured like any other (${REF.istioCaptureGoldenSidecar.cite})`;
 const MARK_STAYS_IN_POD = 'the mark does not leave the pod: it is cleared when the packet crosses the veth into the node, so the CNI judges it as usual';
 
 function note(stack: StackTraits, extra?: string): string {
@@ -39,7 +39,7 @@ export const AM4_MARK = defineAttack({
   technique:
     "intruder (no added capabilities) opens a TCP socket with SO_MARK 0x3 set before connect (socat) — ztunnel's own mark, which the in-pod rules never capture — and sends the canary as a line to the sink's raw TCP port.",
   preconditions: ['Linux >= 5.17 on the node (SO_MARK with CAP_NET_RAW)', 'the container runtime grants NET_RAW by default (containerd does) and the pod does not drop it'],
-  references: [REF.ambientRedirection, REF.soMarkNetRaw, REF.podSecurityStandards],
+  references: [REF.ambientRedirection, REF.soMarkNetRaw, REF.podSecurityStandards, REF.istioCaptureGoldenAmbient, REF.istioCaptureGoldenSidecar, REF.networkPolicy],
   success: 'sink-canary',
   source: TAG,
   attempt: (context) => markedPlan(context, 'AM4-mark', context.addresses.sink.ip, context.addresses.sink.tcpPort, {}, 'tcp'),
@@ -62,9 +62,9 @@ export const AM4_MARK_MESH = defineAttack({
   technique:
     "intruder (no added capabilities) sends plaintext GET /api/ping to api's pod IP:8080 from a socket marked 0x3 before connect; the source's ztunnel never sees it, api's ztunnel must refuse plaintext under STRICT.",
   preconditions: ['Linux >= 5.17 on the node (SO_MARK with CAP_NET_RAW)', "the attacker learned api's pod IP"],
-  references: [REF.ambientRedirection, REF.soMarkNetRaw, REF.peerAuthentication],
+  references: [REF.ambientRedirection, REF.soMarkNetRaw, REF.peerAuthentication, REF.istioCaptureGoldenAmbient, REF.istioCaptureGoldenSidecar, REF.networkPolicy],
   success: 'client-signal',
-  source: `${TAG}; ATTACKS.md AM4: in-mesh Z with empty source identity`,
+  source: `${TAG}; into the STRICT mesh: ztunnel refuses the plaintext, empty source identity`,
   attempt: (context) => {
     const api = workloadAddress(context, 'api');
     return markedPlan(
@@ -79,7 +79,7 @@ export const AM4_MARK_MESH = defineAttack({
   },
   control: (context) => dnsControl(intruder(context, 'AM4-mark-mesh', 'control'), context),
   expect: (stack) => {
-    const source = `${TAG}; ATTACKS.md AM4: in-mesh Z with empty source identity`;
+    const source = `${TAG}; into the STRICT mesh: ztunnel refuses the plaintext, empty source identity`;
     if (cniEnforces(stack)) return cniDrop(source, 'inferred', note(stack, `intruder egress to api is default-deny; ${MARK_STAYS_IN_POD}`));
     if (sidecarEnforces(stack)) {
       return blocked('mesh-sidecar', undefined, `${source}; ${SIDECAR_NO_MARK_RULE}: mTLS as intruder, api's AuthorizationPolicy admits only frontend`, 'inferred', note(stack, '403 from api\'s sidecar'));

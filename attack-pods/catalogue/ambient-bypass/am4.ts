@@ -5,7 +5,7 @@ import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 
-const TAG = 'ATTACKS.md AM4 [D: traffic redirection docs]';
+const TAG = `the in-pod redirection rules live in the pod's network namespace; with NET_ADMIN the pod can flush them — ${REF.ambientRedirection.cite}`;
 
 /** AM4 / AM4-priv: flush the ambient in-pod rules (nat and mangle, both backends), then call the sink. */
 export const [AM4, AM4_PRIV] = definePrivilegedPair(
@@ -15,7 +15,7 @@ export const [AM4, AM4_PRIV] = definePrivilegedPair(
     title: 'Flush the ambient in-pod redirection with NET_ADMIN',
     technique: 'intruder with NET_ADMIN,NET_RAW flushes the nat and mangle tables (ISTIO_OUTPUT and the rest, iptables-nft and -legacy) in its own namespace, then sends HTTP with the canary to the sink.',
     preconditions: ['the pod may add NET_ADMIN and NET_RAW'],
-    references: [REF.ambientRedirection],
+    references: [REF.ambientRedirection, REF.networkPolicy],
     success: 'sink-canary',
     source: TAG,
     notApplicable: (stack) => (stack.mesh === 'istio-sidecar' ? 'ambient redirection only; the sidecar equivalent is SC2' : undefined),

@@ -5,7 +5,7 @@ import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 
-const TAG = 'ATTACKS.md AM5 [D: ambient NetworkPolicy page, istio-cni host probe rules] [I/V]';
+const TAG = `kubelet probes are SNATed to 169.254.7.127, which the in-pod rules accept without capture; node traffic to local pods is allowed by the CNI — ${REF.ambientNetworkPolicy.cite}; ${REF.istioCaptureGoldenAmbient.cite}`;
 
 /** AM5 / AM5-priv: a host-network pod on api's node calls api's pod IP (node → local pod). */
 export const [AM5, AM5_PRIV] = definePrivilegedPair(
@@ -15,7 +15,7 @@ export const [AM5, AM5_PRIV] = definePrivilegedPair(
     title: "Host-network pod on the victim's node calls the victim",
     technique: "A hostNetwork pod scheduled on api's node sends plaintext GET /api/ping to api's pod IP: node-originated traffic to local pods is allowed by the CNIs and, in ambient, SNATed to 169.254.7.127.",
     preconditions: ['the pod may use hostNetwork', "the attacker can pick api's node"],
-    references: [REF.ambientNetworkPolicy, REF.ambientRedirection],
+    references: [REF.ambientNetworkPolicy, REF.ambientRedirection, REF.istioCaptureGoldenAmbient],
     success: 'client-signal',
     source: TAG,
     baselineNamespace: SCENE.namespaces.rogue,

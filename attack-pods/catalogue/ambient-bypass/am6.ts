@@ -6,7 +6,7 @@ import { frontendImpostor } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 
 const ID = 'AM6';
-const TAG = 'ATTACKS.md AM6 [I: istio/istio#56659, the CNI only sees 15008]';
+const TAG = `in ambient the CNI sees only HBONE on 15008, not the application port — ${REF.istio56659.cite}; ${REF.ambientNetworkPolicy.cite}`;
 
 export const AM6 = defineAttack({
   id: ID,
@@ -14,7 +14,7 @@ export const AM6 = defineAttack({
   title: 'NetworkPolicy allows :8080 only; call :9090 over HBONE',
   technique: "A pod with frontend's identity (allowed to api:8080 by NetworkPolicy) sends GET /metrics to api's pod IP on 9090; in ambient the CNI sees HBONE on 15008, not 9090.",
   preconditions: ["the attacker holds frontend's identity", "api's L4 AuthorizationPolicy lists no ports"],
-  references: [REF.istio56659, REF.ambientNetworkPolicy],
+  references: [REF.istio56659, REF.ambientNetworkPolicy, REF.networkPolicy],
   success: 'client-signal',
   source: TAG,
   notApplicable: (stack) => (stack.mesh === 'istio-sidecar' ? 'the sidecar keeps the real destination port on the wire; the port-hiding is ambient-only' : undefined),

@@ -5,7 +5,7 @@ import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
 const ID = 'EG1';
-const TAG = 'ATTACKS.md EG1 [D: REGISTRY_ONLY "is not a security boundary"; REGISTRY_ONLY: 502/blackhole]';
+const TAG = `REGISTRY_ONLY blackholes unknown destinations (502 or closed) but is not a security boundary — ${REF.egressControl.cite}; ${REF.egressGateway.cite}`;
 
 export const EG1 = defineAttack({
   id: ID,
@@ -13,7 +13,7 @@ export const EG1 = defineAttack({
   title: "Raw TCP to the sink's literal IP",
   technique: "intruder opens a TCP connection to the sink's IP on its raw TCP port and sends the canary as a line.",
   preconditions: [],
-  references: [REF.egressControl],
+  references: [REF.egressControl, REF.egressGateway, REF.networkPolicy],
   success: 'sink-canary',
   source: TAG,
   attempt: (context) =>
@@ -27,8 +27,8 @@ export const EG1 = defineAttack({
   control: (context) => dnsControl(intruder(context, ID, 'control'), context),
   expect: (stack) => {
     // The capture hands the connection to the proxy inside the pod; REGISTRY_ONLY blackholes it there, before
-    // any packet reaches the CNI — so on CNI + sidecar the sidecar acts first (ATTACKS.md lists EG1 among the
-    // CNI-first rows, which holds for ALLOW_ANY).
+    // any packet reaches the CNI — so on CNI + sidecar the sidecar acts first (the CNI would act first only
+    // under ALLOW_ANY).
     if (sidecarEnforces(stack)) return blocked('mesh-sidecar', 'reset', `${TAG}; BlackHoleCluster closes the connection`, 'inferred', labNote(stack));
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));
     if (stack.mesh === 'istio-ambient') return allowed(`${TAG}; ztunnel passes egress`, 'documented', labNote(stack));

@@ -5,7 +5,7 @@ import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
 const ID = 'EG2';
-const TAG = 'ATTACKS.md EG2 [D]: DNS is allowed; only Cilium DNS L7 rules with a restrictive pattern can stop it';
+const TAG = `DNS to kube-dns is allowed; only DNS-aware (L7) policy such as Cilium's can restrict the names — ${REF.ciliumPolicyLanguage.cite}; ${REF.networkPolicy.cite}`;
 
 export const EG2 = defineAttack({
   id: ID,

@@ -5,7 +5,7 @@ import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
 const ID = 'EG3';
-const TAG = 'ATTACKS.md EG3: A if the port-53 rule has no peer, else D (common policy mistake)';
+const TAG = `an egress rule with ports but no "to" peer allows that port to every destination — ${REF.networkPolicy.cite}`;
 
 export const EG3 = defineAttack({
   id: ID,

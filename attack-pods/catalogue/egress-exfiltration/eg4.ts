@@ -5,7 +5,7 @@ import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
 const ID = 'EG4';
-const TAG = 'ATTACKS.md EG4 / SC5 [D: only TCP is captured]';
+const TAG = `only TCP is captured: ICMP and UDP never reach the proxy — ${REF.istioSecurityBestPractices.cite}`;
 
 /** EG4 sends ICMP (SC5 covers the UDP datagram). */
 export const EG4 = defineAttack({
@@ -14,7 +14,7 @@ export const EG4 = defineAttack({
   title: 'ICMP echo carrying the canary to the sink',
   technique: "intruder pings the sink once with the canary's hex digits as the payload pattern (`ping -p`).",
   preconditions: ['unprivileged ICMP (ping_group_range) or NET_RAW, as container runtimes grant by default'],
-  references: [REF.istioSecurityBestPractices],
+  references: [REF.istioSecurityBestPractices, REF.networkPolicy],
   success: 'sink-canary',
   source: TAG,
   attempt: (context) =>

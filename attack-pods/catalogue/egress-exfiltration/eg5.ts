@@ -5,7 +5,7 @@ import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
 const ID = 'EG5';
-const TAG = 'ATTACKS.md EG5 [I: Cilium toFQDNs matches by IP]';
+const TAG = `Cilium toFQDNs allows the IPs the name resolved to, whatever Host or SNI the client sends — ${REF.ciliumPolicyLanguage.cite}`;
 export const EG5_ALLOWED_NAME = 'allowed.test';
 
 export const EG5 = defineAttack({
@@ -14,7 +14,7 @@ export const EG5 = defineAttack({
   title: 'FQDN allow-list by IP: an allowed name pinned to the sink',
   technique: `intruder calls http://${EG5_ALLOWED_NAME}/<canary> with curl --resolve pinning that name to the sink IP and a Host header naming another site.`,
   preconditions: [`an FQDN allow-list that admits ${EG5_ALLOWED_NAME} (the layered set has none: there the plain default-deny answers)`],
-  references: [REF.ciliumPolicyLanguage, REF.egressControl],
+  references: [REF.ciliumPolicyLanguage, REF.egressControl, REF.networkPolicy],
   success: 'sink-canary',
   source: TAG,
   attempt: (context) => {

@@ -5,7 +5,7 @@ import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
 const ID = 'EG6';
-const TAG = 'ATTACKS.md EG6 [D: egress gateway task, additional security considerations]';
+const TAG = `Istio cannot securely enforce that egress flows through the egress gateway — ${REF.egressGateway.cite}`;
 const EXCLUDE_PORTS = 'traffic.sidecar.istio.io/excludeOutboundPorts';
 
 /**
@@ -18,7 +18,7 @@ export const EG6 = defineAttack({
   title: "Skip the mesh's egress path (excludeOutboundPorts)",
   technique: "intruder is created with `traffic.sidecar.istio.io/excludeOutboundPorts: <sink tcp port>` and sends the canary over raw TCP to the sink.",
   preconditions: ['whoever creates the pod may set its annotations'],
-  references: [REF.egressGateway, REF.istioAnnotations],
+  references: [REF.egressGateway, REF.istioAnnotations, REF.networkPolicy],
   success: 'sink-canary',
   source: TAG,
   attempt: (context) =>

@@ -5,7 +5,7 @@ import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
 const ID = 'EG7';
-const TAG = 'ATTACKS.md EG7: link-local metadata endpoint';
+const TAG = `the link-local metadata address is an ordinary egress destination — ${REF.networkPolicy.cite}; ${REF.egressControl.cite}`;
 
 export const EG7 = defineAttack({
   id: ID,
@@ -28,7 +28,7 @@ export const EG7 = defineAttack({
   },
   control: (context) => dnsControl(intruder(context, ID, 'control'), context),
   expect: (stack) => {
-    // ATTACKS.md predicts A for sidecar mode, which holds for ALLOW_ANY; the scene sets REGISTRY_ONLY and the
+    // Sidecar mode lets it out (A) under ALLOW_ANY; the scene sets REGISTRY_ONLY and the
     // address is not excluded from capture, so the sidecar's blackhole should answer first.
     if (sidecarEnforces(stack)) return blocked('mesh-sidecar', undefined, `${TAG}; REGISTRY_ONLY blackhole (scene) vs A under ALLOW_ANY`, 'inferred', labNote(stack));
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));

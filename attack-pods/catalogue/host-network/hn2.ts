@@ -5,7 +5,7 @@ import { REF } from '../references.ts';
 import { rogue } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 
-const TAG = 'ATTACKS.md HN2 [D: NetworkPolicy for host-network pods is undefined]';
+const TAG = `NetworkPolicy behaviour for host-network pods is undefined — ${REF.networkPolicy.cite}; ${REF.ciliumPolicyLanguage.cite}`;
 
 /** HN2 / HN2-priv: a host-network pod on another node calls api's pod IP. */
 export const [HN2, HN2_PRIV] = definePrivilegedPair(

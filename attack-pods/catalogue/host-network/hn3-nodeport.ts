@@ -6,7 +6,7 @@ import { REF } from '../references.ts';
 import { rogue } from '../attackers.ts';
 
 const ID = 'HN3-nodeport';
-const TAG = 'ATTACKS.md HN3 "a NodePort" [D: a 401 still proves reach]; behind the NodePort sits api (LM3: STRICT R, ambient Z)';
+const TAG = `a NodePort on a node IP reaches api; api's mesh policy still applies (STRICT) — ${REF.serviceNodePort.cite}; ${REF.peerAuthentication.cite}`;
 
 /**
  * HN3's NodePort leg as its own cell: it exists only where the scene exposes api on a NodePort
@@ -19,7 +19,7 @@ export const HN3_NODEPORT = defineAttack({
   title: 'Pod reaches a NodePort on a node IP',
   technique: "rogue sends GET /api/ping to <node IP>:<api's NodePort>; any HTTP answer proves reach (the port is reported).",
   preconditions: ['the scene exposes api as a NodePort Service'],
-  references: [REF.serviceNodePort, REF.ciliumPolicyLanguage],
+  references: [REF.serviceNodePort, REF.ciliumPolicyLanguage, REF.peerAuthentication, REF.networkPolicy],
   success: 'client-signal',
   source: TAG,
   notApplicable: (stack) => (stack.isLab ? 'the scene has no NodePort here (addresses.apiNodePort is absent: the lab has no kube-proxy)' : undefined),

@@ -5,7 +5,7 @@ import { REF } from '../references.ts';
 import { rogue } from '../attackers.ts';
 
 const ID = 'HN3';
-const TAG = 'ATTACKS.md HN3 [D: Cilium needs toEntities host; a 401 still proves reach]';
+const TAG = `node ports are reachable unless egress policy covers node IPs (Cilium: toEntities host); a 401 still proves reach — ${REF.ciliumPolicyLanguage.cite}; ${REF.kubeletAuth.cite}`;
 export const KUBELET_PORT = 10250;
 
 export const HN3 = defineAttack({
@@ -15,7 +15,7 @@ export const HN3 = defineAttack({
   technique:
     "rogue sends GET https://<node IP>:10250/healthz (kubelet) and GET https://<API server address>:<port>/version (6443 on kind), certificates not checked; each port is reported, and any HTTP answer — a 401/403 included — proves reach.",
   preconditions: [],
-  references: [REF.kubeletAuth, REF.ciliumPolicyLanguage, REF.rbac],
+  references: [REF.kubeletAuth, REF.ciliumPolicyLanguage, REF.rbac, REF.networkPolicy],
   success: 'client-signal',
   source: TAG,
   notApplicable: (stack) => (stack.isLab ? 'the lab has no kubelet or API server on its nodes' : undefined),

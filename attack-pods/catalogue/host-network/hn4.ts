@@ -5,7 +5,7 @@ import { REF } from '../references.ts';
 import { rogue } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 
-const TAG = 'ATTACKS.md HN4 [D]: only admission stops it';
+const TAG = `a privileged hostPID pod enters the node's network namespace; only admission stops it — ${REF.podSecurityStandards.cite}`;
 
 /** HN4 / HN4-priv: privileged + hostPID, nsenter into PID 1's network namespace, then call the sink. */
 export const [HN4, HN4_PRIV] = definePrivilegedPair(

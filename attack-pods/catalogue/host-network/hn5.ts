@@ -5,7 +5,7 @@ import { REF } from '../references.ts';
 import { rogue } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 
-const TAG = 'ATTACKS.md HN5 [D: Calico failsafe ports]';
+const TAG = `Calico host endpoints keep failsafe ports open — ${REF.calicoFailsafe.cite}`;
 export const FAILSAFE_PORTS = [22, 179, 2379, 2380, 6443] as const;
 
 /** HN5 / HN5-priv: from a host-network pod (a node), probe another node's failsafe ports. */

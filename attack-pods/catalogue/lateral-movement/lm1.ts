@@ -6,7 +6,7 @@ import { rogue } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 
 const ID = 'LM1';
-const TAG = 'ATTACKS.md LM1: CNI D, sidecar STRICT R, ambient Z';
+const TAG = `default-deny NetworkPolicy drops it; STRICT mTLS refuses plaintext; AuthorizationPolicy admits only api — ${REF.networkPolicy.cite}; ${REF.peerAuthentication.cite}; ${REF.authorizationPolicy.cite}`;
 
 export const LM1 = defineAttack({
   id: ID,

@@ -6,7 +6,7 @@ import { REF } from '../references.ts';
 import { rogue } from '../attackers.ts';
 
 const ID = 'LM3';
-const TAG = 'ATTACKS.md LM3 [I: the source becomes a node] [D: Cilium policy caveats]';
+const TAG = `with externalTrafficPolicy: Cluster the source becomes a node; Cilium's ipBlock and node IPs — ${REF.serviceNodePort.cite}; ${REF.ciliumKubernetesNetworkPolicy.cite}`;
 
 export const LM3 = defineAttack({
   id: ID,
@@ -14,7 +14,7 @@ export const LM3 = defineAttack({
   title: "Reach api through its NodePort on a node IP",
   technique: "rogue sends GET /api/ping to <node IP>:<api NodePort> (externalTrafficPolicy Cluster: the source may be NATed to a node).",
   preconditions: ['api is exposed as a NodePort Service'],
-  references: [REF.serviceNodePort, REF.ciliumPolicyLanguage, REF.peerAuthentication],
+  references: [REF.serviceNodePort, REF.ciliumPolicyLanguage, REF.peerAuthentication, REF.ciliumKubernetesNetworkPolicy, REF.networkPolicy],
   success: 'client-signal',
   source: TAG,
   notApplicable: (stack) => (stack.isLab ? 'the lab has no kube-proxy: NodePorts are not modelled' : undefined),

@@ -6,7 +6,7 @@ import { intruder } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 
 const ID = 'LM4';
-const TAG = 'ATTACKS.md LM4: API RBAC layer; D unless the API server is allowed';
+const TAG = `RBAC refuses the token's request; the API server is reachable unless egress policy forbids it — ${REF.rbac.cite}; ${REF.serviceAccounts.cite}; ${REF.networkPolicy.cite}`;
 const SECRETS_PATH = `/api/v1/namespaces/${SCENE.namespaces.app}/secrets`;
 
 /** Success means reading the secrets (HTTP 200); reaching the API and getting RBAC's 403 is a block by `api`. */
@@ -16,7 +16,7 @@ export const LM4 = defineAttack({
   title: "Use the pod's service-account token against the API server",
   technique: `intruder reads its mounted token and sends GET ${SECRETS_PATH} to the API server with it.`,
   preconditions: ['the token is automounted', 'the intruder service account has no RBAC grant on secrets'],
-  references: [REF.rbac, REF.serviceAccounts, REF.ciliumPolicyLanguage],
+  references: [REF.rbac, REF.serviceAccounts, REF.ciliumPolicyLanguage, REF.networkPolicy],
   success: 'client-signal',
   source: TAG,
   notApplicable: (stack) => (stack.isLab ? 'the lab has no API server' : undefined),

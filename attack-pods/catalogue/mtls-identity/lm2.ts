@@ -5,7 +5,7 @@ import { REF } from '../references.ts';
 import { frontendImpostor } from '../attackers.ts';
 
 const ID = 'LM2';
-const TAG = 'ATTACKS.md LM2 [I: only admission/RBAC can stop identity claims]';
+const TAG = `a pod may claim any service account or label of its namespace; only admission or RBAC stops identity claims — ${REF.serviceAccounts.cite}; ${REF.rbac.cite}; ${REF.authorizationPolicy.cite}`;
 
 export const LM2 = defineAttack({
   id: ID,
@@ -13,7 +13,7 @@ export const LM2 = defineAttack({
   title: "Claim frontend's identity: serviceAccountName frontend and label app=frontend",
   technique: 'A new pod in bm-app with `serviceAccountName: frontend` and `app=frontend` calls GET api:8080/api/ping: NetworkPolicy trusts the label, the mesh the service account.',
   preconditions: ['the attacker may create pods in bm-app', 'nothing restricts which service account a pod names'],
-  references: [REF.serviceAccounts, REF.authorizationPolicy, REF.networkPolicy],
+  references: [REF.serviceAccounts, REF.authorizationPolicy, REF.networkPolicy, REF.rbac],
   success: 'client-signal',
   source: TAG,
   attempt: (context) =>

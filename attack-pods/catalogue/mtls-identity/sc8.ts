@@ -6,7 +6,7 @@ import { frontendImpostor, rogue } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 
 const ID = 'SC8';
-const TAG = 'ATTACKS.md SC8 [D: PeerAuthentication STRICT refuses plaintext]';
+const TAG = `PeerAuthentication STRICT refuses plaintext; AuthorizationPolicy admits only listed principals — ${REF.peerAuthentication.cite}; ${REF.authorizationPolicy.cite}`;
 const API_URL = `http://${serviceHost('api')}:${SCENE.workloads.api.port}/api/ping`;
 
 export const SC8 = defineAttack({
@@ -15,7 +15,7 @@ export const SC8 = defineAttack({
   title: 'Plaintext from outside the mesh into a STRICT workload',
   technique: 'rogue (bm-rogue, no proxy) sends plaintext HTTP GET /api/ping to api:8080.',
   preconditions: [],
-  references: [REF.peerAuthentication, REF.authorizationPolicy],
+  references: [REF.peerAuthentication, REF.authorizationPolicy, REF.networkPolicy],
   success: 'client-signal',
   source: TAG,
   attempt: (context) =>

@@ -6,7 +6,7 @@ import { intruder } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 
 const ID = 'SC9';
-const TAG = 'ATTACKS.md SC9 [D: istio traffic routing; sidecar R (passthrough, plaintext) [V]; ambient: L4 rule still applies]';
+const TAG = `calls to a pod IP skip service routing (sidecar: passthrough, plaintext; ambient: HBONE, the L4 rule still applies) — ${REF.istioTrafficRouting.cite}; ${REF.authorizationPolicy.cite}`;
 
 export const SC9 = defineAttack({
   id: ID,
@@ -14,7 +14,7 @@ export const SC9 = defineAttack({
   title: "Call a workload's pod IP instead of its Service",
   technique: "intruder (in the mesh, not an allowed principal) sends GET /api/ping to api's pod IP:8080, skipping Service routing.",
   preconditions: ["the attacker learned api's pod IP"],
-  references: [REF.istioTrafficRouting, REF.authorizationPolicy],
+  references: [REF.istioTrafficRouting, REF.authorizationPolicy, REF.networkPolicy],
   success: 'client-signal',
   source: TAG,
   attempt: (context) => apiPodHttpPlan(intruder(context, ID, 'attempt').build(), context, SCENE.workloads.api.port, '/api/ping'),

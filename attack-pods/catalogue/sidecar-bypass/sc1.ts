@@ -6,7 +6,7 @@ import { intruder } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 
 const ID = 'SC1';
-const TAG = 'ATTACKS.md SC1 [D: istio-capture fixtures, ISTIO_OUTPUT exempts UID/GID 1337]';
+const TAG = `the capture rules return early for UID/GID 1337 (the proxy's own), so a process running as 1337 is not captured — ${REF.istioCaptureGoldenSidecar.cite}; ${REF.istioAppRequirements.cite}`;
 
 export const SC1 = defineAttack({
   id: ID,
@@ -14,7 +14,7 @@ export const SC1 = defineAttack({
   title: 'Run as the proxy UID 1337 to skip the sidecar capture',
   technique: 'intruder runs with runAsUser 1337 (the proxy UID, exempt from the capture rules) and sends HTTP with the canary to the sink.',
   preconditions: ['intruder may choose its UID (PSA baseline allows any runAsUser)'],
-  references: [REF.istioAppRequirements, REF.istioSecurityBestPractices],
+  references: [REF.istioAppRequirements, REF.istioSecurityBestPractices, REF.istioCaptureGoldenSidecar, REF.networkPolicy],
   success: 'sink-canary',
   source: TAG,
   attempt: (context) =>

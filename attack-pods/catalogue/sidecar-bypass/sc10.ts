@@ -6,10 +6,10 @@ import { frontendImpostor } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 
 const ID = 'SC10';
-const TAG = 'ATTACKS.md SC10 [D: CVE-2021-31920, CVE-2021-39156 regressions; 403 on patched versions]';
+const TAG = `path normalisation tricks against a DENY on /admin, fixed in patched versions (403) — ${REF.cve202131920.cite}; ${REF.cve202139156.cite}; ${REF.authorizationPolicy.cite}`;
 const API_URL = `http://${serviceHost('api')}:${SCENE.workloads.api.port}`;
 /**
- * ATTACKS.md's variants, plus two that walk out of the allowed `/api/*` prefix: the scene's ALLOW on `/api/*`
+ * The four classic variants (the CVEs above), plus two that walk out of the allowed `/api/*` prefix: the scene's ALLOW on `/api/*`
  * already refuses `//admin` & co. whatever the normalisation, so only the `..` forms really test the DENY on /admin.
  */
 export const SC10_PATHS = ['//admin', '/%2Fadmin', '/admin#x', '/ADMIN', '/api/../admin', '/api/%2e%2e/admin'] as const;

@@ -5,7 +5,7 @@ import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 
-const TAG = 'ATTACKS.md SC2 [D: istio.io best practices, the app "may remove redirection rules"]';
+const TAG = `with NET_ADMIN the application can remove the redirection rules; traffic capture is not a security boundary — ${REF.istioSecurityBestPractices.cite}`;
 
 /** SC2 / SC2-priv: with NET_ADMIN the app flushes the nat table (both iptables backends), then calls the sink. */
 export const [SC2, SC2_PRIV] = definePrivilegedPair(
@@ -15,7 +15,7 @@ export const [SC2, SC2_PRIV] = definePrivilegedPair(
     title: 'Flush the capture rules with NET_ADMIN',
     technique: 'intruder with NET_ADMIN,NET_RAW runs `iptables -t nat -F` with iptables-nft and iptables-legacy, then sends HTTP with the canary to the sink.',
     preconditions: ['the pod may add NET_ADMIN and NET_RAW'],
-    references: [REF.istioSecurityBestPractices],
+    references: [REF.istioSecurityBestPractices, REF.networkPolicy],
     success: 'sink-canary',
     source: TAG,
     baselineNamespace: SCENE.namespaces.app,

@@ -5,7 +5,7 @@ import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
 const ID = 'SC3-noinject';
-const TAG = 'ATTACKS.md SC3 [D: istio/api annotations, `sidecar.istio.io/inject: "false"`; PSA does not look at annotations]';
+const TAG = `a pod opts out of injection with sidecar.istio.io/inject: "false"; Pod Security admission does not look at annotations — ${REF.istioSidecarInjection.cite}; ${REF.podSecurityStandards.cite}`;
 /** Istio prefers the label of the same name; the annotation is the older form the injector still honours. */
 export const NO_INJECT = { key: 'sidecar.istio.io/inject', value: 'false' } as const;
 
@@ -16,7 +16,7 @@ export const SC3_NOINJECT = defineAttack({
   title: 'Self-annotate sidecar.istio.io/inject: "false"',
   technique: 'intruder is created in bm-app (injection enabled) with `sidecar.istio.io/inject: "false"`: no proxy is injected, nothing captures its traffic; it sends HTTP with the canary to the sink.',
   preconditions: ['whoever creates the pod may set its annotations (no admission policy on Istio annotations)'],
-  references: [REF.istioSidecarInjection, REF.istioAnnotations, REF.podSecurityStandards],
+  references: [REF.istioSidecarInjection, REF.istioAnnotations, REF.podSecurityStandards, REF.networkPolicy],
   success: 'sink-canary',
   source: TAG,
   notApplicable: (stack) =>

@@ -5,7 +5,7 @@ import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
 const ID = 'SC3';
-const TAG = 'ATTACKS.md SC3 [D: istio/api annotations; PSA does not look at annotations]';
+const TAG = `traffic.sidecar.istio.io/excludeOutbound* annotations are set by the pod itself; Pod Security admission does not look at annotations — ${REF.istioAnnotations.cite}; ${REF.podSecurityStandards.cite}`;
 const EXCLUDE_ALL = { key: 'traffic.sidecar.istio.io/excludeOutboundIPRanges', value: '0.0.0.0/0' } as const;
 
 export const SC3 = defineAttack({
@@ -14,7 +14,7 @@ export const SC3 = defineAttack({
   title: 'Self-annotate excludeOutboundIPRanges 0.0.0.0/0',
   technique: 'intruder is created with `traffic.sidecar.istio.io/excludeOutboundIPRanges: 0.0.0.0/0` (the capture then exempts every destination) and sends HTTP with the canary to the sink.',
   preconditions: ['whoever creates the pod may set its annotations (no admission policy on Istio annotations)'],
-  references: [REF.istioAnnotations, REF.istioSecurityBestPractices],
+  references: [REF.istioAnnotations, REF.istioSecurityBestPractices, REF.podSecurityStandards, REF.networkPolicy],
   success: 'sink-canary',
   source: TAG,
   notApplicable: (stack) =>

@@ -6,7 +6,7 @@ import { intruder } from '../attackers.ts';
 import { composeScript } from '../../script-loader.ts';
 
 const ID = 'SC4';
-const TAG = 'ATTACKS.md SC4 [D: istio inject webhook order; istio-cni docs "compatibility with application init containers"]';
+const TAG = `application init containers run before the proxy (injection order); with istio-cni their traffic is captured before the proxy listens — ${REF.istioCni.cite}; ${REF.istioNativeSidecars.cite}`;
 const SCRIPT = 'http-probe.sh';
 /** Container name the runner reads the result from (PodHandle.logs). */
 export const SC4_INIT_CONTAINER = 'attack';
@@ -17,7 +17,7 @@ export const SC4 = defineAttack({
   title: 'Call out from an init container, before the proxy runs',
   technique: 'intruder carries an init container that sends HTTP with the canary to the sink; without native sidecars it runs before istio-proxy starts.',
   preconditions: ['the pod may declare init containers'],
-  references: [REF.istioCni, REF.istioNativeSidecars],
+  references: [REF.istioCni, REF.istioNativeSidecars, REF.networkPolicy],
   success: 'sink-canary',
   source: TAG,
   attempt: (context) => {
@@ -45,7 +45,7 @@ export const SC4 = defineAttack({
       return blocked('mesh-sidecar', undefined, TAG, 'version-dependent', 'refused (istio-cni, no native sidecars) or 502/closed (native sidecar + REGISTRY_ONLY); assumes istioCni: true');
     }
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));
-    if (stack.mesh === 'istio-ambient') return allowed(`${TAG}; ambient: A [I]`, 'inferred', labNote(stack, 'redirection and ztunnel exist before any container runs; ztunnel passes egress'));
+    if (stack.mesh === 'istio-ambient') return allowed(`${TAG}; ambient: ztunnel passes the egress`, 'inferred', labNote(stack, 'redirection and ztunnel exist before any container runs; ztunnel passes egress'));
     return allowed(TAG, 'documented', labNote(stack));
   },
 });

@@ -5,7 +5,7 @@ import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
 const ID = 'SC5';
-const TAG = 'ATTACKS.md SC5 [D: istio.io best practices, only TCP is captured]';
+const TAG = `only TCP is captured: UDP and ICMP never pass through the proxy — ${REF.istioSecurityBestPractices.cite}`;
 
 /** SC5 sends UDP; its ICMP half is EG4 (same intruder, ICMP echo with the canary as payload). */
 export const SC5 = defineAttack({
@@ -14,7 +14,7 @@ export const SC5 = defineAttack({
   title: 'UDP is never captured: datagram with the canary to the sink',
   technique: 'intruder sends one UDP datagram carrying the canary to the sink (`nc -u`); the ICMP variant is EG4.',
   preconditions: [],
-  references: [REF.istioSecurityBestPractices],
+  references: [REF.istioSecurityBestPractices, REF.networkPolicy],
   success: 'sink-canary',
   source: TAG,
   attempt: (context) =>

@@ -6,7 +6,7 @@ import { intruder } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 
 const ID = 'SC6';
-const TAG = 'ATTACKS.md SC6 [D: no trust boundary inside the pod; Envoy admin on localhost:15000]';
+const TAG = `no trust boundary inside the pod: the Envoy admin port 15000 listens on localhost — ${REF.istioAppRequirements.cite}; ${REF.istioSecurityBestPractices.cite}`;
 const ADMIN_URL = `http://127.0.0.1:${SCENE.envoy.admin}`;
 
 export const SC6 = defineAttack({

@@ -6,7 +6,7 @@ import { rogue } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 
 const ID = 'SC7';
-const TAG = 'ATTACKS.md SC7 [D: application requirements, 15090/15021/15020 are not captured and have no authz]';
+const TAG = `15090, 15021 and 15020 are not captured and carry no authorization — ${REF.istioAppRequirements.cite}`;
 /** The proxy's uncaptured ports and what each serves (Envoy stats, health, the agent's merged metrics). */
 export const SC7_PROBES = [
   { port: SCENE.envoy.stats, path: '/stats/prometheus' },
@@ -20,7 +20,7 @@ export const SC7 = defineAttack({
   title: "Read a workload's proxy stats, health and agent ports from another pod",
   technique: `rogue (no proxy) sends one GET to each of api's pod IP ${SC7_PROBES.map((probe) => `:${probe.port}${probe.path}`).join(', ')} — ports the inbound capture exempts; each port is reported, the most permissive answer counts.`,
   preconditions: ['the target runs an Envoy sidecar'],
-  references: [REF.istioAppRequirements],
+  references: [REF.istioAppRequirements, REF.networkPolicy],
   success: 'client-signal',
   source: TAG,
   notApplicable: (stack) => (stack.mesh === 'istio-sidecar' ? undefined : 'no sidecar on api: there is no proxy stats port to reach'),

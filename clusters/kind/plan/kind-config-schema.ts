@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 /**
- * The kind v1alpha4 Cluster config as a strict schema, written from shared/schemas/kind/v1alpha4-fields.md:
+ * The kind v1alpha4 Cluster config as a strict schema, written from kind v0.32.0's pkg/apis/config/v1alpha4/types.go
+ * (https://github.com/kubernetes-sigs/kind/blob/v0.32.0/pkg/apis/config/v1alpha4/types.go):
  * kind decodes its config strictly, so an unknown field here is an unknown field there.
  */
 const portRange = z.int().min(-1).max(65535);

@@ -1,6 +1,6 @@
 import type { Profile } from '../../../core/domain/profile.ts';
 
-/** kind.x-k8s.io/v1alpha4 Cluster, the subset breachmatrix writes (field notes: shared/schemas/kind/v1alpha4-fields.md). */
+/** kind.x-k8s.io/v1alpha4 Cluster, the subset breachmatrix writes (fields: https://kind.sigs.k8s.io/docs/user/configuration/). */
 export interface KindNode {
   readonly role: 'control-plane' | 'worker';
   readonly image: string;

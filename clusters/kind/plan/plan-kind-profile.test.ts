@@ -10,7 +10,8 @@ import type { KubeObject } from '../../../core/domain/cluster.ts';
 import type { Profile } from '../../../core/domain/profile.ts';
 import { TIMEOUTS } from '../../../core/timeouts.ts';
 import { loadKindPins, type KindPins } from '../pins-tools.ts';
-import { findSharedDir, loadCrdValidator, loadJsonSchemaValidator, type CrdValidator } from '../../../manifests/contract/crd-schemas.ts';
+import { loadCrdValidator, loadJsonSchemaValidator, type CrdValidator } from '../../../manifests/contract/crd-schemas.ts';
+import { UPSTREAM_SCHEMAS_DIR } from '../../../manifests/contract/upstream-fixtures.ts';
 import { isCoreKind, validateCoreKind } from '../../../manifests/contract/core-kinds.ts';
 import { buildPolicySet, buildScene } from '../../../manifests/index.ts';
 import { stackTraits } from '../../../core/domain/profile.ts';
@@ -29,7 +30,6 @@ const configMapSchema = z.strictObject({
 let pins: KindPins;
 let profiles: readonly Profile[];
 let plans: ReadonlyMap<string, KindPlan>;
-let shared: string;
 let crds: CrdValidator;
 
 function fileOf(plan: KindPlan, path: string): unknown {
@@ -68,9 +68,8 @@ beforeAll(async () => {
   pins = await loadKindPins();
   profiles = await loadKindProfiles();
   plans = new Map(profiles.map((profile) => [profile.id, planKindProfile(profile, pins, { runId: 'r1a2b3' })]));
-  // Fails (BadInputError naming where it looked) when the shared schemas are missing: never a silent pass.
-  shared = findSharedDir();
-  crds = loadCrdValidator(shared);
+  // The vendored upstream CRDs (test/fixtures/upstream): a missing folder is a BadInputError, never a silent pass.
+  crds = loadCrdValidator(UPSTREAM_SCHEMAS_DIR);
 });
 
 describe('planKindProfile: all nine kind profiles', () => {
@@ -106,7 +105,7 @@ describe('planKindProfile: all nine kind profiles', () => {
   });
 
   it('Cilium values validate against the chart values schema; settings the schema does not declare are the known commented ones', async () => {
-    const schemaFile = join(shared, 'schemas/helm/cilium-values.schema.json');
+    const schemaFile = join(UPSTREAM_SCHEMAS_DIR, 'helm', 'cilium-values.schema.json');
     const schema = JSON.parse(await readFile(schemaFile, 'utf8')) as Record<string, unknown>;
     const validator = loadJsonSchemaValidator(schemaFile);
     const undeclared = new Set<string>();

@@ -9,8 +9,10 @@ import {
   renderInpodRule,
   type InpodRule,
 } from './inpod-rules.ts';
+import { UPSTREAM_FIXTURES_DIR } from '../../../manifests/contract/upstream-fixtures.ts';
 
-const GOLDEN = '/work/shared/fixtures/istio-capture/ambient-inpod-default.golden';
+/** Istio's own golden, vendored with its provenance (test/fixtures/upstream/provenance.json). */
+const GOLDEN = `${UPSTREAM_FIXTURES_DIR}/istio-capture/ambient-inpod-default.golden`;
 
 /** The golden's `-A` lines as `table|-A …`; `--to-port` and `--to-ports` are the same iptables option. */
 function goldenAppendLines(): string[] {

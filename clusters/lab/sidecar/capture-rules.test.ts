@@ -10,8 +10,10 @@ import {
   renderRule,
   type CaptureSettings,
 } from './capture-rules.ts';
+import { UPSTREAM_FIXTURES_DIR } from '../../../manifests/contract/upstream-fixtures.ts';
 
-const GOLDEN_DIR = '/work/shared/fixtures/istio-capture';
+/** Istio's own goldens, vendored with their provenance (test/fixtures/upstream/provenance.json). */
+const GOLDEN_DIR = `${UPSTREAM_FIXTURES_DIR}/istio-capture`;
 
 /** The `-A` lines of a golden file, whichever of its two spellings it uses. */
 function goldenAppendLines(file: string): string[] {

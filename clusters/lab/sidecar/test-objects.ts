@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../../core/domain/cluster.ts';
 
-/** Istio objects of the scene's mesh layer (ATTACKS.md), shared by this folder's tests. */
+/** Istio objects of the scene's mesh layer (the layered policy set's mesh part), shared by this folder's tests. */
 export function peerAuthentication(
   namespace: string,
   name: string,

@@ -9,7 +9,7 @@ import { crdWait } from '../wait-steps.ts';
 
 /**
  * The Installation the operator reconciles: the cluster's pod CIDR as the only IP pool and the iptables
- * dataplane (ATTACKS.md evidence for Calico is iptables chain counters and `calico-packet:` log lines).
+ * dataplane (Calico's evidence is its iptables chain counters and `calico-packet:` log lines, core/evidence/calico-*.ts).
  */
 export function calicoInstallation(podCidr: string): KubeObject {
   return {

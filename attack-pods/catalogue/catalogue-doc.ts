@@ -1,0 +1,172 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import type { AttackDefinition, AttemptPlan, Expectation, SuccessCriterion } from '../../core/domain/attack.ts';
+import type { StackTraits } from '../../core/domain/profile.ts';
+import { PLANNING_ADDRESSES } from '../../core/runner/planning-addresses.ts';
+import { baseEnv } from './plans.ts';
+
+/** docs/catalogue.md, relative to the repository root, and the command that rewrites it. */
+export const CATALOGUE_DOC_PATH = 'docs/catalogue.md';
+export const CATALOGUE_DOC_COMMAND = 'npm run docs:catalogue';
+
+/** The canary the document's plans carry; a run gives every attempt its own. */
+const DOC_CANARY = 'bm0000000000000000';
+
+const SUCCESS_TEXT: Record<SuccessCriterion, string> = {
+  'sink-canary': "the attack worked only if the sink recorded this attempt's canary",
+  'client-signal': "the client's own signal decides (connected, HTTP status, timeout, reset, admission denied)",
+};
+
+/** Markdown table cell / list text: pipes escaped, one line, `<` kept only for `<https://…>` autolinks. */
+function text(value: string): string {
+  return value
+    .replace(/\s+/g, ' ')
+    .replace(/\|/g, '\\|')
+    .replace(/\*/g, '\\*')
+    .replace(/<(?!https:\/\/)/g, '&lt;');
+}
+
+function code(value: string): string {
+  return `\`${value.replace(/`/g, "'")}\``;
+}
+
+function expectedText(expectation: Expectation): string {
+  if (expectation.outcome === 'blocked') {
+    return `blocked by ${expectation.blockedBy ?? '?'}${expectation.signal === undefined ? '' : ` (${expectation.signal})`}`;
+  }
+  return expectation.outcome === 'not-applicable' ? 'not applicable' : 'allowed';
+}
+
+/** What about the pod matters to the attack: where it runs, as whom, with which privileges. */
+function podText(pod: V1Pod): string {
+  const spec = pod.spec;
+  const container = spec?.containers[0];
+  const security = container?.securityContext;
+  const traits = [
+    `${pod.metadata?.namespace ?? '?'} pod, service account ${spec?.serviceAccountName ?? 'default'}`,
+    // A label equal to the pod's own name only makes it selectable per attempt; the rest are claims (app=frontend).
+    ...Object.entries(pod.metadata?.labels ?? {}).filter(([, value]) => value !== pod.metadata?.name).map(([key, value]) => `label ${key}=${value}`),
+    ...Object.entries(pod.metadata?.annotations ?? {}).map(([key, value]) => `annotation ${key}: ${value}`),
+    ...(security?.runAsUser === undefined ? [] : [`runAsUser ${security.runAsUser}`]),
+    ...(security?.runAsGroup === undefined ? [] : [`runAsGroup ${security.runAsGroup}`]),
+    ...(security?.capabilities?.add === undefined ? [] : [`adds ${security.capabilities.add.join(', ')}`]),
+    ...(security?.privileged === true ? ['privileged'] : []),
+    ...(spec?.hostNetwork === true ? ['hostNetwork'] : []),
+    ...(spec?.hostPID === true ? ['hostPID'] : []),
+    ...(spec?.nodeName === undefined ? [] : [`on node ${spec.nodeName}`]),
+  ];
+  return traits.join('; ');
+}
+
+function planText(planned: AttemptPlan): string {
+  const { flow } = planned;
+  const destination = `${flow.destinationName ?? flow.destinationIp ?? '(several)'}${flow.destinationPort === undefined ? '' : `:${flow.destinationPort}`}`;
+  const common = new Set(Object.keys(baseEnv(DOC_CANARY)));
+  const env = Object.entries(planned.env).filter(([key]) => !common.has(key));
+  const parts = [
+    `${code(planned.script)}${planned.placement === 'init-container' ? ' in an init container' : ''}`,
+    `${flow.protocol} to ${code(destination)}`,
+    `from ${text(podText(planned.pod))}`,
+    ...(env.length === 0 ? [] : [env.map(([key, value]) => code(`${key}=${value}`)).join(' ')]),
+  ];
+  return parts.join(' · ');
+}
+
+/** One line per distinct plan, naming the stacks it applies to when they differ. */
+function plansBlock(label: string, plans: ReadonlyMap<string, string[]>, stackCount: number): string[] {
+  if (plans.size === 0) return [`- **${label}**: none (not applicable on every stack)`];
+  if (plans.size === 1) {
+    const [[line, stacks]] = [...plans.entries()] as [[string, string[]]];
+    return [`- **${label}**${stacks.length === stackCount ? '' : ` (${stacks.join(', ')})`}: ${line}`];
+  }
+  return [`- **${label}**:`, ...[...plans.entries()].map(([line, stacks]) => `  - ${stacks.join(', ')}: ${line}`)];
+}
+
+function group(into: Map<string, string[]>, key: string, stack: string): void {
+  const stacks = into.get(key) ?? [];
+  stacks.push(stack);
+  into.set(key, stacks);
+}
+
+function attackSection(attack: AttackDefinition, stacks: readonly StackTraits[]): string[] {
+  const attempts = new Map<string, string[]>();
+  const controls = new Map<string, string[]>();
+  const sources: string[] = [];
+  const rows: string[] = [];
+  for (const stack of stacks) {
+    const expectation = attack.expect(stack);
+    if (!sources.includes(expectation.source)) sources.push(expectation.source);
+    const sourceId = `S${sources.indexOf(expectation.source) + 1}`;
+    rows.push(`| ${stack.profileId} | ${expectedText(expectation)} | ${expectation.certainty} | ${sourceId} | ${text(expectation.note ?? '')} |`);
+    if (attack.notApplicable(stack) !== undefined) continue;
+    const context = { stack, canary: DOC_CANARY, addresses: PLANNING_ADDRESSES };
+    group(attempts, planText(attack.attempt(context)), stack.profileId);
+    group(controls, planText(attack.control(context)), stack.profileId);
+  }
+  const applicable = stacks.filter((stack) => attack.notApplicable(stack) === undefined).length;
+  return [
+    `### ${attack.id}: ${text(attack.title)}`,
+    '',
+    `- **Family**: ${attack.family}`,
+    `- **Technique**: ${text(attack.technique)}`,
+    `- **Preconditions**: ${attack.preconditions.length === 0 ? 'none beyond the scene' : attack.preconditions.map(text).join('; ')}`,
+    `- **Success criterion**: ${attack.success}: ${SUCCESS_TEXT[attack.success]}`,
+    ...plansBlock('Attempt', attempts, applicable),
+    ...plansBlock('Control', controls, applicable),
+    '- **References**:',
+    ...attack.references.map((reference) => `  - [${text(reference.title)}](${reference.url})`),
+    '',
+    '| Stack | Expected | Certainty | Source | Note |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    ...sources.map((source, index) => `- S${index + 1}: ${text(source)}`),
+    '',
+  ];
+}
+
+/** The whole document, from the catalogue's code: same input, same bytes. */
+export function renderCatalogueDoc(attacks: readonly AttackDefinition[], stacks: readonly StackTraits[]): string {
+  const families = [...new Set(attacks.map((attack) => attack.family))];
+  const lines = [
+    '# Attack catalogue',
+    '',
+    `<!-- Generated from attack-pods/catalogue by \`${CATALOGUE_DOC_COMMAND}\` (bin/gen-catalogue-doc.ts). Do not edit: a test fails when this file is stale. -->`,
+    '',
+    `${attacks.length} attacks, each expected on ${stacks.length} stacks (${stacks.map((stack) => stack.profileId).join(', ')}).`,
+    '',
+    'How to read an entry:',
+    '',
+    '- **Expected** is what the catalogue predicts; the run measures and reports every difference. `blocked by <layer>` names',
+    '  the layer that must stop it and, where the claim is that specific, the client signal (`timeout` for a silent drop,',
+    '  `reset`, `refused`, `admission-denied`).',
+    '- **Certainty**: `documented` (an upstream page, issue or source file says so), `inferred` (follows from documented',
+    '  behaviour), `version-dependent` (holds for some releases only). **Source** cites the upstream documents.',
+    '- **Attempt** and **Control**: the script (attack-pods/scripts/), the flow and the pod it runs in. The control walks the',
+    "  attempt's path from a permitted client, or the same attacker to a permitted target; a failed control makes the cell",
+    "  `inconclusive`, never `blocked`. Addresses here are documentation placeholders (RFC 5737) and the canary is",
+    `  ${code(DOC_CANARY)}; a run uses the live scene's addresses and a fresh canary per attempt.`,
+    "- **Evidence**: a `blocked` cell is credited to a layer by that layer's own record of this attempt's flow (Calico",
+    '  counters and log lines, Hubble flows, Envoy and ztunnel access logs, the admission message, the lab\'s nftables',
+    '  counters and proxy log: core/evidence/); without it the layer is `inferred`.',
+    '',
+    '## Contents',
+    '',
+    '| Id | Family | Title | Success |',
+    '| --- | --- | --- | --- |',
+    ...attacks.map((attack) => `| [${attack.id}](#${anchor(attack)}) | ${attack.family} | ${text(attack.title)} | ${attack.success} |`),
+    '',
+  ];
+  for (const family of families) {
+    lines.push(`## ${family}`, '');
+    for (const attack of attacks.filter((candidate) => candidate.family === family)) lines.push(...attackSection(attack, stacks));
+  }
+  return `${lines.join('\n').replace(/\n+$/, '')}\n`;
+}
+
+/** GitHub's heading anchor for `### <id>: <title>`. */
+function anchor(attack: AttackDefinition): string {
+  return `${attack.id}: ${attack.title}`
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
+}
