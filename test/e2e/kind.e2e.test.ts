@@ -10,13 +10,11 @@ import { runMatrix } from '../../core/runner/run-matrix.ts';
 import { TIMEOUTS } from '../../core/timeouts.ts';
 import { renderSceneObjects } from '../../manifests/render-scene-objects.ts';
 
-const enabled = process.env['BREACHMATRIX_E2E_KIND'] === '1';
-
 /** Provisioning one Calico cluster and three attacks: kind create, the operator, the scene, the attacks. */
 const E2E_BUDGET_MS = TIMEOUTS.kindCreateMs + 2 * TIMEOUTS.componentReadyMs;
 
-// Skipped by name unless enabled: vitest lists it as skipped, never as a silent pass.
-describe.runIf(enabled)('kind end-to-end (needs Docker; set BREACHMATRIX_E2E_KIND=1 to run)', () => {
+// Runs only through vitest.kind-e2e.config.ts (`npm run test:e2e:kind`): without Docker, preflight fails it loudly.
+describe('kind end-to-end (needs Docker)', () => {
   it(
     'calico on kind: admission stops HN1, the CNI drops EG1 and LM1, each confirmed by the cells',
     async () => {
