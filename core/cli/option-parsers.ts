@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { PROVIDERS, type ProviderName } from '../domain/profile.ts';
 
 export function positiveInt(flag: string, max: number): (value: string) => number {
@@ -21,4 +21,9 @@ export function providerName(value: string): ProviderName {
 /** Repeatable and comma-separated: `--profile a --profile b,c` → [a, b, c]. */
 export function collectList(value: string, previous: readonly string[] = []): string[] {
   return [...previous, ...value.split(',').map((item) => item.trim()).filter((item) => item.length > 0)];
+}
+
+/** A repeatable list flag whose help shows what an empty list means, once (not "(default: all) (default: [])"). */
+export function listOption(flags: string, description: string, whenEmpty: string): Option {
+  return new Option(flags, description).argParser(collectList).default([], whenEmpty);
 }
