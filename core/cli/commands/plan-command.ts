@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { PROVIDERS } from '../../domain/profile.ts';
 import { listOption, providerName } from '../option-parsers.ts';
+import { checkOutDir } from '../out-dir.ts';
 import { checkProviderFlags, PROVIDER_FLAGS } from '../provider-flags.ts';
 import type { PlanFlags } from './plan-action.ts';
 
@@ -16,6 +17,7 @@ export function planCommand(): Command {
     .action(async (flags: PlanFlags) => {
       // Only the profile flags exist on `plan`; the run-time flags (--context …) are not required here.
       checkProviderFlags(flags.provider, flags, PROVIDER_FLAGS.filter((rule) => rule.key === 'config' || rule.key === 'pins'));
+      await checkOutDir(flags.out);
       const { plan } = await import('./plan-action.ts');
       await plan(flags);
     });
