@@ -21,8 +21,17 @@ export function xText(tag: string, attributes: XmlAttributes, text: string): Xml
   return { tag, attributes, children: [], cdata: text };
 }
 
+/** Attribute text: escaped, line breaks kept as character references (a parser would fold raw ones to spaces). */
 function escape(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+    .replaceAll('\n', '&#10;')
+    .replaceAll('\r', '&#13;')
+    .replaceAll('\t', '&#9;');
 }
 
 function cdata(text: string): string {
