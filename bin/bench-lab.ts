@@ -15,13 +15,33 @@ import { pod } from '../manifests/pod-builder.ts';
 import { renderSceneObjects } from '../manifests/render-scene-objects.ts';
 import { SCENE } from '../manifests/scene.ts';
 
+const USAGE = `Usage: npm run bench:lab -- [runs] [stack]          (or: npx tsx bin/bench-lab.ts …; as root)
+       npm run bench:lab -- --burst <pods> [stack]
+
+  [runs] [stack]          lab up (scene namespaces + five workload pods) and teardown, [runs] times (default: 5)
+  --burst <pods> [stack]  on a lab holding the whole scene and its policies, <pods> pods created at once, then
+                          deleted at once: per-pod ready and delete times
+  stack                   one of ${LAB_STACKS.join(', ')} (default: lab:netpol)
+  -h, --help              show this help
+
+Prints medians and maxima. Not a test: speed is measured here, not asserted in CI.
+`;
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const unknownFlag = process.argv.slice(2).find((arg) => arg.startsWith('-') && arg !== '--burst');
+if (unknownFlag !== undefined) {
+  process.stderr.write(`bench-lab: unknown option '${unknownFlag}'\n\n${USAGE}`);
+  process.exit(2);
+}
 const burstAt = process.argv.indexOf('--burst');
 const burst = burstAt >= 0 ? Number(process.argv[burstAt + 1]) : 0;
 const positional = process.argv.slice(2).filter((_, index, all) => all[index] !== '--burst' && all[index - 1] !== '--burst');
 const runs = burstAt >= 0 ? 1 : Number(positional[0] ?? '5');
 const stack = ((burstAt >= 0 ? positional[0] : positional[1]) ?? 'lab:netpol') as LabStackId;
 if (!Number.isInteger(runs) || runs < 1 || (burstAt >= 0 && (!Number.isInteger(burst) || burst < 1)) || !(LAB_STACKS as readonly string[]).includes(stack)) {
-  process.stderr.write(`usage: bench-lab.ts [runs >= 1] [stack] | bench-lab.ts --burst <pods >= 1> [stack]; stacks: ${LAB_STACKS.join('|')}\n`);
+  process.stderr.write(`bench-lab: runs and --burst must be whole numbers >= 1, and the stack one of ${LAB_STACKS.join(', ')}\n\n${USAGE}`);
   process.exit(2);
 }
 

@@ -2,6 +2,7 @@ import type { Expectation } from '../core/domain/attack.ts';
 import type { Cell } from '../core/domain/cell.ts';
 import type { ProfileSummary } from '../core/domain/results.ts';
 import type { MatrixState } from './report-model.ts';
+import { SCORE_STATES, SEE_BANNER, STATE_LABELS } from './state-labels.ts';
 
 /** Short human labels shared by the Markdown, JUnit and HTML reporters, so they all say the same thing. */
 
@@ -29,36 +30,25 @@ export function expectedText(expected: Expectation): string {
   }
 }
 
-/** The compact matrix label: `✅ cni (confirmed)`, `⚠️ ALLOWED`, … with `❗` on unexpected cells. */
-export function cellBadge(cell: Cell | undefined): string {
-  const mark = cell !== undefined && !cell.asExpected ? '❗ ' : '';
-  return mark + badgeWithoutMark(cell);
+/**
+ * The compact matrix label: `✅ cni (confirmed)`, `⚠️ ALLOWED`, … with `❗` on unexpected cells. A cell of a
+ * failed profile says "see banner": the reason is written once, at the top.
+ */
+export function cellBadge(cell: Cell | undefined, failedProfileCell = false): string {
+  const mark = cell !== undefined && !cell.asExpected ? `${UNEXPECTED_MARK} ` : '';
+  return mark + badgeWithoutMark(cell) + (failedProfileCell ? ` — ${SEE_BANNER}` : '');
 }
 
 function badgeWithoutMark(cell: Cell | undefined): string {
-  if (cell === undefined) return '· not run';
-  switch (cell.outcome) {
-    case 'blocked':
-      return `${cell.confidence === 'confirmed' ? '✅' : '🟡'} ${cell.blockedBy ?? '?'} (${cell.confidence ?? 'inferred'})`;
-    case 'allowed':
-      return '⚠️ ALLOWED';
-    case 'inconclusive':
-      return '❔ inconclusive';
-    case 'not-applicable':
-      return '➖ n/a';
-    case 'error':
-      return '💥 error';
-  }
+  if (cell === undefined) return STATE_LABELS.missing.badge;
+  if (cell.outcome === 'blocked') return `${cell.confidence === 'confirmed' ? '✅' : '🟡'} ${cell.blockedBy ?? '?'} (${cell.confidence ?? 'inferred'})`;
+  return STATE_LABELS[cell.outcome].badge;
 }
 
 export const STATE_LEGEND: readonly { readonly state: MatrixState | 'blocked-inferred'; readonly badge: string; readonly meaning: string }[] = [
   { state: 'blocked', badge: '✅ layer (confirmed)', meaning: "blocked; the layer's own record confirms it" },
   { state: 'blocked-inferred', badge: '🟡 layer (inferred)', meaning: 'blocked; the layer is inferred from the client signal, no record matched' },
-  { state: 'allowed', badge: '⚠️ ALLOWED', meaning: 'the attack worked (for exfiltration: the sink received the canary)' },
-  { state: 'inconclusive', badge: '❔ inconclusive', meaning: 'blocked, but the positive control failed too — no verdict' },
-  { state: 'not-applicable', badge: '➖ n/a', meaning: 'the attack does not apply to this stack' },
-  { state: 'error', badge: '💥 error', meaning: 'the attempt failed for a reason that says nothing about the network' },
-  { state: 'missing', badge: '· not run', meaning: 'no result (run interrupted or profile failed)' },
+  ...SCORE_STATES.filter((state) => state !== 'blocked').map((state) => ({ state, badge: STATE_LABELS[state].badge, meaning: STATE_LABELS[state].meaning })),
 ];
 
 export const UNEXPECTED_MARK = '❗';

@@ -5,11 +5,14 @@ import type { BlockingLayer } from '../core/domain/layer.ts';
 import type { ProfileSummary } from '../core/domain/results.ts';
 import { observedText } from './cell-label.ts';
 import { markdownCell } from './markdown-summary.ts';
+import { incompleteReasons } from './run-completeness.ts';
 import type { RunResults } from './run-results.ts';
 
-export const DIFF_KINDS = ['worse', 'better', 'changed', 'same'] as const;
+/** `missing`: the cell is in OLD and not in NEW — worse, never "changed": a vanished verdict protects nothing. */
+export const DIFF_KINDS = ['worse', 'missing', 'better', 'changed', 'same'] as const;
 export type DiffKind = (typeof DIFF_KINDS)[number];
-export type FailOn = 'worse' | 'changed' | 'any';
+export const DIFF_FAIL_ON = ['worse', 'changed', 'any'] as const;
+export type FailOn = (typeof DIFF_FAIL_ON)[number];
 export type Presence = 'both' | 'added' | 'removed';
 
 export interface DiffOptions {
@@ -42,6 +45,10 @@ export interface ResultsDiff {
   readonly newRuns: readonly string[];
   readonly entries: readonly DiffEntry[];
   readonly counts: Readonly<Record<DiffKind, number>>;
+  /** Why NEW is not a complete run (no end line, interrupted, failed profiles): fails `--fail-on worse`. */
+  readonly newIncomplete: readonly string[];
+  /** The same for OLD: printed, does not fail the gate (OLD is the baseline being replaced). */
+  readonly oldIncomplete: readonly string[];
 }
 
 /** The profile id without a trailing `@versionSet`. */
@@ -155,7 +162,7 @@ export function diffResults(before: RunResults, after: RunResults, options: Diff
       title: sample.title,
     };
     if (was === undefined) return { ...base, kind: 'changed', presence: 'added', new: sample, reasons: [`added: ${observedText(now)}`] };
-    if (now === undefined) return { ...base, kind: 'changed', presence: 'removed', old: was, reasons: [`removed: was ${observedText(was)}`] };
+    if (now === undefined) return { ...base, kind: 'missing', presence: 'removed', old: was, reasons: [`missing in new: was ${observedText(was)}`] };
     const verdict = compareCells(was, now);
     return { ...base, kind: verdict.kind, presence: 'both', old: was, new: now, reasons: verdict.reasons };
   });
@@ -167,19 +174,31 @@ export function diffResults(before: RunResults, after: RunResults, options: Diff
     newRuns: after.runs.map((run) => run.runId),
     entries,
     counts,
+    newIncomplete: incompleteReasons(after),
+    oldIncomplete: incompleteReasons(before),
   };
 }
 
 /**
- * `--fail-on`: `worse` (default) fails on regressions; `changed` on sideways changes and cells only on one side;
- * `any` on every difference, improvements included.
+ * `--fail-on`: `worse` (default) fails on regressions; `changed` on sideways changes and cells only NEW has;
+ * `any` on every difference, improvements included. Whatever is asked for, the gate fails closed: cells of OLD
+ * missing from NEW and an incomplete NEW run (no end line, interrupted, failed profiles) always fail it.
  */
 export function shouldFail(diff: ResultsDiff, failOn: readonly FailOn[] = ['worse']): boolean {
-  return failOn.some((what) => {
-    if (what === 'worse') return diff.counts.worse > 0;
-    if (what === 'changed') return diff.counts.changed > 0;
-    return diff.counts.worse + diff.counts.better + diff.counts.changed > 0;
-  });
+  return failureReasons(diff, failOn).length > 0;
+}
+
+/** Why the gate fails, one line per reason (empty: it passes). No `--fail-on` at all (`none`) never fails. */
+export function failureReasons(diff: ResultsDiff, failOn: readonly FailOn[] = ['worse']): string[] {
+  if (failOn.length === 0) return [];
+  const { counts } = diff;
+  const asked = (what: FailOn): boolean => failOn.includes(what) || failOn.includes('any');
+  const reasons = diff.newIncomplete.map((reason) => `new results are incomplete: ${reason}`);
+  if (counts.missing > 0) reasons.push(`${counts.missing} cell(s) of old missing in new`);
+  if (asked('worse') && counts.worse > 0) reasons.push(`${counts.worse} cell(s) worse`);
+  if (asked('changed') && counts.changed > 0) reasons.push(`${counts.changed} cell(s) changed`);
+  if (failOn.includes('any') && counts.better > 0) reasons.push(`${counts.better} cell(s) better`);
+  return reasons;
 }
 
 function profileLabel(entry: DiffEntry): string {
@@ -192,16 +211,21 @@ function transition(entry: DiffEntry): string {
   return `${entry.old === undefined ? '—' : observedText(entry.old)} → ${entry.new === undefined ? '—' : observedText(entry.new)}`;
 }
 
-const SECTIONS: readonly Exclude<DiffKind, 'same'>[] = ['worse', 'better', 'changed'];
+const SECTIONS: readonly Exclude<DiffKind, 'same'>[] = ['worse', 'missing', 'better', 'changed'];
 
 function headline(diff: ResultsDiff): string {
-  return `worse ${diff.counts.worse} · better ${diff.counts.better} · changed ${diff.counts.changed} · same ${diff.counts.same}`;
+  return DIFF_KINDS.map((kind) => `${kind} ${diff.counts[kind]}`).join(' · ');
+}
+
+function incompleteLines(diff: ResultsDiff): string[] {
+  return [...diff.newIncomplete.map((reason) => `NEW INCOMPLETE: ${reason}`), ...diff.oldIncomplete.map((reason) => `old incomplete: ${reason}`)];
 }
 
 export function renderDiffText(diff: ResultsDiff): string {
   const lines = [
     `breachmatrix diff — old: ${diff.oldRuns.join(', ')} · new: ${diff.newRuns.join(', ')} · profiles matched by ${diff.matchBy}`,
     headline(diff),
+    ...incompleteLines(diff),
   ];
   for (const kind of SECTIONS) {
     const entries = diff.entries.filter((entry) => entry.kind === kind);
@@ -222,7 +246,8 @@ export function renderDiffMarkdown(diff: ResultsDiff): string {
     '',
     `**${headline(diff)}**`,
   ];
-  const icons: Readonly<Record<Exclude<DiffKind, 'same'>, string>> = { worse: '🔻', better: '🔺', changed: '🔁' };
+  for (const line of incompleteLines(diff)) lines.push('', `> [!WARNING]`, `> ${markdownCell(line)}`);
+  const icons: Readonly<Record<Exclude<DiffKind, 'same'>, string>> = { worse: '🔻', missing: '🕳️', better: '🔺', changed: '🔁' };
   for (const kind of SECTIONS) {
     const entries = diff.entries.filter((entry) => entry.kind === kind);
     if (entries.length === 0) continue;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAMPLE_KIND, SAMPLE_LAB, jsonl, testCell, testHeader, testProfile } from './fixtures/samples.ts';
+import { LONG_FAILURE, SAMPLE_KIND, SAMPLE_LAB, failedProfileResults, jsonl, testCell, testHeader, testProfile } from './fixtures/samples.ts';
 import { renderHtmlReport } from './html-report.ts';
 import { buildJsonReport } from './json-report.ts';
 import { mergeResults } from './merge-results.ts';
@@ -32,10 +32,10 @@ interface OpenedPage {
   readonly errors: string[];
 }
 
-async function open(results: RunResults, name: string): Promise<OpenedPage> {
+async function open(results: RunResults, name: string, viewport = { width: 1500, height: 1000 }): Promise<OpenedPage> {
   const file = join(dir, name);
   await writeFile(file, renderHtmlReport(buildJsonReport(buildReportModel(results), { harnessVersion: '0.1.0' })));
-  const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+  const page = await browser.newPage({ viewport });
   const requests: string[] = [];
   const errors: string[] = [];
   page.on('request', (request) => requests.push(request.url()));
@@ -135,5 +135,35 @@ describe('report.html in headless Chromium', () => {
     expect(errors).toEqual([]);
     expect(requests).toEqual([url]);
     await page.close();
+  });
+
+  it('uses the page width, shows a score row per stack, and one banner for a failed profile', async () => {
+    const { page, errors } = await open(await readResults([SAMPLE_LAB, SAMPLE_KIND]), 'wide.html', { width: 1600, height: 1000 });
+    const pageWidth = await page.evaluate(() => document.documentElement.clientWidth);
+    const tableWidth = await page.$eval('#matrix', (table) => table.getBoundingClientRect().width);
+    // body padding is 24 px a side: the matrix fills the rest (it used ~60 % of a 1600 px window before).
+    expect(tableWidth).toBeGreaterThan((pageWidth - 48) * 0.97);
+    const scores = await page.$$eval('tr.score-row td.score', (cells) => cells.map((cell) => (cell.textContent ?? '').trim()));
+    expect(scores).toHaveLength(3);
+    expect(await page.locator('tr.score-row th').textContent()).toBe('score blocked · allowed · inconclusive · n/a · error');
+    const kindScore = await page.$$eval('tr.score-row td.score[data-profile="cilium+istio-ambient"] .score-item', (items) => items.map((item) => item.getAttribute('title')));
+    expect(kindScore).toEqual(['8 blocked', '0 allowed', '1 inconclusive', '1 n/a', '1 error']);
+    expect(await page.locator('.banner.failed').count()).toBe(0);
+    await page.close();
+
+    const failed = await open(mergeResults([parseResultsText(failedProfileResults(), 'r.jsonl')]), 'failed.html', { width: 1600, height: 1000 });
+    const banners = failed.page.locator('.banner.failed');
+    expect(await banners.count()).toBe(1);
+    expect(await banners.textContent()).toContain('Profile broken failed — 2 cell(s) could not run');
+    expect(await banners.textContent()).toContain(LONG_FAILURE);
+    const bannerTop = await banners.evaluate((element) => element.getBoundingClientRect().top);
+    const matrixTop = await failed.page.$eval('#matrix', (table) => table.getBoundingClientRect().top);
+    expect(bannerTop).toBeLessThan(matrixTop);
+    const subs = await failed.page.$$eval('td.cell[data-profile="broken"] .sub', (items) => items.map((item) => item.textContent));
+    expect(subs).toEqual(['see banner', 'see banner']);
+    const body = (await failed.page.locator('body').innerText()).split(LONG_FAILURE.slice(0, 60)).length - 1;
+    expect(body).toBe(1);
+    expect([...errors, ...failed.errors]).toEqual([]);
+    await failed.page.close();
   });
 });

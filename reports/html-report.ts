@@ -5,45 +5,44 @@ import { h, jsonForScript, renderHtml, trusted, type HtmlElement, type HtmlNode 
 import { reportPageMain } from './html/report-page-script.ts';
 import { LAYER_COLOURS, reportCss } from './html/report-styles.ts';
 import type { JsonProfile, JsonReport } from './json-report.ts';
-import { MATRIX_STATES, matrixState, type MatrixState } from './report-model.ts';
+import { isFailedProfileCell, MATRIX_STATES, matrixState, type MatrixState } from './report-model.ts';
+import { SCORE_STATES, SEE_BANNER, STATE_LABELS, scoreText, scoredStates } from './state-labels.ts';
 
 /** Nothing may be fetched: styles and scripts are inline, everything else is refused. */
 const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
-const STATE_LABELS: Readonly<Record<MatrixState, string>> = {
-  blocked: 'blocked',
-  allowed: 'allowed',
-  inconclusive: 'inconclusive',
-  'not-applicable': 'n/a',
-  error: 'error',
-  missing: 'not run',
-};
-
 /** Plain symbols rather than emoji: they render without an emoji font (headless CI, minimal desktops). */
-const SYMBOLS = { confirmed: '✔', inferred: '≈', allowed: '⚠', inconclusive: '?', 'not-applicable': '–', error: '✖', missing: '·' } as const;
+const SYMBOLS = { confirmed: '✔', inferred: '≈' } as const;
 
-function cellContent(cell: Cell | null): { main: string; sub: string } {
-  if (cell === null) return { main: `${SYMBOLS.missing} not run`, sub: '' };
+function stateMain(state: MatrixState): string {
+  const { symbol, label } = STATE_LABELS[state];
+  return `${symbol} ${state === 'allowed' ? label.toUpperCase() : label}`;
+}
+
+function cellContent(cell: Cell | null, failedProfileCell: boolean): { main: string; sub: string } {
+  if (cell === null) return { main: stateMain('missing'), sub: '' };
+  if (failedProfileCell) return { main: stateMain(cell.outcome), sub: SEE_BANNER };
   switch (cell.outcome) {
     case 'blocked':
       return { main: `${cell.confidence === 'confirmed' ? SYMBOLS.confirmed : SYMBOLS.inferred} ${cell.blockedBy ?? '?'}`, sub: [cell.confidence ?? 'inferred', cell.signal].filter(Boolean).join(' · ') };
     case 'allowed':
-      return { main: `${SYMBOLS.allowed} ALLOWED`, sub: cell.signal ?? '' };
+      return { main: stateMain('allowed'), sub: cell.signal ?? '' };
     case 'inconclusive':
-      return { main: `${SYMBOLS.inconclusive} inconclusive`, sub: cell.control?.passed === false ? 'control failed' : (cell.signal ?? '') };
-    case 'not-applicable':
-      return { main: `${SYMBOLS['not-applicable']} n/a`, sub: '' };
+      return { main: stateMain('inconclusive'), sub: cell.control?.passed === false ? 'control failed' : (cell.signal ?? '') };
     case 'error':
-      return { main: `${SYMBOLS.error} error`, sub: cell.attempts > 1 ? `${cell.attempts} attempts` : '' };
+      return { main: stateMain('error'), sub: cell.attempts > 1 ? `${cell.attempts} attempts` : '' };
+    default:
+      return { main: stateMain(cell.outcome), sub: '' };
   }
 }
 
 function matrixCell(profile: JsonProfile, attackId: string, cell: Cell | null): HtmlElement {
   const state = matrixState(cell ?? undefined);
+  const failedProfileCell = isFailedProfileCell(cell, profile.errors);
   const classes = ['cell', `s-${state}`];
   if (cell?.outcome === 'blocked' && cell.blockedBy !== undefined) classes.push(`l-${cell.blockedBy}`, `c-${cell.confidence ?? 'inferred'}`);
   if (cell !== null && !cell.asExpected) classes.push('unexpected');
-  const { main, sub } = cellContent(cell);
+  const { main, sub } = cellContent(cell, failedProfileCell);
   return h(
     'td',
     { class: classes.join(' '), 'data-profile': profile.id, 'data-attack': attackId, 'data-state': state, tabindex: 0, title: `${attackId} on ${profile.id}: click for details` },
@@ -60,6 +59,19 @@ function profileHeader(profile: JsonProfile): HtmlElement {
     profile.id,
     profile.isLab ? h('span', { class: 'lab-tag', title: 'lab provider: the lab\'s model of each layer' }, 'lab') : [],
     h('span', { class: 'versions' }, profileVersions(profile), profile.isLab ? '' : ` · ${profile.provider}`),
+  );
+}
+
+/** Per-stack score (blocked · allowed · inconclusive · n/a · error), under the column headers. */
+function scoreRow(report: JsonReport): HtmlElement {
+  const states = scoredStates(...report.profiles.map((profile) => profile.counts));
+  return h(
+    'tr',
+    { class: 'score-row' },
+    h('th', { scope: 'row' }, 'score ', h('span', { class: 'score-key' }, states.map((state) => STATE_LABELS[state].label).join(' · '))),
+    report.profiles.map((profile) =>
+      h('td', { class: 'score', 'data-profile': profile.id }, states.map((state) => h('span', { class: `score-item s-${state}`, title: `${profile.counts[state]} ${STATE_LABELS[state].label}` }, String(profile.counts[state])))),
+    ),
   );
 }
 
@@ -82,18 +94,15 @@ function matrixTable(report: JsonReport): HtmlElement {
   return h(
     'table',
     { class: 'matrix', id: 'matrix' },
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'attack'), report.profiles.map(profileHeader))),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'attack'), report.profiles.map(profileHeader)), scoreRow(report)),
     h('tbody', {}, body),
   );
 }
 
-const STATE_MEANINGS: readonly { readonly state: MatrixState; readonly text: string }[] = [
-  { state: 'allowed', text: `${SYMBOLS.allowed} ALLOWED — the attack worked (exfiltration: the sink received the canary)` },
-  { state: 'inconclusive', text: `${SYMBOLS.inconclusive} inconclusive — the positive control failed too, no verdict` },
-  { state: 'not-applicable', text: `${SYMBOLS['not-applicable']} n/a — the attack does not apply to this stack` },
-  { state: 'error', text: `${SYMBOLS.error} error — the attempt failed for a reason that says nothing about the network` },
-  { state: 'missing', text: `${SYMBOLS.missing} not run — run interrupted or profile failed` },
-];
+const STATE_MEANINGS: readonly { readonly state: MatrixState; readonly text: string }[] = SCORE_STATES.filter((state) => state !== 'blocked').map((state) => ({
+  state,
+  text: `${stateMain(state)} — ${STATE_LABELS[state].meaning}`,
+}));
 
 function legend(): HtmlElement {
   const layers = LAYER_PATH_ORDER.map((layer) => h('li', {}, h('span', { class: `swatch l-${layer}`, style: `border-left:4px solid ${LAYER_COLOURS[layer].strong}` }), `blocked by ${layer}`));
@@ -116,7 +125,7 @@ function filters(report: JsonReport): HtmlElement {
     'div',
     { id: 'filters', role: 'group', 'aria-label': 'filters' },
     h('fieldset', {}, h('legend', {}, 'Family'), report.matrix.map((family) => checkbox('family', family.family, family.family))),
-    h('fieldset', {}, h('legend', {}, 'Outcome'), MATRIX_STATES.map((state) => checkbox('state', state, `${STATE_LABELS[state]} (${report.counts[state]})`))),
+    h('fieldset', {}, h('legend', {}, 'Outcome'), MATRIX_STATES.map((state) => checkbox('state', state, `${STATE_LABELS[state].label} (${report.counts[state]})`))),
     h('fieldset', {}, h('legend', {}, 'Expectation'), h('label', {}, h('input', { type: 'checkbox', name: 'only-unexpected', value: 'yes' }), ` only unexpected (${report.unexpected.length})`)),
     h('span', { id: 'filter-count' }),
   );
@@ -128,23 +137,29 @@ function header(report: JsonReport): HtmlNode[] {
     h('h1', {}, 'breachmatrix — which layer stops each attack'),
     h('p', { class: 'meta' }, `harness ${report.harness.version} · providers: ${report.providers.map((provider) => provider.name).join(', ')} · runs: ${runs} · ${report.timings.startedAt} → ${report.timings.finishedAt} · generated ${report.generatedAt}`),
   ];
+  for (const profile of report.profiles.filter((entry) => entry.failed)) {
+    const cells = report.matrix.flatMap((family) => family.rows.map((row) => row.cells[profile.id] ?? null)).filter((cell) => isFailedProfileCell(cell, profile.errors)).length;
+    nodes.push(
+      h(
+        'div',
+        { class: 'banner failed', 'data-profile': profile.id, role: 'alert' },
+        h('strong', {}, `Profile ${profile.id} failed`),
+        ` — ${cells} cell(s) could not run; they say "${SEE_BANNER}".`,
+        profile.errors.map((error) => h('p', { class: 'failure-reason' }, h('span', { class: 'component' }, `${error.component} (${error.at}): `), error.message)),
+      ),
+    );
+  }
   if (report.labNote !== undefined) {
     const labColumns = report.profiles.filter((profile) => profile.isLab).map((profile) => profile.id).join(', ');
     nodes.push(h('p', { class: 'banner lab', id: 'lab-note' }, h('strong', {}, 'Lab provider'), ` (${labColumns}): ${report.labNote}`));
   }
   if (report.interrupted) nodes.push(h('p', { class: 'banner' }, h('strong', {}, 'Interrupted run'), ': cells that did not finish are shown as not run.'));
   for (const warning of report.warnings) nodes.push(h('p', { class: 'banner' }, warning));
-  const { counts } = report;
   nodes.push(
     h(
       'p',
       { class: 'counts' },
-      h('span', {}, `${counts.blocked} blocked`),
-      h('span', {}, `${counts.allowed} allowed`),
-      h('span', {}, `${counts.inconclusive} inconclusive`),
-      h('span', {}, `${counts['not-applicable']} n/a`),
-      h('span', {}, `${counts.error} error`),
-      counts.missing > 0 ? h('span', {}, `${counts.missing} not run`) : [],
+      h('span', {}, scoreText(report.counts)),
       h('strong', {}, `${report.unexpected.length} unexpected`),
     ),
   );

@@ -5,6 +5,7 @@ import type { ProfileErrorLine } from '../core/domain/results.ts';
 import { expectedText, observedText } from './cell-label.ts';
 import type { OutcomeCounts, ReportModel } from './report-model.ts';
 import type { RunSummary } from './run-results.ts';
+import { scoreText } from './state-labels.ts';
 
 /** Bump on any incompatible change of report.json; reports/report.schema.json describes this version. */
 export const REPORT_SCHEMA_VERSION = 1;
@@ -40,6 +41,10 @@ export interface JsonProfile {
   readonly isLab: boolean;
   readonly versions: ComponentVersions;
   readonly counts: OutcomeCounts;
+  /** The score row: `30 blocked · 5 allowed · 0 inconclusive · 8 n/a · 0 error` (+ other states when present). */
+  readonly score: string;
+  /** The profile failed (see `errors`, shown as one banner); its cells without an attempt say "see banner". */
+  readonly failed: boolean;
   readonly errors: readonly ProfileErrorLine[];
 }
 
@@ -108,6 +113,8 @@ export function buildJsonReport(model: ReportModel, options: JsonReportOptions):
       isLab: profile.isLab,
       versions: profile.versions,
       counts: countsOf(model, profile.id),
+      score: scoreText(countsOf(model, profile.id)),
+      failed: (model.profileErrors.get(profile.id)?.length ?? 0) > 0,
       errors: model.profileErrors.get(profile.id) ?? [],
     })),
     attacks: model.families.flatMap((group) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SAMPLE_KIND, SAMPLE_LAB, jsonl, testCell, testHeader, testProfile } from './fixtures/samples.ts';
+import { LONG_FAILURE, SAMPLE_KIND, SAMPLE_LAB, failedProfileResults, jsonl, testCell, testHeader, testProfile } from './fixtures/samples.ts';
 import { renderJunitReport } from './junit-report.ts';
 import { mergeResults } from './merge-results.ts';
 import { parseResultsText, readResults } from './read-results.ts';
@@ -41,7 +41,7 @@ describe('junit.xml', () => {
     expect(lab?.properties).toMatchObject({ provider: 'lab', isLab: 'true', 'version.kubernetes': 'lab' });
 
     const failure = lab?.testcases.find((tc) => tc.includes('<failure'));
-    expect(failure).toContain('classname="sidecar-bypass"');
+    expect(failure).toContain('classname="lab:netpol+sidecar.sidecar-bypass"');
     expect(failure).toContain('name="SC5 UDP and ICMP are not captured"');
     expect(failure).toContain('message="expected blocked by cni, timeout (documented, source: NetworkPolicy default-deny egress covers every protocol); observed allowed"');
     expect(failure).toContain('table inet bm-lab chain netpol-bm-app-egress counter packets 1 bytes 60 drop');
@@ -50,9 +50,10 @@ describe('junit.xml', () => {
     const skipped = kind?.testcases.find((tc) => tc.includes('<skipped'));
     expect(skipped).toContain('name="SC2 Flush the capture rules with NET_ADMIN"');
     expect(skipped).toContain('value="no sidecar capture rules to flush under ambient (see AM4)"');
+    expect(skipped).toContain('<skipped message="not applicable: no sidecar capture rules to flush under ambient (see AM4)"/>');
 
     const error = kind?.testcases.find((tc) => tc.includes('<error'));
-    expect(error).toContain('classname="egress-exfiltration"');
+    expect(error).toContain('classname="cilium+istio-ambient.egress-exfiltration"');
     expect(error).toContain('dig exited 9');
 
     const inconclusive = kind?.testcases.find((tc) => tc.includes('name="LM4'));
@@ -82,5 +83,28 @@ describe('junit.xml', () => {
     const xml = renderJunitReport(buildReportModel(mergeResults([file])));
     const body = /<failure [^>]*><!\[CDATA\[([\s\S]*)\]\]><\/failure>/.exec(xml)?.[1] ?? '';
     expect(body.replaceAll(']]]]><![CDATA[>', ']]>')).toContain(raw);
+  });
+
+  it('keys every testcase uniquely across suites and gives each suite its time', async () => {
+    const xml = renderJunitReport(buildReportModel(await readResults([SAMPLE_LAB, SAMPLE_KIND])));
+    const keys = [...xml.matchAll(/<testcase classname="([^"]+)" name="([^"]+)"/g)].map((match) => `${match[1]} ${match[2]}`);
+    expect(keys).toHaveLength(33);
+    expect(new Set(keys).size).toBe(33);
+    const suites = parseSuites(xml);
+    for (const suite of suites) expect(Number(suite.attributes.time)).toBeGreaterThan(0);
+    const caseTimes = suites[2]?.testcases.map((tc) => Number(/ time="([\d.]+)"/.exec(tc)?.[1] ?? 'NaN')) ?? [];
+    expect(Number(suites[2]?.attributes.time)).toBeCloseTo(caseTimes.reduce((sum, time) => sum + time, 0), 2);
+    expect(attributes(/<testsuites (.*?)>/.exec(xml)?.[1] ?? '')).toMatchObject({ tests: '33' });
+  });
+
+  it('gives a skipped case of an interrupted run a message, and a failed profile its reason without the evidence story', () => {
+    const cut = parseResultsText(jsonl([testHeader('r', [testProfile('cilium')], ['EG1', 'EG2']), { type: 'cell', cell: testCell('r', 'cilium', 'EG1') }]), 'r.jsonl');
+    const cutXml = renderJunitReport(buildReportModel(mergeResults([cut])));
+    expect(cutXml).toContain('<skipped message="not run (the run was interrupted)"/>');
+    const failed = renderJunitReport(buildReportModel(mergeResults([parseResultsText(failedProfileResults(), 'r.jsonl')])));
+    const broken = parseSuites(failed)[1];
+    expect(broken?.attributes).toMatchObject({ name: 'broken', tests: '2', errors: '2', failures: '0' });
+    expect(broken?.testcases[0]).toContain(`message="profile failed (see banner): provisioning: ${LONG_FAILURE}"`);
+    expect(broken?.testcases[0]).not.toContain('client signal:');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SAMPLE_KIND, SAMPLE_LAB, jsonl, testCell, testHeader, testProfile } from './fixtures/samples.ts';
+import { LONG_FAILURE, SAMPLE_KIND, SAMPLE_LAB, failedProfileResults, jsonl, testCell, testHeader, testProfile } from './fixtures/samples.ts';
 import { markdownCell, renderMarkdownSummary } from './markdown-summary.ts';
 import { mergeResults } from './merge-results.ts';
 import { parseResultsText, readResults } from './read-results.ts';
@@ -16,7 +16,9 @@ describe('summary.md', () => {
     const lines = markdown.split('\n');
     const start = lines.findIndex((line) => line.startsWith('| attack |'));
     const table = lines.slice(start, lines.indexOf('', start));
-    expect(table).toHaveLength(2 + 6 + 11);
+    // header, separator, score row, 6 family rows, 11 attack rows
+    expect(table).toHaveLength(3 + 6 + 11);
+    expect(columns(table[2] ?? '')[0]).toBe('**score** <sub>blocked · allowed · inconclusive · n/a · error</sub>');
     for (const row of table) expect(columns(row)).toHaveLength(4);
     const byAttack = new Map(table.map((row) => [columns(row)[0]?.split(' ')[0], columns(row)]));
     expect(byAttack.get('SC1')?.slice(1)).toEqual(['⚠️ ALLOWED', '✅ cni (confirmed)', '✅ cni (confirmed)']);
@@ -53,5 +55,31 @@ describe('summary.md', () => {
 
   it('escapes table-breaking text', () => {
     expect(markdownCell('a | b\n<c> & d')).toBe('a \\| b &lt;c&gt; &amp; d');
+  });
+
+  it('shows a failed profile as one banner at the top, its cells say "see banner", its reason appears once', () => {
+    const markdown = renderMarkdownSummary(buildReportModel(mergeResults([parseResultsText(failedProfileResults(), 'r.jsonl')])));
+    const lines = markdown.split('\n');
+    const banner = lines.findIndex((line) => line.includes('**Profile `broken` failed**'));
+    expect(banner).toBeGreaterThan(0);
+    expect(banner).toBeLessThan(lines.findIndex((line) => line.startsWith('| attack |')));
+    expect(lines[banner - 1]).toBe('> [!CAUTION]');
+    expect(markdown.split(LONG_FAILURE.slice(0, 80)).length - 1).toBe(1);
+    expect(lines[banner]).toContain('2 cell(s) could not run');
+    const rows = lines.filter((line) => line.startsWith('| EG'));
+    for (const row of rows) expect(columns(row)[2]).toBe('❗ 💥 error — see banner');
+    // Only the good profile's surprise is in the table; the failed profile's cells point at the banner.
+    expect(markdown).toContain('## Unexpected cells (3)');
+    expect(markdown).toContain('2 more unexpected cell(s) belong to failed profiles: see the banner at the top.');
+    expect(lines.filter((line) => line.startsWith('| good |'))).toHaveLength(1);
+    expect(markdown).not.toContain('| broken |');
+  });
+
+  it('has a score row per stack and marks 0 unexpected without the alarm sign', () => {
+    const file = parseResultsText(jsonl([testHeader('r', [testProfile('cilium')], ['EG1', 'EG2']), { type: 'cell', cell: testCell('r', 'cilium', 'EG1') }, { type: 'cell', cell: testCell('r', 'cilium', 'EG2', { outcome: 'not-applicable', blockedBy: undefined, confidence: undefined }) }]), 'r.jsonl');
+    const markdown = renderMarkdownSummary(buildReportModel(mergeResults([file])));
+    expect(markdown).toContain('**2 cells:** 1 blocked · 0 allowed · 0 inconclusive · 1 n/a · 0 error — **0 unexpected**\n');
+    expect(markdown).not.toContain('**0 unexpected** ❗');
+    expect(markdown).toContain('| **score** <sub>blocked · allowed · inconclusive · n/a · error</sub> | **1 · 0 · 0 · 1 · 0** |');
   });
 });

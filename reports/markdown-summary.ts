@@ -1,9 +1,9 @@
-import type { Cell } from '../core/domain/cell.ts';
 import type { ProfileSummary } from '../core/domain/results.ts';
 import { cellBadge, expectedText, observedText, profileVersions, STATE_LEGEND, UNEXPECTED_MARK } from './cell-label.ts';
 import { cellStory } from './evidence-text.ts';
 import { LAB_NOTE } from './json-report.ts';
-import type { ReportModel } from './report-model.ts';
+import { isFailedProfileCell, type ReportModel } from './report-model.ts';
+import { scoredStates, scoreText, STATE_LABELS } from './state-labels.ts';
 
 /** Text safe inside a GitHub Markdown table cell: no pipes, no raw HTML, no line breaks. */
 export function markdownCell(text: string): string {
@@ -22,40 +22,53 @@ function profileHeader(profile: ProfileSummary): string {
 }
 
 function countsLine(model: ReportModel): string {
-  const { counts } = model;
-  const parts = [
-    `${counts.blocked} blocked`,
-    `${counts.allowed} allowed`,
-    `${counts.inconclusive} inconclusive`,
-    `${counts['not-applicable']} n/a`,
-    `${counts.error} error`,
-  ];
-  if (counts.missing > 0) parts.push(`${counts.missing} not run`);
-  const total = Object.values(counts).reduce((sum, value) => sum + value, 0);
-  return `**${total} cells:** ${parts.join(' · ')} — **${model.unexpected.length} unexpected** ${UNEXPECTED_MARK}`;
+  const total = Object.values(model.counts).reduce((sum, value) => sum + value, 0);
+  const unexpected = model.unexpected.length;
+  return `**${total} cells:** ${scoreText(model.counts)} — **${unexpected} unexpected**${unexpected > 0 ? ` ${UNEXPECTED_MARK}` : ''}`;
+}
+
+/** One banner per failed profile, at the top: its reason once, instead of in each of its rows. */
+function failureBanners(model: ReportModel): string[] {
+  const lines: string[] = [];
+  for (const profile of model.profiles) {
+    const errors = model.profileErrors.get(profile.id) ?? [];
+    if (errors.length === 0) continue;
+    const cells = model.results.cells.filter((cell) => cell.profileId === profile.id && isFailedProfileCell(cell, errors)).length;
+    lines.push('> [!CAUTION]', `> **Profile \`${markdownCell(profile.id)}\` failed** — ${cells} cell(s) could not run; they say "see banner" below.`);
+    for (const error of errors) lines.push('>', `> ${markdownCell(error.component)} (${markdownCell(error.at)}): ${markdownCell(error.message)}`);
+    lines.push('');
+  }
+  return lines;
 }
 
 function matrixTable(model: ReportModel): string[] {
+  const columnCounts = model.profiles.map((profile) => model.countsByProfile.get(profile.id)).filter((counts) => counts !== undefined);
+  const states = scoredStates(...columnCounts);
   const lines = [
     `| attack | ${model.profiles.map(profileHeader).join(' | ')} |`,
     `|---|${model.profiles.map(() => '---').join('|')}|`,
+    `| **score** <sub>${markdownCell(states.map((state) => STATE_LABELS[state].label).join(' · '))}</sub> | ${columnCounts.map((counts) => `**${states.map((state) => counts[state]).join(' · ')}**`).join(' | ')} |`,
   ];
   const blanks = model.profiles.map(() => ' ').join('|');
   for (const group of model.families) {
     lines.push(`| **${group.family}** |${blanks}|`);
     for (const row of group.rows) {
-      const cells = row.cells.map((cell) => markdownCell(cellBadge(cell)));
+      const cells = row.cells.map((cell) => markdownCell(cellBadge(cell, isFailedProfileCell(cell, model.profileErrors.get(cell?.profileId ?? '')))));
       lines.push(`| ${markdownCell(`${row.attack.id} ${row.attack.title}`)} | ${cells.join(' | ')} |`);
     }
   }
   return lines;
 }
 
-function unexpectedSection(cells: readonly Cell[]): string[] {
-  if (cells.length === 0) return ['## Unexpected cells', '', 'None: every observation matched its expectation.'];
+function unexpectedSection(model: ReportModel): string[] {
+  const cells = model.unexpectedOutsideBanners;
+  const bannered = model.unexpected.length - cells.length;
+  const bannerNote = bannered > 0 ? [`${bannered} more unexpected cell(s) belong to failed profiles: see the banner at the top.`] : [];
+  if (cells.length === 0) return ['## Unexpected cells', '', ...(bannered > 0 ? bannerNote : ['None: every observation matched its expectation.'])];
   const lines = [
-    `## Unexpected cells (${cells.length})`,
+    `## Unexpected cells (${model.unexpected.length})`,
     '',
+    ...(bannered > 0 ? [...bannerNote, ''] : []),
     '| profile | attack | expected | observed | source of the expectation |',
     '|---|---|---|---|---|',
   ];
@@ -73,7 +86,7 @@ function unexpectedSection(cells: readonly Cell[]): string[] {
 /** summary.md: for $GITHUB_STEP_SUMMARY — the matrix, a legend, then every cell that surprised us. */
 export function renderMarkdownSummary(model: ReportModel): string {
   const { results } = model;
-  const lines: string[] = ['# breachmatrix — which layer stops each attack', ''];
+  const lines: string[] = ['# breachmatrix — which layer stops each attack', '', ...failureBanners(model)];
   if (model.hasLab) {
     const labColumns = model.profiles.filter((profile) => profile.isLab).map((profile) => `\`${profile.id}\``).join(', ');
     lines.push(`> [!NOTE]`, `> **Lab provider** (🧪 ${labColumns}): ${LAB_NOTE}`, '');
@@ -92,14 +105,7 @@ export function renderMarkdownSummary(model: ReportModel): string {
     ...STATE_LEGEND.map((entry) => `- ${entry.badge} — ${entry.meaning}`),
     `- ${UNEXPECTED_MARK} — the observation differs from the expectation (listed below)`,
     '',
-    ...unexpectedSection(model.unexpected),
+    ...unexpectedSection(model),
   );
-  const failed = model.profiles.filter((profile) => (model.profileErrors.get(profile.id)?.length ?? 0) > 0);
-  if (failed.length > 0) {
-    lines.push('', '## Profile errors', '');
-    for (const profile of failed) {
-      for (const error of model.profileErrors.get(profile.id) ?? []) lines.push(`- **${markdownCell(profile.id)}** ${markdownCell(error.component)}: ${markdownCell(error.message)}`);
-    }
-  }
   return `${lines.join('\n')}\n`;
 }

@@ -7,7 +7,7 @@ import { parseResultsText } from './read-results.ts';
 const later = { startedAt: '2025-11-23T02:01:00.000Z', finishedAt: '2025-11-23T02:01:03.000Z', controlMs: 1, attemptMs: 1, evidenceMs: 1 };
 
 describe('mergeResults', () => {
-  it('unions profiles and attacks and keeps the latest cell per (profile, attack)', () => {
+  it('unions profiles and attacks; an overlapping cell from a complete run beats a later one from an interrupted run', () => {
     const a = parseResultsText(
       jsonl([
         testHeader('a', [testProfile('cilium')], ['EG1', 'EG2']),
@@ -31,16 +31,46 @@ describe('mergeResults', () => {
     expect(merged.attacks.map((attack) => attack.id)).toEqual(['EG1', 'EG2', 'EG3']);
     expect(merged.cells).toHaveLength(3);
     const eg1 = merged.cells.find((cell) => cell.attackId === 'EG1');
-    expect(eg1?.runId).toBe('b');
-    expect(eg1?.outcome).toBe('allowed');
+    expect(eg1?.runId).toBe('a');
+    expect(eg1?.outcome).toBe('blocked');
+    expect(merged.warnings).toEqual([
+      '1 overlapping cell(s) kept from a.jsonl (run a, complete) over b.jsonl (run b, interrupted) (rule: a complete run wins over an interrupted one, then the later finish): cilium/EG1',
+    ]);
     expect(merged.interrupted).toBe(true);
     expect(merged.runs.map((run) => [run.runId, run.interrupted])).toEqual([['a', false], ['b', true]]);
     expect(merged.startedAt).toBe('2025-11-22T02:00:00.000Z');
     expect(merged.finishedAt).toBe('2025-11-23T02:01:03.000Z');
 
-    // Order of files does not let an older cell win.
+    // Order of files does not change the rule.
     const reversed = mergeResults([b, a]);
-    expect(reversed.cells.find((cell) => cell.attackId === 'EG1')?.runId).toBe('b');
+    expect(reversed.cells.find((cell) => cell.attackId === 'EG1')?.runId).toBe('a');
+    expect(reversed.warnings).toEqual(merged.warnings);
+  });
+
+  it('between two complete runs keeps the later finish, whatever the file order, and lists every overlap', () => {
+    const run = (id: string, timings?: typeof later) =>
+      parseResultsText(
+        jsonl([
+          testHeader(id, [testProfile('cilium')], ['EG1', 'EG2']),
+          { type: 'cell', cell: testCell(id, 'cilium', 'EG1', timings === undefined ? {} : { timings }) },
+          { type: 'cell', cell: testCell(id, 'cilium', 'EG2', timings === undefined ? {} : { timings }) },
+          { type: 'end', runId: id, finishedAt: '2025-11-23T03:00:00.000Z', interrupted: false },
+        ]),
+        `${id}.jsonl`,
+      );
+    for (const files of [[run('old'), run('new', later)], [run('new', later), run('old')]]) {
+      const merged = mergeResults(files);
+      expect(merged.cells.map((cell) => cell.runId)).toEqual(['new', 'new']);
+      expect(merged.warnings).toEqual([
+        '2 overlapping cell(s) kept from new.jsonl (run new, complete) over old.jsonl (run old, complete) (rule: a complete run wins over an interrupted one, then the later finish): cilium/EG1, cilium/EG2',
+      ]);
+    }
+  });
+
+  it('warns about nothing when the files do not overlap', () => {
+    const a = parseResultsText(jsonl([testHeader('a', [testProfile('cilium')], ['EG1']), { type: 'cell', cell: testCell('a', 'cilium', 'EG1') }]), 'a.jsonl');
+    const b = parseResultsText(jsonl([testHeader('b', [testProfile('calico', { cni: 'calico' })], ['EG1']), { type: 'cell', cell: testCell('b', 'calico', 'EG1') }]), 'b.jsonl');
+    expect(mergeResults([a, b]).warnings).toEqual([]);
   });
 
   it('refuses a profile id that means different stacks in two files', () => {

@@ -8,10 +8,46 @@ function later(a: string, b: string): boolean {
   return Date.parse(a) > Date.parse(b);
 }
 
+/** A cell and the file it came from, for the merge rule and its warning. */
+interface Candidate {
+  readonly cell: Cell;
+  readonly file: ResultsFile;
+}
+
+/**
+ * The one rule for a (profile, attack) found in several files: a cell from a complete run (an `end` line, not
+ * interrupted) wins over one from an interrupted run; between equals the later finish wins; on a tie the file
+ * given later wins.
+ */
+function wins(challenger: Candidate, holder: Candidate): boolean {
+  if (challenger.file.interrupted !== holder.file.interrupted) return !challenger.file.interrupted;
+  return !later(holder.cell.timings.finishedAt, challenger.cell.timings.finishedAt);
+}
+
+function runLabel(file: ResultsFile): string {
+  return `${file.file} (run ${file.header.runId}, ${file.interrupted ? 'interrupted' : 'complete'})`;
+}
+
+/** One warning per pair of files that overlap: which cells, and which file was kept for them. */
+function overlapWarnings(overlaps: readonly { readonly kept: Candidate; readonly dropped: Candidate }[]): string[] {
+  const groups = new Map<string, { kept: ResultsFile; dropped: ResultsFile; cells: string[] }>();
+  for (const { kept, dropped } of overlaps) {
+    const key = `${kept.file.file}\u0000${dropped.file.file}`;
+    const group = groups.get(key) ?? { kept: kept.file, dropped: dropped.file, cells: [] };
+    group.cells.push(`${kept.cell.profileId}/${kept.cell.attackId}`);
+    groups.set(key, group);
+  }
+  return [...groups.values()].map(
+    (group) =>
+      `${group.cells.length} overlapping cell(s) kept from ${runLabel(group.kept)} over ${runLabel(group.dropped)} ` +
+      `(rule: a complete run wins over an interrupted one, then the later finish): ${group.cells.join(', ')}`,
+  );
+}
+
 /**
  * Merge parsed results files: profiles and attacks are the union of the headers (first seen keeps its place,
- * a later header refreshes its data), and each (profile, attack) keeps the cell that finished last — a re-run
- * of one profile replaces its earlier cells. Files are taken in the order given; on a tie the later file wins.
+ * a later header refreshes its data). A (profile, attack) present in several files follows one rule (see `wins`)
+ * and every overlap is listed in a warning, so no cell silently replaces another.
  */
 export function mergeResults(files: readonly ResultsFile[]): RunResults {
   const first = files[0];
@@ -19,7 +55,8 @@ export function mergeResults(files: readonly ResultsFile[]): RunResults {
 
   const profiles = new Map<string, ProfileSummary>();
   const attacks = new Map<string, AttackSummary>();
-  const cells = new Map<string, Cell>();
+  const cells = new Map<string, Candidate>();
+  const overlaps: { kept: Candidate; dropped: Candidate }[] = [];
   const providers = new Set<ProviderName>();
   const profileErrors: ProfileErrorLine[] = [];
   const runs: RunSummary[] = [];
@@ -42,8 +79,18 @@ export function mergeResults(files: readonly ResultsFile[]): RunResults {
     for (const attack of header.attacks) attacks.set(attack.id, attack);
     for (const cell of file.cells) {
       const key = cellKey(cell.profileId, cell.attackId);
-      const known = cells.get(key);
-      if (known === undefined || !later(known.timings.finishedAt, cell.timings.finishedAt)) cells.set(key, cell);
+      const challenger = { cell, file };
+      const holder = cells.get(key);
+      if (holder === undefined) {
+        cells.set(key, challenger);
+      } else if (holder.file === file) {
+        cells.set(key, challenger); // a run never writes a cell twice; if it did, its last line stands
+      } else if (wins(challenger, holder)) {
+        cells.set(key, challenger);
+        overlaps.push({ kept: challenger, dropped: holder });
+      } else {
+        overlaps.push({ kept: holder, dropped: challenger });
+      }
     }
     profileErrors.push(...file.profileErrors);
     warnings.push(...file.warnings);
@@ -58,7 +105,8 @@ export function mergeResults(files: readonly ResultsFile[]): RunResults {
     });
   }
 
-  const merged = [...cells.values()];
+  warnings.push(...overlapWarnings(overlaps));
+  const merged = [...cells.values()].map((candidate) => candidate.cell);
   const startedAt = runs.map((run) => run.startedAt).reduce((a, b) => (later(a, b) ? b : a));
   const ends = [...runs.flatMap((run) => (run.finishedAt === undefined ? [] : [run.finishedAt])), ...merged.map((cell) => cell.timings.finishedAt)];
   const finishedAt = ends.length === 0 ? startedAt : ends.reduce((a, b) => (later(b, a) ? b : a));

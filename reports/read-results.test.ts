@@ -65,6 +65,21 @@ describe('parseResultsText', () => {
     expect(error.allowed).toContain('"inconclusive"');
   });
 
+  it('says a header or a cell written by a newer (or older) breachmatrix, instead of a field error', () => {
+    const newer = badInput(() => parseResultsText(jsonl([{ ...header, schemaVersion: 99 } as unknown as typeof header]), 'r.jsonl'));
+    expect(newer.message).toBe('r.jsonl:1: schemaVersion: written by a newer breachmatrix (schema 99; this one reads 1) (allowed: schema 1; read it with the breachmatrix version that wrote it)');
+    const cell = { ...testCell('r1', 'cilium', 'EG1'), schemaVersion: 0 } as unknown as ReturnType<typeof testCell>;
+    const older = badInput(() => parseResultsText(jsonl([header, { type: 'cell', cell }]), 'r.jsonl'));
+    expect(older.message).toContain('r.jsonl:2: cell.schemaVersion: written by an older breachmatrix (schema 0; this one reads 1)');
+  });
+
+  it('lists every schema problem of a line and never prints "undefined" for a value that was there', () => {
+    const cell = { ...testCell('r1', 'cilium', 'EG1'), outcome: 'maybe', family: 'nope' } as unknown as ReturnType<typeof testCell>;
+    const error = badInput(() => parseResultsText(jsonl([header, { type: 'cell', cell }]), 'r.jsonl'));
+    expect(error.message).not.toMatch(/more problem|undefined/);
+    expect(error.message).toMatch(/"nope" is not allowed .*; also cell\.outcome: "maybe" is not allowed/);
+  });
+
   it('rejects an unknown line type, listing the known ones', () => {
     const text = `${JSON.stringify(header)}\n${JSON.stringify({ type: 'progress' })}\n`;
     const error = badInput(() => parseResultsText(text, 'x.jsonl'));

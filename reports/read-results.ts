@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Cell } from '../core/domain/cell.ts';
 import { BadInputError } from '../core/domain/errors.ts';
-import type { ProfileErrorLine, RunEndLine, RunHeaderLine } from '../core/domain/results.ts';
+import { RESULTS_SCHEMA_VERSION, type ProfileErrorLine, type RunEndLine, type RunHeaderLine } from '../core/domain/results.ts';
 import { badInputFromZod } from '../core/config/zod-issues.ts';
 import { mergeResults } from './merge-results.ts';
 import { RESULT_LINE_TYPES, resultLineSchema } from './results-schema.ts';
@@ -13,6 +13,26 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; me
   } catch (error) {
     return { ok: false, message: (error as Error).message };
   }
+}
+
+/** The schemaVersion a line declares: the header's own, or its cell's. */
+function declaredSchemaVersion(value: unknown): { readonly field: string; readonly version: unknown } | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if ('schemaVersion' in value) return { field: 'schemaVersion', version: value.schemaVersion };
+  if ('cell' in value && typeof value.cell === 'object' && value.cell !== null && 'schemaVersion' in value.cell) return { field: 'cell.schemaVersion', version: value.cell.schemaVersion };
+  return undefined;
+}
+
+/** A results file from another harness version says so, rather than failing on the first field that moved. */
+function checkSchemaVersion(value: unknown, where: string): void {
+  const declared = declaredSchemaVersion(value);
+  if (declared === undefined || declared.version === RESULTS_SCHEMA_VERSION || typeof declared.version !== 'number') return;
+  const who = declared.version > RESULTS_SCHEMA_VERSION ? 'a newer' : 'an older';
+  throw new BadInputError(
+    `written by ${who} breachmatrix (schema ${declared.version}; this one reads ${RESULTS_SCHEMA_VERSION})`,
+    `${where}: ${declared.field}`,
+    `schema ${RESULTS_SCHEMA_VERSION}; read it with the breachmatrix version that wrote it`,
+  );
 }
 
 /**
@@ -42,7 +62,8 @@ export function parseResultsText(text: string, file: string): ResultsFile {
       }
       throw new BadInputError(`not valid JSON (${json.message})`, where);
     }
-    const parsed = resultLineSchema.safeParse(json.value);
+    checkSchemaVersion(json.value, where);
+    const parsed = resultLineSchema.safeParse(json.value, { reportInput: true });
     if (!parsed.success) {
       const type = (json.value as { type?: unknown } | null)?.type;
       if (typeof type !== 'string' || !(RESULT_LINE_TYPES as readonly string[]).includes(type)) {

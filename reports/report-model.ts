@@ -28,12 +28,22 @@ export interface ReportModel {
   readonly families: readonly FamilyGroup[];
   readonly counts: OutcomeCounts;
   readonly countsByProfile: ReadonlyMap<string, OutcomeCounts>;
-  /** Cells whose observation differs from the expectation, in matrix order. */
+  /** Cells whose observation differs from the expectation, in matrix order (failed profiles' cells included). */
   readonly unexpected: readonly Cell[];
+  /** The unexpected cells that are not explained by their profile's failure banner. */
+  readonly unexpectedOutsideBanners: readonly Cell[];
   readonly profileErrors: ReadonlyMap<string, readonly ProfileErrorLine[]>;
   /** Some columns come from the lab provider: they describe the lab's model of each layer. */
   readonly hasLab: boolean;
   cell(profileId: string, attackId: string): Cell | undefined;
+}
+
+/**
+ * A cell the runner wrote because its profile never came up (no attempt made): the profile's banner explains it,
+ * so reports say "see banner" instead of repeating the failure in every row.
+ */
+export function isFailedProfileCell(cell: Cell | undefined | null, profileErrors: readonly ProfileErrorLine[] | undefined): boolean {
+  return cell !== undefined && cell !== null && cell.outcome === 'error' && cell.attempts === 0 && (profileErrors?.length ?? 0) > 0;
 }
 
 export function matrixState(cell: Cell | undefined): MatrixState {
@@ -87,6 +97,7 @@ export function buildReportModel(results: RunResults): ReportModel {
     counts,
     countsByProfile,
     unexpected,
+    unexpectedOutsideBanners: unexpected.filter((cell) => !isFailedProfileCell(cell, profileErrors.get(cell.profileId))),
     profileErrors,
     hasLab: profiles.some((profile) => profile.isLab),
     cell: lookup,

@@ -184,6 +184,11 @@ describe('kind provider preflight and reuse', () => {
     await expect(provider(world).preflight()).rejects.toThrow(/Docker is not reachable \(Cannot connect to the Docker daemon\).*start Docker/);
   });
 
+  it('without Docker and no message from it: says so instead of empty parentheses', async () => {
+    const world = fakeWorld({ onRun: (command) => (command === 'docker' ? { exitCode: 1, stdout: '', stderr: '' } : undefined) });
+    await expect(provider(world).preflight()).rejects.toThrow(/Docker is not reachable \(`docker info` exited 1 with no output\)/);
+  });
+
   it('a tool neither on PATH nor downloadable: BadInputError naming the version to install', async () => {
     const world = fakeWorld();
     const noTools = createKindProvider({
@@ -234,8 +239,10 @@ describe('sweepKindLeftovers', () => {
     expect(world.events.filter((event) => event === 'run kind delete cluster')).toHaveLength(2);
   });
 
-  it('without kind or Docker the sweep is empty, not an error', async () => {
+  it('without kind or Docker the sweep is empty, not an error, and says what it skipped', async () => {
     const world = fakeWorld({ onRun: () => ({ exitCode: 127, stdout: '', stderr: 'not found' }) });
-    expect(await sweepKindLeftovers({ deps: world.deps })).toEqual([]);
+    const skipped: string[] = [];
+    expect(await sweepKindLeftovers({ deps: world.deps, onSkipped: (what, why) => skipped.push(`${what}: ${why}`) })).toEqual([]);
+    expect(skipped).toEqual(['kind clusters: `kind get clusters` failed: not found', 'breachmatrix containers: `docker ps` failed: not found']);
   });
 });

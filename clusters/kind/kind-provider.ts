@@ -51,7 +51,7 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
       .catch((error: unknown) => ({ exitCode: 127, stdout: '', stderr: (error as Error).message }));
     if (docker.exitCode !== 0) {
       throw new BadInputError(
-        `Docker is not reachable (${docker.stderr.trim().split('\n')[0] ?? 'no output'})`,
+        `Docker is not reachable (${docker.stderr.trim().split('\n')[0] || `\`docker info\` exited ${docker.exitCode} with no output`})`,
         'kind provider',
         'start Docker (kind runs its nodes as containers), or use --provider lab',
       );

@@ -8,6 +8,12 @@ export interface SweepOptions {
   readonly deps?: KindDeps;
   /** The kind binary; default `kind` on PATH. */
   readonly kindBinary?: string;
+  /** Told what could not be swept and why (no Docker, no kind), so `clean` never says "nothing" without it. */
+  readonly onSkipped?: (what: string, why: string) => void;
+}
+
+function firstLine(result: { readonly exitCode: number; readonly stderr: string }): string {
+  return result.stderr.trim().split('\n')[0] || `exit code ${result.exitCode}, no output`;
 }
 
 /**
@@ -22,12 +28,14 @@ export async function sweepKindLeftovers(options: SweepOptions = {}): Promise<st
     deps.run(command, args, { cwd: tmpdir(), timeoutMs: TIMEOUTS.teardownMs }).catch((error: unknown) => ({ exitCode: 127, stdout: '', stderr: (error as Error).message }));
   const removed: string[] = [];
   const clusters = await run(kind, ['get', 'clusters']);
+  if (clusters.exitCode !== 0) options.onSkipped?.('kind clusters', `\`${kind} get clusters\` failed: ${firstLine(clusters)}`);
   if (clusters.exitCode === 0) {
     for (const name of clusters.stdout.split('\n').map((line) => line.trim()).filter((line) => line.startsWith(CLUSTER_PREFIX))) {
       if ((await run(kind, ['delete', 'cluster', '--name', name])).exitCode === 0) removed.push(`kind cluster ${name}`);
     }
   }
   const containers = await run('docker', ['ps', '--all', '--filter', `label=${SCENE.runIdLabel}`, '--filter', `label=${SCENE.managedByLabel.key}=${SCENE.managedByLabel.value}`, '--format', '{{.Names}}']);
+  if (containers.exitCode !== 0) options.onSkipped?.('breachmatrix containers', `\`docker ps\` failed: ${firstLine(containers)}`);
   if (containers.exitCode === 0) {
     for (const name of containers.stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '')) {
       if ((await run('docker', ['rm', '--force', name])).exitCode === 0) removed.push(`container ${name}`);

@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { BadInputError } from '../domain/errors.ts';
 import { PROVIDERS, type ProviderName } from '../domain/profile.ts';
 
 export function positiveInt(flag: string, max: number): (value: string) => number {
@@ -21,4 +22,21 @@ export function providerName(value: string): ProviderName {
 /** Repeatable and comma-separated: `--profile a --profile b,c` → [a, b, c]. */
 export function collectList(value: string, previous: readonly string[] = []): string[] {
   return [...previous, ...value.split(',').map((item) => item.trim()).filter((item) => item.length > 0)];
+}
+
+/** A repeatable list flag whose help shows what an empty list means, once (not "(default: all) (default: [])"). */
+export function listOption(flags: string, description: string, whenEmpty: string): Option {
+  return new Option(flags, description).argParser(collectList).default([], whenEmpty);
+}
+
+/**
+ * A repeatable `--fail-on` list: `none` means "never fail" and cannot be combined with a value that fails, so
+ * `--fail-on none --fail-on any` is refused rather than silently read one way. Returns the values without `none`.
+ */
+export function failOnValues<T extends string>(values: readonly (T | 'none')[], allowed: readonly T[]): T[] {
+  const kept = values.filter((value): value is T => value !== 'none');
+  if (values.includes('none') && kept.length > 0) {
+    throw new BadInputError(`"none" cannot be combined with ${kept.map((value) => `"${value}"`).join(', ')}`, '--fail-on', `"none" alone, or any of ${allowed.join(', ')}`);
+  }
+  return kept;
 }

@@ -24,6 +24,9 @@ h1{font-size:20px;margin:0 0 4px}
 .meta{color:#59636e;margin:0 0 12px}
 .banner{border:1px solid #d4a72c;background:#fff8c5;padding:8px 12px;border-radius:6px;margin:8px 0}
 .banner.lab{border-color:#8250df;background:#fbefff}
+.banner.failed{border-color:#cf222e;background:#ffebe9}
+.banner.failed .failure-reason{margin:6px 0 0;white-space:pre-wrap;word-break:break-word;font-family:ui-monospace,monospace;font-size:12px}
+.banner.failed .component{font-weight:600}
 .counts span{margin-right:12px}
 #filters{display:flex;flex-wrap:wrap;gap:16px;border:1px solid #d1d9e0;border-radius:6px;padding:8px 12px;margin:12px 0}
 #filters fieldset{border:0;margin:0;padding:0}
@@ -31,13 +34,19 @@ h1{font-size:20px;margin:0 0 4px}
 #filters label{margin-right:10px;white-space:nowrap}
 #filter-count{color:#59636e;align-self:flex-end}
 .layout{display:flex;gap:16px;align-items:flex-start}
-.matrix-wrap{overflow:auto;flex:1 1 auto}
-table.matrix{border-collapse:separate;border-spacing:3px}
+.matrix-wrap{overflow:auto;flex:1 1 auto;min-width:0}
+/* The matrix takes the page width: columns share what the attack titles leave. */
+table.matrix{border-collapse:separate;border-spacing:3px;width:100%}
 table.matrix th{text-align:left;font-weight:600;vertical-align:bottom;padding:4px 8px}
 th.profile .versions{display:block;font-weight:400;color:#59636e;font-size:12px}
 th.profile .lab-tag{display:inline-block;font-size:11px;background:#8250df;color:#fff;border-radius:8px;padding:0 6px;margin-left:4px}
 tr.family-row th{background:#f6f8fa;font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:#59636e;padding:6px 8px}
-th.attack{font-weight:500;max-width:320px}
+th.attack{font-weight:500;min-width:220px;max-width:420px}
+tr.score-row th{font-weight:600;white-space:nowrap}
+tr.score-row .score-key{display:block;font-weight:400;font-size:11px;color:#59636e}
+td.score{padding:4px 8px;white-space:nowrap;font-variant-numeric:tabular-nums}
+.score-item{display:inline-block;min-width:22px;text-align:center;border-radius:3px;padding:0 4px;margin-right:3px;font-weight:600}
+.score-item.s-blocked{background:#ddf0ff;color:#0969da}
 th.attack .id{font-family:ui-monospace,monospace;color:#59636e;margin-right:6px}
 td.cell{min-width:150px;padding:6px 8px;border-radius:4px;cursor:pointer;border:1px solid transparent}
 td.cell:hover,td.cell:focus{outline:2px solid #0969da;outline-offset:-1px}

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { cleanSummary } from '../clean-summary.ts';
 
 /** Remove what crashed runs left behind: lab namespaces/processes and labelled kind clusters/containers. */
 export function cleanCommand(): Command {
@@ -9,7 +10,8 @@ export function cleanCommand(): Command {
       const { sweepLabLeftovers } = await import('../../../clusters/lab/index.ts');
       const { sweepKindLeftovers } = await import('../../../clusters/kind/index.ts');
       const removed = [...(await sweepLabLeftovers())];
-      if (!flags.labOnly) removed.push(...(await sweepKindLeftovers()));
-      process.stdout.write(removed.length === 0 ? 'nothing to clean\n' : `${removed.map((item) => `removed ${item}`).join('\n')}\n`);
+      const skipped: string[] = [];
+      if (!flags.labOnly) removed.push(...(await sweepKindLeftovers({ onSkipped: (what, why) => skipped.push(`${what}: ${why}`) })));
+      process.stdout.write(cleanSummary({ removed, skipped, labOnly: flags.labOnly }));
     });
 }

@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { PROVIDERS, type ProviderName } from '../../domain/profile.ts';
-import { collectList, positiveInt, providerName } from '../option-parsers.ts';
+import { checkOutDir } from '../out-dir.ts';
+import { listOption, positiveInt, providerName } from '../option-parsers.ts';
+import { checkProviderFlags, providerFlagsHelp } from '../provider-flags.ts';
 
 export interface RunFlags {
   readonly provider: ProviderName;
@@ -25,22 +27,25 @@ export function runCommand(): Command {
   return new Command('run')
     .description('provision the stacks, run the attacks, write the matrix reports')
     .addOption(new Option('--provider <name>', `where the stacks run (${PROVIDERS.join(', ')})`).default('kind').argParser(providerName))
-    .option('--profile <id...>', 'profile id(s) to run, repeatable or comma-separated (default: all of the provider)', collectList, [])
-    .option('--attack <id|family...>', 'attack ids or families, repeatable or comma-separated (default: the whole catalogue)', collectList, [])
+    .addOption(listOption('--profile <id...>', 'profile id(s) to run, repeatable or comma-separated', 'all of the provider'))
+    .addOption(listOption('--attack <id|family...>', 'attack ids or families, repeatable or comma-separated', 'the whole catalogue'))
     .option('--out <dir>', 'where results.jsonl and the reports go', 'out')
     .option('--concurrency <n>', 'attacks running at once per profile', positiveInt('--concurrency', 256), 8)
     .option('--profile-concurrency <n>', 'profiles (clusters) at once (default: lab all; kind by free memory)', positiveInt('--profile-concurrency', 64))
     .option('--keep', 'leave clusters up after the run (debugging); remove later with `breachmatrix clean`', false)
-    .option('--config <file>', 'profiles file (default: clusters/profiles.yaml)')
-    .option('--pins <file>', 'version pins file (default: clusters/pins.yaml)')
+    .option('--config <file>', 'kind, kubeconfig: profiles file (default: clusters/profiles.yaml)')
+    .option('--pins <file>', 'kind, kubeconfig: version pins file (default: clusters/pins.yaml)')
     .option('--control-retries <n>', 'retries of a failed positive control before a cell is inconclusive', positiveInt('--control-retries', 10), 2)
     .option('--reuse <cluster>', 'kind: run against this existing breachmatrix cluster instead of creating one')
     .option('--registry-cache', 'kind: start (or reuse) a pull-through registry cache container', false)
-    .option('--context <name>', 'kubeconfig: the context to attack')
+    .option('--context <name>', 'kubeconfig (required): the context to attack')
     .option('--kubeconfig <file>', 'kubeconfig: file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--server <url>', "kubeconfig: the API server URL the context must point at")
     .option('--i-understand-this-attacks-the-cluster', 'kubeconfig: required consent — attacks are dangerous', false)
+    .addHelpText('after', providerFlagsHelp())
     .action(async (flags: RunFlags) => {
+      checkProviderFlags(flags.provider, flags);
+      await checkOutDir(flags.out);
       const { run } = await import('./run-action.ts');
       process.exitCode = await run(flags);
     });
