@@ -10,7 +10,7 @@ import { CATALOGUE_DOC_PATH, renderCatalogueDoc } from '../attack-pods/catalogue
 import { ATTACKS } from '../attack-pods/catalogue/index.ts';
 import { loadAllStackTraits } from '../core/config/testing/all-profiles.ts';
 
-const USAGE = `usage: npx tsx bin/gen-catalogue-doc.ts [--check]   (or: npm run docs:catalogue)
+const USAGE = `Usage: npx tsx bin/gen-catalogue-doc.ts [--check]   (or: npm run docs:catalogue)
 
 Renders ${CATALOGUE_DOC_PATH} from attack-pods/catalogue: every attack with its technique, preconditions,
 references, success criterion, attempt and control, and its expectation on every kind profile and lab stack.

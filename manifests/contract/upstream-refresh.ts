@@ -4,7 +4,7 @@ import { BadInputError } from '../../core/domain/errors.ts';
 import { TIMEOUTS } from '../../core/timeouts.ts';
 import { fixtureFile, gitBlobId, rawGitHubUrl, sha256Of, type Provenance, type ProvenanceEntry } from './upstream-fixtures.ts';
 
-export const REFRESH_USAGE = `usage: npx tsx bin/refresh-upstream-schemas.ts [--write] [--only <file>]...
+export const REFRESH_USAGE = `Usage: npx tsx bin/refresh-upstream-schemas.ts [--write] [--only <file>]...
 
 Downloads every vendored upstream file listed in test/fixtures/upstream/provenance.json from its pinned
 release (https://raw.githubusercontent.com/<repository>/<ref>/<path>) and compares it with the copy and
