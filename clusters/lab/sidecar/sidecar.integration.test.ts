@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -114,6 +114,9 @@ async function logLines(pod: TestPod): Promise<Record<string, unknown>[]> {
 describe('lab sidecar on real namespaces', () => {
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'bm-sidecar-'));
+    // The proxy (UID 1337) walks down to its run folder: this test's own folder is opened to it, nothing above.
+    await chmod(workDir, 0o755);
+    for (const pod of Object.values(pods)) await mkdir(join(workDir, pod.name), { mode: 0o755 });
     await ip('netns', 'add', nodeNs);
     await ip('-n', nodeNs, 'link', 'add', 'br0', 'type', 'bridge');
     await ip('-n', nodeNs, 'link', 'set', 'br0', 'up');
