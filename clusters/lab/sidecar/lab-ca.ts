@@ -37,7 +37,8 @@ export function spiffeIdOf(namespace: string, serviceAccount: string): string {
 }
 
 async function openssl(args: readonly string[]): Promise<void> {
-  const result = await execa('openssl', args, { reject: false, cwd: LAB_PROCESS_CWD, timeout: SIDECAR_TIMEOUTS.toolMs });
+  // Keys, certificates and serials stay root's whatever the caller's umask.
+  const result = await execa('sh', ['-c', 'umask 077 && exec openssl "$@"', 'openssl', ...args], { reject: false, cwd: LAB_PROCESS_CWD, timeout: SIDECAR_TIMEOUTS.toolMs });
   if (result.exitCode !== 0) {
     throw new InfrastructureError('lab-ca', `openssl ${args[0] ?? ''} failed: ${result.stderr.trim().slice(0, 500)}`);
   }
@@ -111,7 +112,7 @@ export function workloadCertificate(caDir: string, namespace: string, serviceAcc
       'extendedKeyUsage=serverAuth,clientAuth',
       `subjectAltName=critical,URI:${spiffeId}`,
       '',
-    ].join('\n'));
+    ].join('\n'), { mode: 0o600 });
     await openssl(['x509', '-req', '-in', csr, '-CA', caCertPath(caDir), '-CAkey', join(caDir, 'ca-key.pem'),
       '-CAcreateserial', '-out', certificate.certPath, '-days', '7', '-extfile', ext]);
     const bundle = `${await readFile(certificate.certPath, 'utf8')}${await readFile(certificate.keyPath, 'utf8')}`;
