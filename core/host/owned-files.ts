@@ -103,3 +103,12 @@ export async function makeDirectories(path: string, mode: number): Promise<void>
   for (const folder of missing) await makeOwnedDirectory(folder, { mode });
 }
 
+
+/** Modes of what a run writes for its user: readable by all, writable by the owner only. */
+export const OUTPUT_MODES = { dir: 0o755, file: 0o644 } as const;
+
+/** Writes one output file (results, reports) with 0644, making missing folders above it 0755. */
+export async function writeOutputFile(path: string, content: string): Promise<void> {
+  await makeDirectories(dirname(path), OUTPUT_MODES.dir);
+  await writeFileNoFollow(path, content, { mode: OUTPUT_MODES.file });
+}
