@@ -13,9 +13,10 @@ import { ownerFilePath, processStartTime, sweepLabLeftovers, writeOwnerFile, typ
 describe('sweepLabLeftovers (scoped to labs this test made)', () => {
   const owner = spawn('sleep', ['60'], { stdio: 'ignore' });
   let base = '';
+  const made: string[] = [];
   afterAll(async () => {
     owner.kill('SIGKILL');
-    await rm(base, { recursive: true, force: true });
+    for (const dir of [base, ...made]) await rm(dir, { recursive: true, force: true });
   });
 
   async function fakeLab(prefix: string, ownerText: string | undefined): Promise<void> {
@@ -40,13 +41,26 @@ describe('sweepLabLeftovers (scoped to labs this test made)', () => {
     // A lab that is starting: its owner file is there before anything else of it.
     await writeFile(ownerFilePath(base, starting), JSON.stringify({ pid, startTime, runId: 'starting' }));
 
-    const ours = new Set([live, reused, dead, ownerless, starting]);
-    const scope: SweepScope = { baseDir: base, includes: (prefix) => ours.has(prefix) };
+    // Labs of the previous layout: `<TMPDIR>/<prefix>-work/owner.json` holding a PID only.
+    const legacyDir = await mkdtemp(join(tmpdir(), 'bm-sweep-legacy-'));
+    made.push(legacyDir);
+    const [legacyLive, legacyDead] = [newLabPrefix(), newLabPrefix()];
+    for (const [prefix, ownerPid] of [[legacyLive, pid], [legacyDead, finished.pid]] as const) {
+      await mkdir(join(legacyDir, `${prefix}-work`));
+      await writeFile(join(legacyDir, `${prefix}-work`, 'owner.json'), JSON.stringify({ pid: ownerPid, runId: 'old' }));
+    }
+
+    const ours = new Set([live, reused, dead, ownerless, starting, legacyLive, legacyDead]);
+    const scope: SweepScope = { baseDir: base, legacyDir, includes: (prefix) => ours.has(prefix) };
     const removed = await sweepLabLeftovers(scope);
 
     expect([...removed].sort()).toEqual(
-      [`${reused}-work`, `${reused}-owner.json`, `${dead}-work`, `${dead}-owner.json`, `${ownerless}-work`].map((name) => join(base, name)).sort(),
+      [
+        ...[`${reused}-work`, `${reused}-owner.json`, `${dead}-work`, `${dead}-owner.json`, `${ownerless}-work`].map((name) => join(base, name)),
+        join(legacyDir, `${legacyDead}-work`),
+      ].sort(),
     );
+    expect(await readdir(legacyDir)).toEqual([`${legacyLive}-work`]);
     // Owner files go after the rest of their lab.
     expect(removed.indexOf(join(base, `${dead}-owner.json`))).toBeGreaterThan(removed.indexOf(join(base, `${dead}-work`)));
     expect((await readdir(base)).sort()).toEqual([`${live}-owner.json`, `${live}-work`, `${starting}-owner.json`].sort());

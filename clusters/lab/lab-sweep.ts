@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileNoFollow } from '../../core/host/owned-files.ts';
 import { LAB_BASE_DIR } from './lab-base-dir.ts';
@@ -53,8 +54,19 @@ function ownerAlive(owner: LabOwner): boolean {
   return startTime !== undefined && owner.startTime !== '' && startTime === owner.startTime;
 }
 
-async function readOwner(baseDir: string, prefix: string): Promise<LabOwner | undefined> {
-  const text = await readFile(ownerFilePath(baseDir, prefix), 'utf8').catch(() => undefined);
+/** Before the base folder, a lab kept `{pid, runId}` in `<TMPDIR>/<prefix>-work/owner.json`. */
+function legacyOwnerAlive(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function readOwner(scope: SweepScope, prefix: string): Promise<LabOwner | undefined> {
+  const text = await readFile(ownerFilePath(scope.baseDir, prefix), 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   try {
     const value: unknown = JSON.parse(text);
@@ -70,10 +82,25 @@ async function readOwner(baseDir: string, prefix: string): Promise<LabOwner | un
 /** Which labs a sweep looks at: the real one looks at all; tests restrict it to labs they made. */
 export interface SweepScope {
   readonly baseDir: string;
+  /** Where labs of earlier versions kept `<prefix>-work` (TMPDIR). */
+  readonly legacyDir: string;
   readonly includes: (prefix: string) => boolean;
 }
 
-export const ALL_LABS: SweepScope = { baseDir: LAB_BASE_DIR, includes: () => true };
+export const ALL_LABS: SweepScope = { baseDir: LAB_BASE_DIR, legacyDir: tmpdir(), includes: () => true };
+
+/** A lab of an earlier version is left alone while the PID in its owner file runs (it recorded no start time). */
+async function legacyLabAlive(scope: SweepScope, prefix: string): Promise<boolean> {
+  const text = await readFile(join(scope.legacyDir, `${prefix}-work`, 'owner.json'), 'utf8').catch(() => undefined);
+  if (text === undefined) return false;
+  try {
+    const value: unknown = JSON.parse(text);
+    const pid = typeof value === 'object' && value !== null && 'pid' in value ? value.pid : undefined;
+    return typeof pid === 'number' && legacyOwnerAlive(pid);
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Removes what crashed labs left behind (network namespaces, their processes, /etc/netns dirs, work dirs, then
@@ -88,11 +115,12 @@ export async function sweepLabLeftovers(scope: SweepScope = ALL_LABS): Promise<s
   const netns = (await listNetns()).filter(mine);
   const etc = (await readdir('/etc/netns').catch(() => [] as string[])).filter(mine);
   const base = (await readdir(scope.baseDir).catch(() => [] as string[])).filter(mine);
-  const prefixes = new Set([...netns, ...etc, ...base].map((name) => prefixOf(name) ?? ''));
+  const legacy = (await readdir(scope.legacyDir).catch(() => [] as string[])).filter(mine);
+  const prefixes = new Set([...netns, ...etc, ...base, ...legacy].map((name) => prefixOf(name) ?? ''));
   const live = new Set<string>();
   for (const prefix of prefixes) {
-    const owner = await readOwner(scope.baseDir, prefix);
-    if (owner !== undefined && ownerAlive(owner)) live.add(prefix);
+    const owner = await readOwner(scope, prefix);
+    if (owner !== undefined ? ownerAlive(owner) : await legacyLabAlive(scope, prefix)) live.add(prefix);
   }
   const dead = (name: string): boolean => !live.has(prefixOf(name) ?? '');
 
@@ -113,6 +141,10 @@ export async function sweepLabLeftovers(scope: SweepScope = ALL_LABS): Promise<s
   for (const name of etc.filter(dead)) {
     await rm(join('/etc/netns', name), { recursive: true, force: true });
     removed.push(`/etc/netns/${name}`);
+  }
+  for (const name of legacy.filter(dead)) {
+    await rm(join(scope.legacyDir, name), { recursive: true, force: true });
+    removed.push(join(scope.legacyDir, name));
   }
   // The owner file goes last: a sweep interrupted half-way still knows whose leftovers the rest are.
   const ownerFiles = new Set([...prefixes].map((prefix) => `${prefix}-owner.json`));
