@@ -552,6 +552,7 @@ export class LabCluster implements Cluster {
       },
       meshAddresses: this.nodes.map((node) => podClassCidr(node, 'mesh')),
       caDir: join(this.workDir, 'ca'),
+      socketRoot: join(this.workDir, 'sockets'),
     };
     return this.meshView;
   }

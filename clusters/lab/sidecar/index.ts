@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import type { KubeObject } from '../../../core/domain/cluster.ts';
 import { InfrastructureError } from '../../../core/domain/errors.ts';
-import { makeOwnedDirectory, openAppendNoFollow, writeFileNoFollow } from '../../../core/host/owned-files.ts';
+import { makeDirectories, makeOwnedDirectory, openAppendNoFollow, writeFileNoFollow } from '../../../core/host/owned-files.ts';
 import { LAB_PROCESS_CWD } from '../process-cwd.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 import { applicablePolicies, compilePolicy } from './authorization-policy.ts';
@@ -46,6 +46,11 @@ export interface LabMesh {
    */
   readonly meshAddresses: readonly string[];
   readonly caDir: string;
+  /**
+   * Root-owned folder holding one socket folder per proxy, named after its network namespace: kept short, as
+   * HAProxy refuses unix socket paths over 97 characters (a pod's own folder carries its namespace and name).
+   */
+  readonly socketRoot: string;
 }
 
 export interface LabSidecarCapture {
@@ -62,8 +67,8 @@ export interface LabSidecar extends AsyncDisposable {
 
 /**
  * Modes of what the sidecar's run folder holds. The folder and every file in it are root's: the proxy (UID and
- * GID 1337) reads them, and its key through its group. The only folder 1337 may write is `sockets/`, and root
- * writes nothing there, so no name UID 1337 can plant is ever followed by root.
+ * GID 1337) reads them, and its key through its group. The only folder 1337 may write is its socket folder
+ * (`<socketRoot>/<netns>`), and root writes nothing there, so no name UID 1337 can plant is ever followed by root.
  */
 const RUN_DIR_MODE = 0o755;
 const SOCKET_DIR_MODE = 0o700;
@@ -93,7 +98,7 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
     this.pod = pod;
     this.mesh = mesh;
     this.runDir = join(pod.workDir, 'sidecar');
-    this.socketDir = join(this.runDir, 'sockets');
+    this.socketDir = join(mesh.socketRoot, pod.netns);
     this.accessLogPath = join(this.runDir, 'access.log');
     this.process = new ProxyProcess({
       netns: pod.netns,
@@ -108,6 +113,7 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
     // Annotations are parsed first: a bad one fails before anything is touched.
     const rules = buildCaptureRules(captureSettingsFromAnnotations(this.pod.annotations, `${this.pod.namespace}/${this.pod.name}`));
     await makeOwnedDirectory(this.runDir, { mode: RUN_DIR_MODE });
+    await makeDirectories(this.mesh.socketRoot, RUN_DIR_MODE);
     await makeOwnedDirectory(this.socketDir, { mode: SOCKET_DIR_MODE, uid: SCENE.proxyUid, gid: SCENE.proxyUid });
     await tool('ip', ['netns', 'exec', this.pod.netns, 'iptables-nft-restore', '--noflush'], renderRestoreInput(rules));
     closeSync(openAppendNoFollow(this.accessLogPath, READABLE_FILE.mode));

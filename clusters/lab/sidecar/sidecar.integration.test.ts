@@ -69,6 +69,9 @@ const mesh: LabMesh = {
   get caDir() {
     return join(workDir, 'ca');
   },
+  get socketRoot() {
+    return join(workDir, 'sockets');
+  },
 };
 
 async function ip(...args: string[]): Promise<void> {
