@@ -12,7 +12,12 @@ export const LAB_BASE_DIR = '/run/breachmatrix-lab';
 
 /** Makes (or checks) the base folder: a real folder owned by root, writable by nobody else. */
 export async function ensureLabBaseDir(base: string = LAB_BASE_DIR): Promise<string> {
-  await makeOwnedDirectory(base, { mode: 0o755 });
+  try {
+    await makeOwnedDirectory(base, { mode: 0o755 });
+  } catch (error) {
+    if (error instanceof InfrastructureError) throw error;
+    throw new InfrastructureError('lab', `cannot make the lab's base folder ${base} (a root-owned 0755 folder): ${(error as Error).message}`, { cause: error });
+  }
   const info = await lstat(base);
   if ((info.mode & 0o022) !== 0) {
     throw new InfrastructureError('lab', `${base} is writable by group or others (mode ${(info.mode & 0o7777).toString(8)}): expected 0755`);

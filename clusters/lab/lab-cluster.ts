@@ -38,7 +38,7 @@ import { nsenterArguments, startSandbox, type ProcessPlacement, type Sandbox, ty
 import { ProcessRegistry, type TrackedProcess } from './process-registry.ts';
 import { boundSockets, inNetns } from './proc-sockets.ts';
 import { CoalescingSync } from './coalescing-sync.ts';
-import { installSidecarCapture, type LabMesh, type LabSidecar } from './sidecar/index.ts';
+import { installSidecarCapture, reclaimProxySocketFolders, type LabMesh, type LabSidecar } from './sidecar/index.ts';
 import { SIDECAR_TIMEOUTS } from './sidecar/timeouts.ts';
 import { parseLabProxyLog } from '../../core/evidence/lab-proxy-log.ts';
 import { deleteNetns, ipBatch, ipBatchIn, netnsPids, removeNetnsEtc, sysctlIn, buildTopology, writeNetnsEtc } from './topology.ts';
@@ -837,6 +837,7 @@ export class LabCluster implements Cluster {
     }
     await deleteNetns(namespaces);
     await Promise.all(namespaces.map((ns) => removeNetnsEtc(ns)));
+    await reclaimProxySocketFolders(join(this.workDir, 'sockets'));
     await rm(this.workDir, { recursive: true, force: true });
     await removeOwnerFile(LAB_BASE_DIR, this.names.prefix);
     this.madeNetns.clear();

@@ -112,3 +112,18 @@ export async function writeOutputFile(path: string, content: string): Promise<vo
   await makeDirectories(dirname(path), OUTPUT_MODES.dir);
   await writeFileNoFollow(path, content, { mode: OUTPUT_MODES.file });
 }
+
+/**
+ * Takes back a folder handed to another UID before it is removed: owner this process, mode 0700, through a
+ * descriptor opened without following links. A recursive removal walks by path; once the folder is ours and
+ * closed, the other UID can no longer swap a subfolder for a link while root walks it.
+ */
+export async function reclaimDirectory(path: string): Promise<void> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  try {
+    await handle.chown(process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+    await handle.chmod(0o700);
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,10 +1,10 @@
 import { closeSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { KubeObject } from '../../../core/domain/cluster.ts';
 import { InfrastructureError } from '../../../core/domain/errors.ts';
-import { makeDirectories, makeOwnedDirectory, openAppendNoFollow, writeFileNoFollow } from '../../../core/host/owned-files.ts';
+import { makeDirectories, makeOwnedDirectory, openAppendNoFollow, reclaimDirectory, writeFileNoFollow } from '../../../core/host/owned-files.ts';
 import { LAB_PROCESS_CWD } from '../process-cwd.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 import { applicablePolicies, compilePolicy } from './authorization-policy.ts';
@@ -227,6 +227,15 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
     for (const chain of ISTIO_CHAINS) await exec(['-F', chain]);
     for (const chain of ISTIO_CHAINS) await exec(['-X', chain]);
   }
+}
+
+/**
+ * Before a lab's files are removed: every proxy socket folder under `socketRoot` goes back to root (0700), so no
+ * process of UID 1337 still alive on the host (another lab's pod) can race the recursive removal.
+ */
+export async function reclaimProxySocketFolders(socketRoot: string): Promise<void> {
+  const names = await readdir(socketRoot).catch(() => [] as string[]);
+  await Promise.all(names.map((name) => reclaimDirectory(join(socketRoot, name)).catch(() => undefined)));
 }
 
 /**
