@@ -1,4 +1,5 @@
 import { chmod, lstat, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
@@ -7,7 +8,7 @@ import type { PodHandle } from '../../core/domain/cluster.ts';
 import { pod } from '../../manifests/pod-builder.ts';
 import { SCENE } from '../../manifests/scene.ts';
 import { LAB_ADDRESSES } from './addressing.ts';
-import { LAB_BASE_DIR } from './lab-base-dir.ts';
+import { ensureLabBaseDir, LAB_BASE_DIR } from './lab-base-dir.ts';
 import { LabCluster } from './lab-cluster.ts';
 import { ownerFilePath } from './lab-sweep.ts';
 import { API_ALLOW_FRONTEND } from './sidecar/test-objects.ts';
@@ -157,5 +158,26 @@ describe('host safety of a lab run (root next to UID 1337)', () => {
     await expect(lstat(lab.workDir)).rejects.toThrow(/ENOENT/);
     await expect(lstat(ownerFilePath(LAB_BASE_DIR, lab.name))).rejects.toThrow(/ENOENT/);
     expect((await readdir('/etc/netns')).filter((name) => name.startsWith(lab.name))).toEqual([]);
+  });
+});
+
+describe('lab owner file', () => {
+  it('is in place, whole (renamed from a temporary name), before anything else of the lab exists', async () => {
+    await ensureLabBaseDir();
+    const events: string[] = [];
+    const watcher = watch(LAB_BASE_DIR, (_event, name) => events.push(String(name)));
+    const lab = await LabCluster.create(labProfile('lab:none'), { runId: 'it-owner-first', onProgress: () => undefined });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const mine = events.filter((name) => name.includes(lab.name));
+      const ownerFile = basename(ownerFilePath(LAB_BASE_DIR, lab.name));
+      // inotify reports in order: the temporary name, the owner file (rename), then the work dir.
+      expect(mine.indexOf(ownerFile)).toBeGreaterThan(0);
+      expect(mine.slice(0, mine.indexOf(ownerFile)).every((name) => name.endsWith('.tmp'))).toBe(true);
+      expect(mine.indexOf(`${lab.name}-work`)).toBeGreaterThan(mine.indexOf(ownerFile));
+    } finally {
+      watcher.close();
+      await lab.teardown();
+    }
   });
 });
