@@ -31,4 +31,6 @@ export const TIMEOUTS = {
   teardownMs: 120_000,
   /** Tool download (kind, helm) per file. */
   downloadMs: 300_000,
+  /** `clean`: a broker folder with no socket this long after it was made belongs to no starting run. */
+  brokerSocketGraceMs: 60_000,
 } as const;

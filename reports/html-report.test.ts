@@ -166,4 +166,28 @@ describe('report.html in headless Chromium', () => {
     expect([...errors, ...failed.errors]).toEqual([]);
     await failed.page.close();
   });
+
+  it('CSP allows the page script by its hash only: markup that slipped past escaping could not run a script', async () => {
+    const html = renderHtmlReport(buildJsonReport(buildReportModel(await readResults([SAMPLE_KIND])), { harnessVersion: '0.1.0' }));
+    const policy = /<meta http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(html)?.[1] ?? '';
+    const scriptSrc = policy.split(';').map((part) => part.trim()).find((part) => part.startsWith('script-src')) ?? '';
+    expect(scriptSrc).toMatch(/^script-src 'sha256-[A-Za-z0-9+/]+={0,2}'$/);
+    expect(policy).not.toContain("'unsafe-eval'");
+    // What a broken escaper would let through: an inline script and an event handler. Chromium must refuse both,
+    // while the page's own script still runs (the filters work).
+    const injected = html.replace('</body>', '<script>window.__pwned = 1</script><div id="bait" onclick="window.__pwned = 2"></div></body>');
+    const file = join(dir, 'injected.html');
+    await writeFile(file, injected);
+    const page = await browser.newPage();
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') violations.push(message.text());
+    });
+    await page.goto(pathToFileURL(file).href);
+    await page.locator('#bait').dispatchEvent('click');
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(violations.some((text) => /Content Security Policy/.test(text))).toBe(true);
+    expect(await page.locator('#filter-count').textContent()).toMatch(/^showing \d+ of \d+ attacks$/);
+    await page.close();
+  });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Cell } from '../core/domain/cell.ts';
 import { LAYER_PATH_ORDER } from '../core/domain/layer.ts';
 import { profileVersions } from './cell-label.ts';
@@ -8,8 +9,15 @@ import type { JsonProfile, JsonReport } from './json-report.ts';
 import { isFailedProfileCell, MATRIX_STATES, matrixState, type MatrixState } from './report-model.ts';
 import { SCORE_STATES, SEE_BANNER, STATE_LABELS, scoreText, scoredStates } from './state-labels.ts';
 
-/** Nothing may be fetched: styles and scripts are inline, everything else is refused. */
-const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+/**
+ * Nothing may be fetched: styles and the one script are inline, everything else is refused. The script is allowed
+ * by its SHA-256 alone (CSP Level 2 hash source), so markup that ever slipped through escaping still could not run
+ * a script of its own: https://www.w3.org/TR/CSP3/#framework-directive-source-list
+ */
+export function contentSecurityPolicy(script: string): string {
+  const hash = createHash('sha256').update(script, 'utf8').digest('base64');
+  return `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${hash}'; img-src data:; base-uri 'none'; form-action 'none'`;
+}
 
 /** Plain symbols rather than emoji: they render without an emoji font (headless CI, minimal desktops). */
 const SYMBOLS = { confirmed: '✔', inferred: '≈' } as const;
@@ -178,6 +186,7 @@ function pageScript(): string {
 
 /** report.html: one self-contained page (inline CSS and JS, report.json embedded), no network access. */
 export function renderHtmlReport(report: JsonReport): string {
+  const script = pageScript();
   const page = h(
     'html',
     { lang: 'en' },
@@ -185,7 +194,7 @@ export function renderHtmlReport(report: JsonReport): string {
       'head',
       {},
       h('meta', { charset: 'utf-8' }),
-      h('meta', { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY }),
+      h('meta', { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy(script) }),
       h('meta', { name: 'viewport', content: 'width=device-width, initial-scale=1' }),
       h('title', {}, `breachmatrix report — ${report.profiles.map((profile) => profile.id).join(', ')}`),
       h('style', {}, trusted(reportCss())),
@@ -203,7 +212,7 @@ export function renderHtmlReport(report: JsonReport): string {
         h('aside', { id: 'details', hidden: true, 'aria-live': 'polite' }, h('button', { id: 'details-close', type: 'button', 'aria-label': 'close details' }, '×'), h('div', { id: 'details-body' })),
       ),
       h('script', { type: 'application/json', id: 'bm-report' }, trusted(jsonForScript(report))),
-      h('script', {}, trusted(pageScript())),
+      h('script', {}, trusted(script)),
     ),
   );
   return `<!doctype html>\n${renderHtml(page)}\n`;

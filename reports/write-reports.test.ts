@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -36,6 +36,29 @@ describe('writeReports', () => {
     await writeReports(out, await readResults([SAMPLE_KIND]), { harnessVersion: '1.2.3' });
     expect((await readdir(out)).sort()).toEqual(['junit.xml', 'report.html', 'report.json', 'summary.md']);
     expect(await readFile(join(out, 'summary.md'), 'utf8')).toContain('cilium+istio-ambient');
+  });
+
+  it('under umask 000: folders it makes are 0755, reports 0644, a folder that existed keeps its mode, a planted link is replaced', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'bm-write-'));
+    const out = join(base, 'nested', 'out');
+    const victim = join(base, 'victim');
+    const previous = process.umask(0o000);
+    try {
+      await writeFile(victim, 'untouched', { mode: 0o600 });
+      await writeReports(out, await readResults([SAMPLE_KIND]), { harnessVersion: '1.2.3' });
+      await rm(join(out, 'summary.md'));
+      await symlink(victim, join(out, 'summary.md'));
+      await writeReports(out, await readResults([SAMPLE_KIND]), { harnessVersion: '1.2.3' });
+      for (const dir of [join(base, 'nested'), out]) expect(((await stat(dir)).mode & 0o7777).toString(8)).toBe('755');
+      for (const name of ['report.json', 'junit.xml', 'summary.md', 'report.html']) {
+        const info = await lstat(join(out, name));
+        expect([info.isFile(), (info.mode & 0o7777).toString(8)]).toEqual([true, '644']);
+      }
+      expect(((await stat(base)).mode & 0o7777).toString(8)).toBe('700');
+      expect(await readFile(victim, 'utf8')).toBe('untouched');
+    } finally {
+      process.umask(previous);
+    }
   });
 
   it('names an output directory it cannot create', async () => {

@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { makeDirectories, OUTPUT_MODES, writeFileNoFollow } from '../core/host/owned-files.ts';
 import { join } from 'node:path';
 import { BadInputError, InfrastructureError } from '../core/domain/errors.ts';
 import { harnessVersion } from './harness-version.ts';
@@ -22,12 +22,13 @@ export interface WriteReportsOptions {
   readonly generatedAt?: Date;
 }
 
-/** Write to a temporary name, then rename: a report interrupted mid-write (Ctrl-C) never replaces a whole one. */
+/**
+ * Write to a temporary name, then rename: a report interrupted mid-write (Ctrl-C) never replaces a whole one.
+ * Mode 0644 whatever the umask; a link planted under the report's name is replaced, not followed.
+ */
 async function writeAtomically(path: string, content: string): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
   try {
-    await writeFile(temporary, content, 'utf8');
-    await rename(temporary, path);
+    await writeFileNoFollow(path, content, { mode: OUTPUT_MODES.file });
   } catch (error) {
     throw new InfrastructureError('reports', `cannot write ${path}: ${(error as Error).message}`, { cause: error });
   }
@@ -39,7 +40,7 @@ async function writeAtomically(path: string, content: string): Promise<void> {
  */
 export async function writeReports(outDir: string, results: RunResults, options: WriteReportsOptions = {}): Promise<{ files: string[] }> {
   try {
-    await mkdir(outDir, { recursive: true });
+    await makeDirectories(outDir, OUTPUT_MODES.dir);
   } catch (error) {
     throw new BadInputError(`cannot create the output directory (${(error as Error).message})`, outDir, 'a writable directory path');
   }

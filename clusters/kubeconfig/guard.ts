@@ -1,3 +1,6 @@
+import { statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { BadInputError } from '../../core/domain/errors.ts';
 
@@ -15,6 +18,27 @@ function normalise(server: string): string {
 }
 
 /**
+ * The kubeconfig files the guard reads, as kubectl finds them: `--kubeconfig`, else every file in $KUBECONFIG,
+ * else ~/.kube/config. Each must exist: a context that is in no file is never attacked.
+ */
+export function kubeconfigFiles(explicitPath: string | undefined, env: NodeJS.ProcessEnv = process.env): { files: string[]; where: string } {
+  const fromEnv = (env['KUBECONFIG'] ?? '').split(delimiter).filter((file) => file !== '');
+  const [files, where] =
+    explicitPath !== undefined
+      ? [[explicitPath], '--kubeconfig']
+      : fromEnv.length > 0
+        ? [fromEnv, '$KUBECONFIG']
+        : [[join(homedir(), '.kube', 'config')], '~/.kube/config (no --kubeconfig, $KUBECONFIG unset)'];
+  for (const file of files) {
+    const info = statSync(file, { throwIfNoEntry: false });
+    if (info?.isFile() !== true) {
+      throw new BadInputError(`kubeconfig file ${file} ${info === undefined ? 'does not exist' : 'is not a file'}`, where, 'an existing kubeconfig file holding the context (pass --kubeconfig <file>)');
+    }
+  }
+  return { files, where };
+}
+
+/**
  * The safety guard, run before any request: attacks create privileged pods and flush iptables, so an
  * existing cluster is only touched when the user opted in by flag and the context is the one they named.
  * Reads the kubeconfig file only; never contacts the server.
@@ -27,11 +51,18 @@ export function guardKubeconfig(target: KubeconfigTarget): KubeConfig {
       'add --i-understand-this-attacks-the-cluster, or use --provider kind',
     );
   }
+  const { files, where } = kubeconfigFiles(target.kubeconfigPath);
   const kubeConfig = new KubeConfig();
-  const where = target.kubeconfigPath ?? '$KUBECONFIG / ~/.kube/config';
   try {
-    if (target.kubeconfigPath === undefined) kubeConfig.loadFromDefault();
-    else kubeConfig.loadFromFile(target.kubeconfigPath);
+    // Files only, merged as kubectl does (first one wins): never client-node's loadFromDefault, which with no file
+    // synthesises a context ("loaded-context" at http://localhost:8080, or the in-cluster one) the user never named.
+    const [first = '', ...rest] = files;
+    kubeConfig.loadFromFile(first);
+    for (const file of rest) {
+      const next = new KubeConfig();
+      next.loadFromFile(file);
+      kubeConfig.mergeConfig(next);
+    }
   } catch (error) {
     throw new BadInputError(`cannot read kubeconfig (${(error as Error).message})`, where);
   }

@@ -86,4 +86,26 @@ describe('kubeconfig provider safety guard', () => {
     expect(requests.length).toBeGreaterThan(0);
     expect(requests.every((line) => line.includes('/api'))).toBe(true);
   });
+
+  it('refuses a context that is in no file: with no kubeconfig and KUBECONFIG unset, client-node’s synthesised "loaded-context" is not accepted', () => {
+    requests.length = 0;
+    const saved = { home: process.env['HOME'], kubeconfig: process.env['KUBECONFIG'] };
+    process.env['HOME'] = work;
+    delete process.env['KUBECONFIG'];
+    try {
+      expect(() => createKubeconfigProvider({ context: 'loaded-context', iUnderstand: true })).toThrow(BadInputError);
+      expect(() => createKubeconfigProvider({ context: 'loaded-context', iUnderstand: true })).toThrow(/kubeconfig file .*\.kube\/config does not exist/);
+      process.env['KUBECONFIG'] = join(work, 'missing-kubeconfig');
+      expect(() => createKubeconfigProvider({ context: 'loaded-context', iUnderstand: true })).toThrow(/\$KUBECONFIG.*missing-kubeconfig does not exist/);
+      // The same context name from a real file listed in $KUBECONFIG is accepted.
+      process.env['KUBECONFIG'] = kubeconfigPath;
+      expect(() => createKubeconfigProvider({ context: 'lab-cluster', iUnderstand: true })).not.toThrow();
+    } finally {
+      if (saved.home === undefined) delete process.env['HOME'];
+      else process.env['HOME'] = saved.home;
+      if (saved.kubeconfig === undefined) delete process.env['KUBECONFIG'];
+      else process.env['KUBECONFIG'] = saved.kubeconfig;
+    }
+    expect(requests).toEqual([]);
+  });
 });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { InfrastructureError } from '../../core/domain/errors.ts';
+import { LAB_PROCESS_CWD } from './process-cwd.ts';
 
 export interface CommandResult {
   readonly exitCode: number;
@@ -25,6 +26,7 @@ export function runCommand(file: string, args: readonly string[], options: Comma
     const child = spawn(file, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
+      cwd: LAB_PROCESS_CWD,
       env: options.env === undefined ? process.env : { ...options.env },
     });
     const stdout: Buffer[] = [];

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './image-paths.ts';
-import { sweepLabLeftovers } from './lab-sweep.ts';
+import { ALL_LABS, sweepLabLeftovers } from './lab-sweep.ts';
 import { listNetns } from './topology.ts';
 
 function processesMentioning(text: string): string[] {
@@ -68,7 +68,8 @@ describe('lab teardown on Ctrl-C', () => {
     expect(await gone).toBeNull();
     expect((await listNetns()).filter((ns) => ns.startsWith(crashed.name)).length).toBeGreaterThan(0);
 
-    const removed = await sweepLabLeftovers();
+    // Scoped to the two labs this test made: other labs on the machine are never this test's to sweep.
+    const removed = await sweepLabLeftovers({ ...ALL_LABS, includes: (prefix) => prefix === crashed.name || prefix === live.name });
     expect(removed).toContain(`netns ${crashed.name}-fabric`);
     expect(removed.some((item) => item.includes(live.name))).toBe(false);
     expect((await listNetns()).filter((ns) => ns.startsWith(crashed.name))).toEqual([]);

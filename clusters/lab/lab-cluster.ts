@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -39,11 +38,13 @@ import { nsenterArguments, startSandbox, type ProcessPlacement, type Sandbox, ty
 import { ProcessRegistry, type TrackedProcess } from './process-registry.ts';
 import { boundSockets, inNetns } from './proc-sockets.ts';
 import { CoalescingSync } from './coalescing-sync.ts';
-import { installSidecarCapture, type LabMesh, type LabSidecar } from './sidecar/index.ts';
+import { installSidecarCapture, reclaimProxySocketFolders, type LabMesh, type LabSidecar } from './sidecar/index.ts';
 import { SIDECAR_TIMEOUTS } from './sidecar/timeouts.ts';
 import { parseLabProxyLog } from '../../core/evidence/lab-proxy-log.ts';
 import { deleteNetns, ipBatch, ipBatchIn, netnsPids, removeNetnsEtc, sysctlIn, buildTopology, writeNetnsEtc } from './topology.ts';
-import { writeOwnerFile } from './lab-sweep.ts';
+import { ownerFilePath, removeOwnerFile, writeOwnerFile } from './lab-sweep.ts';
+import { ensureLabBaseDir, LAB_BASE_DIR } from './lab-base-dir.ts';
+import { makeDirectories, makeOwnedDirectory } from '../../core/host/owned-files.ts';
 import { AmbientLayer } from './ambient/ambient-layer.ts';
 
 const KUBE_DNS = { namespace: 'kube-system', name: 'kube-dns-lab', label: 'kube-dns' } as const;
@@ -112,7 +113,7 @@ export class LabCluster implements Cluster {
   /** Builds a lab; on any failure everything made so far is removed before the error propagates. */
   static async create(profile: Profile, options: LabClusterOptions): Promise<LabCluster> {
     const names = labNames(newLabPrefix());
-    const workDir = join(tmpdir(), `${names.prefix}-work`);
+    const workDir = join(LAB_BASE_DIR, `${names.prefix}-work`);
     const cluster = new LabCluster(profile, names, workDir);
     try {
       await cluster.provision(options);
@@ -124,8 +125,10 @@ export class LabCluster implements Cluster {
   }
 
   private async provision(options: LabClusterOptions): Promise<void> {
-    await mkdir(this.workDir, { recursive: true, mode: 0o755 });
-    await writeOwnerFile(this.workDir, options.runId);
+    // The owner file comes before anything else of the lab: a sweep never takes a starting lab for a crashed one.
+    await ensureLabBaseDir();
+    await writeOwnerFile(LAB_BASE_DIR, this.names.prefix, options.runId);
+    await makeOwnedDirectory(this.workDir, { mode: 0o755 });
     options.onProgress(`lab ${this.name}: namespaces for ${this.nodes.length} nodes, fabric and internet`);
     for (const ns of [this.names.fabric, this.names.internet, ...this.nodes.map((n) => this.names.node(n.index))]) {
       this.madeNetns.add(ns);
@@ -287,7 +290,7 @@ export class LabCluster implements Cluster {
   }
 
   private async startPod(labPod: LabPod, deadline: number): Promise<void> {
-    await mkdir(labPod.workDir, { recursive: true, mode: 0o755 });
+    await makeDirectories(labPod.workDir, 0o755);
     if (!labPod.hostNetwork && labPod.nodeVeth !== undefined) {
       this.madeNetns.add(labPod.netns);
       const nodeNs = this.names.node(labPod.node.index);
@@ -334,7 +337,7 @@ export class LabCluster implements Cluster {
         timeoutMs: TIMEOUTS.scriptExecMs,
       });
       const note = result.timedOut ? `lab: init container ${container.name} killed after ${result.durationMs} ms (budget ${TIMEOUTS.scriptExecMs} ms)\n` : '';
-      await writeFile(join(labPod.workDir, `${container.name}.log`), result.stdout + result.stderr + note, { flag: 'a' });
+      await writeFile(join(labPod.workDir, `${container.name}.log`), result.stdout + result.stderr + note, { flag: 'a', mode: 0o644 });
     }
     if (capture !== undefined) this.sidecars.set(labPod.key, await capture.startProxy());
 
@@ -549,6 +552,7 @@ export class LabCluster implements Cluster {
       },
       meshAddresses: this.nodes.map((node) => podClassCidr(node, 'mesh')),
       caDir: join(this.workDir, 'ca'),
+      socketRoot: join(this.workDir, 'sockets'),
     };
     return this.meshView;
   }
@@ -637,7 +641,7 @@ export class LabCluster implements Cluster {
     if (recordsText !== this.loadedDnsRecords) {
       // Renamed into place: the resolver never reads a half-written file.
       const recordsFile = join(this.workDir, 'dns-records.json');
-      await writeFile(`${recordsFile}.tmp`, recordsText);
+      await writeFile(`${recordsFile}.tmp`, recordsText, { mode: 0o644 });
       await rename(`${recordsFile}.tmp`, recordsFile);
       this.loadedDnsRecords = recordsText;
     }
@@ -833,7 +837,9 @@ export class LabCluster implements Cluster {
     }
     await deleteNetns(namespaces);
     await Promise.all(namespaces.map((ns) => removeNetnsEtc(ns)));
+    await reclaimProxySocketFolders(join(this.workDir, 'sockets'));
     await rm(this.workDir, { recursive: true, force: true });
+    await removeOwnerFile(LAB_BASE_DIR, this.names.prefix);
     this.madeNetns.clear();
   }
 
@@ -849,7 +855,7 @@ export class LabCluster implements Cluster {
       }
     }
     try {
-      execFileSync('rm', ['-rf', this.workDir, ...namespaces.map((ns) => join('/etc/netns', ns))]);
+      execFileSync('rm', ['-rf', this.workDir, ownerFilePath(LAB_BASE_DIR, this.names.prefix), ...namespaces.map((ns) => join('/etc/netns', ns))]);
     } catch {
       // best effort
     }

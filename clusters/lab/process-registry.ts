@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
+import { openAppendNoFollow } from '../../core/host/owned-files.ts';
 import { InfrastructureError } from '../../core/domain/errors.ts';
 import { killGroup } from './host-command.ts';
+import { LAB_PROCESS_CWD } from './process-cwd.ts';
 
 export interface LongRunningOptions {
   readonly logFile: string;
@@ -25,14 +27,14 @@ export class ProcessRegistry {
   private readonly live = new Map<number, TrackedProcess>();
 
   start(file: string, args: readonly string[], label: string, options: LongRunningOptions): TrackedProcess {
-    const fd = openSync(options.logFile, 'a');
+    const fd = openAppendNoFollow(options.logFile, 0o644);
     let child;
     try {
       child = spawn(file, args, {
         detached: true,
         stdio: ['ignore', fd, fd],
         env: { ...options.env },
-        cwd: options.cwd ?? '/',
+        cwd: options.cwd ?? LAB_PROCESS_CWD,
       });
     } finally {
       closeSync(fd);

@@ -37,7 +37,7 @@ const ROUTER_SYSCTLS = {
 /** Writes the files `ip netns exec` binds over /etc for processes of that namespace (resolv.conf, hosts). */
 export async function writeNetnsEtc(netns: string, files: Readonly<Record<string, string>>): Promise<void> {
   const dir = join('/etc/netns', netns);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o755 });
   await Promise.all(Object.entries(files).map(([name, text]) => writeFile(join(dir, name), text, { mode: 0o644 })));
 }
 

@@ -1,10 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { chmod, lstat, mkdtemp, readdir, rm, rmdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { AttackDefinition } from '../domain/attack.ts';
 import type { Cell } from '../domain/cell.ts';
 import type { Cluster } from '../domain/cluster.ts';
 import type { SceneAddresses } from '../domain/scene-addresses.ts';
+import { TIMEOUTS } from '../timeouts.ts';
 import { executeAttack, type ExecuteOptions } from './execute-attack.ts';
 import type { ScriptSource } from './script-runner.ts';
 
@@ -26,6 +30,57 @@ export interface BrokerOptions {
   readonly onStart?: (profileId: string, attackId: string) => void;
   /** Tests inject a script source; the catalogue's loader otherwise. */
   readonly scripts?: ScriptSource;
+}
+
+/** Every broker socket lives alone in a 0700 folder named so, in TMPDIR: only root reaches it, whatever the umask. */
+export const BROKER_DIR_PREFIX = 'breachmatrix-broker-';
+const BROKER_SOCKET_NAME = 'broker.sock';
+
+/** A fresh 0700 folder of the broker's own (mkdtemp) and the socket path in it. */
+export async function privateBrokerSocketPath(parent: string = tmpdir()): Promise<string> {
+  const dir = await mkdtemp(join(parent, BROKER_DIR_PREFIX));
+  await chmod(dir, 0o700);
+  return join(dir, BROKER_SOCKET_NAME);
+}
+
+/** What `connect` says: a socket nobody listens on is refused. */
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Removes broker sockets of runs that are gone: this user's `breachmatrix-broker-*` folders whose socket no longer
+ * answers (or that hold none past a minute: a starting run fills its folder at once), and pre-0700-folder
+ * `breachmatrix-*.sock` sockets left in `parent`. A socket that answers belongs to a live run and stays.
+ */
+export async function sweepStaleBrokerSockets(parent: string = tmpdir()): Promise<string[]> {
+  const removed: string[] = [];
+  const uid = process.getuid?.();
+  for (const name of await readdir(parent).catch(() => [] as string[])) {
+    const path = join(parent, name);
+    const info = await lstat(path).catch(() => undefined);
+    if (info === undefined || info.uid !== uid) continue;
+    if (name.startsWith(BROKER_DIR_PREFIX) && info.isDirectory()) {
+      const socket = join(path, BROKER_SOCKET_NAME);
+      const present = await lstat(socket).then((entry) => entry.isSocket(), () => false);
+      const stale = present ? !(await socketAnswers(socket)) : Date.now() - info.mtimeMs > TIMEOUTS.brokerSocketGraceMs;
+      if (stale) {
+        await rm(path, { recursive: true, force: true });
+        removed.push(path);
+      }
+    } else if (/^breachmatrix-.+\.sock$/.test(name) && info.isSocket() && !(await socketAnswers(path))) {
+      await rm(path, { force: true });
+      removed.push(path);
+    }
+  }
+  return removed;
 }
 
 export interface ExecuteRequest {
@@ -60,6 +115,8 @@ export class AttackBroker {
       broker.server.once('error', reject);
       broker.server.listen(options.socketPath, resolve);
     });
+    // Its folder already keeps others out; the socket itself says so too.
+    await chmod(options.socketPath, 0o600);
     return broker;
   }
 
@@ -133,5 +190,7 @@ export class AttackBroker {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await rm(this.options.socketPath, { force: true });
+    // The folder privateBrokerSocketPath made goes with it (only that one: rmdir of an empty folder).
+    if (basename(dirname(this.options.socketPath)).startsWith(BROKER_DIR_PREFIX)) await rmdir(dirname(this.options.socketPath)).catch(() => undefined);
   }
 }

@@ -1,5 +1,5 @@
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { appendFile } from 'node:fs/promises';
+import { writeOutputFile } from '../host/owned-files.ts';
 import type { Cell } from '../domain/cell.ts';
 import type { ProfileErrorLine, ResultLine, RunHeaderLine } from '../domain/results.ts';
 
@@ -18,8 +18,7 @@ export class ResultsWriter {
   }
 
   static async create(path: string, header: RunHeaderLine): Promise<ResultsWriter> {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, `${JSON.stringify(header)}\n`);
+    await writeOutputFile(path, `${JSON.stringify(header)}\n`);
     return new ResultsWriter(path);
   }
 

@@ -1,4 +1,3 @@
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AttackDefinition } from '../domain/attack.ts';
 import type { Cell } from '../domain/cell.ts';
@@ -7,7 +6,7 @@ import { EXIT } from '../domain/errors.ts';
 import { stackTraits, type Profile } from '../domain/profile.ts';
 import { RESULTS_SCHEMA_VERSION, type RunHeaderLine } from '../domain/results.ts';
 import { TIMEOUTS } from '../timeouts.ts';
-import { AttackBroker, type BrokerProfile } from './attack-broker.ts';
+import { AttackBroker, privateBrokerSocketPath, type BrokerProfile } from './attack-broker.ts';
 import { CellReporter } from './cell-reporter.ts';
 import { applyPoliciesBehindBarrier } from './convergence-probe.ts';
 import type { Progress } from './progress.ts';
@@ -87,7 +86,7 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
     attacks: options.attacks.map(({ id, family, title, technique, references }) => ({ id, family, title, technique, references })),
   };
   const writer = await ResultsWriter.create(resultsPath, header);
-  const socketPath = join(tmpdir(), `breachmatrix-${options.runId}.sock`);
+  const socketPath = await privateBrokerSocketPath();
   const profileErrors: { profileId: string; message: string }[] = [];
   const reporter = new CellReporter((cell) => options.progress.cell(cell));
   const broker = await AttackBroker.start({

@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import type { KubeObject } from '../../../core/domain/cluster.ts';
 import { InfrastructureError } from '../../../core/domain/errors.ts';
 import { TIMEOUTS } from '../../../core/timeouts.ts';
+import { LAB_PROCESS_CWD } from '../process-cwd.ts';
 import type { ProcessRegistry, TrackedProcess } from '../process-registry.ts';
 import { REPO_ROOT } from '../image-paths.ts';
 import { createLabCa, workloadCertificate } from '../sidecar/lab-ca.ts';
@@ -48,7 +49,7 @@ export const LAB_INPOD_SETTINGS: InpodSettings = { ...DEFAULT_INPOD_SETTINGS, dn
 const ZTUNNEL_SCRIPT = join(REPO_ROOT, 'clusters/lab/ambient/lab_ztunnel.py');
 
 async function tool(file: string, args: readonly string[], input?: string): Promise<void> {
-  const result = await execa(file, args, { reject: false, timeout: SIDECAR_TIMEOUTS.toolMs, ...(input === undefined ? {} : { input }) });
+  const result = await execa(file, args, { reject: false, cwd: LAB_PROCESS_CWD, timeout: SIDECAR_TIMEOUTS.toolMs, ...(input === undefined ? {} : { input }) });
   if (result.exitCode !== 0) {
     throw new InfrastructureError('lab-ambient', `${file} ${args.join(' ')} failed: ${result.stderr.trim().slice(0, 1000)}`);
   }
@@ -87,7 +88,7 @@ export class LabAmbient {
     const certificate = await workloadCertificate(this.mesh.caDir, this.pod.namespace, this.pod.serviceAccount);
     this.files = { certPath: certificate.certPath, keyPath: certificate.keyPath, caPath: certificate.caPath };
     await this.writeConfig();
-    await writeFile(this.accessLogPath, '', { flag: 'a' });
+    await writeFile(this.accessLogPath, '', { flag: 'a', mode: 0o644 });
     const stdoutPath = join(this.pod.workDir, 'ztunnel.out');
     this.process = registry.start(
       'ip',
@@ -120,7 +121,7 @@ export class LabAmbient {
   private writeConfig(): Promise<void> {
     const step = async (): Promise<void> => {
       const text = `${JSON.stringify(this.config(), null, 1)}\n`;
-      await writeFile(`${this.configPath}.tmp`, text);
+      await writeFile(`${this.configPath}.tmp`, text, { mode: 0o644 });
       await rename(`${this.configPath}.tmp`, this.configPath);
     };
     const next = this.writes.then(step, step);

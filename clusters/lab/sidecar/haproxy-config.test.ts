@@ -46,7 +46,7 @@ describe('renderHaproxyConfig is accepted by haproxy -c', () => {
     await writeFile(join(dir, 'dump.json'), '{}');
     base = {
       pod: 'bm-app/api',
-      runDir: dir,
+      socketDir: dir,
       generation: 1,
       certBundlePath: cert.bundlePath,
       caPath: cert.caPath,

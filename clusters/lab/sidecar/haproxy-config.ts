@@ -17,8 +17,8 @@ import { PROXY_IDLE_MS, PROXY_PROTOCOL_SNIFF_MS } from './timeouts.ts';
 export interface HaproxyModel {
   /** `namespace/name`, written into every log line. */
   readonly pod: string;
-  /** Directory for sockets and generated files, writable by the proxy user. */
-  readonly runDir: string;
+  /** Directory for the proxy's unix sockets: the only one the proxy user may write (root writes nothing there). */
+  readonly socketDir: string;
   /** Bumped on each reload so the new process binds fresh unix sockets next to the old one's. */
   readonly generation: number;
   readonly certBundlePath: string;
@@ -92,7 +92,7 @@ function logFormat(pod: string): string {
 const ms = (value: number): string => `${value}ms`;
 
 function socketPath(model: HaproxyModel, kind: 'tls' | 'plain' | 'http'): string {
-  return join(model.runDir, `g${model.generation}-${kind}.sock`);
+  return join(model.socketDir, `g${model.generation}-${kind}.sock`);
 }
 
 /** A named ACL line set for one condition: one line per match method, same name = OR. */

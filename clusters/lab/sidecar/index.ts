@@ -1,8 +1,11 @@
-import { chmod, chown, copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { closeSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import type { KubeObject } from '../../../core/domain/cluster.ts';
 import { InfrastructureError } from '../../../core/domain/errors.ts';
+import { makeDirectories, makeOwnedDirectory, openAppendNoFollow, reclaimDirectory, writeFileNoFollow } from '../../../core/host/owned-files.ts';
+import { LAB_PROCESS_CWD } from '../process-cwd.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 import { applicablePolicies, compilePolicy } from './authorization-policy.ts';
 import { buildCaptureRules, captureSettingsFromAnnotations, ISTIO_CHAINS, renderRestoreInput } from './capture-rules.ts';
@@ -43,6 +46,11 @@ export interface LabMesh {
    */
   readonly meshAddresses: readonly string[];
   readonly caDir: string;
+  /**
+   * Root-owned folder holding one socket folder per proxy, named after its network namespace: kept short, as
+   * HAProxy refuses unix socket paths over 97 characters (a pod's own folder carries its namespace and name).
+   */
+  readonly socketRoot: string;
 }
 
 export interface LabSidecarCapture {
@@ -58,18 +66,17 @@ export interface LabSidecar extends AsyncDisposable {
 }
 
 /**
- * The proxy runs as UID 1337 from the start, so it must be able to walk down to its run directory: add
- * search permission (o+x, not read) to the ancestors that lack it, e.g. a 0700 mkdtemp work directory.
+ * Modes of what the sidecar's run folder holds. The folder and every file in it are root's: the proxy (UID and
+ * GID 1337) reads them, and its key through its group. The only folder 1337 may write is its socket folder
+ * (`<socketRoot>/<netns>`), and root writes nothing there, so no name UID 1337 can plant is ever followed by root.
  */
-async function makeTraversable(dir: string): Promise<void> {
-  for (let current = dirname(dir); current !== dirname(current); current = dirname(current)) {
-    const info = await stat(current);
-    if ((info.mode & 0o001) === 0) await chmod(current, (info.mode & 0o7777) | 0o001);
-  }
-}
+const RUN_DIR_MODE = 0o755;
+const SOCKET_DIR_MODE = 0o700;
+const READABLE_FILE = { mode: 0o644 } as const;
+const PROXY_KEY = { mode: 0o640, uid: 0, gid: SCENE.proxyUid } as const;
 
 async function tool(file: string, args: readonly string[], input?: string): Promise<void> {
-  const result = await execa(file, args, { reject: false, timeout: SIDECAR_TIMEOUTS.toolMs, ...(input === undefined ? {} : { input }) });
+  const result = await execa(file, args, { reject: false, cwd: LAB_PROCESS_CWD, timeout: SIDECAR_TIMEOUTS.toolMs, ...(input === undefined ? {} : { input }) });
   if (result.exitCode !== 0) {
     throw new InfrastructureError('lab-sidecar', `${file} ${args.join(' ')} failed: ${result.stderr.trim().slice(0, 1000)}`);
   }
@@ -80,6 +87,7 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
   private readonly pod: LabSidecarPod;
   private readonly mesh: LabMesh;
   private readonly runDir: string;
+  private readonly socketDir: string;
   private readonly process: ProxyProcess;
   private generation = 0;
   private proxyStarted = false;
@@ -90,6 +98,7 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
     this.pod = pod;
     this.mesh = mesh;
     this.runDir = join(pod.workDir, 'sidecar');
+    this.socketDir = join(mesh.socketRoot, pod.netns);
     this.accessLogPath = join(this.runDir, 'access.log');
     this.process = new ProxyProcess({
       netns: pod.netns,
@@ -103,22 +112,21 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
   async installCapture(): Promise<void> {
     // Annotations are parsed first: a bad one fails before anything is touched.
     const rules = buildCaptureRules(captureSettingsFromAnnotations(this.pod.annotations, `${this.pod.namespace}/${this.pod.name}`));
-    await mkdir(this.runDir, { recursive: true });
-    await chown(this.runDir, SCENE.proxyUid, SCENE.proxyUid);
-    await makeTraversable(this.runDir);
+    await makeOwnedDirectory(this.runDir, { mode: RUN_DIR_MODE });
+    await makeDirectories(this.mesh.socketRoot, RUN_DIR_MODE);
+    await makeOwnedDirectory(this.socketDir, { mode: SOCKET_DIR_MODE, uid: SCENE.proxyUid, gid: SCENE.proxyUid });
     await tool('ip', ['netns', 'exec', this.pod.netns, 'iptables-nft-restore', '--noflush'], renderRestoreInput(rules));
-    await writeFile(this.accessLogPath, '', { flag: 'a' });
+    closeSync(openAppendNoFollow(this.accessLogPath, READABLE_FILE.mode));
   }
 
   private async prepareFiles(): Promise<HaproxyModel> {
     await createLabCa(this.mesh.caDir);
     const certificate = await workloadCertificate(this.mesh.caDir, this.pod.namespace, this.pod.serviceAccount);
-    // The proxy runs as 1337: it gets its own readable copies of its key and the root.
+    // The proxy runs as 1337: it gets its own copies of its key (readable through its group) and of the root.
     const bundle = join(this.runDir, 'identity.pem');
     const ca = join(this.runDir, 'root-cert.pem');
-    await copyFile(certificate.bundlePath, bundle);
-    await copyFile(certificate.caPath, ca);
-    for (const file of [bundle, ca]) await chown(file, SCENE.proxyUid, SCENE.proxyUid);
+    await writeFileNoFollow(bundle, await readFile(certificate.bundlePath), PROXY_KEY);
+    await writeFileNoFollow(ca, await readFile(certificate.caPath), READABLE_FILE);
 
     const objects = this.mesh.istioObjects();
     const workload = { namespace: this.pod.namespace, labels: this.pod.labels };
@@ -126,7 +134,7 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
     this.generation += 1;
     return {
       pod: `${this.pod.namespace}/${this.pod.name}`,
-      runDir: this.runDir,
+      socketDir: this.socketDir,
       generation: this.generation,
       certBundlePath: bundle,
       caPath: ca,
@@ -151,7 +159,7 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
   private async render(): Promise<void> {
     const model = await this.prepareFiles();
     const config = renderHaproxyConfig(model);
-    await writeFile(model.luaPath, PROXY_LUA);
+    await writeFileNoFollow(model.luaPath, PROXY_LUA, READABLE_FILE);
     // What GET /config_dump answers: the model the proxy enforces and the configuration it runs.
     const dump = {
       pod: model.pod,
@@ -166,8 +174,8 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
       },
       haproxyConfig: config.split('\n'),
     };
-    await writeFile(model.configDumpPath, `${JSON.stringify(dump, null, 2)}\n`);
-    await writeFile(join(this.runDir, 'haproxy.cfg'), config);
+    await writeFileNoFollow(model.configDumpPath, `${JSON.stringify(dump, null, 2)}\n`, READABLE_FILE);
+    await writeFileNoFollow(join(this.runDir, 'haproxy.cfg'), config, READABLE_FILE);
   }
 
   private enqueue(step: () => Promise<void>): Promise<void> {
@@ -210,6 +218,7 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
     const exec = (args: readonly string[]) =>
       execa('ip', ['netns', 'exec', this.pod.netns, 'iptables-nft', '-t', 'nat', ...args], {
         reject: false,
+        cwd: LAB_PROCESS_CWD,
         timeout: SIDECAR_TIMEOUTS.toolMs,
       });
     // Rules may already be gone (an attacker flushed them): every step tolerates absence.
@@ -218,6 +227,15 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
     for (const chain of ISTIO_CHAINS) await exec(['-F', chain]);
     for (const chain of ISTIO_CHAINS) await exec(['-X', chain]);
   }
+}
+
+/**
+ * Before a lab's files are removed: every proxy socket folder under `socketRoot` goes back to root (0700), so no
+ * process of UID 1337 still alive on the host (another lab's pod) can race the recursive removal.
+ */
+export async function reclaimProxySocketFolders(socketRoot: string): Promise<void> {
+  const names = await readdir(socketRoot).catch(() => [] as string[]);
+  await Promise.all(names.map((name) => reclaimDirectory(join(socketRoot, name)).catch(() => undefined)));
 }
 
 /**

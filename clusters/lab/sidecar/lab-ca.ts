@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { BadInputError, InfrastructureError } from '../../../core/domain/errors.ts';
+import { LAB_PROCESS_CWD } from '../process-cwd.ts';
 import { SIDECAR_TIMEOUTS } from './timeouts.ts';
 
 /**
@@ -36,7 +37,8 @@ export function spiffeIdOf(namespace: string, serviceAccount: string): string {
 }
 
 async function openssl(args: readonly string[]): Promise<void> {
-  const result = await execa('openssl', args, { reject: false, timeout: SIDECAR_TIMEOUTS.toolMs });
+  // Keys, certificates and serials stay root's whatever the caller's umask.
+  const result = await execa('sh', ['-c', 'umask 077 && exec openssl "$@"', 'openssl', ...args], { reject: false, cwd: LAB_PROCESS_CWD, timeout: SIDECAR_TIMEOUTS.toolMs });
   if (result.exitCode !== 0) {
     throw new InfrastructureError('lab-ca', `openssl ${args[0] ?? ''} failed: ${result.stderr.trim().slice(0, 500)}`);
   }
@@ -50,9 +52,11 @@ export function createLabCa(dir: string): Promise<void> {
   if (pending !== undefined) return pending;
   const making = (async () => {
     if (existsSync(caCertPath(dir))) return;
-    await mkdir(dir, { recursive: true });
+    // Holds the root's key: root only, whatever the umask.
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700);
     const staging = join(dir, `.ca-${process.pid}`);
-    await mkdir(staging, { recursive: true });
+    await mkdir(staging, { recursive: true, mode: 0o700 });
     await openssl([
       'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
       '-keyout', join(staging, 'ca-key.pem'), '-out', join(staging, 'ca.pem'), '-days', '30',
@@ -95,7 +99,8 @@ export function workloadCertificate(caDir: string, namespace: string, serviceAcc
     if (!existsSync(caCertPath(caDir))) {
       throw new InfrastructureError('lab-ca', `no root CA in ${caDir}: call createLabCa first`);
     }
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700);
     const csr = join(dir, 'req.csr');
     const ext = join(dir, 'ext.cnf');
     await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
@@ -107,7 +112,7 @@ export function workloadCertificate(caDir: string, namespace: string, serviceAcc
       'extendedKeyUsage=serverAuth,clientAuth',
       `subjectAltName=critical,URI:${spiffeId}`,
       '',
-    ].join('\n'));
+    ].join('\n'), { mode: 0o600 });
     await openssl(['x509', '-req', '-in', csr, '-CA', caCertPath(caDir), '-CAkey', join(caDir, 'ca-key.pem'),
       '-CAcreateserial', '-out', certificate.certPath, '-days', '7', '-extfile', ext]);
     const bundle = `${await readFile(certificate.certPath, 'utf8')}${await readFile(certificate.keyPath, 'utf8')}`;

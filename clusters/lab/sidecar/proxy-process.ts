@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { openAppendNoFollow } from '../../../core/host/owned-files.ts';
+import { LAB_PROCESS_CWD } from '../process-cwd.ts';
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { InfrastructureError } from '../../../core/domain/errors.ts';
@@ -58,7 +60,7 @@ export class ProxyProcess {
 
   /** Checks the configuration with `haproxy -c` so a bad one fails with HAProxy's own words. */
   async check(): Promise<void> {
-    const result = await execa('haproxy', ['-c', '-f', this.options.configPath], { reject: false, timeout: SIDECAR_TIMEOUTS.toolMs });
+    const result = await execa('haproxy', ['-c', '-f', this.options.configPath], { reject: false, cwd: LAB_PROCESS_CWD, timeout: SIDECAR_TIMEOUTS.toolMs });
     if (result.exitCode !== 0) {
       throw new InfrastructureError(this.options.component, `haproxy rejected its configuration: ${`${result.stdout}\n${result.stderr}`.trim().slice(0, 2000)}`);
     }
@@ -70,8 +72,9 @@ export class ProxyProcess {
     // A reload is checked first so a bad configuration is named while the old process keeps serving; a first
     // start needs no separate check (a rejected configuration ends the process, and its own words are reported).
     if (previous !== undefined) await this.check();
-    this.accessLog ??= createWriteStream(this.options.accessLogPath, { flags: 'a' });
-    this.errorLog ??= createWriteStream(this.options.errorLogPath, { flags: 'a' });
+    // Root writes the logs; a link planted under their names is refused, never followed.
+    this.accessLog ??= createWriteStream('', { fd: openAppendNoFollow(this.options.accessLogPath, 0o644) });
+    this.errorLog ??= createWriteStream('', { fd: openAppendNoFollow(this.options.errorLogPath, 0o644) });
     const accessLog = this.accessLog;
     const errorLog = this.errorLog;
     const proxyId = String(SCENE.proxyUid);
@@ -81,7 +84,7 @@ export class ProxyProcess {
       'haproxy', '-db', '-f', this.options.configPath,
       ...(previous?.pid === undefined ? [] : ['-sf', String(previous.pid)]),
     ];
-    const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, cwd: LAB_PROCESS_CWD });
     // A previous generation may still print after stop() ended the streams: those bytes are dropped.
     child.stdout?.on('data', (chunk: Buffer) => {
       if (!accessLog.writableEnded) accessLog.write(chunk);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -69,6 +69,9 @@ const mesh: LabMesh = {
   get caDir() {
     return join(workDir, 'ca');
   },
+  get socketRoot() {
+    return join(workDir, 'sockets');
+  },
 };
 
 async function ip(...args: string[]): Promise<void> {
@@ -114,6 +117,9 @@ async function logLines(pod: TestPod): Promise<Record<string, unknown>[]> {
 describe('lab sidecar on real namespaces', () => {
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'bm-sidecar-'));
+    // The proxy (UID 1337) walks down to its run folder: this test's own folder is opened to it, nothing above.
+    await chmod(workDir, 0o755);
+    for (const pod of Object.values(pods)) await mkdir(join(workDir, pod.name), { mode: 0o755 });
     await ip('netns', 'add', nodeNs);
     await ip('-n', nodeNs, 'link', 'add', 'br0', 'type', 'bridge');
     await ip('-n', nodeNs, 'link', 'set', 'br0', 'up');
