@@ -22,6 +22,7 @@ import { SCENE } from '../../manifests/scene.ts';
 import { admissionRejection } from './admission-rejection.ts';
 import { splitCrds } from './apply-order.ts';
 import { objectApi, type ObjectApi } from './object-api.ts';
+import { runsContainer } from './pod-containers.ts';
 import { execInPod } from './pod-exec.ts';
 import { podProgress } from './pod-outcome.ts';
 import { waitFor } from './wait-for.ts';
@@ -183,7 +184,7 @@ export class KubeCluster implements Cluster {
 
   private async podsWithContainer(namespace: string, labelSelector: string | undefined, container: string): Promise<V1Pod[]> {
     const list = await this.core.listNamespacedPod({ namespace, ...(labelSelector === undefined ? {} : { labelSelector }) });
-    return list.items.filter((pod) => pod.spec?.containers.some((candidate) => candidate.name === container) && pod.status?.phase === 'Running');
+    return list.items.filter((pod) => runsContainer(pod, container) && pod.status?.phase === 'Running');
   }
 
   private async logsSince(pods: readonly V1Pod[], container: string, from: Date): Promise<string> {
