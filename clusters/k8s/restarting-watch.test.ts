@@ -1,0 +1,122 @@
+import type { ServerResponse } from 'node:http';
+import { KubeConfig, Watch, type V1Pod } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadKindProfiles } from '../../core/config/testing/all-profiles.ts';
+import { InfrastructureError } from '../../core/domain/errors.ts';
+import { KubeCluster } from './kube-cluster.ts';
+import { CLIENT_NODE_WATCH_IDLE_MS } from './restarting-watch.ts';
+import { sendJson, startRecordingApiServer, type RecordingApiServer } from './testing/recording-api-server.ts';
+
+/** Short enough for a fast test; the real limit is client-node's 30 s. */
+const IDLE_LIMIT_MS = 300;
+
+function pod(name: string, resourceVersion: string, running: boolean): V1Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'bm-app', resourceVersion },
+    spec: { containers: [{ name: 'main', image: 'x' }] },
+    status: running
+      ? { phase: 'Running', podIP: '10.244.0.9', containerStatuses: [{ name: 'main', image: 'x', imageID: '', ready: true, restartCount: 0, state: { running: {} } }] }
+      : { phase: 'Pending', containerStatuses: [{ name: 'main', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }] },
+  };
+}
+
+function event(response: ServerResponse, type: string, object: unknown): void {
+  response.write(`${JSON.stringify({ type, object })}\n`);
+}
+
+/** Each pod name is a scenario; the first watch of it misbehaves, a later one (from resourceVersion 100) reports it Running. */
+const watchCalls = new Map<string, URLSearchParams[]>();
+let server: RecordingApiServer;
+
+beforeAll(async () => {
+  server = await startRecordingApiServer({
+    kinds: [],
+    route: (request, url, response) => {
+      if (request.method === 'POST' && url.pathname === '/api/v1/namespaces/bm-app/pods') {
+        let body = '';
+        request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        request.on('end', () => sendJson(response, 201, JSON.parse(body) as unknown));
+        return true;
+      }
+      if (request.method !== 'GET' || url.searchParams.get('watch') !== 'true') return false;
+      const name = (url.searchParams.get('fieldSelector') ?? '').replace('metadata.name=', '');
+      const calls = [...(watchCalls.get(name) ?? []), url.searchParams];
+      watchCalls.set(name, calls);
+      if (name === 'forbidden') {
+        sendJson(response, 403, { kind: 'Status', status: 'Failure', code: 403, message: 'pods is forbidden' });
+        return true;
+      }
+      response.writeHead(200, { 'content-type': 'application/json' });
+      if (calls.length === 1 || name === 'never-ready') {
+        event(response, 'ADDED', pod(name, '100', false));
+        if (name === 'quiet') return true; // say nothing more: client-node's idle limit ends it
+        response.end(); // the API server closing the watch normally
+        return true;
+      }
+      event(response, 'MODIFIED', pod(name, '101', true));
+      return true;
+    },
+  });
+});
+
+afterAll(async () => {
+  await server[Symbol.asyncDispose]();
+});
+
+async function cluster(): Promise<KubeCluster> {
+  const profile = (await loadKindProfiles())[0];
+  if (profile === undefined) throw new Error('no profile');
+  return new KubeCluster({
+    name: 'recording',
+    provider: 'kind',
+    profile,
+    kubeConfig: server.kubeConfig,
+    addresses: () => Promise.reject(new Error('unused')),
+    sinkReceived: () => Promise.resolve([]),
+    watchIdleLimitMs: IDLE_LIMIT_MS,
+  });
+}
+
+function podSpec(name: string): V1Pod {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'bm-app' }, spec: { containers: [{ name: 'main', image: 'x' }] } };
+}
+
+describe('pod watch restarts', () => {
+  it('uses client-node\'s real inactivity limit as its default', () => {
+    expect(Reflect.get(new Watch(new KubeConfig()), 'requestTimeoutMs')).toBe(CLIENT_NODE_WATCH_IDLE_MS);
+  });
+
+  it('a stream quiet for longer than the idle limit is watched again from the last resourceVersion', async () => {
+    const created = await (await cluster()).createPod(podSpec('quiet'), { timeoutMs: 10_000 });
+    expect(created.status).toBe('running');
+    const calls = watchCalls.get('quiet') ?? [];
+    expect(calls).toHaveLength(2);
+    expect(calls[0]?.get('resourceVersion')).toBeNull();
+    expect(calls[1]?.get('resourceVersion')).toBe('100');
+  });
+
+  it('a stream the server ends normally is watched again from the last resourceVersion', async () => {
+    const created = await (await cluster()).createPod(podSpec('ends'), { timeoutMs: 10_000 });
+    expect(created.status).toBe('running');
+    const calls = watchCalls.get('ends') ?? [];
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.get('resourceVersion')).toBe('100');
+  });
+
+  it('past the deadline it is an infrastructure error naming the pod, its phase and the restarts', async () => {
+    const attempt = (await cluster()).createPod(podSpec('never-ready'), { timeoutMs: 2_000 });
+    await expect(attempt).rejects.toBeInstanceOf(InfrastructureError);
+    await expect(attempt).rejects.toThrow(/pod bm-app\/never-ready: not ready after 2000 ms \(phase Pending; watch restarted \d+ times, last end: stream ended\)/);
+    expect((watchCalls.get('never-ready') ?? []).length).toBeGreaterThan(1);
+  });
+
+  it('a watch the API server refuses ends the wait at once', async () => {
+    const started = Date.now();
+    const attempt = (await cluster()).createPod(podSpec('forbidden'), { timeoutMs: 10_000 });
+    await expect(attempt).rejects.toThrow(/pod bm-app\/forbidden: watch refused by the API server \(HTTP 403\)/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(watchCalls.get('forbidden')).toHaveLength(1);
+  });
+});
