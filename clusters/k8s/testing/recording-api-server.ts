@@ -105,10 +105,14 @@ export async function startRecordingApiServer(options: {
     if (options.route?.(request, url, response) === true) return;
     sendJson(response, 404, { kind: 'Status', status: 'Failure', code: 404, message: `no route ${request.method ?? ''} ${url.pathname}` });
   });
+  // Upgraded sockets are no longer the server's connections: closeAllConnections does not see them.
+  const upgraded = new Set<Socket>();
   if (options.upgrade !== undefined) {
     const upgrade = options.upgrade;
     server.on('upgrade', (request: IncomingMessage, socket: Socket) => {
       requests.push(`UPGRADE ${request.url ?? ''}`);
+      upgraded.add(socket);
+      socket.once('close', () => upgraded.delete(socket));
       upgrade(request, socket);
     });
   }
@@ -127,6 +131,7 @@ export async function startRecordingApiServer(options: {
     requests,
     async [Symbol.asyncDispose](): Promise<void> {
       server.closeAllConnections();
+      for (const socket of upgraded) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await rm(dir, { recursive: true, force: true });
     },
