@@ -29,6 +29,8 @@ export const TIMEOUTS = {
   componentReadyMs: 600_000,
   /** Teardown of one cluster; past it the run still exits and names what is left. */
   teardownMs: 120_000,
+  /** kind: after the CoreDNS rollout, a pod's lookup in the exfiltration zone must reach the sink within this. */
+  corednsForwardingMs: 180_000,
   /** Pause before a Kubernetes watch that ended (server close, client idle abort) is started again. */
   watchRestartMs: 250,
   /** Tool download (kind, helm) per file. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { findSharedDir, loadCrdValidator, loadJsonSchemaValidator, type CrdValid
 import { isCoreKind, validateCoreKind } from '../../../manifests/contract/core-kinds.ts';
 import { buildPolicySet, buildScene } from '../../../manifests/index.ts';
 import { stackTraits } from '../../../core/domain/profile.ts';
+import { COREFILE_HASH_ANNOTATION, DNS_PROBE_NAMESPACE } from './coredns-forwarding.ts';
 import { kindConfigSchema } from './kind-config-schema.ts';
 import { DEFAULT_REPO_DIR, SINK_IP_PLACEHOLDER, planKindProfile } from './plan-kind-profile.ts';
 import type { ApplyStep, ExecStep, KindPlan } from './plan-types.ts';
@@ -137,6 +139,15 @@ describe('planKindProfile: all nine kind profiles', () => {
         if (object.kind === 'ConfigMap') {
           // manifests/contract has no ConfigMap schema: check the shape kube-system/coredns must have.
           expect(configMapSchema.safeParse(object).success, `${profile.id} ConfigMap`).toBe(true);
+        } else if (object.kind === 'Deployment') {
+          // A partial apply configuration by design (only the pod-template annotation that rolls CoreDNS): a full
+          // Deployment schema would demand the selector and containers kubeadm owns.
+          expect(object, `${profile.id} CoreDNS restart`).toEqual({
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            metadata: { name: 'coredns', namespace: 'kube-system' },
+            spec: { template: { metadata: { annotations: { [COREFILE_HASH_ANNOTATION]: expect.stringMatching(/^[0-9a-f]{64}$/) } } } },
+          });
         } else {
           const result = isCoreKind(object) ? validateCoreKind(object) : crds.validate(object);
           expect(result, `${profile.id} ${object.kind}`).toEqual({ ok: true });
@@ -144,8 +155,9 @@ describe('planKindProfile: all nine kind profiles', () => {
         checked += 1;
       }
     }
-    // The three Calico profiles apply one Installation each; the others apply only the CoreDNS ConfigMap (a core kind).
-    expect(checked).toBe(3 + 9);
+    // The three Calico profiles apply one Installation each; every profile applies the CoreDNS ConfigMap, its restart
+    // annotation and the forwarding probe (a Namespace and a Pod).
+    expect(checked).toBe(3 + 9 * 4);
     const installation = appliedObjects(planFor('calico')).find((object) => object.kind === 'Installation');
     expect(installation).toMatchObject({ spec: { calicoNetwork: { linuxDataplane: 'Iptables', ipPools: [{ cidr: '192.168.0.0/16' }] } } });
   });
@@ -188,8 +200,42 @@ describe('planKindProfile: all nine kind profiles', () => {
       if (profile.mesh !== 'none') expect(index('istiod')).toBeGreaterThan(index('coredns'));
       const phases = plan.steps.map((step) => ['cluster', 'side-containers', 'stack', 'scene'].indexOf(step.phase));
       expect(phases).toEqual([...phases].sort((a, b) => a - b));
-      for (const step of plan.steps) if (step.kind === 'wait') expect(step.timeoutMs).toBe(TIMEOUTS.componentReadyMs);
+      for (const step of plan.steps) {
+        if (step.kind !== 'wait') continue;
+        const probe = step.what.kind === 'Pod' && step.what.namespace === DNS_PROBE_NAMESPACE;
+        expect(step.timeoutMs).toBe(probe ? TIMEOUTS.corednsForwardingMs : TIMEOUTS.componentReadyMs);
+      }
     }
+  });
+
+  it('CoreDNS forwarding is proven, not assumed: Corefile, roll the Deployment, rollout, then a probe pod that must succeed', () => {
+    for (const profile of profiles) {
+      const coredns = planFor(profile.id).steps.filter((step) => step.component === 'coredns');
+      expect(coredns.map((step) => (step.kind === 'apply' ? `apply ${step.file}${step.force ? ' (force)' : ''}` : step.kind === 'wait' ? `wait ${step.what.kind} ${step.condition}` : step.kind))).toEqual([
+        'apply manifests/coredns.yaml (force)',
+        'apply manifests/coredns-restart.yaml',
+        'wait Deployment rollout',
+        'apply manifests/coredns-probe.yaml',
+        'wait Pod Succeeded',
+      ]);
+    }
+    const plan = planKindProfile(profiles[0] as Profile, pins, { runId: 'r1a2b3', sinkIp: '172.18.0.9' });
+    const steps = plan.steps.filter((step) => step.component === 'coredns');
+    const corefile = (fileOf(plan, 'manifests/coredns.yaml') as { data: { Corefile: string } }).data.Corefile;
+    const restart = steps[1]?.kind === 'apply' ? steps[1].objects[0] : undefined;
+    // The annotation is the Corefile's hash: a changed Corefile rolls CoreDNS, the same one leaves it alone.
+    expect(restart?.spec).toEqual({ template: { metadata: { annotations: { [COREFILE_HASH_ANNOTATION]: createHash('sha256').update(corefile).digest('hex') } } } });
+    const probe = steps[3]?.kind === 'apply' ? steps[3].objects : [];
+    expect(probe.map((object) => `${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`)).toEqual([
+      `Namespace /${DNS_PROBE_NAMESPACE}`,
+      `Pod ${DNS_PROBE_NAMESPACE}/${steps[4]?.kind === 'wait' ? steps[4].what.name : ''}`,
+    ]);
+    const pod = probe[1] as { spec: { restartPolicy: string; activeDeadlineSeconds: number; containers: { image: string; command: string[] }[] } } | undefined;
+    expect(pod?.spec).toMatchObject({ restartPolicy: 'Never', activeDeadlineSeconds: TIMEOUTS.corednsForwardingMs / 1000 });
+    expect(pod?.spec.containers[0]?.image).toBe('breachmatrix/attacker:dev');
+    // Only the sink answers TXT "ok" in the zone: upstream, .test names do not exist.
+    expect(pod?.spec.containers[0]?.command.join(' ')).toMatch(/dig \+short \+time=2 \+tries=1 TXT dns-probe-[0-9a-f]{12}\.exfil\.test\)" = '"ok"'/);
+    expect(probe.every((object) => object.metadata.labels?.['app.kubernetes.io/managed-by'] === 'breachmatrix')).toBe(true);
   });
 
   it('installs each stack at its pinned chart version, with a values file for every release', () => {
@@ -243,10 +289,10 @@ describe('planKindProfile: all nine kind profiles', () => {
       [`${plan.clusterName}-worker2`, '172.18.0.9:80'],
     ]);
     expect(plan.steps.find((step) => step.kind === 'container' && step.component === 'sink')).toMatchObject({ command: expect.arrayContaining(['--metadata-port', '80']) });
-    // Planning with and without the sink's address differs, among the files, in the Corefile only.
+    // Planning with and without the sink's address differs, among the files, in the Corefile and what carries its hash.
     const placeholder = planFor(profiles[0]?.id ?? '');
     const differing = plan.files.filter((file, index) => file.content !== placeholder.files[index]?.content).map((file) => file.path);
-    expect(differing).toEqual(['manifests/coredns.yaml']);
+    expect(differing).toEqual(['manifests/coredns.yaml', 'manifests/coredns-restart.yaml', 'manifests/coredns-probe.yaml']);
     expect(JSON.stringify(placeholder.files)).toContain(SINK_IP_PLACEHOLDER);
   });
 
@@ -272,6 +318,7 @@ describe('planKindProfile: all nine kind profiles', () => {
       expect(steps).toContain(`1. [cluster/kind] kind create cluster --name ${plan.clusterName} --config kind-config.yaml --kubeconfig kubeconfig`);
       expect(steps).toMatch(/helm upgrade --install cilium cilium --repo https:\/\/helm.cilium.io --version 1\.20\.0 .*--values values\/cilium.yaml/);
       expect(steps).toContain('kubectl --kubeconfig kubeconfig rollout status daemonset/cilium --namespace kube-system --timeout=600s');
+      expect(steps).toMatch(/kubectl --kubeconfig kubeconfig wait pod\/dns-probe-[0-9a-f]{12} --namespace bm-dns-probe '--for=jsonpath=\{\.status\.phase\}=Succeeded' --timeout=180s/);
       for (const file of plan.files) expect(await readFile(join(out, file.path), 'utf8')).toBe(file.content);
       const written = parseAllDocuments(await readFile(join(out, 'kind-config.yaml'), 'utf8'));
       expect(written).toHaveLength(1);

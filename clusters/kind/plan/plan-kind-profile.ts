@@ -7,7 +7,7 @@ import type { Profile } from '../../../core/domain/profile.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 import { imageTag, versionSetNameFor, type KindPins } from '../pins-tools.ts';
 import { kindClusterName } from './cluster-name.ts';
-import { corednsConfigMap } from './corefile.ts';
+import { corednsForwardingPart } from './coredns-forwarding.ts';
 import type { InstallerContext } from './installer-context.ts';
 import { calicoInstaller } from './installers/calico.ts';
 import { ciliumInstaller } from './installers/cilium.ts';
@@ -179,19 +179,6 @@ function meshPart(context: InstallerContext): InstallerPart {
   }
 }
 
-function corednsPart(sinkIp: string): InstallerPart {
-  const configMap = corednsConfigMap(SCENE.exfilZone, sinkIp, SCENE.sink.dnsPort);
-  const file = 'manifests/coredns.yaml';
-  return {
-    files: [{ path: file, content: stringify(configMap) }],
-    steps: [
-      // kubeadm owns the Corefile; taking it over is the point.
-      { kind: 'apply', phase: 'stack', component: 'coredns', file, objects: [configMap], force: true },
-      rolloutWait('coredns', 'Deployment', 'kube-system', 'coredns'),
-    ],
-  };
-}
-
 /** Scene and policies (rendered by manifests/), written for `breachmatrix plan`; the runner applies them itself. */
 function scenePart(scene: SceneObjects | undefined): InstallerPart {
   if (scene === undefined) return { files: [], steps: [] };
@@ -228,7 +215,7 @@ export function planKindProfile(profile: Profile, pins: KindPins, options: KindP
     imagesPart(context, options.repoDir ?? DEFAULT_REPO_DIR, options.nodePlatform ?? 'linux/amd64'),
     sidePart(context, options.runId, registryCache),
     cniPart(context),
-    corednsPart(options.sinkIp ?? SINK_IP_PLACEHOLDER),
+    corednsForwardingPart(options.sinkIp ?? SINK_IP_PLACEHOLDER),
     metadataPart(context, options.sinkIp ?? SINK_IP_PLACEHOLDER),
     meshPart(context),
     scenePart(options.scene),

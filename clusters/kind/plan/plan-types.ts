@@ -60,8 +60,11 @@ export interface WaitTarget {
   readonly namespace?: string;
 }
 
-/** `rollout`: a DaemonSet/Deployment has every replica updated and ready; otherwise a status condition. */
-export type WaitCondition = 'Established' | 'Available' | 'Programmed' | 'rollout';
+/**
+ * `rollout`: a DaemonSet/Deployment has every replica updated and ready; `Succeeded`: a Pod's phase (a probe that
+ * ran to success); otherwise a status condition.
+ */
+export type WaitCondition = 'Established' | 'Available' | 'Programmed' | 'rollout' | 'Succeeded';
 
 export interface WaitStep extends StepBase {
   readonly kind: 'wait';

@@ -21,6 +21,9 @@ function waitCommand(step: WaitStep): string {
   if (step.condition === 'rollout') {
     return command([...kubectl, 'rollout', 'status', resource, ...namespace, `--timeout=${seconds(step.timeoutMs)}`]);
   }
+  if (step.condition === 'Succeeded') {
+    return command([...kubectl, 'wait', resource, ...namespace, '--for=jsonpath={.status.phase}=Succeeded', `--timeout=${seconds(step.timeoutMs)}`]);
+  }
   return command([...kubectl, 'wait', resource, ...namespace, `--for=condition=${step.condition}`, `--timeout=${seconds(step.timeoutMs)}`]);
 }
 
