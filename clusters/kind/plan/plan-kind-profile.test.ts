@@ -281,13 +281,12 @@ describe('planKindProfile: all nine kind profiles', () => {
     expect(corefile).toContain('exfil.test:53 {');
     expect(corefile).toContain('forward . 172.18.0.9:53');
     expect(corefile).toContain('kubernetes cluster.local in-addr.arpa ip6.arpa {');
-    // The metadata address is DNATed to the sink on every node.
-    const dnat = plan.steps.filter((step): step is ExecStep => step.kind === 'exec' && step.component === 'metadata').map((step) => [step.args[1], step.args.at(-1)]);
-    expect(dnat).toEqual([
-      [`${plan.clusterName}-control-plane`, '172.18.0.9:80'],
-      [`${plan.clusterName}-worker`, '172.18.0.9:80'],
-      [`${plan.clusterName}-worker2`, '172.18.0.9:80'],
-    ]);
+    // The metadata address is DNATed to the sink on every node: pod traffic in PREROUTING, host-network pods and
+    // node processes in OUTPUT.
+    const dnat = plan.steps.filter((step): step is ExecStep => step.kind === 'exec' && step.component === 'metadata').map((step) => step.args.join(' '));
+    const rule = (node: string, chain: string): string =>
+      `exec ${plan.clusterName}-${node} iptables -t nat -I ${chain} -d 169.254.169.254/32 -p tcp --dport 80 -j DNAT --to-destination 172.18.0.9:80`;
+    expect(dnat).toEqual(['control-plane', 'worker', 'worker2'].flatMap((node) => [rule(node, 'PREROUTING'), rule(node, 'OUTPUT')]));
     expect(plan.steps.find((step) => step.kind === 'container' && step.component === 'sink')).toMatchObject({ command: expect.arrayContaining(['--metadata-port', '80']) });
     // Planning with and without the sink's address differs, among the files, in the Corefile and what carries its hash.
     const placeholder = planFor(profiles[0]?.id ?? '');

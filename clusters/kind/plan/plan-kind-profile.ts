@@ -102,19 +102,18 @@ export function nodeNames(context: Pick<InstallerContext, 'clusterName' | 'profi
 /**
  * The link-local metadata address (EG7) answered by the sink: each node DNATs 169.254.169.254:80 to it, the
  * way a cloud's metadata service is reached from pods through the node. Whether the CNI lets the pod get
- * that far is what EG7 measures.
+ * that far is what EG7 measures. Pod traffic enters the node's nat table through PREROUTING; host-network pods
+ * and node processes originate locally and pass through OUTPUT instead, so the rule goes in both chains.
  */
 function metadataPart(context: InstallerContext, sinkIp: string): InstallerPart {
   const { ip, port } = SCENE.metadata;
+  const rule = (chain: 'PREROUTING' | 'OUTPUT'): string[] =>
+    ['iptables', '-t', 'nat', '-I', chain, '-d', `${ip}/32`, '-p', 'tcp', '--dport', String(port), '-j', 'DNAT', '--to-destination', `${sinkIp}:${port}`];
   return {
     files: [],
-    steps: nodeNames(context).map((node) => ({
-      kind: 'exec',
-      phase: 'stack',
-      component: 'metadata',
-      tool: 'docker',
-      args: ['exec', node, 'iptables', '-t', 'nat', '-I', 'PREROUTING', '-d', `${ip}/32`, '-p', 'tcp', '--dport', String(port), '-j', 'DNAT', '--to-destination', `${sinkIp}:${port}`],
-    })),
+    steps: nodeNames(context).flatMap((node) =>
+      (['PREROUTING', 'OUTPUT'] as const).map((chain): PlanStep => ({ kind: 'exec', phase: 'stack', component: 'metadata', tool: 'docker', args: ['exec', node, ...rule(chain)] })),
+    ),
   };
 }
 
