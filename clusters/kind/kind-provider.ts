@@ -32,6 +32,8 @@ export interface KindProviderOptions {
 
 interface Prepared {
   readonly pins: KindPins;
+  /** `docker info` ServerVersion, e.g. `27.5.1`. */
+  readonly dockerServerVersion: string;
   readonly tools: Readonly<Record<'kind' | 'helm' | 'docker', string>>;
 }
 
@@ -78,12 +80,12 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
         throw new BadInputError(`no kind cluster "${options.reuse}"`, '--reuse', clusters.stdout.trim().split('\n').filter((line) => line.startsWith(CLUSTER_PREFIX)).join(', ') || 'none exist');
       }
     }
-    prepared = { pins, tools: { kind: tools['kind'] ?? 'kind', helm: tools['helm'] ?? 'helm', docker: 'docker' } };
+    prepared = { pins, dockerServerVersion: docker.stdout.trim(), tools: { kind: tools['kind'] ?? 'kind', helm: tools['helm'] ?? 'helm', docker: 'docker' } };
     return prepared;
   }
 
   async function create(profile: Profile, createOptions: ClusterCreateOptions): Promise<Cluster> {
-    const { pins, tools } = await prepare();
+    const { pins, tools, dockerServerVersion } = await prepare();
     const progress = (line: string): void => {
       createOptions.onProgress(line);
       options.onProgress?.(line);
@@ -92,6 +94,7 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
       runId: createOptions.runId,
       registryCache: options.registryCache ?? false,
       nodePlatform: options.nodePlatform ?? hostNodePlatform(),
+      dockerServerVersion,
       ...(options.reuse === undefined ? {} : { clusterName: options.reuse }),
     };
     const first = planKindProfile(profile, pins, planOptions);

@@ -329,14 +329,25 @@ describe('planKindProfile: all nine kind profiles', () => {
   it('loads the harness images into the nodes and preloads the Cilium image only when its pinned digest is for this version', async () => {
     const execs = (plan: KindPlan): string[] =>
       plan.steps.filter((step): step is ExecStep => step.kind === 'exec' && step.component === 'images').map((step) => [step.tool, ...step.args].join(' '));
-    const cilium = execs(planFor('cilium'));
-    expect(cilium).toContain(`kind load docker-image breachmatrix/attacker:dev breachmatrix/sink:dev --name ${planFor('cilium').clusterName}`);
+    const preloadsCilium = (line: string): boolean => line.includes('cilium/cilium') || line.includes('cilium-image.tar');
+    const ciliumProfile = profiles.find((profile) => profile.id === 'cilium') as Profile;
+    const cilium = execs(planKindProfile(ciliumProfile, pins, { runId: 'r1a2b3', dockerServerVersion: '28.0.4' }));
+    const clusterName = planFor('cilium').clusterName;
+    expect(cilium).toContain(`kind load docker-image breachmatrix/attacker:dev breachmatrix/sink:dev --name ${clusterName}`);
     expect(cilium).toContain(`docker image save --platform linux/amd64 --output cilium-image.tar ${pins.images.cilium}`);
-    expect(execs(planFor('calico')).some((line) => line.includes('cilium'))).toBe(false);
+    // Docker 27 (or an unknown version) has no `image save --platform`: every node pulls the pinned digest itself.
+    for (const dockerServerVersion of ['27.5.1', 'unknown', undefined]) {
+      const old = execs(planKindProfile(ciliumProfile, pins, { runId: 'r1a2b3', ...(dockerServerVersion === undefined ? {} : { dockerServerVersion }) }));
+      expect(old.filter(preloadsCilium)).toEqual(
+        ['control-plane', 'worker', 'worker2'].map((node) => `docker exec ${clusterName}-${node} crictl pull ${pins.images.cilium}`),
+      );
+    }
+    expect(execs(planFor('calico')).some(preloadsCilium)).toBe(false);
     const next = (await loadProfileCatalog(join(DEFAULT_REPO_DIR, 'clusters/kind/profiles-next.yaml'))).profiles.find((profile) => profile.id === 'cilium@next');
     if (next === undefined) throw new Error('no cilium@next');
     // `next` pins Cilium 1.20.1; the preloaded digest is 1.20.0's, so the chart pulls its own image instead.
-    expect(execs(planKindProfile(next, pins, { runId: 'r1a2b3' })).some((line) => line.includes('cilium-image.tar'))).toBe(false);
+    expect(execs(planKindProfile(next, pins, { runId: 'r1a2b3', dockerServerVersion: '28.0.4' })).some(preloadsCilium)).toBe(false);
+    expect(execs(planKindProfile(next, pins, { runId: 'r1a2b3' })).some(preloadsCilium)).toBe(false);
   });
 
   it('refuses lab stacks and run ids that cannot name a cluster', () => {

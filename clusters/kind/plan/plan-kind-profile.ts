@@ -12,6 +12,7 @@ import type { InstallerContext } from './installer-context.ts';
 import { calicoInstaller } from './installers/calico.ts';
 import { ciliumInstaller } from './installers/cilium.ts';
 import { concat } from './concat-parts.ts';
+import { canSavePlatform } from '../docker-version.ts';
 import { istioAmbientInstaller } from './installers/istio-ambient.ts';
 import { istioSidecarInstaller } from './installers/istio-sidecar.ts';
 import { CONTAINERD_CERTS_DIR, buildKindConfig } from './kind-config.ts';
@@ -44,6 +45,8 @@ export interface KindPlanOptions {
   readonly clusterName?: string;
   /** The nodes' platform, for saving one platform of a multi-platform image (default linux/amd64, the CI runners'). */
   readonly nodePlatform?: string;
+  /** `docker info` ServerVersion; decides how the Cilium image is preloaded. Unknown: as for an old engine. */
+  readonly dockerServerVersion?: string;
 }
 
 export const KUBECONFIG_FILE = 'kubeconfig';
@@ -72,7 +75,7 @@ function clusterPart(context: InstallerContext, nodeImage: string, registryCache
  * Build the harness images and load them into every node (the nodes cannot pull `:dev` tags): the attacker,
  * and the sink image, which also runs the scene's workload server.
  */
-function imagesPart(context: InstallerContext, repoDir: string, platform: string): InstallerPart {
+function imagesPart(context: InstallerContext, repoDir: string, platform: string, dockerServerVersion: string | undefined): InstallerPart {
   const exec = (tool: 'docker' | 'kind', args: string[]): PlanStep => ({ kind: 'exec', phase: 'side-containers', component: 'images', tool, args });
   const steps: PlanStep[] = [
     // The sink's Dockerfile copies from attack-pods/sink and attack-pods/workload-server: the context is the repository.
@@ -82,13 +85,18 @@ function imagesPart(context: InstallerContext, repoDir: string, platform: string
   ];
   const cilium = context.pins.images.cilium;
   if (context.profile.cni === 'cilium' && cilium !== undefined && imageTag(cilium) === `v${context.profile.versions.cilium}`) {
-    // `kind load docker-image` fails on multi-platform images; save one platform to an archive instead.
-    const archive = 'cilium-image.tar';
-    steps.push(
-      exec('docker', ['pull', '--platform', platform, cilium]),
-      exec('docker', ['image', 'save', '--platform', platform, '--output', archive, cilium]),
-      exec('kind', ['load', 'image-archive', archive, '--name', context.clusterName]),
-    );
+    if (canSavePlatform(dockerServerVersion)) {
+      // `kind load docker-image` fails on multi-platform images; save one platform to an archive instead.
+      const archive = 'cilium-image.tar';
+      steps.push(
+        exec('docker', ['pull', '--platform', platform, cilium]),
+        exec('docker', ['image', 'save', '--platform', platform, '--output', archive, cilium]),
+        exec('kind', ['load', 'image-archive', archive, '--name', context.clusterName]),
+      );
+    } else {
+      // Docker before 28 has no `image save --platform`: each node's containerd pulls the pinned digest itself.
+      for (const node of nodeNames(context)) steps.push(exec('docker', ['exec', node, 'crictl', 'pull', cilium]));
+    }
   }
   return { files: [], steps };
 }
@@ -211,7 +219,7 @@ export function planKindProfile(profile: Profile, pins: KindPins, options: KindP
   const registryCache = options.registryCache ?? false;
   const all = concat(
     clusterPart(context, nodeImage, registryCache),
-    imagesPart(context, options.repoDir ?? DEFAULT_REPO_DIR, options.nodePlatform ?? 'linux/amd64'),
+    imagesPart(context, options.repoDir ?? DEFAULT_REPO_DIR, options.nodePlatform ?? 'linux/amd64', options.dockerServerVersion),
     sidePart(context, options.runId, registryCache),
     cniPart(context),
     corednsForwardingPart(options.sinkIp ?? SINK_IP_PLACEHOLDER),
