@@ -8,6 +8,7 @@ import { BadInputError, InfrastructureError } from '../../core/domain/errors.ts'
 import type { Profile } from '../../core/domain/profile.ts';
 import type { CommandResult, ConnectOptions, KindDeps, KubeOps } from './kind-deps.ts';
 import { createKindProvider } from './kind-provider.ts';
+import { loadKindPins } from './pins-tools.ts';
 import { sweepKindLeftovers } from './sweep.ts';
 
 let work: string;
@@ -232,6 +233,26 @@ describe('sweepKindLeftovers', () => {
     expect(removed).toEqual(['kind cluster bm-r1-calico', 'kind cluster bm-r2-cilium', 'container bm-r1-calico-sink']);
     // Two deletions for two bm-* clusters: the user's own `kind` cluster is not touched.
     expect(world.events.filter((event) => event === 'run kind delete cluster')).toHaveLength(2);
+  });
+
+  it('uses the pinned kind from the tool cache when it is not on PATH (the binary runs use)', async () => {
+    const pin = (await loadKindPins()).tools.kind;
+    const cacheDir = join(work, 'sweep-cache');
+    const binary = join(cacheDir, 'tools', `kind-${pin.version}-linux-amd64`, 'kind');
+    await mkdir(join(binary, '..'), { recursive: true });
+    await writeFile(binary, '#!/bin/sh\necho "kind v0.32.0 go1.25 linux/amd64"\n', { mode: 0o755 });
+    await writeFile(`${binary}.sha256`, `${pin.platforms['linux-amd64']?.sha256 ?? ''}\n`);
+    const commands: string[] = [];
+    const world = fakeWorld({
+      onRun: (command, args) => {
+        commands.push(`${command} ${args.join(' ')}`);
+        if (args[0] === 'get' && args[1] === 'clusters') return { exitCode: 0, stdout: 'bm-r1-calico\n', stderr: '' };
+        return undefined;
+      },
+    });
+    const removed = await sweepKindLeftovers({ deps: world.deps, toolCache: { searchPath: '', cacheDir, platform: 'linux-amd64' } });
+    expect(removed).toContain('kind cluster bm-r1-calico');
+    expect(commands.filter((command) => !command.startsWith('docker '))).toEqual([`${binary} get clusters`, `${binary} delete cluster --name bm-r1-calico`]);
   });
 
   it('without kind or Docker the sweep is empty, not an error', async () => {

@@ -2,12 +2,27 @@ import { tmpdir } from 'node:os';
 import { TIMEOUTS } from '../../core/timeouts.ts';
 import { SCENE } from '../../manifests/scene.ts';
 import { DEFAULT_KIND_DEPS, type KindDeps } from './kind-deps.ts';
+import { loadKindPins } from './pins-tools.ts';
 import { CLUSTER_PREFIX } from './plan/cluster-name.ts';
+import { findInstalledTool, type ToolCacheOptions } from './tool-cache.ts';
 
 export interface SweepOptions {
   readonly deps?: KindDeps;
-  /** The kind binary; default `kind` on PATH. */
+  /** The kind binary; default: the one runs use (pinned, on PATH or in the tool cache), else any `kind` on PATH. */
   readonly kindBinary?: string;
+  readonly pinsFile?: string;
+  readonly toolCache?: ToolCacheOptions;
+}
+
+/**
+ * Runs use the pinned kind, often a download in the tool cache that is not on PATH: clean must find that same
+ * binary, or it would report "nothing to clean" while clusters remain.
+ */
+async function kindForSweep(options: SweepOptions): Promise<string> {
+  if (options.kindBinary !== undefined) return options.kindBinary;
+  const pins = await loadKindPins(options.pinsFile).catch(() => undefined);
+  const installed = pins === undefined ? undefined : await findInstalledTool('kind', pins.tools.kind, options.toolCache).catch(() => undefined);
+  return installed?.path ?? 'kind';
 }
 
 /**
@@ -17,7 +32,7 @@ export interface SweepOptions {
  */
 export async function sweepKindLeftovers(options: SweepOptions = {}): Promise<string[]> {
   const deps = options.deps ?? DEFAULT_KIND_DEPS;
-  const kind = options.kindBinary ?? 'kind';
+  const kind = await kindForSweep(options);
   const run = (command: string, args: readonly string[]) =>
     deps.run(command, args, { cwd: tmpdir(), timeoutMs: TIMEOUTS.teardownMs }).catch((error: unknown) => ({ exitCode: 127, stdout: '', stderr: (error as Error).message }));
   const removed: string[] = [];
