@@ -178,6 +178,22 @@ describe('kind provider create and teardown (injected fakes)', () => {
 });
 
 describe('kind provider preflight and reuse', () => {
+  it('--registry-cache with testcontainers reuse turned off is refused before anything is made', async () => {
+    const saved = process.env['TESTCONTAINERS_REUSE_ENABLE'];
+    process.env['TESTCONTAINERS_REUSE_ENABLE'] = 'false';
+    try {
+      const world = fakeWorld();
+      const cached = createKindProvider({ deps: world.deps, registryCache: true, toolCache: { searchPath: bin, cacheDir: join(work, 'cache') } });
+      await expect(cached.preflight()).rejects.toThrow(/--registry-cache: TESTCONTAINERS_REUSE_ENABLE=false turns off testcontainers' container reuse/);
+      expect(world.events).toEqual([]);
+      // Without the cache the variable does not matter.
+      await expect(provider(fakeWorld()).preflight()).resolves.toBeUndefined();
+    } finally {
+      if (saved === undefined) delete process.env['TESTCONTAINERS_REUSE_ENABLE'];
+      else process.env['TESTCONTAINERS_REUSE_ENABLE'] = saved;
+    }
+  });
+
   it('without Docker: BadInputError saying how to fix it', async () => {
     const world = fakeWorld({ docker: false });
     const attempt = provider(world).preflight();

@@ -8,7 +8,7 @@ import { TIMEOUTS } from '../../core/timeouts.ts';
 import { DEFAULT_KIND_DEPS, type KindDeps } from './kind-deps.ts';
 import { loadKindPins, type KindPins } from './pins-tools.ts';
 import { CLUSTER_PREFIX } from './plan/cluster-name.ts';
-import { planKindProfile, type KindPlanOptions } from './plan/plan-kind-profile.ts';
+import { REGISTRY_CACHE_NAME, planKindProfile, type KindPlanOptions } from './plan/plan-kind-profile.ts';
 import type { KindPlan } from './plan/plan-types.ts';
 import { writePlan } from './plan/write-plan.ts';
 import { executePlan, type KindResources } from './run-plan.ts';
@@ -30,6 +30,9 @@ export interface KindProviderOptions {
   readonly nodePlatform?: string;
 }
 
+/** testcontainers' switch for container reuse. */
+const REUSE_ENV = 'TESTCONTAINERS_REUSE_ENABLE';
+
 interface Prepared {
   readonly pins: KindPins;
   /** `docker info` ServerVersion, e.g. `27.5.1`. */
@@ -48,6 +51,15 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
   async function prepare(): Promise<Prepared> {
     if (prepared !== undefined) return prepared;
     const pins = await loadKindPins(options.pinsFile);
+    // testcontainers (12.x, generic-container.js) reuses a `withReuse()` container, and keeps Ryuk from removing it,
+    // unless this variable is "false"; then the cache would be started anew and reaped after every run.
+    if (options.registryCache === true && process.env[REUSE_ENV] === 'false') {
+      throw new BadInputError(
+        `${REUSE_ENV}=false turns off testcontainers' container reuse, which keeps ${REGISTRY_CACHE_NAME} across runs`,
+        '--registry-cache',
+        `unset ${REUSE_ENV} (or set it to true), or run without --registry-cache`,
+      );
+    }
     const docker = await deps
       .run('docker', ['info', '--format', '{{.ServerVersion}}'], { cwd: tmpdir(), timeoutMs: TIMEOUTS.scriptExecMs })
       .catch((error: unknown) => ({ exitCode: 127, stdout: '', stderr: (error as Error).message }));
