@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { BadInputError, InfrastructureError } from '../../core/domain/errors.ts'
 import type { Profile } from '../../core/domain/profile.ts';
 import type { CommandResult, ConnectOptions, KindDeps, KubeOps } from './kind-deps.ts';
 import { createKindProvider } from './kind-provider.ts';
+import { DEFAULT_REPO_DIR } from './plan/plan-kind-profile.ts';
 import { loadKindPins } from './pins-tools.ts';
 import { sweepKindLeftovers } from './sweep.ts';
 
@@ -159,12 +160,37 @@ describe('kind provider create and teardown (injected fakes)', () => {
   it('a component that never becomes ready fails naming it, with its last events, and everything is removed', async () => {
     const world = fakeWorld({ failWait: 'istiod' });
     const failure = await provider(world)
-      .create(profile('istio-ambient'), quiet)
+      .create(profile('istio-sidecar'), quiet)
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(InfrastructureError);
     expect((failure as InfrastructureError).component).toBe('istiod');
     expect((failure as Error).message).toMatch(/not rollout[\s\S]*kubectl --kubeconfig kubeconfig rollout status deployment\/istiod[\s\S]*FailedScheduling/);
-    expect(world.events.slice(-2)).toEqual(['run kind delete cluster', 'stop container bm-r1a2b3-istio-ambient-sink']);
+    expect(world.events.slice(-2)).toEqual(['run kind delete cluster', 'stop container bm-r1a2b3-istio-sidecar-sink']);
+  });
+
+  it('a downloaded manifest with no pinned SHA-256 is refused before any cluster is made', async () => {
+    const world = fakeWorld();
+    const failure = await provider(world)
+      .create(profile('istio-ambient'), quiet)
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(BadInputError);
+    expect((failure as Error).message).toMatch(
+      /^profile istio-ambient: no SHA-256 pinned for https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/v\d+\.\d+\.\d+\/standard-install\.yaml \(.*pins\.yaml: manifests\.gatewayApiCrds\.sha256\.v\d+\.\d+\.\d+\); nothing unverified is applied/,
+    );
+    expect(world.events.some((event) => event.startsWith('run kind create') || event.startsWith('start container'))).toBe(false);
+  });
+
+  it('with the checksum pinned, the Gateway API CRDs are applied with it', async () => {
+    const shipped = await readFile(join(DEFAULT_REPO_DIR, 'clusters/pins.yaml'), 'utf8');
+    const version = (await loadKindPins()).versionSets['pinned']?.gatewayApi ?? '';
+    const pinsFile = join(work, 'pins-with-gateway-checksum.yaml');
+    await writeFile(pinsFile, shipped.replace('    sha256: {}', `    sha256:\n      ${version}: ${'ab'.repeat(32)}`));
+    const world = fakeWorld();
+    const verified: string[] = [];
+    const kube = world.deps.kube('');
+    const deps: KindDeps = { ...world.deps, kube: () => ({ ...kube, applyRemote: async (url, sha256) => void verified.push(`${basename(url)} ${sha256}`) }) };
+    await createKindProvider({ deps, pinsFile, toolCache: { searchPath: bin, cacheDir: join(work, 'cache') }, workDir: join(work, 'plan-gateway') }).create(profile('istio-ambient'), quiet);
+    expect(verified).toEqual([`standard-install.yaml ${'ab'.repeat(32)}`]);
   });
 
   it('a failing exec step names its component and the stderr tail', async () => {

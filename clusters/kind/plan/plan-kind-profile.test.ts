@@ -18,7 +18,8 @@ import { stackTraits } from '../../../core/domain/profile.ts';
 import { COREFILE_HASH_ANNOTATION, DNS_PROBE_NAMESPACE } from './coredns-forwarding.ts';
 import { kindConfigSchema } from './kind-config-schema.ts';
 import { DEFAULT_REPO_DIR, SINK_IP_PLACEHOLDER, planKindProfile } from './plan-kind-profile.ts';
-import type { ApplyStep, ExecStep, KindPlan } from './plan-types.ts';
+import type { ApplyStep, ExecStep, KindPlan, PlanStep } from './plan-types.ts';
+import { renderStep } from './render-steps.ts';
 import { writePlan } from './write-plan.ts';
 
 const configMapSchema = z.strictObject({
@@ -271,8 +272,19 @@ describe('planKindProfile: all nine kind profiles', () => {
     expect(fileOf(ambient, 'values/istiod.yaml')).toMatchObject({ profile: 'ambient', meshConfig: { accessLogEncoding: 'JSON' } });
     expect(fileOf(ambient, 'values/istio-cni.yaml')).toMatchObject({ profile: 'ambient' });
     expect(fileOf(ambient, 'values/ztunnel.yaml')).toMatchObject({ profile: 'ambient', logAsJson: true });
+    const version = pins.versionSets['pinned']?.gatewayApi ?? '';
+    const url = `https://github.com/kubernetes-sigs/gateway-api/releases/download/${version}/standard-install.yaml`;
     const remote = ambient.steps.find((step) => step.kind === 'apply-remote');
-    expect(remote).toMatchObject({ url: `https://github.com/kubernetes-sigs/gateway-api/releases/download/${pins.versionSets['pinned']?.gatewayApi}/standard-install.yaml` });
+    // No checksum is pinned for this version yet (see clusters/pins.yaml): the step says so instead of applying blind.
+    expect(remote).toEqual({ kind: 'apply-remote', phase: 'stack', component: 'gateway-api', url, pinnedAt: `${pins.file}: manifests.gatewayApiCrds.sha256.${version}` });
+    expect(renderStep(remote as PlanStep)).toBe(`# refused: no SHA-256 pinned for ${url} (${pins.file}: manifests.gatewayApiCrds.sha256.${version})`);
+    const checksum = 'cd'.repeat(32);
+    const pinned: KindPins = { ...pins, manifests: { gatewayApiCrds: { sha256: { [version]: checksum } } } };
+    const verified = planKindProfile(ambient.profile, pinned, { runId: 'r1a2b3' }).steps.find((step) => step.kind === 'apply-remote');
+    expect(verified).toMatchObject({ url, sha256: checksum });
+    expect(renderStep(verified as PlanStep)).toBe(
+      `curl --fail --silent --show-error --location --output standard-install.yaml ${url} && echo '${checksum}  standard-install.yaml' | sha256sum --check && kubectl --kubeconfig kubeconfig apply --server-side --field-manager=breachmatrix --filename standard-install.yaml`,
+    );
   });
 
   it('forwards exfil.test to the sink in the CoreDNS Corefile, keeping the cluster zone', () => {
