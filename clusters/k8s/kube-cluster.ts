@@ -125,6 +125,7 @@ export class KubeCluster implements Cluster {
       path: `/api/v1/namespaces/${namespace}/pods`,
       fieldSelector: `metadata.name=${name}`,
       what,
+      goal: 'running',
       timeoutMs,
       ...(this.options.watchIdleLimitMs === undefined ? {} : { idleLimitMs: this.options.watchIdleLimitMs }),
       describeLast: (last) => `phase ${(last as V1Pod | undefined)?.status?.phase ?? 'unknown'}`,

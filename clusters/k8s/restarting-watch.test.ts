@@ -5,6 +5,7 @@ import { loadKindProfiles } from '../../core/config/testing/all-profiles.ts';
 import { InfrastructureError } from '../../core/domain/errors.ts';
 import { KubeCluster } from './kube-cluster.ts';
 import { CLIENT_NODE_WATCH_IDLE_MS } from './restarting-watch.ts';
+import { waitFor } from './wait-for.ts';
 import { sendJson, startRecordingApiServer, type RecordingApiServer } from './testing/recording-api-server.ts';
 
 /** Short enough for a fast test; the real limit is client-node's 30 s. */
@@ -32,8 +33,22 @@ let server: RecordingApiServer;
 
 beforeAll(async () => {
   server = await startRecordingApiServer({
-    kinds: [],
+    kinds: [{ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', resource: 'customresourcedefinitions', namespaced: false }],
     route: (request, url, response) => {
+      if (request.method === 'GET' && url.pathname === '/apis/apiextensions.k8s.io/v1/customresourcedefinitions' && url.searchParams.get('watch') === 'true') {
+        const calls = [...(watchCalls.get('crd') ?? []), url.searchParams];
+        watchCalls.set('crd', calls);
+        const established = calls.length > 1;
+        response.writeHead(200, { 'content-type': 'application/json' });
+        event(response, calls.length === 1 ? 'ADDED' : 'MODIFIED', {
+          apiVersion: 'apiextensions.k8s.io/v1',
+          kind: 'CustomResourceDefinition',
+          metadata: { name: 'widgets.example.com', resourceVersion: established ? '8' : '7' },
+          status: { conditions: [{ type: 'Established', status: established ? 'True' : 'False' }] },
+        });
+        if (!established) response.end();
+        return true;
+      }
       if (request.method === 'POST' && url.pathname === '/api/v1/namespaces/bm-app/pods') {
         let body = '';
         request.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -108,8 +123,17 @@ describe('pod watch restarts', () => {
   it('past the deadline it is an infrastructure error naming the pod, its phase and the restarts', async () => {
     const attempt = (await cluster()).createPod(podSpec('never-ready'), { timeoutMs: 2_000 });
     await expect(attempt).rejects.toBeInstanceOf(InfrastructureError);
-    await expect(attempt).rejects.toThrow(/pod bm-app\/never-ready: not ready after 2000 ms \(phase Pending; watch restarted \d+ times, last end: stream ended\)/);
+    await expect(attempt).rejects.toThrow(/pod bm-app\/never-ready: not running after 2000 ms \(phase Pending; watch restarted \d+ times, last end: stream ended\)/);
     expect((watchCalls.get('never-ready') ?? []).length).toBeGreaterThan(1);
+  });
+
+  it('waitFor (CRDs, rollouts) restarts an ended watch from the last resourceVersion too, and stops on interrupt', async () => {
+    const crd = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: 'widgets.example.com' };
+    await waitFor(server.kubeConfig, crd, 'Established', 10_000);
+    expect((watchCalls.get('crd') ?? []).map((call) => call.get('resourceVersion'))).toEqual([null, '7']);
+    const interrupted = new AbortController();
+    interrupted.abort();
+    await expect(waitFor(server.kubeConfig, crd, 'Established', 10_000, interrupted.signal)).rejects.toThrow(/CustomResourceDefinition widgets\.example\.com: interrupted while waiting/);
   });
 
   it('a watch the API server refuses ends the wait at once', async () => {

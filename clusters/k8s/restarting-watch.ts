@@ -21,7 +21,11 @@ export interface RestartingWatchOptions<T> {
   readonly fieldSelector: string;
   /** Names the object in errors, e.g. `pod bm-app/x`. */
   readonly what: string;
+  /** What is awaited, for the deadline message: `not <goal> after …`, e.g. `running`, `Established`. */
+  readonly goal: string;
   readonly timeoutMs: number;
+  /** Ends the wait early (interrupt): an InfrastructureError saying so. */
+  readonly signal?: AbortSignal;
   /** Describes the last state seen, for the deadline message. */
   readonly describeLast: (last: KubernetesObject | undefined) => string;
   readonly onObject: (object: KubernetesObject) => WatchVerdict<T>;
@@ -66,14 +70,18 @@ export function watchUntil<T>(options: RestartingWatchOptions<T>): Promise<T> {
       settled = true;
       clearTimeout(deadline);
       clearTimeout(restartTimer);
+      options.signal?.removeEventListener('abort', onAbort);
       controller?.abort();
       if ('value' in outcome) resolve(outcome.value);
       else reject(outcome.error);
     };
     const deadline = setTimeout(() => {
       const detail = `${options.describeLast(last)}; watch restarted ${restarts} times, last end: ${lastEnd}`;
-      settle({ error: new InfrastructureError(what, `not ready after ${timeoutMs} ms (${detail})`) });
+      settle({ error: new InfrastructureError(what, `not ${options.goal} after ${timeoutMs} ms (${detail})`) });
     }, timeoutMs);
+    const onAbort = (): void => settle({ error: new InfrastructureError(what, 'interrupted while waiting') });
+    if (options.signal?.aborted === true) onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     const onEvent = (phase: string, object: KubernetesObject & { code?: number }): void => {
       if (settled) return;
       if (phase === 'ERROR') {
