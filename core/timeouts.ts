@@ -31,8 +31,10 @@ export const TIMEOUTS = {
   teardownMs: 120_000,
   /** kind: after the CoreDNS rollout, a pod's lookup in the exfiltration zone must reach the sink within this. */
   corednsForwardingMs: 180_000,
-  /** Pause before a Kubernetes watch that ended (server close, client idle abort) is started again. */
+  /** Pause before a Kubernetes watch that ended (server close, client idle abort) is started again… */
   watchRestartMs: 250,
+  /** …doubling while restarts bring no event, up to this. */
+  watchRestartMaxMs: 8_000,
   /** Tool download (kind, helm) per file. */
   downloadMs: 300_000,
 } as const;

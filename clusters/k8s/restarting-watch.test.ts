@@ -59,6 +59,10 @@ beforeAll(async () => {
       const name = (url.searchParams.get('fieldSelector') ?? '').replace('metadata.name=', '');
       const calls = [...(watchCalls.get(name) ?? []), url.searchParams];
       watchCalls.set(name, calls);
+      if (name === 'failing') {
+        sendJson(response, 500, { kind: 'Status', status: 'Failure', code: 500, message: 'etcdserver: leader changed' });
+        return true;
+      }
       if (name === 'forbidden') {
         sendJson(response, 403, { kind: 'Status', status: 'Failure', code: 403, message: 'pods is forbidden' });
         return true;
@@ -134,6 +138,14 @@ describe('pod watch restarts', () => {
     const interrupted = new AbortController();
     interrupted.abort();
     await expect(waitFor(server.kubeConfig, crd, 'Established', 10_000, interrupted.signal)).rejects.toThrow(/CustomResourceDefinition widgets\.example\.com: interrupted while waiting/);
+  });
+
+  it('a watch that keeps failing is retried with a growing pause, and the deadline names the last failure', async () => {
+    const attempt = (await cluster()).createPod(podSpec('failing'), { timeoutMs: 2_000 });
+    await expect(attempt).rejects.toThrow(/pod bm-app\/failing: not running after 2000 ms \(phase unknown; watch restarted \d+ times, last end: Error: Internal Server Error\)/);
+    // 250, 500, 1000 ms pauses fit in 2 s: four watches at most, where a fixed 250 ms pause would make eight.
+    expect((watchCalls.get('failing') ?? []).length).toBeLessThanOrEqual(4);
+    expect((watchCalls.get('failing') ?? []).length).toBeGreaterThanOrEqual(2);
   });
 
   it('a watch the API server refuses ends the wait at once', async () => {

@@ -63,6 +63,8 @@ export function watchUntil<T>(options: RestartingWatchOptions<T>): Promise<T> {
     let last: KubernetesObject | undefined;
     let resourceVersion: string | undefined;
     let restarts = 0;
+    /** Restarts since the last event: a server that keeps failing is retried less and less often. */
+    let fruitless = 0;
     let lastEnd = 'none';
     let settled = false;
     const settle = (outcome: { value: T } | { error: Error }): void => {
@@ -89,6 +91,7 @@ export function watchUntil<T>(options: RestartingWatchOptions<T>): Promise<T> {
         if (object.code === 410) resourceVersion = undefined;
         return;
       }
+      fruitless = 0;
       if (object.metadata?.resourceVersion !== undefined) resourceVersion = object.metadata.resourceVersion;
       if (phase === 'BOOKMARK' || phase === 'DELETED') return;
       last = object;
@@ -106,7 +109,8 @@ export function watchUntil<T>(options: RestartingWatchOptions<T>): Promise<T> {
       if (code === 410) resourceVersion = undefined;
       lastEnd = error === null || error === undefined ? 'stream ended' : errorText(error);
       restarts += 1;
-      restartTimer = setTimeout(start, TIMEOUTS.watchRestartMs);
+      fruitless += 1;
+      restartTimer = setTimeout(start, Math.min(TIMEOUTS.watchRestartMs * 2 ** (fruitless - 1), TIMEOUTS.watchRestartMaxMs));
     };
     const start = (): void => {
       if (settled) return;
