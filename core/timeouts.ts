@@ -29,6 +29,12 @@ export const TIMEOUTS = {
   componentReadyMs: 600_000,
   /** Teardown of one cluster; past it the run still exits and names what is left. */
   teardownMs: 120_000,
+  /** kind: after the CoreDNS rollout, a pod's lookup in the exfiltration zone must reach the sink within this. */
+  corednsForwardingMs: 180_000,
+  /** Pause before a Kubernetes watch that ended (server close, client idle abort) is started again… */
+  watchRestartMs: 250,
+  /** …doubling while restarts bring no event, up to this. */
+  watchRestartMaxMs: 8_000,
   /** Tool download (kind, helm) per file. */
   downloadMs: 300_000,
   /** `clean`: a broker folder with no socket this long after it was made belongs to no starting run. */

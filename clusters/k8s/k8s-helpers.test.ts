@@ -106,6 +106,12 @@ describe('wait conditions', () => {
     expect(conditionMet('Deployment', deployment, 'rollout')).toBe(true);
     expect(conditionMet('Deployment', { ...deployment, status: { ...deployment.status, replicas: 3 } }, 'rollout')).toBe(false);
   });
+
+  it('a probe pod is Succeeded by its phase only', () => {
+    expect(conditionMet('Pod', { status: { phase: 'Succeeded' } }, 'Succeeded')).toBe(true);
+    expect(conditionMet('Pod', { status: { phase: 'Running' } }, 'Succeeded')).toBe(false);
+    expect(conditionMet('Pod', { status: { phase: 'Failed', reason: 'DeadlineExceeded' } }, 'Succeeded')).toBe(false);
+  });
 });
 
 describe('pod progress', () => {

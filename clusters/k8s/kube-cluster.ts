@@ -1,4 +1,4 @@
-import { CoreV1Api, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type {
   Cluster,
   EvidenceQuery,
@@ -22,8 +22,10 @@ import { SCENE } from '../../manifests/scene.ts';
 import { admissionRejection } from './admission-rejection.ts';
 import { splitCrds } from './apply-order.ts';
 import { objectApi, type ObjectApi } from './object-api.ts';
+import { runsContainer } from './pod-containers.ts';
 import { execInPod } from './pod-exec.ts';
 import { podProgress } from './pod-outcome.ts';
+import { watchUntil } from './restarting-watch.ts';
 import { waitFor } from './wait-for.ts';
 
 export const MANAGED_SELECTOR = `${SCENE.managedByLabel.key}=${SCENE.managedByLabel.value}`;
@@ -37,6 +39,8 @@ export interface KubeClusterOptions {
   readonly sinkReceived: (canary: string) => Promise<readonly SinkRecord[]>;
   /** Provider-specific teardown after the in-cluster cleanup (delete the kind cluster, stop side containers). */
   readonly afterTeardown?: () => Promise<void>;
+  /** client-node's watch inactivity limit (CLIENT_NODE_WATCH_IDLE_MS); only tests shorten it. */
+  readonly watchIdleLimitMs?: number;
 }
 
 function errorText(error: unknown): string {
@@ -115,41 +119,23 @@ export class KubeCluster implements Cluster {
   }
 
   private watchPod(namespace: string, name: string, timeoutMs: number): Promise<V1Pod> {
-    return new Promise<V1Pod>((resolve, reject) => {
-      let controller: AbortController | undefined;
-      let last: V1Pod | undefined;
-      let settled = false;
-      const finish = (pod: V1Pod | undefined, error?: Error): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        controller?.abort();
-        if (pod !== undefined) resolve(pod);
-        else reject(error);
-      };
-      const timer = setTimeout(
-        () => finish(undefined, new InfrastructureError(`pod ${namespace}/${name}`, `not running after ${timeoutMs} ms (phase ${last?.status?.phase ?? 'unknown'})`)),
-        timeoutMs,
-      );
-      new Watch(this.options.kubeConfig)
-        .watch(
-          `/api/v1/namespaces/${namespace}/pods`,
-          { fieldSelector: `metadata.name=${name}` },
-          (_phase: string, pod: V1Pod) => {
-            last = pod;
-            const progress = podProgress(pod);
-            if (progress.state === 'running') finish(pod);
-            else if (progress.state === 'failed') finish(undefined, new InfrastructureError(`pod ${namespace}/${name}`, progress.reason));
-          },
-          (error: unknown) => {
-            if (!settled && error !== null && error !== undefined) finish(undefined, new InfrastructureError(`pod ${namespace}/${name}`, `watch ended: ${errorText(error)}`));
-          },
-        )
-        .then((abort) => {
-          controller = abort;
-          if (settled) abort.abort();
-        })
-        .catch((error: unknown) => finish(undefined, new InfrastructureError(`pod ${namespace}/${name}`, `watch failed: ${errorText(error)}`)));
+    const what = `pod ${namespace}/${name}`;
+    return watchUntil<V1Pod>({
+      kubeConfig: this.options.kubeConfig,
+      path: `/api/v1/namespaces/${namespace}/pods`,
+      fieldSelector: `metadata.name=${name}`,
+      what,
+      goal: 'running',
+      timeoutMs,
+      ...(this.options.watchIdleLimitMs === undefined ? {} : { idleLimitMs: this.options.watchIdleLimitMs }),
+      describeLast: (last) => `phase ${(last as V1Pod | undefined)?.status?.phase ?? 'unknown'}`,
+      onObject: (object) => {
+        const pod = object as V1Pod;
+        const progress = podProgress(pod);
+        if (progress.state === 'running') return { state: 'done', value: pod };
+        if (progress.state === 'failed') return { state: 'failed', error: new InfrastructureError(what, progress.reason) };
+        return { state: 'waiting' };
+      },
     });
   }
 
@@ -183,7 +169,7 @@ export class KubeCluster implements Cluster {
 
   private async podsWithContainer(namespace: string, labelSelector: string | undefined, container: string): Promise<V1Pod[]> {
     const list = await this.core.listNamespacedPod({ namespace, ...(labelSelector === undefined ? {} : { labelSelector }) });
-    return list.items.filter((pod) => pod.spec?.containers.some((candidate) => candidate.name === container) && pod.status?.phase === 'Running');
+    return list.items.filter((pod) => runsContainer(pod, container) && pod.status?.phase === 'Running');
   }
 
   private async logsSince(pods: readonly V1Pod[], container: string, from: Date): Promise<string> {

@@ -9,6 +9,7 @@ interface Watched {
   readonly metadata?: { readonly generation?: number };
   readonly spec?: { readonly replicas?: number };
   readonly status?: {
+    readonly phase?: string;
     readonly conditions?: readonly Condition[];
     readonly observedGeneration?: number;
     readonly desiredNumberScheduled?: number;
@@ -31,6 +32,7 @@ function hasCondition(object: Watched, type: string): boolean {
 export function conditionMet(kind: string, object: unknown, condition: WaitCondition): boolean {
   if (object === null || typeof object !== 'object') return false;
   const watched = object as Watched;
+  if (condition === 'Succeeded') return watched.status?.phase === 'Succeeded';
   if (condition !== 'rollout') return hasCondition(watched, condition);
   const status = watched.status;
   if (status === undefined) return false;

@@ -1,7 +1,7 @@
-import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { InfrastructureError } from '../../core/domain/errors.ts';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { WaitCondition, WaitTarget } from '../kind/plan/plan-types.ts';
 import { objectApi } from './object-api.ts';
+import { watchUntil } from './restarting-watch.ts';
 import { conditionMet } from './wait-conditions.ts';
 
 function describeTarget(target: WaitTarget): string {
@@ -10,7 +10,8 @@ function describeTarget(target: WaitTarget): string {
 
 /**
  * Watch one object until it meets the condition (no polling loop): the watch delivers the current state
- * first, then every change. Past `timeoutMs` it is an InfrastructureError naming the object and its last state.
+ * first, then every change, and is started again from the last resourceVersion whenever the stream ends. Past
+ * `timeoutMs` it is an InfrastructureError naming the object and its last state.
  */
 export async function waitFor(
   kubeConfig: KubeConfig,
@@ -20,48 +21,15 @@ export async function waitFor(
   signal?: AbortSignal,
 ): Promise<void> {
   const path = await objectApi(kubeConfig).collectionPath(target.apiVersion, target.kind, target.namespace);
-  let last: unknown;
-  await new Promise<void>((resolve, reject) => {
-    let controller: AbortController | undefined;
-    let settled = false;
-    const finish = (error?: Error): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      controller?.abort();
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    const timer = setTimeout(() => {
-      const status = JSON.stringify((last as { status?: unknown } | undefined)?.status ?? 'not seen');
-      finish(new InfrastructureError(describeTarget(target), `not ${condition} after ${timeoutMs} ms; last status ${status}`));
-    }, timeoutMs);
-    const onAbort = (): void => finish(new InfrastructureError(describeTarget(target), 'interrupted while waiting'));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const start = (): void => {
-      new Watch(kubeConfig)
-        .watch(
-          path,
-          { fieldSelector: `metadata.name=${target.name}` },
-          (phase: string, object: KubernetesObject) => {
-            if (phase === 'DELETED') return;
-            last = object;
-            if (conditionMet(target.kind, object, condition)) finish();
-          },
-          (error: unknown) => {
-            // The API server ends watches after a while; start again until the deadline.
-            if (settled) return;
-            if (error !== null && error !== undefined && !(error instanceof Error && error.name === 'AbortError')) last = last ?? error;
-            setTimeout(start, 500);
-          },
-        )
-        .then((abort) => {
-          controller = abort;
-          if (settled) abort.abort();
-        })
-        .catch((error: unknown) => finish(new InfrastructureError(describeTarget(target), `watch failed: ${(error as Error).message}`)));
-    };
-    start();
+  await watchUntil<true>({
+    kubeConfig,
+    path,
+    fieldSelector: `metadata.name=${target.name}`,
+    what: describeTarget(target),
+    goal: condition,
+    timeoutMs,
+    ...(signal === undefined ? {} : { signal }),
+    describeLast: (last: KubernetesObject | undefined) => `last status ${JSON.stringify((last as { status?: unknown } | undefined)?.status ?? 'not seen')}`,
+    onObject: (object) => (conditionMet(target.kind, object, condition) ? { state: 'done', value: true } : { state: 'waiting' }),
   });
 }

@@ -2,7 +2,7 @@
 export { createKindProvider, type KindProviderOptions } from './kind-provider.ts';
 export { sweepKindLeftovers, type SweepOptions } from './sweep.ts';
 export { planKindProfile, SINK_IP_PLACEHOLDER, type KindPlanOptions, type SceneObjects } from './plan/plan-kind-profile.ts';
-export { writePlan, planStepLines } from './plan/write-plan.ts';
+export { writePlan, planStepLines, planPreamble, teardownCommands } from './plan/write-plan.ts';
 export type { KindPlan, PlanStep, PlanFile, PlanPhase } from './plan/plan-types.ts';
 export { kindClusterName, CLUSTER_PREFIX } from './plan/cluster-name.ts';
 export { loadKindPins, type KindPins } from './pins-tools.ts';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { GenericContainer } from 'testcontainers';
@@ -37,7 +38,8 @@ export interface SideContainer {
 /** What the plan executor does to a cluster through its API. */
 export interface KubeOps {
   apply(objects: readonly KubeObject[], force: boolean): Promise<void>;
-  applyRemote(url: string): Promise<void>;
+  /** Download, check the SHA-256, then apply every document; a mismatch applies nothing. */
+  applyRemote(url: string, sha256: string): Promise<void>;
   waitFor(target: WaitTarget, condition: WaitCondition, timeoutMs: number, signal?: AbortSignal): Promise<void>;
   /** Delete the labelled namespaces (and their pods); returns their names. */
   deleteManaged(): Promise<string[]>;
@@ -78,10 +80,15 @@ function kubeOps(kubeconfigPath: string): KubeOps {
     async apply(items, force) {
       for (const item of items) await objects.serverSideApply(item, force);
     },
-    async applyRemote(url) {
+    async applyRemote(url, sha256) {
       const response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUTS.downloadMs) });
       if (!response.ok) throw new InfrastructureError('apply', `${url}: HTTP ${response.status}`);
-      const documents = parseAllDocuments(await response.text())
+      const body = Buffer.from(await response.arrayBuffer());
+      const actual = createHash('sha256').update(body).digest('hex');
+      if (actual !== sha256) {
+        throw new InfrastructureError('apply', `${url}: checksum mismatch, expected sha256 ${sha256}, got ${actual}; nothing was applied`);
+      }
+      const documents = parseAllDocuments(body.toString('utf8'))
         .map((document) => document.toJSON() as KubeObject | null)
         .filter((document): document is KubeObject => document !== null && typeof document === 'object' && 'kind' in document);
       for (const document of documents) await objects.serverSideApply(document, false);

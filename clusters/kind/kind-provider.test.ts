@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,8 @@ import { BadInputError, InfrastructureError } from '../../core/domain/errors.ts'
 import type { Profile } from '../../core/domain/profile.ts';
 import type { CommandResult, ConnectOptions, KindDeps, KubeOps } from './kind-deps.ts';
 import { createKindProvider } from './kind-provider.ts';
+import { DEFAULT_REPO_DIR } from './plan/plan-kind-profile.ts';
+import { loadKindPins } from './pins-tools.ts';
 import { sweepKindLeftovers } from './sweep.ts';
 
 let work: string;
@@ -158,12 +160,37 @@ describe('kind provider create and teardown (injected fakes)', () => {
   it('a component that never becomes ready fails naming it, with its last events, and everything is removed', async () => {
     const world = fakeWorld({ failWait: 'istiod' });
     const failure = await provider(world)
-      .create(profile('istio-ambient'), quiet)
+      .create(profile('istio-sidecar'), quiet)
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(InfrastructureError);
     expect((failure as InfrastructureError).component).toBe('istiod');
     expect((failure as Error).message).toMatch(/not rollout[\s\S]*kubectl --kubeconfig kubeconfig rollout status deployment\/istiod[\s\S]*FailedScheduling/);
-    expect(world.events.slice(-2)).toEqual(['run kind delete cluster', 'stop container bm-r1a2b3-istio-ambient-sink']);
+    expect(world.events.slice(-2)).toEqual(['run kind delete cluster', 'stop container bm-r1a2b3-istio-sidecar-sink']);
+  });
+
+  it('a downloaded manifest with no pinned SHA-256 is refused before any cluster is made', async () => {
+    const world = fakeWorld();
+    const failure = await provider(world)
+      .create(profile('istio-ambient'), quiet)
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(BadInputError);
+    expect((failure as Error).message).toMatch(
+      /^profile istio-ambient: no SHA-256 pinned for https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/v\d+\.\d+\.\d+\/standard-install\.yaml \(.*pins\.yaml: manifests\.gatewayApiCrds\.sha256\.v\d+\.\d+\.\d+\); nothing unverified is applied/,
+    );
+    expect(world.events.some((event) => event.startsWith('run kind create') || event.startsWith('start container'))).toBe(false);
+  });
+
+  it('with the checksum pinned, the Gateway API CRDs are applied with it', async () => {
+    const shipped = await readFile(join(DEFAULT_REPO_DIR, 'clusters/pins.yaml'), 'utf8');
+    const version = (await loadKindPins()).versionSets['pinned']?.gatewayApi ?? '';
+    const pinsFile = join(work, 'pins-with-gateway-checksum.yaml');
+    await writeFile(pinsFile, shipped.replace('    sha256: {}', `    sha256:\n      ${version}: ${'ab'.repeat(32)}`));
+    const world = fakeWorld();
+    const verified: string[] = [];
+    const kube = world.deps.kube('');
+    const deps: KindDeps = { ...world.deps, kube: () => ({ ...kube, applyRemote: async (url, sha256) => void verified.push(`${basename(url)} ${sha256}`) }) };
+    await createKindProvider({ deps, pinsFile, toolCache: { searchPath: bin, cacheDir: join(work, 'cache') }, workDir: join(work, 'plan-gateway') }).create(profile('istio-ambient'), quiet);
+    expect(verified).toEqual([`standard-install.yaml ${'ab'.repeat(32)}`]);
   });
 
   it('a failing exec step names its component and the stderr tail', async () => {
@@ -177,6 +204,22 @@ describe('kind provider create and teardown (injected fakes)', () => {
 });
 
 describe('kind provider preflight and reuse', () => {
+  it('--registry-cache with testcontainers reuse turned off is refused before anything is made', async () => {
+    const saved = process.env['TESTCONTAINERS_REUSE_ENABLE'];
+    process.env['TESTCONTAINERS_REUSE_ENABLE'] = 'false';
+    try {
+      const world = fakeWorld();
+      const cached = createKindProvider({ deps: world.deps, registryCache: true, toolCache: { searchPath: bin, cacheDir: join(work, 'cache') } });
+      await expect(cached.preflight()).rejects.toThrow(/--registry-cache: TESTCONTAINERS_REUSE_ENABLE=false turns off testcontainers' container reuse/);
+      expect(world.events).toEqual([]);
+      // Without the cache the variable does not matter.
+      await expect(provider(fakeWorld()).preflight()).resolves.toBeUndefined();
+    } finally {
+      if (saved === undefined) delete process.env['TESTCONTAINERS_REUSE_ENABLE'];
+      else process.env['TESTCONTAINERS_REUSE_ENABLE'] = saved;
+    }
+  });
+
   it('without Docker: BadInputError saying how to fix it', async () => {
     const world = fakeWorld({ docker: false });
     const attempt = provider(world).preflight();
@@ -237,6 +280,26 @@ describe('sweepKindLeftovers', () => {
     expect(removed).toEqual(['kind cluster bm-r1-calico', 'kind cluster bm-r2-cilium', 'container bm-r1-calico-sink']);
     // Two deletions for two bm-* clusters: the user's own `kind` cluster is not touched.
     expect(world.events.filter((event) => event === 'run kind delete cluster')).toHaveLength(2);
+  });
+
+  it('uses the pinned kind from the tool cache when it is not on PATH (the binary runs use)', async () => {
+    const pin = (await loadKindPins()).tools.kind;
+    const cacheDir = join(work, 'sweep-cache');
+    const binary = join(cacheDir, 'tools', `kind-${pin.version}-linux-amd64`, 'kind');
+    await mkdir(join(binary, '..'), { recursive: true });
+    await writeFile(binary, '#!/bin/sh\necho "kind v0.32.0 go1.25 linux/amd64"\n', { mode: 0o755 });
+    await writeFile(`${binary}.sha256`, `${pin.platforms['linux-amd64']?.sha256 ?? ''}\n`);
+    const commands: string[] = [];
+    const world = fakeWorld({
+      onRun: (command, args) => {
+        commands.push(`${command} ${args.join(' ')}`);
+        if (args[0] === 'get' && args[1] === 'clusters') return { exitCode: 0, stdout: 'bm-r1-calico\n', stderr: '' };
+        return undefined;
+      },
+    });
+    const removed = await sweepKindLeftovers({ deps: world.deps, toolCache: { searchPath: '', cacheDir, platform: 'linux-amd64' } });
+    expect(removed).toContain('kind cluster bm-r1-calico');
+    expect(commands.filter((command) => !command.startsWith('docker '))).toEqual([`${binary} get clusters`, `${binary} delete cluster --name bm-r1-calico`]);
   });
 
   it('without kind or Docker the sweep is empty, not an error, and says what it skipped', async () => {

@@ -8,10 +8,10 @@ import { TIMEOUTS } from '../../core/timeouts.ts';
 import { DEFAULT_KIND_DEPS, type KindDeps } from './kind-deps.ts';
 import { loadKindPins, type KindPins } from './pins-tools.ts';
 import { CLUSTER_PREFIX } from './plan/cluster-name.ts';
-import { planKindProfile, type KindPlanOptions } from './plan/plan-kind-profile.ts';
+import { REGISTRY_CACHE_NAME, planKindProfile, type KindPlanOptions } from './plan/plan-kind-profile.ts';
 import type { KindPlan } from './plan/plan-types.ts';
 import { writePlan } from './plan/write-plan.ts';
-import { executePlan, type KindResources } from './run-plan.ts';
+import { executePlan, missingChecksum, type KindResources } from './run-plan.ts';
 import { tearDownKindResources } from './teardown.ts';
 import { defaultCacheDir, ensureTool, type ToolCacheOptions } from './tool-cache.ts';
 
@@ -30,8 +30,13 @@ export interface KindProviderOptions {
   readonly nodePlatform?: string;
 }
 
+/** testcontainers' switch for container reuse. */
+const REUSE_ENV = 'TESTCONTAINERS_REUSE_ENABLE';
+
 interface Prepared {
   readonly pins: KindPins;
+  /** `docker info` ServerVersion, e.g. `27.5.1`. */
+  readonly dockerServerVersion: string;
   readonly tools: Readonly<Record<'kind' | 'helm' | 'docker', string>>;
 }
 
@@ -46,6 +51,15 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
   async function prepare(): Promise<Prepared> {
     if (prepared !== undefined) return prepared;
     const pins = await loadKindPins(options.pinsFile);
+    // testcontainers (12.x, generic-container.js) reuses a `withReuse()` container, and keeps Ryuk from removing it,
+    // unless this variable is "false"; then the cache would be started anew and reaped after every run.
+    if (options.registryCache === true && process.env[REUSE_ENV] === 'false') {
+      throw new BadInputError(
+        `${REUSE_ENV}=false turns off testcontainers' container reuse, which keeps ${REGISTRY_CACHE_NAME} across runs`,
+        '--registry-cache',
+        `unset ${REUSE_ENV} (or set it to true), or run without --registry-cache`,
+      );
+    }
     const docker = await deps
       .run('docker', ['info', '--format', '{{.ServerVersion}}'], { cwd: tmpdir(), timeoutMs: TIMEOUTS.scriptExecMs })
       .catch((error: unknown) => ({ exitCode: 127, stdout: '', stderr: (error as Error).message }));
@@ -78,12 +92,12 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
         throw new BadInputError(`no kind cluster "${options.reuse}"`, '--reuse', clusters.stdout.trim().split('\n').filter((line) => line.startsWith(CLUSTER_PREFIX)).join(', ') || 'none exist');
       }
     }
-    prepared = { pins, tools: { kind: tools['kind'] ?? 'kind', helm: tools['helm'] ?? 'helm', docker: 'docker' } };
+    prepared = { pins, dockerServerVersion: docker.stdout.trim(), tools: { kind: tools['kind'] ?? 'kind', helm: tools['helm'] ?? 'helm', docker: 'docker' } };
     return prepared;
   }
 
   async function create(profile: Profile, createOptions: ClusterCreateOptions): Promise<Cluster> {
-    const { pins, tools } = await prepare();
+    const { pins, tools, dockerServerVersion } = await prepare();
     const progress = (line: string): void => {
       createOptions.onProgress(line);
       options.onProgress?.(line);
@@ -92,9 +106,13 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
       runId: createOptions.runId,
       registryCache: options.registryCache ?? false,
       nodePlatform: options.nodePlatform ?? hostNodePlatform(),
+      dockerServerVersion,
       ...(options.reuse === undefined ? {} : { clusterName: options.reuse }),
     };
     const first = planKindProfile(profile, pins, planOptions);
+    // Refuse an unverifiable download before a cluster exists, not ten minutes into the install.
+    const unverified = first.steps.find((step) => step.kind === 'apply-remote' && step.sha256 === undefined);
+    if (unverified?.kind === 'apply-remote') throw new BadInputError(missingChecksum(unverified), `profile ${profile.id}`, 'a pinned SHA-256 for every downloaded manifest');
     const dir = options.workDir ?? (await mkdtemp(join(tmpdir(), `breachmatrix-${first.clusterName}-`)));
     const resources: KindResources = { clusterName: undefined, reused: options.reuse !== undefined, containers: [] };
     const execute = { dir, tools, deps, resources, onProgress: progress, ...(createOptions.signal ? { signal: createOptions.signal } : {}) };

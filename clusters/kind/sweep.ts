@@ -2,18 +2,33 @@ import { tmpdir } from 'node:os';
 import { TIMEOUTS } from '../../core/timeouts.ts';
 import { SCENE } from '../../manifests/scene.ts';
 import { DEFAULT_KIND_DEPS, type KindDeps } from './kind-deps.ts';
+import { loadKindPins } from './pins-tools.ts';
 import { CLUSTER_PREFIX } from './plan/cluster-name.ts';
+import { findInstalledTool, type ToolCacheOptions } from './tool-cache.ts';
 
 export interface SweepOptions {
   readonly deps?: KindDeps;
-  /** The kind binary; default `kind` on PATH. */
+  /** The kind binary; default: the one runs use (pinned, on PATH or in the tool cache), else any `kind` on PATH. */
   readonly kindBinary?: string;
   /** Told what could not be swept and why (no Docker, no kind), so `clean` never says "nothing" without it. */
   readonly onSkipped?: (what: string, why: string) => void;
+  readonly pinsFile?: string;
+  readonly toolCache?: ToolCacheOptions;
 }
 
 function firstLine(result: { readonly exitCode: number; readonly stderr: string }): string {
   return result.stderr.trim().split('\n')[0] || `exit code ${result.exitCode}, no output`;
+}
+
+/**
+ * Runs use the pinned kind, often a download in the tool cache that is not on PATH: clean must find that same
+ * binary, or it would report "nothing to clean" while clusters remain.
+ */
+async function kindForSweep(options: SweepOptions): Promise<string> {
+  if (options.kindBinary !== undefined) return options.kindBinary;
+  const pins = await loadKindPins(options.pinsFile).catch(() => undefined);
+  const installed = pins === undefined ? undefined : await findInstalledTool('kind', pins.tools.kind, options.toolCache).catch(() => undefined);
+  return installed?.path ?? 'kind';
 }
 
 /**
@@ -23,7 +38,7 @@ function firstLine(result: { readonly exitCode: number; readonly stderr: string 
  */
 export async function sweepKindLeftovers(options: SweepOptions = {}): Promise<string[]> {
   const deps = options.deps ?? DEFAULT_KIND_DEPS;
-  const kind = options.kindBinary ?? 'kind';
+  const kind = await kindForSweep(options);
   const run = (command: string, args: readonly string[]) =>
     deps.run(command, args, { cwd: tmpdir(), timeoutMs: TIMEOUTS.teardownMs }).catch((error: unknown) => ({ exitCode: 127, stdout: '', stderr: (error as Error).message }));
   const removed: string[] = [];

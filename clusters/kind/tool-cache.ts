@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { access, chmod, constants, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
@@ -98,10 +98,31 @@ async function download(url: string, file: string, fetchImpl: typeof fetch, time
  * verify its SHA-256. A mismatch is an InfrastructureError and leaves no file behind: a binary that does not
  * match its published checksum is never run.
  */
-export async function ensureTool(name: ToolName, pin: ToolPin, options: ToolCacheOptions = {}): Promise<ResolvedTool> {
+function cachedBinary(name: ToolName, pin: ToolPin, platform: string, options: ToolCacheOptions): string {
+  return join(options.cacheDir ?? defaultCacheDir(), 'tools', `${name}-${pin.version}-${platform}`, name);
+}
+
+/**
+ * The pinned tool if it is already here — on PATH at the pinned version, else verified in the cache — without
+ * downloading anything.
+ */
+export async function findInstalledTool(name: ToolName, pin: ToolPin, options: ToolCacheOptions = {}): Promise<ResolvedTool | undefined> {
   const searchPath = options.searchPath ?? process.env['PATH'] ?? '';
   const onPath = await findOnPath(name, pin.version, searchPath);
   if (onPath !== undefined) return { name, path: onPath, version: pin.version, source: 'path' };
+  const platform = options.platform ?? currentPlatform();
+  const artifact = pin.platforms[platform];
+  if (artifact === undefined) return undefined;
+  const binary = cachedBinary(name, pin, platform, options);
+  // The marker records the checksum the binary was verified against; a changed pin means a new download.
+  const recorded = await readFile(`${binary}.sha256`, 'utf8').catch(() => '');
+  if (recorded.trim() === artifact.sha256 && (await isExecutable(binary))) return { name, path: binary, version: pin.version, source: 'cache' };
+  return undefined;
+}
+
+export async function ensureTool(name: ToolName, pin: ToolPin, options: ToolCacheOptions = {}): Promise<ResolvedTool> {
+  const installed = await findInstalledTool(name, pin, options);
+  if (installed !== undefined) return installed;
 
   const platform = options.platform ?? currentPlatform();
   const artifact = pin.platforms[platform];
@@ -111,14 +132,9 @@ export async function ensureTool(name: ToolName, pin: ToolPin, options: ToolCach
       `no pinned download for platform ${platform} (pinned: ${Object.keys(pin.platforms).join(', ')}); install ${name} ${pin.version} on PATH`,
     );
   }
-  const directory = join(options.cacheDir ?? defaultCacheDir(), 'tools', `${name}-${pin.version}-${platform}`);
-  const binary = join(directory, name);
+  const binary = cachedBinary(name, pin, platform, options);
+  const directory = dirname(binary);
   const marker = `${binary}.sha256`;
-  // The marker records the checksum the binary was verified against; a changed pin means a new download.
-  const recorded = await readFile(marker, 'utf8').catch(() => '');
-  if (recorded.trim() === artifact.sha256 && (await isExecutable(binary))) {
-    return { name, path: binary, version: pin.version, source: 'cache' };
-  }
 
   await mkdir(directory, { recursive: true });
   const partial = await mkdtemp(join(directory, '.partial-'));

@@ -54,6 +54,8 @@ const pod = z.strictObject({
     nodeName: dns1123Subdomain.optional(),
     initContainers: z.array(container).optional(),
     terminationGracePeriodSeconds: z.int().min(0).optional(),
+    restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).optional(),
+    activeDeadlineSeconds: z.int().min(1).optional(),
     containers: z.array(container).min(1),
   }),
 });

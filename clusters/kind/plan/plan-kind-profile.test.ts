@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +16,11 @@ import { UPSTREAM_SCHEMAS_DIR } from '../../../manifests/contract/upstream-fixtu
 import { isCoreKind, validateCoreKind } from '../../../manifests/contract/core-kinds.ts';
 import { buildPolicySet, buildScene } from '../../../manifests/index.ts';
 import { stackTraits } from '../../../core/domain/profile.ts';
+import { COREFILE_HASH_ANNOTATION, DNS_PROBE_NAMESPACE } from './coredns-forwarding.ts';
 import { kindConfigSchema } from './kind-config-schema.ts';
 import { DEFAULT_REPO_DIR, SINK_IP_PLACEHOLDER, planKindProfile } from './plan-kind-profile.ts';
-import type { ApplyStep, ExecStep, KindPlan } from './plan-types.ts';
+import type { ApplyStep, ExecStep, KindPlan, PlanStep } from './plan-types.ts';
+import { renderStep } from './render-steps.ts';
 import { writePlan } from './write-plan.ts';
 
 const configMapSchema = z.strictObject({
@@ -136,6 +139,15 @@ describe('planKindProfile: all nine kind profiles', () => {
         if (object.kind === 'ConfigMap') {
           // manifests/contract has no ConfigMap schema: check the shape kube-system/coredns must have.
           expect(configMapSchema.safeParse(object).success, `${profile.id} ConfigMap`).toBe(true);
+        } else if (object.kind === 'Deployment') {
+          // A partial apply configuration by design (only the pod-template annotation that rolls CoreDNS): a full
+          // Deployment schema would demand the selector and containers kubeadm owns.
+          expect(object, `${profile.id} CoreDNS restart`).toEqual({
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            metadata: { name: 'coredns', namespace: 'kube-system' },
+            spec: { template: { metadata: { annotations: { [COREFILE_HASH_ANNOTATION]: expect.stringMatching(/^[0-9a-f]{64}$/) } } } },
+          });
         } else {
           const result = isCoreKind(object) ? validateCoreKind(object) : crds.validate(object);
           expect(result, `${profile.id} ${object.kind}`).toEqual({ ok: true });
@@ -143,8 +155,9 @@ describe('planKindProfile: all nine kind profiles', () => {
         checked += 1;
       }
     }
-    // The three Calico profiles apply one Installation each; the others apply only the CoreDNS ConfigMap (a core kind).
-    expect(checked).toBe(3 + 9);
+    // The three Calico profiles apply one Installation each; every profile applies the CoreDNS ConfigMap, its restart
+    // annotation and the forwarding probe (a Namespace and a Pod).
+    expect(checked).toBe(3 + 9 * 4);
     const installation = appliedObjects(planFor('calico')).find((object) => object.kind === 'Installation');
     expect(installation).toMatchObject({ spec: { calicoNetwork: { linuxDataplane: 'Iptables', ipPools: [{ cidr: '192.168.0.0/16' }] } } });
   });
@@ -187,8 +200,42 @@ describe('planKindProfile: all nine kind profiles', () => {
       if (profile.mesh !== 'none') expect(index('istiod')).toBeGreaterThan(index('coredns'));
       const phases = plan.steps.map((step) => ['cluster', 'side-containers', 'stack', 'scene'].indexOf(step.phase));
       expect(phases).toEqual([...phases].sort((a, b) => a - b));
-      for (const step of plan.steps) if (step.kind === 'wait') expect(step.timeoutMs).toBe(TIMEOUTS.componentReadyMs);
+      for (const step of plan.steps) {
+        if (step.kind !== 'wait') continue;
+        const probe = step.what.kind === 'Pod' && step.what.namespace === DNS_PROBE_NAMESPACE;
+        expect(step.timeoutMs).toBe(probe ? TIMEOUTS.corednsForwardingMs : TIMEOUTS.componentReadyMs);
+      }
     }
+  });
+
+  it('CoreDNS forwarding is proven, not assumed: Corefile, roll the Deployment, rollout, then a probe pod that must succeed', () => {
+    for (const profile of profiles) {
+      const coredns = planFor(profile.id).steps.filter((step) => step.component === 'coredns');
+      expect(coredns.map((step) => (step.kind === 'apply' ? `apply ${step.file}${step.force ? ' (force)' : ''}` : step.kind === 'wait' ? `wait ${step.what.kind} ${step.condition}` : step.kind))).toEqual([
+        'apply manifests/coredns.yaml (force)',
+        'apply manifests/coredns-restart.yaml',
+        'wait Deployment rollout',
+        'apply manifests/coredns-probe.yaml',
+        'wait Pod Succeeded',
+      ]);
+    }
+    const plan = planKindProfile(profiles[0] as Profile, pins, { runId: 'r1a2b3', sinkIp: '172.18.0.9' });
+    const steps = plan.steps.filter((step) => step.component === 'coredns');
+    const corefile = (fileOf(plan, 'manifests/coredns.yaml') as { data: { Corefile: string } }).data.Corefile;
+    const restart = steps[1]?.kind === 'apply' ? steps[1].objects[0] : undefined;
+    // The annotation is the Corefile's hash: a changed Corefile rolls CoreDNS, the same one leaves it alone.
+    expect(restart?.spec).toEqual({ template: { metadata: { annotations: { [COREFILE_HASH_ANNOTATION]: createHash('sha256').update(corefile).digest('hex') } } } });
+    const probe = steps[3]?.kind === 'apply' ? steps[3].objects : [];
+    expect(probe.map((object) => `${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`)).toEqual([
+      `Namespace /${DNS_PROBE_NAMESPACE}`,
+      `Pod ${DNS_PROBE_NAMESPACE}/${steps[4]?.kind === 'wait' ? steps[4].what.name : ''}`,
+    ]);
+    const pod = probe[1] as { spec: { restartPolicy: string; activeDeadlineSeconds: number; containers: { image: string; command: string[] }[] } } | undefined;
+    expect(pod?.spec).toMatchObject({ restartPolicy: 'Never', activeDeadlineSeconds: TIMEOUTS.corednsForwardingMs / 1000 });
+    expect(pod?.spec.containers[0]?.image).toBe('breachmatrix/attacker:dev');
+    // Only the sink answers TXT "ok" in the zone: upstream, .test names do not exist.
+    expect(pod?.spec.containers[0]?.command.join(' ')).toMatch(/dig \+short \+time=2 \+tries=1 TXT dns-probe-[0-9a-f]{12}\.exfil\.test\)" = '"ok"'/);
+    expect(probe.every((object) => object.metadata.labels?.['app.kubernetes.io/managed-by'] === 'breachmatrix')).toBe(true);
   });
 
   it('installs each stack at its pinned chart version, with a values file for every release', () => {
@@ -224,8 +271,19 @@ describe('planKindProfile: all nine kind profiles', () => {
     expect(fileOf(ambient, 'values/istiod.yaml')).toMatchObject({ profile: 'ambient', meshConfig: { accessLogEncoding: 'JSON' } });
     expect(fileOf(ambient, 'values/istio-cni.yaml')).toMatchObject({ profile: 'ambient' });
     expect(fileOf(ambient, 'values/ztunnel.yaml')).toMatchObject({ profile: 'ambient', logAsJson: true });
+    const version = pins.versionSets['pinned']?.gatewayApi ?? '';
+    const url = `https://github.com/kubernetes-sigs/gateway-api/releases/download/${version}/standard-install.yaml`;
     const remote = ambient.steps.find((step) => step.kind === 'apply-remote');
-    expect(remote).toMatchObject({ url: `https://github.com/kubernetes-sigs/gateway-api/releases/download/${pins.versionSets['pinned']?.gatewayApi}/standard-install.yaml` });
+    // No checksum is pinned for this version yet (see clusters/pins.yaml): the step says so instead of applying blind.
+    expect(remote).toEqual({ kind: 'apply-remote', phase: 'stack', component: 'gateway-api', url, pinnedAt: `${pins.file}: manifests.gatewayApiCrds.sha256.${version}` });
+    expect(renderStep(remote as PlanStep)).toBe(`# refused: no SHA-256 pinned for ${url} (${pins.file}: manifests.gatewayApiCrds.sha256.${version})`);
+    const checksum = 'cd'.repeat(32);
+    const pinned: KindPins = { ...pins, manifests: { gatewayApiCrds: { sha256: { [version]: checksum } } } };
+    const verified = planKindProfile(ambient.profile, pinned, { runId: 'r1a2b3' }).steps.find((step) => step.kind === 'apply-remote');
+    expect(verified).toMatchObject({ url, sha256: checksum });
+    expect(renderStep(verified as PlanStep)).toBe(
+      `curl --fail --silent --show-error --location --output standard-install.yaml ${url} && echo '${checksum}  standard-install.yaml' | sha256sum --check && kubectl --kubeconfig kubeconfig apply --server-side --field-manager=breachmatrix --filename standard-install.yaml`,
+    );
   });
 
   it('forwards exfil.test to the sink in the CoreDNS Corefile, keeping the cluster zone', () => {
@@ -234,18 +292,17 @@ describe('planKindProfile: all nine kind profiles', () => {
     expect(corefile).toContain('exfil.test:53 {');
     expect(corefile).toContain('forward . 172.18.0.9:53');
     expect(corefile).toContain('kubernetes cluster.local in-addr.arpa ip6.arpa {');
-    // The metadata address is DNATed to the sink on every node.
-    const dnat = plan.steps.filter((step): step is ExecStep => step.kind === 'exec' && step.component === 'metadata').map((step) => [step.args[1], step.args.at(-1)]);
-    expect(dnat).toEqual([
-      [`${plan.clusterName}-control-plane`, '172.18.0.9:80'],
-      [`${plan.clusterName}-worker`, '172.18.0.9:80'],
-      [`${plan.clusterName}-worker2`, '172.18.0.9:80'],
-    ]);
+    // The metadata address is DNATed to the sink on every node: pod traffic in PREROUTING, host-network pods and
+    // node processes in OUTPUT.
+    const dnat = plan.steps.filter((step): step is ExecStep => step.kind === 'exec' && step.component === 'metadata').map((step) => step.args.join(' '));
+    const rule = (node: string, chain: string): string =>
+      `exec ${plan.clusterName}-${node} iptables -t nat -I ${chain} -d 169.254.169.254/32 -p tcp --dport 80 -j DNAT --to-destination 172.18.0.9:80`;
+    expect(dnat).toEqual(['control-plane', 'worker', 'worker2'].flatMap((node) => [rule(node, 'PREROUTING'), rule(node, 'OUTPUT')]));
     expect(plan.steps.find((step) => step.kind === 'container' && step.component === 'sink')).toMatchObject({ command: expect.arrayContaining(['--metadata-port', '80']) });
-    // Planning with and without the sink's address differs, among the files, in the Corefile only.
+    // Planning with and without the sink's address differs, among the files, in the Corefile and what carries its hash.
     const placeholder = planFor(profiles[0]?.id ?? '');
     const differing = plan.files.filter((file, index) => file.content !== placeholder.files[index]?.content).map((file) => file.path);
-    expect(differing).toEqual(['manifests/coredns.yaml']);
+    expect(differing).toEqual(['manifests/coredns.yaml', 'manifests/coredns-restart.yaml', 'manifests/coredns-probe.yaml']);
     expect(JSON.stringify(placeholder.files)).toContain(SINK_IP_PLACEHOLDER);
   });
 
@@ -271,6 +328,7 @@ describe('planKindProfile: all nine kind profiles', () => {
       expect(steps).toContain(`1. [cluster/kind] kind create cluster --name ${plan.clusterName} --config kind-config.yaml --kubeconfig kubeconfig`);
       expect(steps).toMatch(/helm upgrade --install cilium cilium --repo https:\/\/helm.cilium.io --version 1\.20\.0 .*--values values\/cilium.yaml/);
       expect(steps).toContain('kubectl --kubeconfig kubeconfig rollout status daemonset/cilium --namespace kube-system --timeout=600s');
+      expect(steps).toMatch(/kubectl --kubeconfig kubeconfig wait pod\/dns-probe-[0-9a-f]{12} --namespace bm-dns-probe '--for=jsonpath=\{\.status\.phase\}=Succeeded' --timeout=180s/);
       for (const file of plan.files) expect(await readFile(join(out, file.path), 'utf8')).toBe(file.content);
       const written = parseAllDocuments(await readFile(join(out, 'kind-config.yaml'), 'utf8'));
       expect(written).toHaveLength(1);
@@ -282,14 +340,25 @@ describe('planKindProfile: all nine kind profiles', () => {
   it('loads the harness images into the nodes and preloads the Cilium image only when its pinned digest is for this version', async () => {
     const execs = (plan: KindPlan): string[] =>
       plan.steps.filter((step): step is ExecStep => step.kind === 'exec' && step.component === 'images').map((step) => [step.tool, ...step.args].join(' '));
-    const cilium = execs(planFor('cilium'));
-    expect(cilium).toContain(`kind load docker-image breachmatrix/attacker:dev breachmatrix/sink:dev --name ${planFor('cilium').clusterName}`);
+    const preloadsCilium = (line: string): boolean => line.includes('cilium/cilium') || line.includes('cilium-image.tar');
+    const ciliumProfile = profiles.find((profile) => profile.id === 'cilium') as Profile;
+    const cilium = execs(planKindProfile(ciliumProfile, pins, { runId: 'r1a2b3', dockerServerVersion: '28.0.4' }));
+    const clusterName = planFor('cilium').clusterName;
+    expect(cilium).toContain(`kind load docker-image breachmatrix/attacker:dev breachmatrix/sink:dev --name ${clusterName}`);
     expect(cilium).toContain(`docker image save --platform linux/amd64 --output cilium-image.tar ${pins.images.cilium}`);
-    expect(execs(planFor('calico')).some((line) => line.includes('cilium'))).toBe(false);
+    // Docker 27 (or an unknown version) has no `image save --platform`: every node pulls the pinned digest itself.
+    for (const dockerServerVersion of ['27.5.1', 'unknown', undefined]) {
+      const old = execs(planKindProfile(ciliumProfile, pins, { runId: 'r1a2b3', ...(dockerServerVersion === undefined ? {} : { dockerServerVersion }) }));
+      expect(old.filter(preloadsCilium)).toEqual(
+        ['control-plane', 'worker', 'worker2'].map((node) => `docker exec ${clusterName}-${node} crictl pull ${pins.images.cilium}`),
+      );
+    }
+    expect(execs(planFor('calico')).some(preloadsCilium)).toBe(false);
     const next = (await loadProfileCatalog(join(DEFAULT_REPO_DIR, 'clusters/kind/profiles-next.yaml'))).profiles.find((profile) => profile.id === 'cilium@next');
     if (next === undefined) throw new Error('no cilium@next');
     // `next` pins Cilium 1.20.1; the preloaded digest is 1.20.0's, so the chart pulls its own image instead.
-    expect(execs(planKindProfile(next, pins, { runId: 'r1a2b3' })).some((line) => line.includes('cilium-image.tar'))).toBe(false);
+    expect(execs(planKindProfile(next, pins, { runId: 'r1a2b3', dockerServerVersion: '28.0.4' })).some(preloadsCilium)).toBe(false);
+    expect(execs(planKindProfile(next, pins, { runId: 'r1a2b3' })).some(preloadsCilium)).toBe(false);
   });
 
   it('refuses lab stacks and run ids that cannot name a cluster', () => {

@@ -7,11 +7,12 @@ import type { Profile } from '../../../core/domain/profile.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 import { imageTag, versionSetNameFor, type KindPins } from '../pins-tools.ts';
 import { kindClusterName } from './cluster-name.ts';
-import { corednsConfigMap } from './corefile.ts';
+import { corednsForwardingPart } from './coredns-forwarding.ts';
 import type { InstallerContext } from './installer-context.ts';
 import { calicoInstaller } from './installers/calico.ts';
 import { ciliumInstaller } from './installers/cilium.ts';
 import { concat } from './concat-parts.ts';
+import { canSavePlatform } from '../docker-version.ts';
 import { istioAmbientInstaller } from './installers/istio-ambient.ts';
 import { istioSidecarInstaller } from './installers/istio-sidecar.ts';
 import { CONTAINERD_CERTS_DIR, buildKindConfig } from './kind-config.ts';
@@ -44,6 +45,8 @@ export interface KindPlanOptions {
   readonly clusterName?: string;
   /** The nodes' platform, for saving one platform of a multi-platform image (default linux/amd64, the CI runners'). */
   readonly nodePlatform?: string;
+  /** `docker info` ServerVersion; decides how the Cilium image is preloaded. Unknown: as for an old engine. */
+  readonly dockerServerVersion?: string;
 }
 
 export const KUBECONFIG_FILE = 'kubeconfig';
@@ -72,7 +75,7 @@ function clusterPart(context: InstallerContext, nodeImage: string, registryCache
  * Build the harness images and load them into every node (the nodes cannot pull `:dev` tags): the attacker,
  * and the sink image, which also runs the scene's workload server.
  */
-function imagesPart(context: InstallerContext, repoDir: string, platform: string): InstallerPart {
+function imagesPart(context: InstallerContext, repoDir: string, platform: string, dockerServerVersion: string | undefined): InstallerPart {
   const exec = (tool: 'docker' | 'kind', args: string[]): PlanStep => ({ kind: 'exec', phase: 'side-containers', component: 'images', tool, args });
   const steps: PlanStep[] = [
     // The sink's Dockerfile copies from attack-pods/sink and attack-pods/workload-server: the context is the repository.
@@ -82,13 +85,18 @@ function imagesPart(context: InstallerContext, repoDir: string, platform: string
   ];
   const cilium = context.pins.images.cilium;
   if (context.profile.cni === 'cilium' && cilium !== undefined && imageTag(cilium) === `v${context.profile.versions.cilium}`) {
-    // `kind load docker-image` fails on multi-platform images; save one platform to an archive instead.
-    const archive = 'cilium-image.tar';
-    steps.push(
-      exec('docker', ['pull', '--platform', platform, cilium]),
-      exec('docker', ['image', 'save', '--platform', platform, '--output', archive, cilium]),
-      exec('kind', ['load', 'image-archive', archive, '--name', context.clusterName]),
-    );
+    if (canSavePlatform(dockerServerVersion)) {
+      // `kind load docker-image` fails on multi-platform images; save one platform to an archive instead.
+      const archive = 'cilium-image.tar';
+      steps.push(
+        exec('docker', ['pull', '--platform', platform, cilium]),
+        exec('docker', ['image', 'save', '--platform', platform, '--output', archive, cilium]),
+        exec('kind', ['load', 'image-archive', archive, '--name', context.clusterName]),
+      );
+    } else {
+      // Docker before 28 has no `image save --platform`: each node's containerd pulls the pinned digest itself.
+      for (const node of nodeNames(context)) steps.push(exec('docker', ['exec', node, 'crictl', 'pull', cilium]));
+    }
   }
   return { files: [], steps };
 }
@@ -102,19 +110,18 @@ export function nodeNames(context: Pick<InstallerContext, 'clusterName' | 'profi
 /**
  * The link-local metadata address (EG7) answered by the sink: each node DNATs 169.254.169.254:80 to it, the
  * way a cloud's metadata service is reached from pods through the node. Whether the CNI lets the pod get
- * that far is what EG7 measures.
+ * that far is what EG7 measures. Pod traffic enters the node's nat table through PREROUTING; host-network pods
+ * and node processes originate locally and pass through OUTPUT instead, so the rule goes in both chains.
  */
 function metadataPart(context: InstallerContext, sinkIp: string): InstallerPart {
   const { ip, port } = SCENE.metadata;
+  const rule = (chain: 'PREROUTING' | 'OUTPUT'): string[] =>
+    ['iptables', '-t', 'nat', '-I', chain, '-d', `${ip}/32`, '-p', 'tcp', '--dport', String(port), '-j', 'DNAT', '--to-destination', `${sinkIp}:${port}`];
   return {
     files: [],
-    steps: nodeNames(context).map((node) => ({
-      kind: 'exec',
-      phase: 'stack',
-      component: 'metadata',
-      tool: 'docker',
-      args: ['exec', node, 'iptables', '-t', 'nat', '-I', 'PREROUTING', '-d', `${ip}/32`, '-p', 'tcp', '--dport', String(port), '-j', 'DNAT', '--to-destination', `${sinkIp}:${port}`],
-    })),
+    steps: nodeNames(context).flatMap((node) =>
+      (['PREROUTING', 'OUTPUT'] as const).map((chain): PlanStep => ({ kind: 'exec', phase: 'stack', component: 'metadata', tool: 'docker', args: ['exec', node, ...rule(chain)] })),
+    ),
   };
 }
 
@@ -179,19 +186,6 @@ function meshPart(context: InstallerContext): InstallerPart {
   }
 }
 
-function corednsPart(sinkIp: string): InstallerPart {
-  const configMap = corednsConfigMap(SCENE.exfilZone, sinkIp, SCENE.sink.dnsPort);
-  const file = 'manifests/coredns.yaml';
-  return {
-    files: [{ path: file, content: stringify(configMap) }],
-    steps: [
-      // kubeadm owns the Corefile; taking it over is the point.
-      { kind: 'apply', phase: 'stack', component: 'coredns', file, objects: [configMap], force: true },
-      rolloutWait('coredns', 'Deployment', 'kube-system', 'coredns'),
-    ],
-  };
-}
-
 /** Scene and policies (rendered by manifests/), written for `breachmatrix plan`; the runner applies them itself. */
 function scenePart(scene: SceneObjects | undefined): InstallerPart {
   if (scene === undefined) return { files: [], steps: [] };
@@ -225,10 +219,10 @@ export function planKindProfile(profile: Profile, pins: KindPins, options: KindP
   const registryCache = options.registryCache ?? false;
   const all = concat(
     clusterPart(context, nodeImage, registryCache),
-    imagesPart(context, options.repoDir ?? DEFAULT_REPO_DIR, options.nodePlatform ?? 'linux/amd64'),
+    imagesPart(context, options.repoDir ?? DEFAULT_REPO_DIR, options.nodePlatform ?? 'linux/amd64', options.dockerServerVersion),
     sidePart(context, options.runId, registryCache),
     cniPart(context),
-    corednsPart(options.sinkIp ?? SINK_IP_PLACEHOLDER),
+    corednsForwardingPart(options.sinkIp ?? SINK_IP_PLACEHOLDER),
     metadataPart(context, options.sinkIp ?? SINK_IP_PLACEHOLDER),
     meshPart(context),
     scenePart(options.scene),

@@ -47,10 +47,14 @@ export interface ApplyStep extends StepBase {
   readonly force: boolean;
 }
 
-/** Server-side apply of an upstream release manifest (e.g. the Gateway API CRDs). */
+/** Server-side apply of an upstream release manifest (e.g. the Gateway API CRDs), verified against `sha256` first. */
 export interface ApplyRemoteStep extends StepBase {
   readonly kind: 'apply-remote';
   readonly url: string;
+  /** From clusters/pins.yaml; absent when no checksum is pinned for this version: the step is then refused. */
+  readonly sha256?: string;
+  /** Where the checksum is pinned, for the message when it is missing. */
+  readonly pinnedAt: string;
 }
 
 export interface WaitTarget {
@@ -60,8 +64,11 @@ export interface WaitTarget {
   readonly namespace?: string;
 }
 
-/** `rollout`: a DaemonSet/Deployment has every replica updated and ready; otherwise a status condition. */
-export type WaitCondition = 'Established' | 'Available' | 'Programmed' | 'rollout';
+/**
+ * `rollout`: a DaemonSet/Deployment has every replica updated and ready; `Succeeded`: a Pod's phase (a probe that
+ * ran to success); otherwise a status condition.
+ */
+export type WaitCondition = 'Established' | 'Available' | 'Programmed' | 'rollout' | 'Succeeded';
 
 export interface WaitStep extends StepBase {
   readonly kind: 'wait';

@@ -10,6 +10,11 @@ function command(words: readonly string[]): string {
   return words.map(shellQuote).join(' ');
 }
 
+/** Where a downloaded manifest is saved before it is checked and applied: its URL's last path segment. */
+export function remoteManifestFile(url: string): string {
+  return new URL(url).pathname.split('/').at(-1) ?? 'manifest.yaml';
+}
+
 function seconds(ms: number): string {
   return `${Math.ceil(ms / 1000)}s`;
 }
@@ -20,6 +25,9 @@ function waitCommand(step: WaitStep): string {
   const resource = `${step.what.kind.toLowerCase()}/${step.what.name}`;
   if (step.condition === 'rollout') {
     return command([...kubectl, 'rollout', 'status', resource, ...namespace, `--timeout=${seconds(step.timeoutMs)}`]);
+  }
+  if (step.condition === 'Succeeded') {
+    return command([...kubectl, 'wait', resource, ...namespace, '--for=jsonpath={.status.phase}=Succeeded', `--timeout=${seconds(step.timeoutMs)}`]);
   }
   return command([...kubectl, 'wait', resource, ...namespace, `--for=condition=${step.condition}`, `--timeout=${seconds(step.timeoutMs)}`]);
 }
@@ -34,8 +42,15 @@ export function renderStep(step: PlanStep): string {
       return command([step.tool, ...step.args]);
     case 'apply':
       return command(['kubectl', '--kubeconfig', KUBECONFIG_FILE, 'apply', '--server-side', '--field-manager=breachmatrix', ...(step.force ? ['--force-conflicts'] : []), '--filename', step.file]);
-    case 'apply-remote':
-      return command(['kubectl', '--kubeconfig', KUBECONFIG_FILE, 'apply', '--server-side', '--field-manager=breachmatrix', '--filename', step.url]);
+    case 'apply-remote': {
+      const file = remoteManifestFile(step.url);
+      if (step.sha256 === undefined) return `# refused: no SHA-256 pinned for ${step.url} (${step.pinnedAt})`;
+      return [
+        command(['curl', '--fail', '--silent', '--show-error', '--location', '--output', file, step.url]),
+        `echo ${shellQuote(`${step.sha256}  ${file}`)} | sha256sum --check`,
+        command(['kubectl', '--kubeconfig', KUBECONFIG_FILE, 'apply', '--server-side', '--field-manager=breachmatrix', '--filename', file]),
+      ].join(' && ');
+    }
     case 'wait':
       return waitCommand(step);
     case 'container':

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { findAttacks } from '../../../attack-pods/catalogue/index.ts';
-import { loadKindPins, planKindProfile, writePlan } from '../../../clusters/kind/index.ts';
+import { loadKindPins, planKindProfile, planPreamble, writePlan } from '../../../clusters/kind/index.ts';
 import { renderSceneObjects } from '../../../manifests/render-scene-objects.ts';
 import type { AttackDefinition } from '../../domain/attack.ts';
 import { stackTraits, type Profile, type ProviderName } from '../../domain/profile.ts';
@@ -60,10 +60,13 @@ export async function plan(flags: PlanFlags): Promise<void> {
     const dir = join(flags.out, profile.id.replaceAll(':', '_'));
     await mkdir(dir, { recursive: true });
     const steps: string[] = [];
+    const preamble: string[] = [];
     if (flags.provider === 'kind') {
       // The runner applies the scene and policies itself (below), behind the convergence barrier.
       const plan = planKindProfile(profile, await loadKindPins(flags.pins), { runId: 'plan' });
-      steps.push(...(await writePlan(plan, join(dir, 'kind'))));
+      // One steps file for the profile (this one): the kind steps run from kind/, where their files are.
+      steps.push(...(await writePlan(plan, join(dir, 'kind'), { stepsFile: false })));
+      preamble.push(...planPreamble(plan, `${join(dir, 'kind')}/`));
     }
     const layers = renderSceneObjects(profile);
     for (const [index, objects] of layers.entries()) {
@@ -76,7 +79,7 @@ export async function plan(flags: PlanFlags): Promise<void> {
       );
     }
     steps.push(...(await writeAttackPlans(dir, profile, attacks)));
-    await writeFile(join(dir, 'steps.txt'), `${steps.map((step, index) => `${index + 1}. ${step}`).join('\n')}\n`);
+    await writeFile(join(dir, 'steps.txt'), `${[...preamble, ...steps.map((step, index) => `${index + 1}. ${step}`)].join('\n')}\n`);
     process.stdout.write(`== ${profile.id} (${dir})\n${steps.map((step, index) => `${index + 1}. ${step}`).join('\n')}\n`);
   }
 }

@@ -29,10 +29,18 @@ export function ztunnelValues(context: InstallerContext): Record<string, unknown
 
 /** Gateway API CRDs, then `base`, `istiod`, `cni` and `ztunnel` with profile=ambient. */
 export function istioAmbientInstaller(context: InstallerContext): InstallerPart {
+  const checksum = context.pins.manifests.gatewayApiCrds.sha256[context.versions.gatewayApi];
   const gatewayApi: InstallerPart = {
     files: [],
     steps: [
-      { kind: 'apply-remote', phase: 'stack', component: 'gateway-api', url: gatewayApiCrdsUrl(context.versions.gatewayApi) },
+      {
+        kind: 'apply-remote',
+        phase: 'stack',
+        component: 'gateway-api',
+        url: gatewayApiCrdsUrl(context.versions.gatewayApi),
+        ...(checksum === undefined ? {} : { sha256: checksum }),
+        pinnedAt: `${context.pins.file}: manifests.gatewayApiCrds.sha256.${context.versions.gatewayApi}`,
+      },
       crdWait('gateway-api', 'gateways.gateway.networking.k8s.io'),
     ],
   };
