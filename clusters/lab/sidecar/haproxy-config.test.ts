@@ -23,7 +23,7 @@ describe('renderAuthorization', () => {
     expect(none).toBeGreaterThan(allow);
     expect(lines).toContain('acl hc0 var(txn.bm_npath) -m str /admin');
     expect(lines).toContain('acl hc0 var(txn.bm_npath) -m beg /admin/');
-    expect(lines).toContain('acl hc2 method GET');
+    expect(lines).toContain('acl hc2 var(txn.bm_method) -m str GET');
   });
 
   it('renders nothing without policies and TRUE for a match-all rule', () => {
@@ -53,7 +53,13 @@ describe('renderHaproxyConfig is accepted by haproxy -c', () => {
       luaPath: join(dir, 'proxy.lua'),
       configDumpPath: join(dir, 'dump.json'),
       outbound: { mode: 'ALLOW_ANY', meshMembers: [], registry: [], httpPorts: [8080] },
-      inbound: { peerAuthentication: { defaultMode: 'PERMISSIVE', ports: new Map() }, httpPorts: [], httpPolicies: [], tcpPolicies: [] },
+      inbound: {
+        peerAuthentication: { defaultMode: 'PERMISSIVE', ports: new Map() },
+        httpPorts: [],
+        pathNormalization: 'BASE',
+        httpPolicies: [],
+        tcpPolicies: [],
+      },
     };
   });
   afterAll(async () => {
@@ -92,6 +98,7 @@ describe('renderHaproxyConfig is accepted by haproxy -c', () => {
       inbound: {
         peerAuthentication: effectivePeerAuthentication(objects, api),
         httpPorts: [8080, 9090],
+        pathNormalization: 'DECODE_AND_MERGE_SLASHES',
         httpPolicies: policies.map((p) => compilePolicy(p, 'http')),
         tcpPolicies: policies.map((p) => compilePolicy(p, 'tcp')),
       },

@@ -2,13 +2,14 @@ import { chmod, chown, copyFile, mkdir, stat, writeFile } from 'node:fs/promises
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import type { KubeObject } from '../../../core/domain/cluster.ts';
+import type { PathNormalization } from '../../../core/domain/profile.ts';
 import { InfrastructureError } from '../../../core/domain/errors.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 import { applicablePolicies, compilePolicy } from './authorization-policy.ts';
 import { buildCaptureRules, captureSettingsFromAnnotations, ISTIO_CHAINS, renderRestoreInput } from './capture-rules.ts';
 import { HTTP_PORTS_BY_CONVENTION, httpPorts } from './port-protocol.ts';
 import { PROXY_LUA, renderHaproxyConfig, type HaproxyModel } from './haproxy-config.ts';
-import { outboundMode } from './istio-objects.ts';
+import { istioObjectNotes, outboundMode } from './istio-objects.ts';
 import { createLabCa, workloadCertificate } from './lab-ca.ts';
 import { effectivePeerAuthentication } from './peer-authentication.ts';
 import { ProxyProcess } from './proxy-process.ts';
@@ -43,6 +44,8 @@ export interface LabMesh {
    */
   readonly meshAddresses: readonly string[];
   readonly caDir: string;
+  /** `meshConfig.pathNormalization` of this lab's mesh. */
+  readonly pathNormalization: PathNormalization;
 }
 
 export interface LabSidecarCapture {
@@ -142,6 +145,7 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
       inbound: {
         peerAuthentication: effectivePeerAuthentication(objects, workload),
         httpPorts: httpPorts(objects, workload),
+        pathNormalization: this.mesh.pathNormalization,
         httpPolicies: policies.map((p) => compilePolicy(p, 'http')),
         tcpPolicies: policies.map((p) => compilePolicy(p, 'tcp')),
       },
@@ -164,6 +168,8 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
           ports: Object.fromEntries(model.inbound.peerAuthentication.ports),
         },
       },
+      // Accepted objects this proxy enforces nowhere (targetRefs policies), said rather than left out silently.
+      notes: istioObjectNotes(this.mesh.istioObjects()),
       haproxyConfig: config.split('\n'),
     };
     await writeFile(model.configDumpPath, `${JSON.stringify(dump, null, 2)}\n`);

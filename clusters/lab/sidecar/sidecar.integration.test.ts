@@ -69,6 +69,7 @@ const mesh: LabMesh = {
   get caDir() {
     return join(workDir, 'ca');
   },
+  pathNormalization: 'DECODE_AND_MERGE_SLASHES',
 };
 
 async function ip(...args: string[]): Promise<void> {
