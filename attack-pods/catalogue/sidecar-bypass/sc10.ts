@@ -11,7 +11,7 @@ const ID = 'SC10';
 const TAG = 'ATTACKS.md SC10 [D: CVE-2021-31920, CVE-2021-39156 regressions; 403 on patched versions]';
 const API_URL = `http://${serviceHost('api')}:${SCENE.workloads.api.port}`;
 /**
- * ATTACKS.md's variants, plus three that start inside the allowed `/api/*` prefix: the scene's ALLOW on `/api/*`
+ * The four classic variants (the CVEs above), plus three that start inside the allowed `/api/*` prefix: the scene's ALLOW on `/api/*`
  * already refuses `//admin` & co. whatever the normalisation, so only these really test the DENY on /admin. The
  * `..` forms resolve to /admin in every mode but NONE; `/api/..%2Fadmin` only where `%2F` is decoded
  * (`DECODE_AND_MERGE_SLASHES`): under Istio's default `BASE` it stays inside /api/* and reaches api, the escaped-slash
