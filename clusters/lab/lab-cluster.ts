@@ -39,6 +39,7 @@ import { ProcessRegistry, type TrackedProcess } from './process-registry.ts';
 import { boundSockets, inNetns } from './proc-sockets.ts';
 import { CoalescingSync } from './coalescing-sync.ts';
 import { installSidecarCapture, reclaimProxySocketFolders, type LabMesh, type LabSidecar } from './sidecar/index.ts';
+import { istioObjectNotes } from './sidecar/istio-objects.ts';
 import { SIDECAR_TIMEOUTS } from './sidecar/timeouts.ts';
 import { parseLabProxyLog } from '../../core/evidence/lab-proxy-log.ts';
 import { deleteNetns, ipBatch, ipBatchIn, netnsPids, removeNetnsEtc, sysctlIn, buildTopology, writeNetnsEtc } from './topology.ts';
@@ -146,6 +147,7 @@ export class LabCluster implements Cluster {
     const parsedPolicies = new Map<string, LabNetworkPolicy>();
     for (const object of objects) {
       if (routeObject(object) === 'network-policy') parsedPolicies.set(objectKey(object), parseNetworkPolicy(object));
+      if (routeObject(object) === 'istio') istioObjectNotes([object]);
       if (['service-account', 'service', 'network-policy', 'istio', 'pod'].includes(routeObject(object))) {
         requireNamespace(object);
       }
@@ -553,6 +555,7 @@ export class LabCluster implements Cluster {
       meshAddresses: this.nodes.map((node) => podClassCidr(node, 'mesh')),
       caDir: join(this.workDir, 'ca'),
       socketRoot: join(this.workDir, 'sockets'),
+      pathNormalization: this.profile.options.pathNormalization,
     };
     return this.meshView;
   }

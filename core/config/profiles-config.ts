@@ -10,6 +10,7 @@ import {
   POLICY_SETS,
   profileId,
   type LabStackId,
+  type PathNormalization,
   type PolicySet,
   type Profile,
 } from '../domain/profile.ts';
@@ -101,6 +102,19 @@ const LAB_POLICY: Readonly<Record<LabStackId, PolicySet>> = {
   'lab:ambient': 'mesh-only',
 };
 
+/**
+ * `meshConfig.pathNormalization` per lab stack, so SC10 is measured under both: `lab:sidecar` keeps Istio's default
+ * (`BASE`, what the kind profiles install), `lab:netpol+sidecar` runs the scene's hardened choice, the strictest mode
+ * istio.io's security best practices describe (`DECODE_AND_MERGE_SLASHES`). Stacks without a sidecar carry the default.
+ */
+const LAB_PATH_NORMALIZATION: Readonly<Record<LabStackId, PathNormalization>> = {
+  'lab:none': 'BASE',
+  'lab:netpol': 'BASE',
+  'lab:sidecar': 'BASE',
+  'lab:netpol+sidecar': 'DECODE_AND_MERGE_SLASHES',
+  'lab:ambient': 'BASE',
+};
+
 /** Lab stacks are built in: the lab models its layers itself and has no versions to pin. */
 export function labProfiles(): readonly Profile[] {
   return LAB_STACKS.map((lab: LabStackId): Profile => {
@@ -111,7 +125,7 @@ export function labProfiles(): readonly Profile[] {
       cni: 'kindnet',
       mesh: sidecar ? 'istio-sidecar' : ambient ? 'istio-ambient' : 'none',
       versions: { kubernetes: 'lab' },
-      options: { ...DEFAULT_PROFILE_OPTIONS, policy: LAB_POLICY[lab] },
+      options: { ...DEFAULT_PROFILE_OPTIONS, policy: LAB_POLICY[lab], pathNormalization: LAB_PATH_NORMALIZATION[lab] },
       lab,
     };
   });

@@ -24,6 +24,13 @@ export type LabStackId = (typeof LAB_STACKS)[number];
 export const POLICY_SETS = ['layered', 'mesh-only', 'none'] as const;
 export type PolicySet = (typeof POLICY_SETS)[number];
 
+/**
+ * Istio's `meshConfig.pathNormalization` (https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/):
+ * how the proxy normalises a request path before AuthorizationPolicy `paths` are matched. `BASE` is Istio's default.
+ */
+export const PATH_NORMALIZATIONS = ['NONE', 'BASE', 'MERGE_SLASHES', 'DECODE_AND_MERGE_SLASHES'] as const;
+export type PathNormalization = (typeof PATH_NORMALIZATIONS)[number];
+
 export interface ComponentVersions {
   readonly kubernetes: string;
   readonly kind?: string;
@@ -44,6 +51,11 @@ export interface ProfileOptions {
   readonly workers: number;
   /** Which policy set to apply. */
   readonly policy: PolicySet;
+  /**
+   * The mesh's `meshConfig.pathNormalization`. Kind profiles install Istio's default (`BASE`) and cannot change it;
+   * lab stacks set it per stack (core/config/profiles-config.ts).
+   */
+  readonly pathNormalization: PathNormalization;
 }
 
 export interface Profile {
@@ -63,6 +75,7 @@ export const DEFAULT_PROFILE_OPTIONS: ProfileOptions = {
   smallFootprint: true,
   workers: 2,
   policy: 'layered',
+  pathNormalization: 'BASE',
 };
 
 export function profileId(cni: Cni, mesh: Mesh): string {
@@ -84,6 +97,8 @@ export interface StackTraits {
   readonly meshPolicies: boolean;
   /** Sidecar capture is set up by istio-cni (true) or by the privileged istio-init container (false). */
   readonly istioCni: boolean;
+  /** The mesh's `meshConfig.pathNormalization` (meaningless without a mesh). */
+  readonly pathNormalization: PathNormalization;
   readonly versions: ComponentVersions;
 }
 
@@ -97,6 +112,7 @@ export function stackTraits(profile: Profile): StackTraits {
     isLab: lab !== undefined,
     meshPolicies: profile.mesh !== 'none' && profile.options.policy !== 'none',
     istioCni: profile.options.istioCni,
+    pathNormalization: profile.options.pathNormalization,
     enforcesNetworkPolicy: profile.options.policy === 'layered',
     versions: profile.versions,
   };

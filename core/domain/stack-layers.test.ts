@@ -12,6 +12,7 @@ function traits(mesh: Mesh, policy: PolicySet): StackTraits {
     enforcesNetworkPolicy: policy === 'layered',
     meshPolicies: mesh !== 'none' && policy !== 'none',
     istioCni: true,
+    pathNormalization: 'BASE',
     versions: { kubernetes: '1.33.1' },
   };
 }

@@ -4,15 +4,49 @@ import { plan, serviceHost } from '../plans.ts';
 import { REF } from '../references.ts';
 import { frontendImpostor } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
+import type { Expectation } from '../../../core/domain/attack.ts';
+import type { StackTraits } from '../../../core/domain/profile.ts';
 
 const ID = 'SC10';
 const TAG = `path normalisation tricks against a DENY on /admin, fixed in patched versions (403) — ${REF.cve202131920.cite}; ${REF.cve202139156.cite}; ${REF.authorizationPolicy.cite}`;
 const API_URL = `http://${serviceHost('api')}:${SCENE.workloads.api.port}`;
 /**
- * The four classic variants (the CVEs above), plus two that walk out of the allowed `/api/*` prefix: the scene's ALLOW on `/api/*`
- * already refuses `//admin` & co. whatever the normalisation, so only the `..` forms really test the DENY on /admin.
+ * The four classic variants (the CVEs above), plus three that start inside the allowed `/api/*` prefix: the scene's ALLOW on `/api/*`
+ * already refuses `//admin` & co. whatever the normalisation, so only these really test the DENY on /admin. The
+ * `..` forms resolve to /admin in every mode but NONE; `/api/..%2Fadmin` only where `%2F` is decoded
+ * (`DECODE_AND_MERGE_SLASHES`): under Istio's default `BASE` it stays inside /api/* and reaches api, the escaped-slash
+ * class of CVE-2021-31920 (https://istio.io/latest/docs/reference/config/security/normalization/).
  */
-export const SC10_PATHS = ['//admin', '/%2Fadmin', '/admin#x', '/ADMIN', '/api/../admin', '/api/%2e%2e/admin'] as const;
+export const SC10_PATHS = ['//admin', '/%2Fadmin', '/admin#x', '/ADMIN', '/api/../admin', '/api/%2e%2e/admin', '/api/..%2Fadmin'] as const;
+
+const NORMALIZATION_REF = 'https://istio.io/latest/docs/reference/config/security/normalization/';
+
+/** Which variant a mode lets through to api (the scene's ALLOW GET /api/* + DENY /admin, /admin/*). */
+function passingVariant(stack: StackTraits): string | undefined {
+  switch (stack.pathNormalization) {
+    case 'NONE':
+      return '/api/../admin (no normalisation: it matches /api/* and not /admin)';
+    case 'BASE':
+    case 'MERGE_SLASHES':
+      return '/api/..%2Fadmin (%2F is not decoded, so it matches /api/* and not /admin)';
+    case 'DECODE_AND_MERGE_SLASHES':
+      return undefined;
+  }
+}
+
+function l7Expectation(stack: StackTraits, layer: 'mesh-sidecar' | 'mesh-waypoint'): Expectation {
+  const mode = `measured under meshConfig.pathNormalization: ${stack.pathNormalization}`;
+  const passing = passingVariant(stack);
+  const where = layer === 'mesh-sidecar' ? 'the destination sidecar' : 'the waypoint';
+  if (passing === undefined) {
+    return blocked(layer, 'http-403', `${TAG}; ${NORMALIZATION_REF}: every variant normalises to /admin or outside /api/*, 403 at ${where}`, stack.isLab ? 'inferred' : 'documented', labNote(stack, mode));
+  }
+  return allowed(
+    `${TAG}; ${NORMALIZATION_REF}: under ${stack.pathNormalization} ${passing}; reaches api through ${where}`,
+    layer === 'mesh-sidecar' ? 'documented' : 'inferred',
+    labNote(stack, mode),
+  );
+}
 
 /**
  * Family: sidecar-bypass — the technique defeats the proxy's L7 authorization (sidecar or waypoint), not an
@@ -47,8 +81,8 @@ export const SC10 = defineAttack({
       flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
     }),
   expect: (stack) => {
-    if (sidecarEnforces(stack)) return blocked('mesh-sidecar', 'http-403', TAG, stack.isLab ? 'inferred' : 'version-dependent', labNote(stack, 'the lab proxy normalises like patched Envoy (merge slashes, decode %2F, strip fragment)'));
-    if (ambientEnforces(stack)) return blocked('mesh-waypoint', 'http-403', `${TAG}; ambient: 403 at the waypoint`, 'version-dependent');
+    if (sidecarEnforces(stack)) return l7Expectation(stack, 'mesh-sidecar');
+    if (ambientEnforces(stack)) return l7Expectation(stack, 'mesh-waypoint');
     return allowed(`${TAG}; no L7 policy on this stack (the layered set has no Cilium L7 HTTP rule)`, 'documented', labNote(stack, 'the CNI allows frontend → api:8080; the workload answers every path'));
   },
 });

@@ -9,6 +9,8 @@ import {
   type TrafficKind,
 } from './authorization-policy.ts';
 import type { KubeObject } from '../../../core/domain/cluster.ts';
+import type { PathNormalization } from '../../../core/domain/profile.ts';
+import { istioObjectNotes } from './istio-objects.ts';
 import { normalizePath } from './path-normalization.ts';
 import { API_ALLOW_FRONTEND, API_DENY_ADMIN, DB_ALLOW_API, authorizationPolicy } from './test-objects.ts';
 
@@ -20,8 +22,10 @@ function decideFor(objects: readonly KubeObject[], app: string, kind: TrafficKin
   return decide(policies, facts);
 }
 
-function get(principal: string, path: string, method = 'GET'): RequestFacts {
-  return { principal, port: 8080, http: { method, path: normalizePath(path) } };
+function get(principal: string, target: string, method = 'GET', mode: PathNormalization = 'DECODE_AND_MERGE_SLASHES'): RequestFacts {
+  const normalized = normalizePath(target, mode);
+  if (!normalized.ok) throw new Error(`${target} is refused before authorization`);
+  return { principal, port: 8080, http: { method, path: normalized.path } };
 }
 
 describe('istioStringMatch', () => {
@@ -65,7 +69,7 @@ describe('AuthorizationPolicy decisions (scene policies)', () => {
   });
 });
 
-describe('DENY before ALLOW, path tricks, TCP semantics', () => {
+describe('DENY before ALLOW, path tricks (DECODE_AND_MERGE_SLASHES), TCP semantics', () => {
   const objects = [API_ALLOW_FRONTEND, API_DENY_ADMIN];
 
   it.each(['/admin', '//admin', '/%2Fadmin', '/admin#x', '/api/../admin', '/admin/x'])(
@@ -125,6 +129,119 @@ describe('DENY before ALLOW, path tricks, TCP semantics', () => {
     const quote = authorizationPolicy('bm-app', 'q', { rules: [{ to: [{ operation: { paths: ['/a" b'] } }] }] });
     expect(() => decideFor([quote], 'api', 'http', get('', '/'))).toThrow(BadInputError);
     const when = authorizationPolicy('bm-app', 'w', { rules: [{ when: [{ key: 'request.headers[x]', values: ['1'] }] }] });
-    expect(() => decideFor([when], 'api', 'http', get('', '/'))).toThrow(/lab sidecar/);
+    expect(() => decideFor([when], 'api', 'http', get('', '/'))).toThrow(/AuthorizationPolicy bm-app\/w: spec\.rules\[0\]\.when: when \(conditions\) is not modelled by the lab sidecar/);
+  });
+});
+
+const ADMIN_ANY_METHOD = authorizationPolicy('bm-app', 'deny-admin-any', {
+  selector: { matchLabels: { app: 'api' } },
+  action: 'DENY',
+  rules: [{ to: [{ operation: { methods: ['*'], paths: ['/admin'] } }] }],
+});
+
+describe('method patterns use the Istio string matcher', () => {
+  // istio/istio pilot/pkg/security/authz/model/generator.go methodGenerator → matcher.HeaderMatcher(":method", v):
+  // "*" is a presence match, "P*" a prefix, "*T" a suffix, otherwise exact (matcher/header.go, matcher/string.go).
+  it('DENY methods ["*"] paths ["/admin"] stops GET /admin (the issue: the lab let it through)', () => {
+    expect(decideFor([ADMIN_ANY_METHOD], 'api', 'http', get(FRONTEND, '/admin'))).toMatchObject({
+      allowed: false,
+      policy: 'ns[bm-app]-policy[deny-admin-any]-rule[0]',
+    });
+    expect(decideFor([ADMIN_ANY_METHOD], 'api', 'http', get(FRONTEND, '/admin', 'DELETE')).allowed).toBe(false);
+    expect(decideFor([ADMIN_ANY_METHOD], 'api', 'http', get(FRONTEND, '/api/x')).allowed).toBe(true);
+  });
+
+  it('prefix and suffix method patterns; notMethods negates the same matcher', () => {
+    const policy = authorizationPolicy('bm-app', 'p-star', {
+      selector: { matchLabels: { app: 'api' } },
+      action: 'DENY',
+      rules: [{ to: [{ operation: { methods: ['P*', '*TE'] } }] }],
+    });
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) expect(decideFor([policy], 'api', 'http', get(FRONTEND, '/x', method)).allowed).toBe(false);
+    for (const method of ['GET', 'HEAD', 'OPTIONS']) expect(decideFor([policy], 'api', 'http', get(FRONTEND, '/x', method)).allowed).toBe(true);
+    const notGetLike = authorizationPolicy('bm-app', 'not-g', {
+      selector: { matchLabels: { app: 'api' } },
+      rules: [{ to: [{ operation: { notMethods: ['G*'] } }] }],
+    });
+    expect(decideFor([notGetLike], 'api', 'http', get(FRONTEND, '/x', 'GET')).allowed).toBe(false);
+    expect(decideFor([notGetLike], 'api', 'http', get(FRONTEND, '/x', 'POST')).allowed).toBe(true);
+  });
+});
+
+describe('path normalisation modes against a DENY on /admin (no ALLOW)', () => {
+  // https://istio.io/latest/docs/ops/best-practices/security/#understand-path-normalization-in-authorization-policy
+  const DENY_ONLY = [API_DENY_ADMIN];
+  const passes = (target: string, mode: PathNormalization): boolean => decideFor(DENY_ONLY, 'api', 'http', get(FRONTEND, target, 'GET', mode)).allowed;
+
+  it('BASE (Istio default): //admin and /admin%2Fx pass the DENY; /admin\\secret does not', () => {
+    expect(passes('//admin', 'BASE')).toBe(true);
+    expect(passes('/admin%2Fx', 'BASE')).toBe(true);
+    expect(passes('/admin%5Csecret', 'BASE')).toBe(true);
+    expect(passes('/admin\\secret', 'BASE')).toBe(false);
+    expect(passes('/api/../admin', 'BASE')).toBe(false);
+  });
+
+  it('MERGE_SLASHES stops //admin, not the escaped slashes', () => {
+    expect(passes('//admin', 'MERGE_SLASHES')).toBe(false);
+    expect(passes('/admin%2Fx', 'MERGE_SLASHES')).toBe(true);
+    expect(passes('/admin%5Csecret', 'MERGE_SLASHES')).toBe(true);
+  });
+
+  it('DECODE_AND_MERGE_SLASHES stops all of them, yet decodes once (%2%46 passes as /admin%2Fx)', () => {
+    for (const target of ['//admin', '/admin%2Fx', '/admin%5Csecret', '/admin%5csecret', '/admin\\secret']) {
+      expect(passes(target, 'DECODE_AND_MERGE_SLASHES')).toBe(false);
+    }
+    expect(passes('/admin%2%46x', 'DECODE_AND_MERGE_SLASHES')).toBe(true);
+  });
+});
+
+describe('targetRefs: attached to a Gateway or a waypoint, never to a sidecar', () => {
+  // https://istio.io/latest/docs/reference/config/security/authorization-policy/ (targetRefs): the policy binds to
+  // the referenced Gateway/Service (a waypoint), and selector and targetRefs are mutually exclusive
+  // (istio/istio pkg/config/validation: "only one of targetRefs or workloadSelector can be set").
+  const serviceBound = authorizationPolicy('bm-app', 'waypoint-deny', {
+    targetRefs: [{ group: '', kind: 'Service', name: 'api' }],
+    action: 'DENY',
+    rules: [{ to: [{ operation: { paths: ['/api/*'] } }] }],
+  });
+
+  it('applies to no sidecar (was: applied to the whole namespace)', () => {
+    expect(applicablePolicies([serviceBound], { namespace: 'bm-app', labels: { app: 'api' } })).toEqual([]);
+    expect(decideFor([serviceBound], 'api', 'http', get(FRONTEND, '/api/x')).allowed).toBe(true);
+  });
+
+  it('is visible as a note', () => {
+    expect(istioObjectNotes([serviceBound, API_DENY_ADMIN])).toEqual([
+      'AuthorizationPolicy bm-app/waypoint-deny is attached with targetRefs (Service/api): it applies to no sidecar, as upstream',
+    ]);
+  });
+
+  it('refuses selector together with targetRefs, and a target kind upstream does not list', () => {
+    const both = authorizationPolicy('bm-app', 'both', { selector: { matchLabels: { app: 'api' } }, targetRefs: [{ kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'w' }] });
+    expect(() => istioObjectNotes([both])).toThrow(/bm-app\/both: sets more than one of selector, targetRef and targetRefs/);
+    const pod = authorizationPolicy('bm-app', 'pod', { targetRefs: [{ kind: 'Pod', name: 'api' }] });
+    expect(() => istioObjectNotes([pod])).toThrow(/AuthorizationPolicy bm-app\/pod: spec\.targetRefs\[0\]\.kind/);
+  });
+});
+
+describe('strict AuthorizationPolicy schema: every unknown or unmodelled field is refused, naming policy and field', () => {
+  it.each([
+    [{ provider: { name: 'ext' }, action: 'CUSTOM' }, 'spec.provider: provider (CUSTOM authorization) is not modelled'],
+    [{ rules: [{ from: [{ source: { ipBlocks: ['10.0.0.0/8'] } }] }] }, 'spec.rules[0].from[0].source.ipBlocks: ipBlocks is not modelled'],
+    [{ rules: [{ from: [{ source: { requestPrincipals: ['*'] } }] }] }, 'spec.rules[0].from[0].source.requestPrincipals: requestPrincipals (JWT) is not modelled'],
+    [{ rules: [{ to: [{ operation: { hosts: ['api'] } }] }] }, 'spec.rules[0].to[0].operation.hosts: hosts is not modelled'],
+    [{ rules: [{ to: [{ operation: { paths: ['/x'], pathz: ['/y'] } }] }] }, 'spec.rules[0].to[0].operation.pathz: unknown field'],
+    [{ selector: { matchLabels: { app: 'api' }, matchExpressions: [] } }, 'spec.selector.matchExpressions: unknown field'],
+    [{ actoin: 'DENY' }, 'spec.actoin: unknown field'],
+  ])('%j → %s', (spec, message) => {
+    const policy = authorizationPolicy('bm-app', 'strict', spec);
+    expect(() => istioObjectNotes([policy])).toThrow(BadInputError);
+    expect(() => istioObjectNotes([policy])).toThrow(`AuthorizationPolicy bm-app/strict: ${message}`);
+  });
+
+  it('CUSTOM and AUDIT stay refused', () => {
+    for (const action of ['CUSTOM', 'AUDIT']) {
+      expect(() => istioObjectNotes([authorizationPolicy('bm-app', 'a', { action })])).toThrow(`action ${action} is not modelled by the lab sidecar`);
+    }
   });
 });

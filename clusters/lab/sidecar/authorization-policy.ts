@@ -16,7 +16,10 @@ import {
  * unit-tested) and rendered to HAProxy ACLs by haproxy-config.ts, so the proxy enforces exactly what is
  * tested. Semantics follow Istio: DENY before ALLOW; when any ALLOW policy selects the workload a request
  * matching none of them is denied (`[none]`); values inside one field are OR-ed, fields AND-ed, `from` and
- * `to` entries OR-ed; strings match exactly, by prefix (`abc*`), suffix (`*abc`) or presence (`*`).
+ * `to` entries OR-ed; strings — principals, namespaces, methods and paths alike — match exactly, by prefix
+ * (`abc*`), suffix (`*abc`) or presence (`*`): Istio builds every one of them with the same string matcher
+ * (istio/istio pilot/pkg/security/authz/matcher/string.go `StringMatcherWithPrefix`, header.go `HeaderMatcher` for
+ * `:method`). Ports match exactly. A policy bound with `targetRefs` applies to no sidecar (istio-objects.ts).
  * On a TCP port HTTP-only fields (methods, paths) cannot be checked: an ALLOW operation using them never
  * matches, a DENY rule drops them and so matches more (Istio's documented "more restrictive" behaviour).
  */
@@ -51,7 +54,7 @@ export interface RequestFacts {
   /** `cluster.local/ns/N/sa/S` from the peer's certificate; empty for plaintext. */
   readonly principal: string;
   readonly port: number;
-  /** Present for HTTP; `path` already normalised (path-normalization.ts). */
+  /** Present for HTTP; `path` already normalised and the request already admitted (path-normalization.ts). */
   readonly http?: { readonly method: string; readonly path: string };
 }
 
@@ -89,10 +92,14 @@ export function policyId(policy: Pick<AuthorizationPolicyView, 'namespace' | 'na
   return `ns[${policy.namespace}]-policy[${policy.name}]-rule[${rule}]`;
 }
 
-/** The AuthorizationPolicies that apply to a workload: its namespace's and the root namespace's, by selector. */
+/**
+ * The AuthorizationPolicies that apply to a workload's sidecar: its namespace's and the root namespace's, by selector.
+ * Policies bound with `targetRefs` (a Gateway, or a Service for its waypoint) never do.
+ */
 export function applicablePolicies(objects: readonly KubeObject[], workload: WorkloadRef): AuthorizationPolicyView[] {
   return authorizationPolicies(objects).filter(
     (policy) =>
+      policy.targetRefs === undefined &&
       (policy.namespace === workload.namespace || policy.namespace === ROOT_NAMESPACE) &&
       selects(policy.selector, workload.labels),
   );
@@ -174,9 +181,7 @@ function conditionHolds(condition: Condition, facts: RequestFacts): boolean {
       break;
   }
   const hit =
-    condition.field === 'port' || condition.field === 'method'
-      ? condition.patterns.includes(value)
-      : condition.patterns.some((pattern) => istioStringMatch(pattern, value));
+    condition.field === 'port' ? condition.patterns.includes(value) : condition.patterns.some((pattern) => istioStringMatch(pattern, value));
   return condition.negate ? !hit : hit;
 }
 

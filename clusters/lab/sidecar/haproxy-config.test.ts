@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PATH_NORMALIZATIONS } from '../../../core/domain/profile.ts';
 import { applicablePolicies, compilePolicy } from './authorization-policy.ts';
 import { PROXY_LUA, renderAuthorization, renderHaproxyConfig, type HaproxyModel } from './haproxy-config.ts';
 import { createLabCa, workloadCertificate } from './lab-ca.ts';
@@ -23,7 +24,7 @@ describe('renderAuthorization', () => {
     expect(none).toBeGreaterThan(allow);
     expect(lines).toContain('acl hc0 var(txn.bm_npath) -m str /admin');
     expect(lines).toContain('acl hc0 var(txn.bm_npath) -m beg /admin/');
-    expect(lines).toContain('acl hc2 method GET');
+    expect(lines).toContain('acl hc2 var(txn.bm_method) -m str GET');
   });
 
   it('renders nothing without policies and TRUE for a match-all rule', () => {
@@ -53,7 +54,13 @@ describe('renderHaproxyConfig is accepted by haproxy -c', () => {
       luaPath: join(dir, 'proxy.lua'),
       configDumpPath: join(dir, 'dump.json'),
       outbound: { mode: 'ALLOW_ANY', meshMembers: [], registry: [], httpPorts: [8080] },
-      inbound: { peerAuthentication: { defaultMode: 'PERMISSIVE', ports: new Map() }, httpPorts: [], httpPolicies: [], tcpPolicies: [] },
+      inbound: {
+        peerAuthentication: { defaultMode: 'PERMISSIVE', ports: new Map() },
+        httpPorts: [],
+        pathNormalization: 'BASE',
+        httpPolicies: [],
+        tcpPolicies: [],
+      },
     };
   });
   afterAll(async () => {
@@ -92,6 +99,7 @@ describe('renderHaproxyConfig is accepted by haproxy -c', () => {
       inbound: {
         peerAuthentication: effectivePeerAuthentication(objects, api),
         httpPorts: [8080, 9090],
+        pathNormalization: 'DECODE_AND_MERGE_SLASHES',
         httpPolicies: policies.map((p) => compilePolicy(p, 'http')),
         tcpPolicies: policies.map((p) => compilePolicy(p, 'tcp')),
       },
@@ -100,6 +108,21 @@ describe('renderHaproxyConfig is accepted by haproxy -c', () => {
     expect(config).toContain('acl mtls_disabled dst_port 9091');
     expect(config).toContain('use_backend BlackHoleCluster-http if !in_registry http_port');
     expect(config).toContain('acl in_registry dst 10.0.0.3 10.0.0.2');
+  });
+
+  it.each(PATH_NORMALIZATIONS)('pathNormalization %s: accepted, and its steps are rendered in order', async (mode) => {
+    const config = await check({ ...base, inbound: { ...base.inbound, pathNormalization: mode } });
+    expect(config).toContain(`# meshConfig.pathNormalization: ${mode}`);
+    const decode = config.indexOf('regsub(%2[Ff],/,g)');
+    const unreserved = config.indexOf('normalize-uri percent-decode-unreserved');
+    const merge = config.indexOf('normalize-uri path-merge-slashes');
+    // Escaped slashes are decoded before the unreserved escapes (once, no double decoding), merging comes last.
+    expect(decode > -1).toBe(mode === 'DECODE_AND_MERGE_SLASHES');
+    if (decode > -1) expect(decode).toBeLessThan(unreserved);
+    expect(merge > -1).toBe(mode === 'MERGE_SLASHES' || mode === 'DECODE_AND_MERGE_SLASHES');
+    if (merge > -1) expect(merge).toBeGreaterThan(unreserved);
+    expect(unreserved > -1).toBe(mode !== 'NONE');
+    expect(config).toContain('http-request set-var(txn.bm_rcd) str(path_normalization_failed) if { path -m sub %00 }');
   });
 
   it('DISABLE by default with one STRICT port', async () => {

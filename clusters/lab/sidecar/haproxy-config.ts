@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { TIMEOUTS } from '../../../core/timeouts.ts';
 import { SCENE } from '../../../manifests/scene.ts';
+import type { PathNormalization } from '../../../core/domain/profile.ts';
 import type { CompiledPolicy, Condition, Term } from './authorization-policy.ts';
+import { ENVOY_HTTP1_METHODS, normalizationSteps, type PathStep } from './path-normalization.ts';
 import type { EffectivePeerAuthentication, EffectiveMtlsMode } from './peer-authentication.ts';
 import { PROXY_IDLE_MS, PROXY_PROTOCOL_SNIFF_MS } from './timeouts.ts';
 
@@ -37,6 +39,8 @@ export interface HaproxyModel {
   readonly inbound: {
     readonly peerAuthentication: EffectivePeerAuthentication;
     readonly httpPorts: readonly number[];
+    /** `meshConfig.pathNormalization`: how paths are normalised before `paths` match (path-normalization.ts). */
+    readonly pathNormalization: PathNormalization;
     readonly httpPolicies: readonly CompiledPolicy[];
     readonly tcpPolicies: readonly CompiledPolicy[];
   };
@@ -95,18 +99,63 @@ function socketPath(model: HaproxyModel, kind: 'tls' | 'plain' | 'http'): string
   return join(model.socketDir, `g${model.generation}-${kind}.sock`);
 }
 
+/** Where each string field is read; methods come from the request line as sent (HAProxy's `method` fetch folds unknown ones). */
+const STRING_FETCH = {
+  principal: 'var(sess.bm_principal)',
+  namespace: 'var(sess.bm_ns)',
+  method: 'var(txn.bm_method)',
+  path: 'var(txn.bm_npath)',
+} as const;
+
+/**
+ * HAProxy lines for one normalisation step of path-normalization.ts, in HTTP mode on `path` (query untouched).
+ * `reject-nul` is a 400 `path_normalization_failed`, as Envoy answers when `canonicalPath` fails.
+ */
+function pathStepLines(step: PathStep): string[] {
+  switch (step) {
+    case 'fragment-strip':
+      return ['http-request normalize-uri fragment-strip'];
+    case 'reject-nul':
+      return [
+        'http-request set-var(txn.bm_rcd) str(path_normalization_failed) if { path -m sub %00 }',
+        'http-request return status 400 content-type text/plain string "Bad Request" if { var(txn.bm_rcd) -m found }',
+      ];
+    case 'decode-escaped-slashes':
+      // %5C decodes to a backslash, which the next step turns into a slash: one substitution does both.
+      return ['http-request set-path %[path,regsub(%2[Ff],/,g)]', 'http-request set-path %[path,regsub(%5[Cc],/,g)]'];
+    case 'backslash-to-slash':
+      // The file holds \\x5c; the configuration parser halves it to the regex \x5c, a backslash.
+      return ['http-request set-path %[path,regsub("\\\\x5c",/,g)]'];
+    case 'percent-decode-unreserved':
+      return ['http-request normalize-uri percent-decode-unreserved'];
+    case 'remove-dot-segments':
+      return ['http-request normalize-uri path-strip-dot', 'http-request normalize-uri path-strip-dotdot full'];
+    case 'merge-slashes':
+      return ['http-request normalize-uri path-merge-slashes'];
+  }
+}
+
+/** The request checks Envoy's codec makes before any filter, then the mode's normalisation. */
+export function renderRequestNormalization(mode: PathNormalization): string[] {
+  return [
+    // Envoy's HTTP/1 codec refuses any other method with a 400 http1.codec_error (path-normalization.ts).
+    `acl envoy_method var(txn.bm_method) -m str ${ENVOY_HTTP1_METHODS.join(' ')}`,
+    'http-request set-var(txn.bm_rcd) str(http1.codec_error) if !envoy_method',
+    'http-request return status 400 content-type text/plain string "Bad Request" if { var(txn.bm_rcd) -m found }',
+    ...normalizationSteps(mode).flatMap(pathStepLines),
+  ];
+}
+
 /** A named ACL line set for one condition: one line per match method, same name = OR. */
 function conditionAcls(name: string, condition: Condition): string[] {
   switch (condition.field) {
     case 'port':
       return [`acl ${name} dst_port ${condition.patterns.join(' ')}`];
-    case 'method':
-      return [`acl ${name} method ${condition.patterns.join(' ')}`];
     case 'principal':
     case 'namespace':
+    case 'method':
     case 'path': {
-      const fetch =
-        condition.field === 'principal' ? 'var(sess.bm_principal)' : condition.field === 'namespace' ? 'var(sess.bm_ns)' : 'var(txn.bm_npath)';
+      const fetch = STRING_FETCH[condition.field];
       const exact: string[] = [];
       const prefix: string[] = [];
       const suffix: string[] = [];
@@ -349,15 +398,10 @@ export function renderHaproxyConfig(model: HaproxyModel): string {
     '  mode http',
     '  http-request set-var(txn.bm_proto) str(http)',
     '  http-request set-var(txn.bm_cluster) str(inbound)',
-    '  http-request set-var(txn.bm_method) method',
+    '  http-request set-var(txn.bm_method) capture.req.method',
     '  http-request set-var(txn.bm_path) pathq',
-    // Path normalisation, the same steps as path-normalization.ts.
-    '  http-request normalize-uri fragment-strip',
-    '  http-request normalize-uri percent-decode-unreserved',
-    '  http-request set-path %[path,regsub(%2[Ff],/,g)]',
-    '  http-request normalize-uri path-merge-slashes',
-    '  http-request normalize-uri path-strip-dot',
-    '  http-request normalize-uri path-strip-dotdot full',
+    `  # meshConfig.pathNormalization: ${model.inbound.pathNormalization}`,
+    ...renderRequestNormalization(model.inbound.pathNormalization).map((line) => `  ${line}`),
     '  http-request set-var(txn.bm_npath) path',
     ...renderAuthorization(model.inbound.httpPolicies, 'http-request', 'txn.bm_rcd', 'http').map((l) => `  ${l}`),
     '  http-request return status 403 content-type text/plain string "RBAC: access denied" if { var(txn.bm_rcd) -m found }',

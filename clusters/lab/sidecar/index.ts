@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { KubeObject } from '../../../core/domain/cluster.ts';
+import type { PathNormalization } from '../../../core/domain/profile.ts';
 import { InfrastructureError } from '../../../core/domain/errors.ts';
 import { makeDirectories, makeOwnedDirectory, openAppendNoFollow, reclaimDirectory, writeFileNoFollow } from '../../../core/host/owned-files.ts';
 import { LAB_PROCESS_CWD } from '../process-cwd.ts';
@@ -11,7 +12,7 @@ import { applicablePolicies, compilePolicy } from './authorization-policy.ts';
 import { buildCaptureRules, captureSettingsFromAnnotations, ISTIO_CHAINS, renderRestoreInput } from './capture-rules.ts';
 import { HTTP_PORTS_BY_CONVENTION, httpPorts } from './port-protocol.ts';
 import { PROXY_LUA, renderHaproxyConfig, type HaproxyModel } from './haproxy-config.ts';
-import { outboundMode } from './istio-objects.ts';
+import { istioObjectNotes, outboundMode } from './istio-objects.ts';
 import { createLabCa, workloadCertificate } from './lab-ca.ts';
 import { effectivePeerAuthentication } from './peer-authentication.ts';
 import { ProxyProcess } from './proxy-process.ts';
@@ -51,6 +52,8 @@ export interface LabMesh {
    * HAProxy refuses unix socket paths over 97 characters (a pod's own folder carries its namespace and name).
    */
   readonly socketRoot: string;
+  /** `meshConfig.pathNormalization` of this lab's mesh. */
+  readonly pathNormalization: PathNormalization;
 }
 
 export interface LabSidecarCapture {
@@ -150,6 +153,7 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
       inbound: {
         peerAuthentication: effectivePeerAuthentication(objects, workload),
         httpPorts: httpPorts(objects, workload),
+        pathNormalization: this.mesh.pathNormalization,
         httpPolicies: policies.map((p) => compilePolicy(p, 'http')),
         tcpPolicies: policies.map((p) => compilePolicy(p, 'tcp')),
       },
@@ -172,6 +176,8 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
           ports: Object.fromEntries(model.inbound.peerAuthentication.ports),
         },
       },
+      // Accepted objects this proxy enforces nowhere (targetRefs policies), said rather than left out silently.
+      notes: istioObjectNotes(this.mesh.istioObjects()),
       haproxyConfig: config.split('\n'),
     };
     await writeFileNoFollow(model.configDumpPath, `${JSON.stringify(dump, null, 2)}\n`, READABLE_FILE);

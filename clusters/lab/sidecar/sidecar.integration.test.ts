@@ -72,6 +72,7 @@ const mesh: LabMesh = {
   get socketRoot() {
     return join(workDir, 'sockets');
   },
+  pathNormalization: 'DECODE_AND_MERGE_SLASHES',
 };
 
 async function ip(...args: string[]): Promise<void> {
@@ -235,6 +236,26 @@ describe('lab sidecar on real namespaces', () => {
     });
     expect(result.stdout.split('\r\n')[0]).toBe('HTTP/1.1 403 Forbidden');
     expect(result.stdout).toContain('RBAC: access denied');
+  });
+
+  it("Envoy's 400s come before any policy; backslash and %5C reach the DENY (DECODE_AND_MERGE_SLASHES)", async () => {
+    const raw = async (requestLine: string): Promise<string> => {
+      const result = await execa('ip', ['netns', 'exec', pods.frontend.netns, 'nc', '-q', '2', '-w', '3', pods.api.ip, '8080'], {
+        input: `${requestLine}\r\nHost: api\r\nConnection: close\r\n\r\n`,
+        reject: false,
+        timeout: 10_000,
+      });
+      return result.stdout.split('\r\n')[0] ?? '';
+    };
+    expect(await raw('get /api/x HTTP/1.1')).toBe('HTTP/1.1 400 Bad Request');
+    expect(await raw('GET /api/x%00 HTTP/1.1')).toBe('HTTP/1.1 400 Bad Request');
+    expect(await raw('GET /admin\\secret HTTP/1.1')).toBe('HTTP/1.1 403 Forbidden');
+    expect(await raw('GET /admin%5Csecret HTTP/1.1')).toBe('HTTP/1.1 403 Forbidden');
+    // Decoded once: %2%46 becomes %2F, never a slash, and stays inside /api/*; the test app answers in HTTP/1.0.
+    expect(await raw('GET /api/x%2%46y HTTP/1.1')).toMatch(/^HTTP\/1\.[01] 200 OK$/);
+    const lines = await logLines(pods.api);
+    expect(lines.find((l) => l['method'] === 'get')).toMatchObject({ status: 400, response_code_details: 'http1.codec_error' });
+    expect(lines.find((l) => l['path'] === '/api/x%00')).toMatchObject({ status: 400, response_code_details: 'path_normalization_failed' });
   });
 
   it('the api identity is not frontend: 403 by [none]', async () => {
