@@ -31,4 +31,6 @@ export const TIMEOUTS = {
   teardownMs: 120_000,
   /** Tool download (kind, helm) per file. */
   downloadMs: 300_000,
+  /** doctor: one host probe (`docker version`, a throwaway-namespace iptables rule, a HEAD request). */
+  doctorProbeMs: 10_000,
 } as const;

@@ -93,6 +93,23 @@ async function download(url: string, file: string, fetchImpl: typeof fetch, time
   return hash.digest('hex');
 }
 
+function cachePaths(name: ToolName, pin: ToolPin, platform: string, cacheDir: string | undefined): { directory: string; binary: string; marker: string } {
+  const directory = join(cacheDir ?? defaultCacheDir(), 'tools', `${name}-${pin.version}-${platform}`);
+  const binary = join(directory, name);
+  return { directory, binary, marker: `${binary}.sha256` };
+}
+
+/** The cached binary verified against the pinned checksum for this platform, if there is one (never downloads). */
+export async function findInCache(name: ToolName, pin: ToolPin, options: Pick<ToolCacheOptions, 'cacheDir' | 'platform'> = {}): Promise<string | undefined> {
+  const platform = options.platform ?? currentPlatform();
+  const artifact = pin.platforms[platform];
+  if (artifact === undefined) return undefined;
+  const { binary, marker } = cachePaths(name, pin, platform, options.cacheDir);
+  // The marker records the checksum the binary was verified against; a changed pin means a new download.
+  const recorded = await readFile(marker, 'utf8').catch(() => '');
+  return recorded.trim() === artifact.sha256 && (await isExecutable(binary)) ? binary : undefined;
+}
+
 /**
  * Find `name` on PATH at the pinned version, else in the cache, else download it for this platform and
  * verify its SHA-256. A mismatch is an InfrastructureError and leaves no file behind: a binary that does not
@@ -111,12 +128,8 @@ export async function ensureTool(name: ToolName, pin: ToolPin, options: ToolCach
       `no pinned download for platform ${platform} (pinned: ${Object.keys(pin.platforms).join(', ')}); install ${name} ${pin.version} on PATH`,
     );
   }
-  const directory = join(options.cacheDir ?? defaultCacheDir(), 'tools', `${name}-${pin.version}-${platform}`);
-  const binary = join(directory, name);
-  const marker = `${binary}.sha256`;
-  // The marker records the checksum the binary was verified against; a changed pin means a new download.
-  const recorded = await readFile(marker, 'utf8').catch(() => '');
-  if (recorded.trim() === artifact.sha256 && (await isExecutable(binary))) {
+  const { directory, binary, marker } = cachePaths(name, pin, platform, options.cacheDir);
+  if ((await findInCache(name, pin, { ...options, platform })) !== undefined) {
     return { name, path: binary, version: pin.version, source: 'cache' };
   }
 

@@ -1,0 +1,87 @@
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { VersionApi, type KubeConfig } from '@kubernetes/client-node';
+import { fail, ok, type Check } from '../../core/doctor/check.ts';
+import type { HostProbes } from '../../core/doctor/host-probes.ts';
+import { loadTargetContext, type KubeconfigTarget } from './guard.ts';
+
+export interface KubeconfigDoctorOptions {
+  readonly target: KubeconfigTarget;
+  readonly probes: HostProbes;
+  /** `$KUBECONFIG` and the home directory, for the files client-node would read. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Asks the API server for its version; only called with the user's consent. */
+  readonly serverVersion?: (kubeConfig: KubeConfig) => Promise<string>;
+}
+
+/** The files a kubeconfig is read from: --kubeconfig, else each entry of $KUBECONFIG, else ~/.kube/config. */
+export function kubeconfigFiles(target: Pick<KubeconfigTarget, 'kubeconfigPath'>, env: NodeJS.ProcessEnv = process.env): readonly string[] {
+  if (target.kubeconfigPath !== undefined) return [target.kubeconfigPath];
+  const fromEnv = (env['KUBECONFIG'] ?? '').split(delimiter).filter((entry) => entry !== '');
+  return fromEnv.length > 0 ? fromEnv : [join(env['HOME'] ?? homedir(), '.kube', 'config')];
+}
+
+async function defaultServerVersion(kubeConfig: KubeConfig): Promise<string> {
+  const info = await kubeConfig.makeApiClient(VersionApi).getCode();
+  return info.gitVersion;
+}
+
+/**
+ * A real kubeconfig file holding the named context (the guard's own file checks, no request), the consent flag,
+ * and — only with that consent — the API server answering /version.
+ */
+export function kubeconfigDoctorChecks(options: KubeconfigDoctorOptions): readonly Check[] {
+  const { target, probes } = options;
+  const files = kubeconfigFiles(target, options.env);
+  const consentFlag = '--i-understand-this-attacks-the-cluster';
+  return [
+    {
+      id: 'kubeconfig.file',
+      title: 'kubeconfig file',
+      run: async () => {
+        const found: string[] = [];
+        for (const file of files) if ((await probes.readText(file)) !== undefined) found.push(file);
+        if (found.length > 0) return ok(`reading ${found.join(', ')}`);
+        // client-node would fall back to an in-cluster or localhost:8080 config: not a file the user chose.
+        return fail(`no readable kubeconfig at ${files.join(', ')}`, 'pass --kubeconfig <file>, or set KUBECONFIG to the file holding the context');
+      },
+    },
+    {
+      id: 'kubeconfig.context',
+      title: 'kubeconfig context',
+      run: async () => {
+        if (target.context === '') return fail('no context named', 'pass --context <name> (see `kubectl config get-contexts`)');
+        try {
+          const kubeConfig = loadTargetContext(target);
+          const cluster = kubeConfig.getCurrentCluster();
+          return ok(`context "${target.context}" → cluster ${cluster?.name ?? '?'} at ${cluster?.server ?? '?'}${target.expectedServer === undefined ? '' : ' (matches --server)'}`);
+        } catch (error) {
+          return fail((error as Error).message, 'pass the context and --server exactly as `kubectl config view` shows them');
+        }
+      },
+    },
+    {
+      id: 'kubeconfig.consent',
+      title: 'consent to attack the cluster',
+      run: async () =>
+        target.iUnderstand
+          ? ok(`${consentFlag} given`)
+          : fail(`run refuses an existing cluster without ${consentFlag} (attacks create privileged pods and change iptables)`, `add ${consentFlag} if this cluster may be attacked`),
+    },
+    {
+      id: 'kubeconfig.api',
+      title: 'API server',
+      run: async () => {
+        if (!target.iUnderstand) {
+          return fail(`not contacted: doctor sends no request to a cluster without ${consentFlag}`, `add ${consentFlag} to let doctor ask the API server for /version`);
+        }
+        const kubeConfig = loadTargetContext(target);
+        try {
+          return ok(`${kubeConfig.getCurrentCluster()?.server ?? '?'} answers /version: ${await (options.serverVersion ?? defaultServerVersion)(kubeConfig)}`);
+        } catch (error) {
+          return fail(`${kubeConfig.getCurrentCluster()?.server ?? '?'} did not answer /version: ${(error as Error).message}`, 'check the network path and the credentials of the context (`kubectl --context … version`)');
+        }
+      },
+    },
+  ];
+}
