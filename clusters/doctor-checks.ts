@@ -7,7 +7,7 @@ import { currentPlatform, loadKindPins } from './kind/pins-tools.ts';
 import { defaultCacheDir, findInCache, findOnPath } from './kind/tool-cache.ts';
 import { kubeconfigDoctorChecks } from './kubeconfig/doctor-checks.ts';
 import { labDoctorChecks } from './lab/doctor-checks.ts';
-import { hostFacts } from './lab/preflight.ts';
+import { hostFacts, type PreflightFacts } from './lab/preflight.ts';
 
 export interface DoctorSelection {
   readonly provider: ProviderName;
@@ -21,6 +21,7 @@ export interface DoctorSelection {
   readonly iUnderstand?: boolean;
   /** Injected in tests; the real host otherwise. */
   readonly probes?: HostProbes;
+  readonly labFacts?: PreflightFacts;
 }
 
 /** The host checks of one provider: what `doctor` prints and what `run` proves before it creates anything. */
@@ -28,7 +29,7 @@ export async function doctorChecksFor(selection: DoctorSelection): Promise<reado
   const probes = selection.probes ?? realHostProbes();
   switch (selection.provider) {
     case 'lab':
-      return labDoctorChecks({ facts: hostFacts(), probes });
+      return labDoctorChecks({ facts: selection.labFacts ?? hostFacts(), probes });
     case 'kind': {
       const pins = await loadKindPins(selection.pinsFile);
       const estimates = await loadEstimates(selection.estimatesFile);

@@ -28,11 +28,20 @@ export function doctorSelection(flags: HostCheckFlags, profiles: readonly Profil
 
 /**
  * `run` proves its host preconditions with exactly the checks `doctor` prints, before anything is created.
- * Every line goes to `write`; any failure is a BadInputError (exit 2) naming the failed checks.
+ * Every line goes to `write`; any failure is a BadInputError (exit 2) naming the failed checks. `skip` names
+ * checks the user explicitly waived (`run --skip-check`): each is printed as skipped, never as passed, and an
+ * unknown id is bad input.
  */
-export async function requireHostChecks(selection: DoctorSelection, write: (text: string) => void): Promise<void> {
-  const outcomes = await runChecks(await doctorChecksFor(selection));
-  write(`${renderCheckLines(outcomes).join('\n')}\n`);
+export async function requireHostChecks(selection: DoctorSelection, write: (text: string) => void, skip: readonly string[] = []): Promise<void> {
+  const checks = await doctorChecksFor(selection);
+  const known = checks.map((check) => check.id);
+  const unknown = skip.filter((id) => !known.includes(id));
+  if (unknown.length > 0) {
+    throw new BadInputError(`unknown check ${unknown.map((id) => `"${id}"`).join(', ')} for provider ${selection.provider}`, '--skip-check', known.join(', '));
+  }
+  const outcomes = await runChecks(checks.filter((check) => !skip.includes(check.id)));
+  const skipped = checks.filter((check) => skip.includes(check.id)).map((check) => `skip  ${check.title}: not checked (--skip-check ${check.id})`);
+  write(`${[...renderCheckLines(outcomes), ...skipped].join('\n')}\n`);
   if (allPassed(outcomes)) return;
   const failed = outcomes.filter((outcome) => outcome.status === 'fail').map((outcome) => outcome.title);
   throw new BadInputError(

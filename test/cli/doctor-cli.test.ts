@@ -84,5 +84,8 @@ describe('breachmatrix doctor (real host)', () => {
     expect(result.stderr).toMatch(/^ {6}fix: install Docker/m);
     expect(result.stderr).toMatch(/run --provider kind: host checks failed: Docker client, Docker engine/);
     expect(result.stderr).not.toContain('breachmatrix run ');
+    const unknown = await cli('run', '--provider', 'lab', '--skip-check', 'kind.inotify', '--out', '/nonexistent-doctor-test-out');
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain('--skip-check: unknown check "kind.inotify" for provider lab');
   }, 60_000);
 });

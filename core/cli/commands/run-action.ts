@@ -19,7 +19,7 @@ export async function run(flags: RunFlags): Promise<number> {
   const profiles = await resolveProfiles(flags);
   const attacks = findAttacks(flags.attack);
   // The checks `doctor` prints, before anything is created; provider.preflight() then prepares (downloads, --reuse).
-  await requireHostChecks(doctorSelection(flags, profiles), (text) => process.stderr.write(text));
+  await requireHostChecks(doctorSelection(flags, profiles), (text) => process.stderr.write(text), flags.skipCheck);
   const provider = providerFor({
     name: flags.provider,
     ...(flags.pins ? { pinsFile: flags.pins } : {}),

@@ -19,6 +19,7 @@ export interface RunFlags {
   readonly server?: string;
   readonly iUnderstandThisAttacksTheCluster: boolean;
   readonly controlRetries: number;
+  readonly skipCheck: string[];
 }
 
 export function runCommand(): Command {
@@ -34,6 +35,7 @@ export function runCommand(): Command {
     .option('--config <file>', 'profiles file (default: clusters/profiles.yaml)')
     .option('--pins <file>', 'version pins file (default: clusters/pins.yaml)')
     .option('--control-retries <n>', 'retries of a failed positive control before a cell is inconclusive', positiveInt('--control-retries', 10), 2)
+    .option('--skip-check <id...>', 'waive a host check of `breachmatrix doctor` by id (printed as skipped), repeatable or comma-separated', collectList, [])
     .option('--reuse <cluster>', 'kind: run against this existing breachmatrix cluster instead of creating one')
     .option('--registry-cache', 'kind: start (or reuse) a pull-through registry cache container', false)
     .option('--context <name>', 'kubeconfig: the context to attack')
