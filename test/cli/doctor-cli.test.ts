@@ -66,6 +66,9 @@ describe('breachmatrix doctor (real host)', () => {
     const profile = await cli('doctor', '--provider', 'kind', '--profile', 'nope');
     expect(profile.exitCode).toBe(2);
     expect(profile.stderr).toContain('--profile: unknown profile "nope"');
+    const labProfile = await cli('doctor', '--provider', 'lab', '--profile', 'lab:nope');
+    expect(labProfile.exitCode).toBe(2);
+    expect(labProfile.stderr).toContain('--profile: unknown profile "lab:nope"');
     const help = await cli('doctor', '--help');
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toContain('Usage: breachmatrix doctor');

@@ -8,7 +8,8 @@ import { DOCTOR_CHECK_FAILED, type DoctorFlags } from './doctor-command.ts';
 
 /** `breachmatrix doctor`: loaded only when the command runs, so `--help` stays fast. */
 export async function doctor(flags: DoctorFlags): Promise<number> {
-  const profiles = flags.provider === 'kind' ? await resolveProfiles(flags) : [];
+  // Validated for every provider (an unknown id is exit 2); only kind's checks use the estimates.
+  const profiles = await resolveProfiles(flags);
   const checks = await doctorChecksFor(doctorSelection(flags, profiles));
   const outcomes = await runChecks(checks);
   const passed = allPassed(outcomes);
