@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { loadEstimates, type ResourceEstimates } from '../../core/config/estimates.ts';
 import { loadProfileCatalog } from '../../core/config/profiles-config.ts';
 import { runChecks, type CheckOutcome } from '../../core/doctor/check.ts';
@@ -222,5 +223,18 @@ describe('findInCache', () => {
     await writeFile(join(folder, 'kind.sha256'), `${checksum}\n`);
     expect(await findInCache('kind', pin, { cacheDir: dir, platform: 'linux-amd64' })).toBe(join(folder, 'kind'));
     expect(await findInCache('kind', pin, { cacheDir: dir, platform: 'darwin-arm64' })).toBeUndefined();
+  });
+});
+
+describe('CI workflows that run kind', () => {
+  it('raise the inotify limits the kind.inotify check requires before `run`', async () => {
+    for (const name of ['nightly', 'pre-upgrade']) {
+      const workflow = parse(await readFile(new URL(`../../.github/workflows/${name}.yml`, import.meta.url), 'utf8')) as { jobs: Record<string, { steps: { run?: string }[] }> };
+      const runs = Object.values(workflow.jobs).flatMap((job) => job.steps.map((step) => step.run ?? ''));
+      const sysctl = runs.findIndex((run) => run.includes('sysctl -w fs.inotify.max_user_watches=524288 fs.inotify.max_user_instances=512'));
+      const firstRun = runs.findIndex((run) => run.includes('breachmatrix run --provider kind'));
+      expect(sysctl, name).toBeGreaterThanOrEqual(0);
+      expect(sysctl, name).toBeLessThan(firstRun);
+    }
   });
 });
