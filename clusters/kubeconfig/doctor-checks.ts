@@ -34,13 +34,17 @@ export function kubeconfigDoctorChecks(options: KubeconfigDoctorOptions): readon
   const { target, probes } = options;
   const files = kubeconfigFiles(target, options.env);
   const consentFlag = '--i-understand-this-attacks-the-cluster';
+  const readable = async (): Promise<string[]> => {
+    const found: string[] = [];
+    for (const file of files) if ((await probes.readText(file)) !== undefined) found.push(file);
+    return found;
+  };
   return [
     {
       id: 'kubeconfig.file',
       title: 'kubeconfig file',
       run: async () => {
-        const found: string[] = [];
-        for (const file of files) if ((await probes.readText(file)) !== undefined) found.push(file);
+        const found = await readable();
         if (found.length > 0) return ok(`reading ${found.join(', ')}`);
         // client-node would fall back to an in-cluster or localhost:8080 config: not a file the user chose.
         return fail(`no readable kubeconfig at ${files.join(', ')}`, 'pass --kubeconfig <file>, or set KUBECONFIG to the file holding the context');
@@ -51,6 +55,8 @@ export function kubeconfigDoctorChecks(options: KubeconfigDoctorOptions): readon
       title: 'kubeconfig context',
       run: async () => {
         if (target.context === '') return fail('no context named', 'pass --context <name> (see `kubectl config get-contexts`)');
+        // Without a file, client-node invents a localhost context: looking for the named one there means nothing.
+        if ((await readable()).length === 0) return fail(`no kubeconfig file to look for context "${target.context}" in`, 'fix the kubeconfig file check first');
         try {
           const kubeConfig = loadTargetContext(target);
           const cluster = kubeConfig.getCurrentCluster();
