@@ -19,6 +19,8 @@ export interface DoctorSelection {
   readonly kubeconfigPath?: string;
   readonly expectedServer?: string;
   readonly iUnderstand?: boolean;
+  /** kind: `run --reuse` on an existing cluster. */
+  readonly reuse?: string;
   /** Injected in tests; the real host otherwise. */
   readonly probes?: HostProbes;
   readonly labFacts?: PreflightFacts;
@@ -42,6 +44,7 @@ export async function doctorChecksFor(selection: DoctorSelection): Promise<reado
         probes,
         platform,
         cacheDir,
+        ...(selection.reuse === undefined ? {} : { reuse: selection.reuse }),
         locateTool: async (name, pin) => {
           const onPath = await findOnPath(name, pin.version, process.env['PATH'] ?? '');
           if (onPath !== undefined) return { source: 'path', path: onPath };

@@ -48,6 +48,7 @@ interface Setup {
   readonly located?: LocatedTool;
   readonly platform?: string;
   readonly profiles?: readonly Profile[];
+  readonly reuse?: string;
 }
 
 async function check(id: string, setup: Setup = {}): Promise<CheckOutcome & { readonly heads: string[]; readonly execs: string[] }> {
@@ -59,6 +60,7 @@ async function check(id: string, setup: Setup = {}): Promise<CheckOutcome & { re
     probes,
     platform: setup.platform ?? 'linux-amd64',
     cacheDir: '/cache/breachmatrix',
+    ...(setup.reuse === undefined ? {} : { reuse: setup.reuse }),
     locateTool: async () => setup.located,
   });
   const selected = checks.find((candidate) => candidate.id === id);
@@ -173,6 +175,14 @@ describe('kind doctor: memory and disk against clusters/estimates.yaml', () => {
     expect(outcome.status).toBe('fail');
     expect(outcome.detail).toMatch(/^3\.0 GiB free at \/var\/lib \(nearest existing parent of \/var\/lib\/docker, Docker's default data root: the engine did not say\); too little for kindnet/);
     expect(outcome.fix).toMatch(/^free space under \/var\/lib\/docker \(`docker system prune` removes unused images\), or select profiles that fit with --profile$/);
+  });
+});
+
+describe('kind doctor with run --reuse', () => {
+  it('leaves out memory and disk: the existing cluster already holds them', async () => {
+    await expect(check('kind.memory', { reuse: 'bm-old' })).rejects.toThrow(/no check kind\.memory/);
+    await expect(check('kind.disk', { reuse: 'bm-old' })).rejects.toThrow(/no check kind\.disk/);
+    expect((await check('kind.inotify', { reuse: 'bm-old' })).status).toBe('ok');
   });
 });
 

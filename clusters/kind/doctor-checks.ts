@@ -18,6 +18,8 @@ export interface KindDoctorOptions {
   /** `<os>-<arch>` as pins.yaml names platforms. */
   readonly platform: string;
   readonly cacheDir: string;
+  /** `run --reuse`: the cluster exists and already holds its memory and disk, so those two checks do not apply. */
+  readonly reuse?: string;
 }
 
 /** kind's documented minimums: https://kind.sigs.k8s.io/docs/user/known-issues/#pod-errors-due-to-too-many-open-files */
@@ -140,30 +142,7 @@ export function kindDoctorChecks(options: KindDoctorOptions): readonly Check[] {
     },
   });
 
-  return [
-    {
-      id: 'kind.docker.client',
-      title: 'Docker client',
-      run: async () => {
-        const version = await dockerVersion();
-        if (!version.installed) return fail(`docker is not installed (${version.problem})`, 'install Docker (https://docs.docker.com/engine/install/): kind runs its nodes as containers');
-        if (version.client === undefined) return fail(`docker version printed no client version: ${version.problem || 'no output'}`, 'check the docker installation (`docker version`)');
-        return ok(`client ${version.client}`);
-      },
-    },
-    {
-      id: 'kind.docker.engine',
-      title: 'Docker engine',
-      run: async () => {
-        const version = await dockerVersion();
-        if (!version.installed) return fail('no docker client, so no engine to ask', 'install Docker Engine (https://docs.docker.com/engine/install/)');
-        if (version.server !== undefined) return ok(`engine ${version.server}${version.serverApi === undefined ? '' : ` (API ${version.serverApi})`} reachable`);
-        const only = version.client === undefined ? 'no engine answered' : `only the Docker client (${version.client}) is here: no engine answered`;
-        return fail(`${only} — ${version.problem || 'no reason given'}`, engineFix(version.problem));
-      },
-    },
-    toolCheck('kind'),
-    toolCheck('helm'),
+  const resourceChecks: Check[] = [
     {
       id: 'kind.memory',
       title: 'free memory',
@@ -192,6 +171,33 @@ export function kindDoctorChecks(options: KindDoctorOptions): readonly Check[] {
         return resourceCheck('disk', free.bytes, where, estimates(), `free space under ${root} (\`docker system prune\` removes unused images)`);
       },
     },
+  ];
+
+  return [
+    {
+      id: 'kind.docker.client',
+      title: 'Docker client',
+      run: async () => {
+        const version = await dockerVersion();
+        if (!version.installed) return fail(`docker is not installed (${version.problem})`, 'install Docker (https://docs.docker.com/engine/install/): kind runs its nodes as containers');
+        if (version.client === undefined) return fail(`docker version printed no client version: ${version.problem || 'no output'}`, 'check the docker installation (`docker version`)');
+        return ok(`client ${version.client}`);
+      },
+    },
+    {
+      id: 'kind.docker.engine',
+      title: 'Docker engine',
+      run: async () => {
+        const version = await dockerVersion();
+        if (!version.installed) return fail('no docker client, so no engine to ask', 'install Docker Engine (https://docs.docker.com/engine/install/)');
+        if (version.server !== undefined) return ok(`engine ${version.server}${version.serverApi === undefined ? '' : ` (API ${version.serverApi})`} reachable`);
+        const only = version.client === undefined ? 'no engine answered' : `only the Docker client (${version.client}) is here: no engine answered`;
+        return fail(`${only} — ${version.problem || 'no reason given'}`, engineFix(version.problem));
+      },
+    },
+    toolCheck('kind'),
+    toolCheck('helm'),
+    ...(options.reuse === undefined ? resourceChecks : []),
     {
       id: 'kind.inotify',
       title: 'inotify limits',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../domain/errors.ts';
-import { requireHostChecks } from './doctor-gate.ts';
+import { doctorSelection, requireHostChecks } from './doctor-gate.ts';
 import { fakeProbes } from './testing/fake-probes.ts';
 
 /** Lab checks with the kernel probes answered by a table: only the TPROXY probe fails. */
@@ -38,5 +38,15 @@ describe('requireHostChecks (what run does before creating anything)', () => {
     await expect(requireHostChecks(labSelection(), () => {}, ['kind.inotify'])).rejects.toThrow(
       /--skip-check: unknown check "kind\.inotify" for provider lab \(allowed: lab\.linux, lab\.root, lab\.tools, lab\.kernel\.netns/,
     );
+  });
+
+  it('carries the flags run and doctor share, --reuse included', () => {
+    expect(doctorSelection({ provider: 'kind', pins: 'p.yaml', reuse: 'bm-old', iUnderstandThisAttacksTheCluster: false }, [])).toEqual({
+      provider: 'kind',
+      profiles: [],
+      pinsFile: 'p.yaml',
+      reuse: 'bm-old',
+      iUnderstand: false,
+    });
   });
 });

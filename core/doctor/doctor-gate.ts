@@ -12,6 +12,7 @@ export interface HostCheckFlags {
   readonly kubeconfig?: string;
   readonly server?: string;
   readonly iUnderstandThisAttacksTheCluster: boolean;
+  readonly reuse?: string;
 }
 
 export function doctorSelection(flags: HostCheckFlags, profiles: readonly Profile[]): DoctorSelection {
@@ -22,6 +23,7 @@ export function doctorSelection(flags: HostCheckFlags, profiles: readonly Profil
     ...(flags.context ? { context: flags.context } : {}),
     ...(flags.kubeconfig ? { kubeconfigPath: flags.kubeconfig } : {}),
     ...(flags.server ? { expectedServer: flags.server } : {}),
+    ...(flags.reuse ? { reuse: flags.reuse } : {}),
     iUnderstand: flags.iUnderstandThisAttacksTheCluster,
   };
 }
