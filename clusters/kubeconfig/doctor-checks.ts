@@ -3,7 +3,7 @@ import { delimiter, join } from 'node:path';
 import { VersionApi, type KubeConfig } from '@kubernetes/client-node';
 import { fail, ok, type Check } from '../../core/doctor/check.ts';
 import type { HostProbes } from '../../core/doctor/host-probes.ts';
-import { loadTargetContext, type KubeconfigTarget } from './guard.ts';
+import { guardKubeconfig, type KubeconfigTarget } from './guard.ts';
 
 export interface KubeconfigDoctorOptions {
   readonly target: KubeconfigTarget;
@@ -24,6 +24,14 @@ export function kubeconfigFiles(target: Pick<KubeconfigTarget, 'kubeconfigPath'>
 async function defaultServerVersion(kubeConfig: KubeConfig): Promise<string> {
   const info = await kubeConfig.makeApiClient(VersionApi).getCode();
   return info.gitVersion;
+}
+
+/**
+ * The guard's own file checks (file, context, --server), without the consent: the consent is its own check below,
+ * and the guard reads files only — it never contacts the server.
+ */
+function targetContext(target: KubeconfigTarget): KubeConfig {
+  return guardKubeconfig({ ...target, iUnderstand: true });
 }
 
 /**
@@ -58,7 +66,7 @@ export function kubeconfigDoctorChecks(options: KubeconfigDoctorOptions): readon
         // Without a file, client-node invents a localhost context: looking for the named one there means nothing.
         if ((await readable()).length === 0) return fail(`no kubeconfig file to look for context "${target.context}" in`, 'fix the kubeconfig file check first');
         try {
-          const kubeConfig = loadTargetContext(target);
+          const kubeConfig = targetContext(target);
           const cluster = kubeConfig.getCurrentCluster();
           return ok(`context "${target.context}" → cluster ${cluster?.name ?? '?'} at ${cluster?.server ?? '?'}${target.expectedServer === undefined ? '' : ' (matches --server)'}`);
         } catch (error) {
@@ -81,7 +89,7 @@ export function kubeconfigDoctorChecks(options: KubeconfigDoctorOptions): readon
         if (!target.iUnderstand) {
           return fail(`not contacted: doctor sends no request to a cluster without ${consentFlag}`, `add ${consentFlag} to let doctor ask the API server for /version`);
         }
-        const kubeConfig = loadTargetContext(target);
+        const kubeConfig = targetContext(target);
         try {
           return ok(`${kubeConfig.getCurrentCluster()?.server ?? '?'} answers /version: ${await (options.serverVersion ?? defaultServerVersion)(kubeConfig)}`);
         } catch (error) {

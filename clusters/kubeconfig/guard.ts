@@ -27,11 +27,6 @@ export function guardKubeconfig(target: KubeconfigTarget): KubeConfig {
       'add --i-understand-this-attacks-the-cluster, or use --provider kind',
     );
   }
-  return loadTargetContext(target);
-}
-
-/** The guard's file checks without the consent: the kubeconfig loads, holds the context, and points at the expected server. */
-export function loadTargetContext(target: Omit<KubeconfigTarget, 'iUnderstand'>): KubeConfig {
   const kubeConfig = new KubeConfig();
   const where = target.kubeconfigPath ?? '$KUBECONFIG / ~/.kube/config';
   try {

@@ -1,8 +1,12 @@
 import { execa } from 'execa';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
+// The gate stops run before --out is created; the path stays absent.
+const NEVER_CREATED = join(tmpdir(), 'bm-doctor-gate-never-created');
 const BIN = fileURLToPath(new URL('../../bin/breachmatrix.js', import.meta.url));
 
 function cli(...args: string[]) {
@@ -78,7 +82,7 @@ describe('breachmatrix doctor (real host)', () => {
 
   it('run --provider kind runs the same checks first and stops before creating anything (exit 2) when one fails', async () => {
     // A PATH without docker makes the failure the same on every machine, engine or not.
-    const result = await execa(process.execPath, [BIN, 'run', '--provider', 'kind', '--profile', 'kindnet', '--out', '/nonexistent-doctor-test-out'], {
+    const result = await execa(process.execPath, [BIN, 'run', '--provider', 'kind', '--profile', 'kindnet', '--out', NEVER_CREATED], {
       reject: false,
       env: { NO_COLOR: '1', CI: 'true', PATH: dirname(process.execPath) },
     });
@@ -87,7 +91,8 @@ describe('breachmatrix doctor (real host)', () => {
     expect(result.stderr).toMatch(/^ {6}fix: install Docker/m);
     expect(result.stderr).toMatch(/run --provider kind: host checks failed: Docker client, Docker engine/);
     expect(result.stderr).not.toContain('breachmatrix run ');
-    const unknown = await cli('run', '--provider', 'lab', '--skip-check', 'kind.inotify', '--out', '/nonexistent-doctor-test-out');
+    expect(existsSync(NEVER_CREATED)).toBe(false);
+    const unknown = await cli('run', '--provider', 'lab', '--skip-check', 'kind.inotify', '--out', NEVER_CREATED);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain('--skip-check: unknown check "kind.inotify" for provider lab');
   }, 60_000);
