@@ -78,12 +78,7 @@ function engineFix(problem: string): string {
   );
 }
 
-function fits(estimates: readonly ProfileEstimate[], available: number, need: (estimate: ProfileEstimate) => number): { short: ProfileEstimate[]; largest: ProfileEstimate | undefined } {
-  const short = estimates.filter((estimate) => need(estimate) > available);
-  const largest = [...estimates].sort((a, b) => need(b) - need(a))[0];
-  return { short, largest };
-}
-
+/** One resource against every selected profile's estimate: which fit, which do not, and the largest need. */
 function resourceCheck(
   what: 'memory' | 'disk',
   available: number,
@@ -92,7 +87,8 @@ function resourceCheck(
   freeUp: string,
 ): CheckResult {
   const need = (estimate: ProfileEstimate): number => (what === 'memory' ? estimate.memoryBytes : estimate.diskBytes);
-  const { short, largest } = fits(estimates, available, need);
+  const short = estimates.filter((estimate) => need(estimate) > available);
+  const largest = [...estimates].sort((a, b) => need(b) - need(a))[0];
   if (largest === undefined) return ok(`${formatBytes(available)} ${where}; no profile selected`);
   if (short.length === 0) {
     return ok(`${formatBytes(available)} ${where}; every selected profile fits (largest: ${largest.profileId} ≈ ${formatBytes(need(largest))}, clusters/estimates.yaml)`);
