@@ -39,4 +39,6 @@ export const TIMEOUTS = {
   downloadMs: 300_000,
   /** `clean`: a broker folder with no socket this long after it was made belongs to no starting run. */
   brokerSocketGraceMs: 60_000,
+  /** doctor: one host probe (`docker version`, a throwaway-namespace iptables rule, a HEAD request). */
+  doctorProbeMs: 10_000,
 } as const;

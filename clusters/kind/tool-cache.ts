@@ -93,13 +93,21 @@ async function download(url: string, file: string, fetchImpl: typeof fetch, time
   return hash.digest('hex');
 }
 
-/**
- * Find `name` on PATH at the pinned version, else in the cache, else download it for this platform and
- * verify its SHA-256. A mismatch is an InfrastructureError and leaves no file behind: a binary that does not
- * match its published checksum is never run.
- */
-function cachedBinary(name: ToolName, pin: ToolPin, platform: string, options: ToolCacheOptions): string {
-  return join(options.cacheDir ?? defaultCacheDir(), 'tools', `${name}-${pin.version}-${platform}`, name);
+function cachePaths(name: ToolName, pin: ToolPin, platform: string, cacheDir: string | undefined): { directory: string; binary: string; marker: string } {
+  const directory = join(cacheDir ?? defaultCacheDir(), 'tools', `${name}-${pin.version}-${platform}`);
+  const binary = join(directory, name);
+  return { directory, binary, marker: `${binary}.sha256` };
+}
+
+/** The cached binary verified against the pinned checksum for this platform, if there is one (never downloads). */
+export async function findInCache(name: ToolName, pin: ToolPin, options: Pick<ToolCacheOptions, 'cacheDir' | 'platform'> = {}): Promise<string | undefined> {
+  const platform = options.platform ?? currentPlatform();
+  const artifact = pin.platforms[platform];
+  if (artifact === undefined) return undefined;
+  const { binary, marker } = cachePaths(name, pin, platform, options.cacheDir);
+  // The marker records the checksum the binary was verified against; a changed pin means a new download.
+  const recorded = await readFile(marker, 'utf8').catch(() => '');
+  return recorded.trim() === artifact.sha256 && (await isExecutable(binary)) ? binary : undefined;
 }
 
 /**
@@ -110,16 +118,15 @@ export async function findInstalledTool(name: ToolName, pin: ToolPin, options: T
   const searchPath = options.searchPath ?? process.env['PATH'] ?? '';
   const onPath = await findOnPath(name, pin.version, searchPath);
   if (onPath !== undefined) return { name, path: onPath, version: pin.version, source: 'path' };
-  const platform = options.platform ?? currentPlatform();
-  const artifact = pin.platforms[platform];
-  if (artifact === undefined) return undefined;
-  const binary = cachedBinary(name, pin, platform, options);
-  // The marker records the checksum the binary was verified against; a changed pin means a new download.
-  const recorded = await readFile(`${binary}.sha256`, 'utf8').catch(() => '');
-  if (recorded.trim() === artifact.sha256 && (await isExecutable(binary))) return { name, path: binary, version: pin.version, source: 'cache' };
-  return undefined;
+  const cached = await findInCache(name, pin, options);
+  return cached === undefined ? undefined : { name, path: cached, version: pin.version, source: 'cache' };
 }
 
+/**
+ * Find `name` on PATH at the pinned version, else in the cache, else download it for this platform and
+ * verify its SHA-256. A mismatch is an InfrastructureError and leaves no file behind: a binary that does not
+ * match its published checksum is never run.
+ */
 export async function ensureTool(name: ToolName, pin: ToolPin, options: ToolCacheOptions = {}): Promise<ResolvedTool> {
   const installed = await findInstalledTool(name, pin, options);
   if (installed !== undefined) return installed;
@@ -132,9 +139,7 @@ export async function ensureTool(name: ToolName, pin: ToolPin, options: ToolCach
       `no pinned download for platform ${platform} (pinned: ${Object.keys(pin.platforms).join(', ')}); install ${name} ${pin.version} on PATH`,
     );
   }
-  const binary = cachedBinary(name, pin, platform, options);
-  const directory = dirname(binary);
-  const marker = `${binary}.sha256`;
+  const { directory, binary, marker } = cachePaths(name, pin, platform, options.cacheDir);
 
   await mkdir(directory, { recursive: true });
   const partial = await mkdtemp(join(directory, '.partial-'));

@@ -18,17 +18,22 @@ function normalise(server: string): string {
 }
 
 /**
- * The kubeconfig files the guard reads, as kubectl finds them: `--kubeconfig`, else every file in $KUBECONFIG,
- * else ~/.kube/config. Each must exist: a context that is in no file is never attacked.
+ * Where a kubeconfig is read from, as kubectl finds it: `--kubeconfig`, else every file in $KUBECONFIG, else
+ * ~/.kube/config. `where` names which of the three it was, for messages.
+ */
+export function kubeconfigCandidates(explicitPath: string | undefined, env: NodeJS.ProcessEnv = process.env): { files: string[]; where: string } {
+  const fromEnv = (env['KUBECONFIG'] ?? '').split(delimiter).filter((file) => file !== '');
+  if (explicitPath !== undefined) return { files: [explicitPath], where: '--kubeconfig' };
+  if (fromEnv.length > 0) return { files: fromEnv, where: '$KUBECONFIG' };
+  return { files: [join(env['HOME'] ?? homedir(), '.kube', 'config')], where: '~/.kube/config (no --kubeconfig, $KUBECONFIG unset)' };
+}
+
+/**
+ * The kubeconfig files the guard reads (kubeconfigCandidates). Each must exist: a context that is in no file is
+ * never attacked.
  */
 export function kubeconfigFiles(explicitPath: string | undefined, env: NodeJS.ProcessEnv = process.env): { files: string[]; where: string } {
-  const fromEnv = (env['KUBECONFIG'] ?? '').split(delimiter).filter((file) => file !== '');
-  const [files, where] =
-    explicitPath !== undefined
-      ? [[explicitPath], '--kubeconfig']
-      : fromEnv.length > 0
-        ? [fromEnv, '$KUBECONFIG']
-        : [[join(homedir(), '.kube', 'config')], '~/.kube/config (no --kubeconfig, $KUBECONFIG unset)'];
+  const { files, where } = kubeconfigCandidates(explicitPath, env);
   for (const file of files) {
     const info = statSync(file, { throwIfNoEntry: false });
     if (info?.isFile() !== true) {
@@ -68,7 +73,7 @@ export function guardKubeconfig(target: KubeconfigTarget): KubeConfig {
   }
   const context = kubeConfig.getContextObject(target.context);
   if (context === null) {
-    throw new BadInputError(`no context "${target.context}"`, where, kubeConfig.getContexts().map((entry) => entry.name).join(', '));
+    throw new BadInputError(`no context "${target.context}" in ${files.join(', ')}`, where, kubeConfig.getContexts().map((entry) => entry.name).join(', '));
   }
   kubeConfig.setCurrentContext(target.context);
   const server = kubeConfig.getCurrentCluster()?.server;

@@ -9,6 +9,9 @@ export const LAB_TOOLS: readonly { readonly tool: string; readonly pkg: string }
   { tool: 'nft', pkg: 'nftables' },
   { tool: 'iptables', pkg: 'iptables' },
   { tool: 'iptables-legacy', pkg: 'iptables' },
+  // The sidecar and ambient modules write their pod rules with these.
+  { tool: 'iptables-nft', pkg: 'iptables' },
+  { tool: 'iptables-nft-restore', pkg: 'iptables' },
   { tool: 'haproxy', pkg: 'haproxy' },
   { tool: 'curl', pkg: 'curl' },
   { tool: 'dig', pkg: 'dnsutils' },
@@ -54,6 +57,20 @@ export function hostFacts(): PreflightFacts {
   };
 }
 
+/** The lab's tools this host lacks (the system python3 included), in LAB_TOOLS order. */
+export function missingLabTools(facts: PreflightFacts): { readonly tool: string; readonly pkg: string }[] {
+  const missing = LAB_TOOLS.filter(({ tool }) => !facts.hasTool(tool, facts.path));
+  if (!facts.hasTool(SYSTEM_PYTHON, facts.path) && !missing.some(({ tool }) => tool === 'python3')) {
+    missing.push({ tool: SYSTEM_PYTHON, pkg: 'python3' });
+  }
+  return missing;
+}
+
+/** The Debian install line for missing tools, packages sorted and named once. */
+export function aptInstallLine(missing: readonly { readonly pkg: string }[]): string {
+  return `apt-get install -y ${[...new Set(missing.map(({ pkg }) => pkg))].sort().join(' ')}`;
+}
+
 /** Linux, root, and every tool: otherwise a BadInputError (exit 2) naming each problem and the install line. */
 export function checkLabHost(facts: PreflightFacts = hostFacts()): void {
   if (facts.platform !== 'linux') {
@@ -62,14 +79,10 @@ export function checkLabHost(facts: PreflightFacts = hostFacts()): void {
   if (facts.uid !== 0) {
     throw new BadInputError('the lab creates network namespaces and must run as root', 'provider lab', 'run as root (sudo)');
   }
-  const missing = LAB_TOOLS.filter(({ tool }) => !facts.hasTool(tool, facts.path));
-  if (!facts.hasTool(SYSTEM_PYTHON, facts.path) && !missing.some(({ tool }) => tool === 'python3')) {
-    missing.push({ tool: SYSTEM_PYTHON, pkg: 'python3' });
-  }
+  const missing = missingLabTools(facts);
   if (missing.length > 0) {
-    const packages = [...new Set(missing.map(({ pkg }) => pkg))].sort();
     throw new BadInputError(
-      `missing tools: ${missing.map(({ tool }) => tool).join(', ')}; install them with: apt-get install -y ${packages.join(' ')}`,
+      `missing tools: ${missing.map(({ tool }) => tool).join(', ')}; install them with: ${aptInstallLine(missing)}`,
       'provider lab',
       LAB_TOOLS.map(({ tool }) => tool).join(', '),
     );

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { BadInputError, EXIT, InfrastructureError } from '../domain/errors.ts';
 import { cleanCommand } from './commands/clean-command.ts';
 import { diffCommand } from './commands/diff-command.ts';
+import { doctorCommand } from './commands/doctor-command.ts';
 import { listCommand } from './commands/list-command.ts';
 import { planCommand } from './commands/plan-command.ts';
 import { reportCommand } from './commands/report-command.ts';
@@ -16,7 +17,7 @@ export function buildProgram(version: string): Command {
       'after',
       '\nExit codes: 0 every cell as expected · 1 unexpected cells or regressions · 2 bad input · 3 infrastructure failure · 130 interrupted',
     );
-  for (const command of [runCommand(), planCommand(), reportCommand(), diffCommand(), listCommand(), cleanCommand()]) {
+  for (const command of [runCommand(), planCommand(), reportCommand(), diffCommand(), listCommand(), doctorCommand(), cleanCommand()]) {
     program.addCommand(command);
   }
   // Commander's own usage errors (unknown flag, bad choice, missing argument) are bad input: exit 2.

@@ -4,6 +4,7 @@ import { providerFor } from '../../../clusters/providers.ts';
 import { readResults } from '../../../reports/read-results.ts';
 import { writeReports } from '../../../reports/write-reports.ts';
 import { harnessVersion } from '../../../reports/harness-version.ts';
+import { doctorSelection, requireHostChecks } from '../../doctor/doctor-gate.ts';
 import { runMatrix } from '../../runner/run-matrix.ts';
 import { TIMEOUTS } from '../../timeouts.ts';
 import { interruptController } from '../interrupt.ts';
@@ -17,6 +18,8 @@ import type { RunFlags } from './run-command.ts';
 export async function run(flags: RunFlags): Promise<number> {
   const profiles = await resolveProfiles(flags);
   const attacks = findAttacks(flags.attack);
+  // The checks `doctor` prints, before anything is created; provider.preflight() then prepares (downloads, --reuse).
+  await requireHostChecks(doctorSelection(flags, profiles), (text) => process.stderr.write(text), flags.skipCheck);
   const provider = providerFor({
     name: flags.provider,
     ...(flags.pins ? { pinsFile: flags.pins } : {}),

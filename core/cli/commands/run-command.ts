@@ -21,6 +21,7 @@ export interface RunFlags {
   readonly server?: string;
   readonly iUnderstandThisAttacksTheCluster: boolean;
   readonly controlRetries: number;
+  readonly skipCheck: string[];
 }
 
 export function runCommand(): Command {
@@ -36,6 +37,7 @@ export function runCommand(): Command {
     .option('--config <file>', 'kind, kubeconfig: profiles file (default: clusters/profiles.yaml)')
     .option('--pins <file>', 'kind, kubeconfig: version pins file (default: clusters/pins.yaml)')
     .option('--control-retries <n>', 'retries of a failed positive control before a cell is inconclusive', positiveInt('--control-retries', 10), 2)
+    .addOption(listOption('--skip-check <id...>', 'waive a host check of `breachmatrix doctor` by id (printed as skipped), repeatable or comma-separated', 'none'))
     .option('--reuse <cluster>', 'kind: run against this existing breachmatrix cluster instead of creating one')
     .option('--registry-cache', 'kind: start (or reuse) a pull-through registry cache container', false)
     .option('--context <name>', 'kubeconfig (required): the context to attack')
