@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InfrastructureError } from '../../core/domain/errors.ts';
+import { InfrastructureError } from '../domain/errors.ts';
 import { convergenceBarrier, type ProbeVerdict } from './convergence-barrier.ts';
 
 /** A fake clock the barrier's sleeps advance, and a probe that answers from a script. */
