@@ -6,6 +6,7 @@ import { reportPageMain } from './html/report-page-script.ts';
 import { LAYER_COLOURS, reportCss } from './html/report-styles.ts';
 import type { JsonProfile, JsonReport } from './json-report.ts';
 import { MATRIX_STATES, matrixState, type MatrixState } from './report-model.ts';
+import { sceneHtmlSection } from './scene-self-test-report.ts';
 
 /** Nothing may be fetched: styles and scripts are inline, everything else is refused. */
 const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
@@ -187,6 +188,7 @@ export function renderHtmlReport(report: JsonReport): string {
         h('div', { class: 'matrix-wrap' }, matrixTable(report)),
         h('aside', { id: 'details', hidden: true, 'aria-live': 'polite' }, h('button', { id: 'details-close', type: 'button', 'aria-label': 'close details' }, '×'), h('div', { id: 'details-body' })),
       ),
+      sceneHtmlSection(report.profiles),
       h('script', { type: 'application/json', id: 'bm-report' }, trusted(jsonForScript(report))),
       h('script', {}, trusted(pageScript())),
     ),

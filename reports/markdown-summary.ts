@@ -4,6 +4,7 @@ import { cellBadge, expectedText, observedText, profileVersions, STATE_LEGEND, U
 import { cellStory } from './evidence-text.ts';
 import { LAB_NOTE } from './json-report.ts';
 import type { ReportModel } from './report-model.ts';
+import { sceneMarkdownSection } from './scene-self-test-report.ts';
 
 /** Text safe inside a GitHub Markdown table cell: no pipes, no raw HTML, no line breaks. */
 export function markdownCell(text: string): string {
@@ -94,6 +95,14 @@ export function renderMarkdownSummary(model: ReportModel): string {
     '',
     ...unexpectedSection(model.unexpected),
   );
+  const scene = sceneMarkdownSection(
+    model.profiles.flatMap((profile) => {
+      const test = model.sceneTests.get(profile.id);
+      return test === undefined ? [] : [{ id: profile.id, sceneSelfTest: test }];
+    }),
+    markdownCell,
+  );
+  if (scene.length > 0) lines.push('', ...scene);
   const failed = model.profiles.filter((profile) => (model.profileErrors.get(profile.id)?.length ?? 0) > 0);
   if (failed.length > 0) {
     lines.push('', '## Profile errors', '');

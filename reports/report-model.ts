@@ -1,6 +1,7 @@
 import { ATTACK_FAMILIES, type AttackFamily } from '../core/domain/attack.ts';
 import { OUTCOMES, type Cell, type Outcome } from '../core/domain/cell.ts';
 import type { AttackSummary, ProfileErrorLine, ProfileSummary } from '../core/domain/results.ts';
+import type { SceneSelfTestLine } from '../core/domain/scene-self-test.ts';
 import { cellKey, type RunResults } from './run-results.ts';
 
 /** A cell of the matrix that has no result: the run was interrupted or its profile failed. */
@@ -31,6 +32,8 @@ export interface ReportModel {
   /** Cells whose observation differs from the expectation, in matrix order. */
   readonly unexpected: readonly Cell[];
   readonly profileErrors: ReadonlyMap<string, readonly ProfileErrorLine[]>;
+  /** Each profile's scene self-test, where the results have one. */
+  readonly sceneTests: ReadonlyMap<string, SceneSelfTestLine>;
   /** Some columns come from the lab provider: they describe the lab's model of each layer. */
   readonly hasLab: boolean;
   cell(profileId: string, attackId: string): Cell | undefined;
@@ -88,6 +91,7 @@ export function buildReportModel(results: RunResults): ReportModel {
     countsByProfile,
     unexpected,
     profileErrors,
+    sceneTests: new Map((results.sceneTests ?? []).map((scene) => [scene.profileId, scene])),
     hasLab: profiles.some((profile) => profile.isLab),
     cell: lookup,
   };
