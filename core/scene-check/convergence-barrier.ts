@@ -50,7 +50,7 @@ export async function pollUntilDenied(probe: () => Promise<ProbeVerdict>, option
     if (denials >= required) return { outcome: 'converged', probes, elapsedMs: now() - started, lastVerdict };
     const elapsed = now() - started;
     if (elapsed >= timeoutMs) return { outcome: 'timed-out', probes, elapsedMs: elapsed, lastVerdict };
-    options.onProgress?.(`waiting for policies: canary ${lastVerdict} (${Math.round(elapsed / 1000)} s)`);
+    options.onProgress?.(`waiting for policies: probe ${lastVerdict}, ${denials} of ${required} denials (${Math.round(elapsed / 1000)} s)`);
     try {
       await sleep(Math.min(intervalMs, timeoutMs - elapsed));
     } catch (error) {

@@ -140,7 +140,7 @@ async function deniedFlow({ pods, addresses }: Probing, flow: SceneFlow, input: 
         if (last.verdict === 'broken') throw new Error(`the probe itself failed: ${describeRun(last)}`);
         return last.verdict;
       },
-      { ...input.convergence, signal: input.signal, ...(input.onProgress ? { onProgress: input.onProgress } : {}) },
+      { ...input.convergence, signal: input.signal, onProgress: (line) => input.onProgress?.(`${flow.name}: ${line}`) },
     );
     const observed =
       poll.outcome === 'converged'
