@@ -45,6 +45,7 @@ export async function pollUntilDenied(probe: () => Promise<ProbeVerdict>, option
   for (;;) {
     if (options.signal?.aborted) return { outcome: 'interrupted', probes, elapsedMs: now() - started, lastVerdict };
     probes += 1;
+    const probeStarted = now();
     lastVerdict = await probe();
     denials = lastVerdict === 'denied' ? denials + 1 : 0;
     if (denials >= required) return { outcome: 'converged', probes, elapsedMs: now() - started, lastVerdict };
@@ -52,7 +53,9 @@ export async function pollUntilDenied(probe: () => Promise<ProbeVerdict>, option
     if (elapsed >= timeoutMs) return { outcome: 'timed-out', probes, elapsedMs: elapsed, lastVerdict };
     options.onProgress?.(`waiting for policies: probe ${lastVerdict}, ${denials} of ${required} denials (${Math.round(elapsed / 1000)} s)`);
     try {
-      await sleep(Math.min(intervalMs, timeoutMs - elapsed));
+      // The interval spaces probe starts: a probe that took a connect timeout has already waited.
+      const wait = Math.min(intervalMs - (now() - probeStarted), timeoutMs - elapsed);
+      if (wait > 0) await sleep(wait);
     } catch (error) {
       if (options.signal?.aborted) return { outcome: 'interrupted', probes, elapsedMs: now() - started, lastVerdict };
       throw error;
