@@ -82,7 +82,7 @@ describe('runMatrix (vitest suites against the in-memory provider)', () => {
 
   it('a failed scene self-test fails the profile (exit 3): its cells are errors naming the failed check, never blocked', async () => {
     const provider = memoryProvider(blockedByCni, [], { probe: (id, phase) => (id === 'intruder-api' && phase === 'after-policies' ? { signal: 'http-ok' } : undefined) });
-    const run = await runMatrix(await options({ provider, profiles: profiles.slice(0, 1), attacks: attacks.slice(0, 2), sceneConvergence: { timeoutMs: 30, intervalMs: 5 } }));
+    const run = await runMatrix(await options({ provider, profiles: profiles.slice(0, 1), attacks: attacks.slice(0, 2), sceneConvergence: { timeoutMs: 1_000, intervalMs: 20 } }));
     expect(run.exitCode).toBe(EXIT.infrastructure);
     expect(run.profileErrors[0]?.message).toMatch(/^scene self-test: failed 1 of \d+ checks: intruder → api:8080\/http \(expected denied/);
     expect(run.cells).toHaveLength(2);

@@ -27,7 +27,8 @@ async function selfTest(profileId: string, faults: MemorySceneFaults = {}): Prom
     podReadyMs: 1_000,
     signal: new AbortController().signal,
     scripts: () => 'true',
-    convergence: { timeoutMs: 40, intervalMs: 5 },
+    // Long enough for two denials under a loaded machine; a flow that stays allowed costs the whole second.
+    convergence: { timeoutMs: 1_000, intervalMs: 20 },
   });
   return { result, cluster };
 }
