@@ -61,7 +61,7 @@ export async function plan(flags: PlanFlags): Promise<void> {
     await mkdir(dir, { recursive: true });
     const steps: string[] = [];
     if (flags.provider === 'kind') {
-      // The runner applies the scene and policies itself (below), behind the convergence barrier.
+      // The runner applies the scene and policies itself (below), inside the scene self-test.
       const plan = planKindProfile(profile, await loadKindPins(flags.pins), { runId: 'plan' });
       steps.push(...(await writePlan(plan, join(dir, 'kind'))));
     }
@@ -72,7 +72,7 @@ export async function plan(flags: PlanFlags): Promise<void> {
       steps.push(
         index === 0
           ? `runner: apply ${file} (${objects.length} objects)`
-          : `runner: apply ${file} (${objects.length} objects) behind the convergence barrier (probe bm-app → api must turn from allowed to denied)`,
+          : `runner: apply ${file} (${objects.length} objects) inside the scene self-test (denied flows allowed before, denied twice after; allowed flows, DNS, metadata, mesh enrolment, read-back)`,
       );
     }
     steps.push(...(await writeAttackPlans(dir, profile, attacks)));
