@@ -19,9 +19,9 @@ export const TIMEOUTS = {
   kindPodReadyMs: 120_000,
   /** Evidence collection for one attempt (log reads, counter dumps). */
   evidenceMs: 20_000,
-  /** Convergence barrier: the canary probe must turn from allowed to denied within this. */
+  /** Scene self-test: each flow the policies deny must turn from allowed to denied within this. */
   convergenceMs: 120_000,
-  /** Convergence barrier probe interval. */
+  /** Scene self-test: spacing of the probes of one denied flow. */
   convergenceProbeIntervalMs: 1_000,
   /** kind: cluster creation. */
   kindCreateMs: 600_000,

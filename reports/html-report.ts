@@ -8,6 +8,7 @@ import { LAYER_COLOURS, reportCss } from './html/report-styles.ts';
 import type { JsonProfile, JsonReport } from './json-report.ts';
 import { isFailedProfileCell, MATRIX_STATES, matrixState, type MatrixState } from './report-model.ts';
 import { SCORE_STATES, SEE_BANNER, STATE_LABELS, scoreText, scoredStates } from './state-labels.ts';
+import { sceneHtmlSection } from './scene-self-test-report.ts';
 
 /**
  * Nothing may be fetched: styles and the one script are inline, everything else is refused. The script is allowed
@@ -211,6 +212,7 @@ export function renderHtmlReport(report: JsonReport): string {
         h('div', { class: 'matrix-wrap' }, matrixTable(report)),
         h('aside', { id: 'details', hidden: true, 'aria-live': 'polite' }, h('button', { id: 'details-close', type: 'button', 'aria-label': 'close details' }, '×'), h('div', { id: 'details-body' })),
       ),
+      sceneHtmlSection(report.profiles),
       h('script', { type: 'application/json', id: 'bm-report' }, trusted(jsonForScript(report))),
       h('script', {}, trusted(script)),
     ),

@@ -2,6 +2,7 @@ import type { AttackFamily, Expectation, Reference } from '../core/domain/attack
 import type { Cell } from '../core/domain/cell.ts';
 import type { ComponentVersions, Cni, Mesh, ProviderName } from '../core/domain/profile.ts';
 import type { ProfileErrorLine } from '../core/domain/results.ts';
+import type { SceneCheck } from '../core/domain/scene-self-test.ts';
 import { expectedText, observedText } from './cell-label.ts';
 import type { OutcomeCounts, ReportModel } from './report-model.ts';
 import type { RunSummary } from './run-results.ts';
@@ -46,6 +47,15 @@ export interface JsonProfile {
   /** The profile failed (see `errors`, shown as one banner); its cells without an attempt say "see banner". */
   readonly failed: boolean;
   readonly errors: readonly ProfileErrorLine[];
+  /** Optional: absent where the results hold no self-test (runs made before it existed). */
+  readonly sceneSelfTest?: JsonSceneSelfTest;
+}
+
+export interface JsonSceneSelfTest {
+  readonly passed: boolean;
+  readonly durationMs: number;
+  readonly at: string;
+  readonly checks: readonly SceneCheck[];
 }
 
 export interface JsonAttack {
@@ -90,6 +100,11 @@ function countsOf(model: ReportModel, profileId: string): OutcomeCounts {
   return counts;
 }
 
+function sceneSelfTestOf(model: ReportModel, profileId: string): { sceneSelfTest?: JsonSceneSelfTest } {
+  const scene = model.sceneTests.get(profileId);
+  return scene === undefined ? {} : { sceneSelfTest: { passed: scene.passed, durationMs: scene.durationMs, at: scene.at, checks: scene.checks } };
+}
+
 export function buildJsonReport(model: ReportModel, options: JsonReportOptions): JsonReport {
   const { results } = model;
   const providers = results.providers.map((name) => ({ name, isLab: name === 'lab' }));
@@ -116,6 +131,7 @@ export function buildJsonReport(model: ReportModel, options: JsonReportOptions):
       score: scoreText(countsOf(model, profile.id)),
       failed: (model.profileErrors.get(profile.id)?.length ?? 0) > 0,
       errors: model.profileErrors.get(profile.id) ?? [],
+      ...sceneSelfTestOf(model, profile.id),
     })),
     attacks: model.families.flatMap((group) =>
       group.rows.map(({ attack }) => ({ id: attack.id, family: attack.family, title: attack.title, technique: attack.technique, references: attack.references })),

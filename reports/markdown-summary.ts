@@ -4,6 +4,7 @@ import { cellStory } from './evidence-text.ts';
 import { LAB_NOTE } from './json-report.ts';
 import { isFailedProfileCell, type ReportModel } from './report-model.ts';
 import { scoredStates, scoreText, STATE_LABELS } from './state-labels.ts';
+import { sceneMarkdownSection } from './scene-self-test-report.ts';
 
 /** Text safe inside a GitHub Markdown table cell: no pipes, no raw HTML, no line breaks. */
 export function markdownCell(text: string): string {
@@ -107,5 +108,13 @@ export function renderMarkdownSummary(model: ReportModel): string {
     '',
     ...unexpectedSection(model),
   );
+  const scene = sceneMarkdownSection(
+    model.profiles.flatMap((profile) => {
+      const test = model.sceneTests.get(profile.id);
+      return test === undefined ? [] : [{ id: profile.id, sceneSelfTest: test }];
+    }),
+    markdownCell,
+  );
+  if (scene.length > 0) lines.push('', ...scene);
   return `${lines.join('\n')}\n`;
 }

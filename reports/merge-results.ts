@@ -2,6 +2,7 @@ import type { Cell } from '../core/domain/cell.ts';
 import { BadInputError } from '../core/domain/errors.ts';
 import type { ProviderName } from '../core/domain/profile.ts';
 import type { AttackSummary, ProfileErrorLine, ProfileSummary } from '../core/domain/results.ts';
+import type { SceneSelfTestLine } from '../core/domain/scene-self-test.ts';
 import { cellKey, type ResultsFile, type RunResults, type RunSummary } from './run-results.ts';
 
 function later(a: string, b: string): boolean {
@@ -59,6 +60,7 @@ export function mergeResults(files: readonly ResultsFile[]): RunResults {
   const overlaps: { kept: Candidate; dropped: Candidate }[] = [];
   const providers = new Set<ProviderName>();
   const profileErrors: ProfileErrorLine[] = [];
+  const sceneTests = new Map<string, SceneSelfTestLine>();
   const runs: RunSummary[] = [];
   const warnings: string[] = [];
 
@@ -93,6 +95,11 @@ export function mergeResults(files: readonly ResultsFile[]): RunResults {
       }
     }
     profileErrors.push(...file.profileErrors);
+    // Like cells: the latest self-test of a profile stands for it.
+    for (const scene of file.sceneTests ?? []) {
+      const known = sceneTests.get(scene.profileId);
+      if (known === undefined || !later(known.at, scene.at)) sceneTests.set(scene.profileId, scene);
+    }
     warnings.push(...file.warnings);
     runs.push({
       runId: header.runId,
@@ -119,6 +126,7 @@ export function mergeResults(files: readonly ResultsFile[]): RunResults {
     attacks: [...attacks.values()],
     cells: merged,
     profileErrors,
+    sceneTests: [...sceneTests.values()],
     startedAt,
     finishedAt,
     interrupted: runs.some((run) => run.interrupted),

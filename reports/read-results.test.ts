@@ -84,7 +84,7 @@ describe('parseResultsText', () => {
     const text = `${JSON.stringify(header)}\n${JSON.stringify({ type: 'progress' })}\n`;
     const error = badInput(() => parseResultsText(text, 'x.jsonl'));
     expect(error.where).toBe('x.jsonl:2: type');
-    expect(error.allowed).toBe('run, cell, profile-error, end');
+    expect(error.allowed).toBe('run, cell, profile-error, scene, end');
   });
 
   it('rejects cells before the header, of another run, or of an undeclared profile', () => {

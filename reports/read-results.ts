@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Cell } from '../core/domain/cell.ts';
 import { BadInputError } from '../core/domain/errors.ts';
 import { RESULTS_SCHEMA_VERSION, type ProfileErrorLine, type RunEndLine, type RunHeaderLine } from '../core/domain/results.ts';
+import type { SceneSelfTestLine } from '../core/domain/scene-self-test.ts';
 import { badInputFromZod } from '../core/config/zod-issues.ts';
 import { mergeResults } from './merge-results.ts';
 import { RESULT_LINE_TYPES, resultLineSchema } from './results-schema.ts';
@@ -46,6 +47,7 @@ export function parseResultsText(text: string, file: string): ResultsFile {
   let end: RunEndLine | undefined;
   const cells: Cell[] = [];
   const profileErrors: ProfileErrorLine[] = [];
+  const sceneTests: SceneSelfTestLine[] = [];
   const warnings: string[] = [];
 
   for (const [index, rawLine] of lines.entries()) {
@@ -92,6 +94,11 @@ export function parseResultsText(text: string, file: string): ResultsFile {
       cells.push(cell);
     } else if (value.type === 'profile-error') {
       profileErrors.push(value);
+    } else if (value.type === 'scene') {
+      if (!header.profiles.some((profile) => profile.id === value.profileId)) {
+        throw new BadInputError(`profile "${value.profileId}" is not in the run header`, `${where}: profileId`, header.profiles.map((profile) => profile.id).join(', '));
+      }
+      sceneTests.push(value);
     } else {
       end = value;
     }
@@ -103,6 +110,7 @@ export function parseResultsText(text: string, file: string): ResultsFile {
     header,
     cells,
     profileErrors,
+    sceneTests,
     ...(end === undefined ? {} : { end }),
     interrupted: end === undefined || end.interrupted,
     warnings,

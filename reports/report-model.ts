@@ -1,6 +1,7 @@
 import { ATTACK_FAMILIES, type AttackFamily } from '../core/domain/attack.ts';
 import { OUTCOMES, type Cell, type Outcome } from '../core/domain/cell.ts';
 import type { AttackSummary, ProfileErrorLine, ProfileSummary } from '../core/domain/results.ts';
+import type { SceneSelfTestLine } from '../core/domain/scene-self-test.ts';
 import { cellKey, type RunResults } from './run-results.ts';
 
 /** A cell of the matrix that has no result: the run was interrupted or its profile failed. */
@@ -33,6 +34,8 @@ export interface ReportModel {
   /** The unexpected cells that are not explained by their profile's failure banner. */
   readonly unexpectedOutsideBanners: readonly Cell[];
   readonly profileErrors: ReadonlyMap<string, readonly ProfileErrorLine[]>;
+  /** Each profile's scene self-test, where the results have one. */
+  readonly sceneTests: ReadonlyMap<string, SceneSelfTestLine>;
   /** Some columns come from the lab provider: they describe the lab's model of each layer. */
   readonly hasLab: boolean;
   cell(profileId: string, attackId: string): Cell | undefined;
@@ -99,6 +102,7 @@ export function buildReportModel(results: RunResults): ReportModel {
     unexpected,
     unexpectedOutsideBanners: unexpected.filter((cell) => !isFailedProfileCell(cell, profileErrors.get(cell.profileId))),
     profileErrors,
+    sceneTests: new Map((results.sceneTests ?? []).map((scene) => [scene.profileId, scene])),
     hasLab: profiles.some((profile) => profile.isLab),
     cell: lookup,
   };

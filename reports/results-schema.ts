@@ -6,6 +6,7 @@ import { LAYERS } from '../core/domain/layer.ts';
 import { CNIS, MESHES, PROVIDERS } from '../core/domain/profile.ts';
 import { RESULTS_SCHEMA_VERSION } from '../core/domain/results.ts';
 import type { CellLine, ProfileErrorLine, ResultLine, RunEndLine, RunHeaderLine } from '../core/domain/results.ts';
+import { SCENE_CHECK_KINDS, type SceneSelfTestLine } from '../core/domain/scene-self-test.ts';
 import { CLIENT_SIGNALS } from '../core/domain/signal.ts';
 
 /**
@@ -113,6 +114,27 @@ const profileErrorLine = z.looseObject({
   at: isoTime,
 });
 
+/** Optional line kind: older results files have no `scene` lines, and readers must not require them. */
+const sceneLine = z.looseObject({
+  type: z.literal('scene'),
+  runId: z.string().min(1),
+  profileId: z.string().min(1),
+  checks: z.array(
+    z.looseObject({
+      name: z.string().min(1),
+      kind: z.enum(SCENE_CHECK_KINDS),
+      expected: z.string(),
+      observed: z.string(),
+      tries: z.number().int().min(0),
+      passed: z.boolean(),
+      detail: z.string(),
+    }),
+  ),
+  passed: z.boolean(),
+  durationMs: z.number().min(0),
+  at: isoTime,
+});
+
 const endLine = z.looseObject({
   type: z.literal('end'),
   runId: z.string().min(1),
@@ -120,7 +142,7 @@ const endLine = z.looseObject({
   interrupted: z.boolean(),
 });
 
-export const resultLineSchema = z.discriminatedUnion('type', [runHeader, cellLine, profileErrorLine, endLine]);
+export const resultLineSchema = z.discriminatedUnion('type', [runHeader, cellLine, profileErrorLine, sceneLine, endLine]);
 
 // Compile-time guards: a parsed line must be usable as the domain type.
 type Parsed = z.infer<typeof resultLineSchema>;
@@ -129,7 +151,8 @@ export type ParsedLinesMatchDomain = AssertAssignable<Parsed, ResultLine>;
 export type ParsedHeaderMatchesDomain = AssertAssignable<z.infer<typeof runHeader>, RunHeaderLine>;
 export type ParsedCellMatchesDomain = AssertAssignable<z.infer<typeof cellLine>, CellLine>;
 export type ParsedErrorMatchesDomain = AssertAssignable<z.infer<typeof profileErrorLine>, ProfileErrorLine>;
+export type ParsedSceneMatchesDomain = AssertAssignable<z.infer<typeof sceneLine>, SceneSelfTestLine>;
 export type ParsedEndMatchesDomain = AssertAssignable<z.infer<typeof endLine>, RunEndLine>;
 
 /** The line types results.jsonl may contain, for error messages. */
-export const RESULT_LINE_TYPES = ['run', 'cell', 'profile-error', 'end'] as const;
+export const RESULT_LINE_TYPES = ['run', 'cell', 'profile-error', 'scene', 'end'] as const;

@@ -1,6 +1,7 @@
 import type { Cell } from '../core/domain/cell.ts';
 import type { AttackSummary, ProfileErrorLine, ProfileSummary, RunEndLine, RunHeaderLine } from '../core/domain/results.ts';
 import type { ProviderName } from '../core/domain/profile.ts';
+import type { SceneSelfTestLine } from '../core/domain/scene-self-test.ts';
 
 /** One results.jsonl, parsed and validated. */
 export interface ResultsFile {
@@ -8,6 +9,8 @@ export interface ResultsFile {
   readonly header: RunHeaderLine;
   readonly cells: readonly Cell[];
   readonly profileErrors: readonly ProfileErrorLine[];
+  /** Scene self-test tables (one per provisioned profile; none in results written before the self-test existed). */
+  readonly sceneTests: readonly SceneSelfTestLine[];
   /** Absent when the process died before writing it. */
   readonly end?: RunEndLine;
   /** No `end` line, or an `end` line saying so. */
@@ -26,6 +29,8 @@ export interface RunResults {
   /** The latest cell per (profileId, attackId). */
   readonly cells: readonly Cell[];
   readonly profileErrors: readonly ProfileErrorLine[];
+  /** The latest scene self-test per profile. */
+  readonly sceneTests: readonly SceneSelfTestLine[];
   readonly startedAt: string;
   /** The latest `end` line, or the latest cell's finish when no run ended. */
   readonly finishedAt: string;

@@ -92,6 +92,20 @@ export class KubeCluster implements Cluster {
     }
   }
 
+  /** GET each object as the API server stores it, in parallel (the harness's own objects, a few dozen). */
+  async readBack(objects: readonly KubeObject[]): Promise<readonly (KubeObject | undefined)[]> {
+    return Promise.all(
+      objects.map(async (object) => {
+        try {
+          return await this.objects.readRaw(object);
+        } catch (error) {
+          const where = `${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+          throw new InfrastructureError('read-back', `${where}: ${errorText(error)}`, { cause: error });
+        }
+      }),
+    );
+  }
+
   async applyOne(object: KubeObject, force: boolean): Promise<void> {
     try {
       await this.objects.serverSideApply(object, force);

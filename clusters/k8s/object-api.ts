@@ -1,8 +1,11 @@
-import { HttpMethod, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { ApiException, HttpMethod, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject, type ResponseContext } from '@kubernetes/client-node';
 import type { KubeObject } from '../../core/domain/cluster.ts';
 import { InfrastructureError } from '../../core/domain/errors.ts';
 
 export const FIELD_MANAGER = 'breachmatrix';
+
+/** A response type no model has: `processResponse` hands such responses back as the server's JSON, untouched. */
+const RAW_JSON = 'breachmatrix:raw-json';
 
 /** The generic object API, with resource discovery opened up (it is protected upstream) for watch paths. */
 export class ObjectApi extends KubernetesObjectApi {
@@ -41,6 +44,29 @@ export class ObjectApi extends KubernetesObjectApi {
     // JSON is YAML, which is what application/apply-patch+yaml takes.
     request.setBody(JSON.stringify(object));
     await this.requestPromise(request, 'KubernetesObject');
+  }
+
+  /**
+   * GET one object exactly as the API server returns it (undefined on 404). Not `read()`: its model
+   * deserialisation drops fields the client's models do not know, which would hide what a read-back must see.
+   */
+  async readRaw(object: KubeObject): Promise<KubeObject | undefined> {
+    const header: KubernetesObject = { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.metadata.name, ...(object.metadata.namespace === undefined ? {} : { namespace: object.metadata.namespace }) } };
+    const context = this.configuration.baseServer.makeRequestContext(await this.specUriPath(header, 'read'), HttpMethod.GET);
+    context.setHeaderParam('Accept', 'application/json');
+    try {
+      return await this.requestPromise<KubernetesObject>(context, RAW_JSON) as KubeObject;
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) return undefined;
+      throw error;
+    }
+  }
+
+  protected override async processResponse<T extends KubernetesObject>(response: ResponseContext, type?: string): Promise<T> {
+    if (type !== RAW_JSON) return super.processResponse<T>(response, type);
+    const body = await response.body.text();
+    if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) return JSON.parse(body) as T;
+    throw new ApiException(response.httpStatusCode, 'Unsuccessful HTTP Request', body, response.headers);
   }
 }
 

@@ -7,5 +7,4 @@ export type { KindPlan, PlanStep, PlanFile, PlanPhase } from './plan/plan-types.
 export { kindClusterName, CLUSTER_PREFIX } from './plan/cluster-name.ts';
 export { loadKindPins, type KindPins } from './pins-tools.ts';
 export { ensureTool, defaultCacheDir, type ResolvedTool, type ToolCacheOptions } from './tool-cache.ts';
-export { convergenceBarrier, type ProbeVerdict, type ConvergenceOptions } from './convergence-barrier.ts';
 export type { KindDeps, SideContainer, KubeOps } from './kind-deps.ts';

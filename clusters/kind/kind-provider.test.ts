@@ -89,6 +89,7 @@ function fakeWorld(behaviour: { onRun?: (command: string, args: readonly string[
         provider: 'kind',
         profile: options.profile,
         apply: async () => undefined,
+        readBack: async () => [],
         createPod: async () => ({ status: 'rejected', layer: 'admission', message: 'fake' }),
         addresses: async () => {
           throw new Error('not in this test');

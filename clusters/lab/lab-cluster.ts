@@ -30,7 +30,8 @@ import { mustRun, runCommand } from './host-command.ts';
 import { CONTAINER_PATH, REPO_ROOT, mapContainerCommand } from './image-paths.ts';
 import { labNames, newLabPrefix, type LabNames } from './lab-names.ts';
 import { containerPorts, findContainer, isSleepCommand, podKey, type LabPod } from './lab-pod.ts';
-import { objectKey, requireNamespace, routeObject, serviceSelector } from './lab-objects.ts';
+import { AcceptedObjects, objectKey, requireNamespace, routeObject, serviceSelector } from './lab-objects.ts';
+import { labReadBack } from './lab-read-back.ts';
 import { compileNodeRuleset } from './netpol/compile.ts';
 import { parseNetworkPolicy, type LabNetworkPolicy } from './netpol/network-policy.ts';
 import { renderRuleset } from './netpol/render.ts';
@@ -80,6 +81,7 @@ export class LabCluster implements Cluster {
   private readonly policies = new Map<string, LabNetworkPolicy>();
   private readonly istio = new Map<string, KubeObject>();
   private readonly unmodelled = new Map<string, KubeObject>();
+  private readonly accepted = new AcceptedObjects();
   private readonly pods = new Map<string, LabPod>();
   private readonly sidecars = new Map<string, LabSidecar>();
   private readonly nodeSandboxes = new Map<number, Promise<Sandbox>>();
@@ -156,6 +158,7 @@ export class LabCluster implements Cluster {
     const podsToCreate: V1Pod[] = [];
     for (const object of objects) {
       const key = objectKey(object);
+      this.accepted.record(object);
       switch (routeObject(object)) {
         case 'namespace':
           this.ensureNamespace(object.metadata.name, object.metadata.labels ?? {});
@@ -200,6 +203,25 @@ export class LabCluster implements Cluster {
         throw new BadInputError(created.message, `apply Pod ${spec.metadata?.namespace}/${spec.metadata?.name}`);
       }
     }
+  }
+
+  /** The lab's interpretation of each object as applied (clusters/lab/lab-read-back.ts). */
+  async readBack(objects: readonly KubeObject[]): Promise<readonly (KubeObject | undefined)[]> {
+    return labReadBack(
+      {
+        accepted: this.accepted,
+        namespaceLabels: (name) => this.namespaces.get(name),
+        serviceAccount: (namespace, name) => this.serviceAccounts.has(podKey(namespace, name)),
+        service: (key) => this.services.get(key),
+        policy: (key) => this.policies.get(key),
+        istio: (key) => this.istio.get(key),
+        unmodelled: (key) => this.unmodelled.get(key),
+        pod: (key) => this.pods.get(key),
+        hasSidecar: (key) => this.sidecars.has(key),
+        ambientEnrolled: (key) => this.ambient?.isEnrolled(key) === true,
+      },
+      objects,
+    );
   }
 
   /** Objects the lab accepted but does not model (Cilium, Calico, Gateway API…; NetworkPolicy on stacks without a CNI layer). */

@@ -45,3 +45,20 @@ export function serviceSelector(object: KubeObject): Record<string, string> {
   for (const [key, value] of Object.entries(selector)) if (typeof value === 'string') result[key] = value;
   return result;
 }
+
+/**
+ * The metadata of every object the lab accepted, as sent, keyed by `objectKey`. The lab keeps its own models of
+ * what objects mean (a parsed NetworkPolicy, a namespace's labels, a running pod); the read-back rebuilds each
+ * object from those models and takes only what a model does not carry (labels of a ServiceAccount) from here.
+ */
+export class AcceptedObjects {
+  private readonly objects = new Map<string, KubeObject>();
+
+  record(object: KubeObject): void {
+    this.objects.set(objectKey(object), structuredClone(object));
+  }
+
+  get(object: KubeObject): KubeObject | undefined {
+    return this.objects.get(objectKey(object));
+  }
+}

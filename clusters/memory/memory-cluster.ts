@@ -4,8 +4,11 @@ import type { Cluster, ClusterProvider, EvidenceQuery, ExecOptions, ExecResult, 
 import type { EvidenceItem } from '../../core/domain/evidence.ts';
 import type { Profile } from '../../core/domain/profile.ts';
 import type { SceneAddresses } from '../../core/domain/scene-addresses.ts';
+import { stackTraits } from '../../core/domain/profile.ts';
 import type { ClientSignal } from '../../core/domain/signal.ts';
-import { CONVERGENCE_POD } from '../../core/runner/convergence-probe.ts';
+import { AMBIENT_REDIRECTION_ANNOTATION, ISTIO_PROXY_CONTAINER } from '../../core/scene-check/mesh-enrolment.ts';
+import { DNS_PROBE, METADATA_PROBE, SCENE_CHECK_LABEL, sceneFlows } from '../../core/scene-check/scene-flows.ts';
+import { meshMemberLabels } from '../../manifests/scene/namespaces.ts';
 
 /** What a scripted pod does when its script runs. */
 export interface ScriptedRun {
@@ -17,12 +20,25 @@ export interface ScriptedRun {
   readonly evidence?: readonly EvidenceItem[];
   /** The sink receives the CANARY of this run's environment. */
   readonly delivers?: boolean;
+  /** Over which protocol the sink records it (http unless said). */
+  readonly deliversOver?: SinkRecord['protocol'];
   /** Admission refuses the pod with this message. */
   readonly rejectWith?: string;
 }
 
 /** Decides a pod's scripted behaviour from the pod itself (tests key it by pod name or labels). */
 export type Replay = (pod: V1Pod) => ScriptedRun;
+
+/** Whether the policies have been applied yet (any apply after the first, the scene, counts). */
+export type ScenePhase = 'before-policies' | 'after-policies';
+
+/** Fault injection for the scene self-test; `undefined` keeps the healthy behaviour. */
+export interface MemorySceneFaults {
+  /** What a self-test probe (by check id, e.g. `intruder-api`, `dns-exfil`) does in a phase. */
+  readonly probe?: (checkId: string, phase: ScenePhase) => ScriptedRun | undefined;
+  /** The live form of an applied object, given the healthy one (return another to simulate a mutation). */
+  readonly live?: (sent: KubeObject, healthy: KubeObject | undefined) => KubeObject | undefined;
+}
 
 export const MEMORY_ADDRESSES: SceneAddresses = {
   sink: { ip: '198.51.100.10', httpPort: 8080, tcpPort: 9000, udpPort: 9001, dnsPort: 53, dnsZone: 'exfil.test' },
@@ -50,10 +66,13 @@ export class MemoryCluster implements Cluster {
   private running = 0;
   maxConcurrentScripts = 0;
 
-  constructor(profile: Profile, replay: Replay) {
+  private readonly faults: MemorySceneFaults;
+
+  constructor(profile: Profile, replay: Replay, faults: MemorySceneFaults = {}) {
     this.name = `memory-${profile.id}`;
     this.profile = profile;
     this.replay = replay;
+    this.faults = faults;
   }
 
   private applyCalls = 0;
@@ -64,16 +83,46 @@ export class MemoryCluster implements Cluster {
   }
 
   /**
-   * The runner's convergence probe sees policy take effect as a real cluster would: allowed while only the
-   * scene is applied (the first apply), denied once anything else (policies) has been applied.
+   * A healthy stack under the scene self-test: the flows the stack denies are allowed while only the scene is
+   * applied (the first apply) and denied once the policies are; allowed flows pass; DNS and the metadata
+   * endpoint reach the sink. Decided at each exec, so one probe pod sees the policies land.
    */
-  private convergenceProbe(): ScriptedRun {
-    return this.applyCalls > 1 ? { signal: 'timeout' } : { signal: 'http-ok' };
+  private sceneProbe(checkId: string): ScriptedRun {
+    const phase: ScenePhase = this.applyCalls > 1 ? 'after-policies' : 'before-policies';
+    const injected = this.faults.probe?.(checkId, phase);
+    if (injected !== undefined) return injected;
+    if (checkId === DNS_PROBE.id) return { signal: 'delivered', delivers: true, deliversOver: 'dns' };
+    if (checkId === METADATA_PROBE.id) return { signal: 'http-ok', delivers: true };
+    const flow = sceneFlows(stackTraits(this.profile)).find((candidate) => candidate.id === checkId);
+    if (flow === undefined) return { signal: 'error', detail: `no scene check ${checkId}` };
+    return flow.expect === 'denied' && phase === 'after-policies' ? { signal: 'timeout' } : { signal: 'http-ok' };
+  }
+
+  /** The live form: the object as applied, with the mesh's enrolment where a healthy mesh would show it. */
+  private healthyLive(sent: KubeObject): KubeObject {
+    const live = structuredClone(sent) as KubeObject & { spec?: { initContainers?: unknown[] } };
+    if (sent.kind !== 'Pod' || this.profile.mesh === 'none') return live;
+    const member = Object.entries(meshMemberLabels(this.profile.mesh));
+    const namespace = this.applied.find((object) => object.kind === 'Namespace' && object.metadata.name === sent.metadata.namespace);
+    if (namespace === undefined || !member.every(([key, value]) => namespace.metadata.labels?.[key] === value)) return live;
+    if (this.profile.mesh === 'istio-sidecar') {
+      return { ...live, spec: { ...live.spec, initContainers: [...(live.spec?.initContainers ?? []), { name: ISTIO_PROXY_CONTAINER, restartPolicy: 'Always' }] } };
+    }
+    return { ...live, metadata: { ...live.metadata, annotations: { ...live.metadata.annotations, [AMBIENT_REDIRECTION_ANNOTATION]: 'enabled' } } };
+  }
+
+  async readBack(objects: readonly KubeObject[]): Promise<readonly (KubeObject | undefined)[]> {
+    return objects.map((sent) => {
+      const applied = this.applied.some((object) => object.kind === sent.kind && object.metadata.name === sent.metadata.name && object.metadata.namespace === sent.metadata.namespace);
+      const healthy = applied ? this.healthyLive(sent) : undefined;
+      return this.faults.live === undefined ? healthy : this.faults.live(sent, healthy);
+    });
   }
 
   async createPod(pod: V1Pod): Promise<PodCreation> {
     const name = pod.metadata?.name ?? 'unnamed';
-    const scripted = name.startsWith(CONVERGENCE_POD) ? this.convergenceProbe() : this.replay(pod);
+    const checkId = pod.metadata?.labels?.[SCENE_CHECK_LABEL];
+    const scripted = checkId === undefined ? this.replay(pod) : { signal: 'http-ok' as const };
     if (scripted.rejectWith !== undefined) return { status: 'rejected', layer: 'admission', message: scripted.rejectWith };
     this.podsCreated.push(name);
     const handle: PodHandle = {
@@ -81,7 +130,7 @@ export class MemoryCluster implements Cluster {
       name,
       ip: '10.244.0.10',
       node: 'memory-worker',
-      exec: (_command, options) => this.exec(name, scripted, options),
+      exec: (_command, options) => this.exec(name, checkId === undefined ? scripted : this.sceneProbe(checkId), options),
       logs: async () => this.resultLine(scripted),
       [Symbol.asyncDispose]: async () => {
         this.podsDeleted.push(name);
@@ -102,7 +151,7 @@ export class MemoryCluster implements Cluster {
       this.evidence.set(podName, scripted.evidence ?? []);
       const canary = options.env?.CANARY;
       if (scripted.delivers === true && canary !== undefined) {
-        this.sink.push({ canary, protocol: 'http', from: '10.244.0.10', at: new Date().toISOString() });
+        this.sink.push({ canary, protocol: scripted.deliversOver ?? 'http', from: '10.244.0.10', at: new Date().toISOString() });
       }
       return { exitCode: 0, stdout: this.resultLine(scripted), stderr: '', timedOut: false, durationMs: scripted.delayMs ?? 0 };
     } finally {
@@ -132,13 +181,13 @@ export class MemoryCluster implements Cluster {
 }
 
 /** A provider over MemoryCluster, for runner tests. */
-export function memoryProvider(replay: Replay, created: MemoryCluster[] = []): ClusterProvider & { readonly created: MemoryCluster[] } {
+export function memoryProvider(replay: Replay, created: MemoryCluster[] = [], faults: MemorySceneFaults = {}): ClusterProvider & { readonly created: MemoryCluster[] } {
   return {
     name: 'lab',
     created,
     preflight: async () => {},
     create: async (profile) => {
-      const cluster = new MemoryCluster(profile, replay);
+      const cluster = new MemoryCluster(profile, replay, faults);
       created.push(cluster);
       return cluster;
     },

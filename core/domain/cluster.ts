@@ -70,6 +70,12 @@ export interface Cluster extends AsyncDisposable {
   readonly profile: Profile;
   /** Server-side apply (kind) or the lab's interpretation of the same objects. */
   apply(objects: readonly KubeObject[]): Promise<void>;
+  /**
+   * The live form of each object, in the order given (undefined where the cluster holds none): what the API
+   * server stores (kube), or the lab's interpretation of the object as applied. The scene self-test checks it
+   * contains every field that was sent, and reads mesh enrolment (injected proxy, ambient redirection) from it.
+   */
+  readBack(objects: readonly KubeObject[]): Promise<readonly (KubeObject | undefined)[]>;
   /** Create a pod and wait until it runs (init containers completed), or report admission's refusal. */
   createPod(pod: V1Pod, options: { readonly timeoutMs: number }): Promise<PodCreation>;
   addresses(): Promise<SceneAddresses>;

@@ -1,10 +1,12 @@
 import type { AttackFamily, Reference } from './attack.ts';
 import type { Cell } from './cell.ts';
 import type { ComponentVersions, Mesh, Cni, ProviderName } from './profile.ts';
+import type { SceneSelfTestLine } from './scene-self-test.ts';
 
 /**
  * results.jsonl is the run's durable record: a `run` header, one `cell` line per finished cell (appended the
- * moment it is known), `profile-error` lines for infrastructure failures, and an `end` line unless the process
+ * moment it is known), `profile-error` lines for infrastructure failures, a `scene` line per profile (its scene
+ * self-test table, before any of its cells), and an `end` line unless the process
  * died. Reports are always re-rendered from it, so an interrupted run keeps every finished cell.
  */
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -59,4 +61,5 @@ export interface RunEndLine {
   readonly interrupted: boolean;
 }
 
-export type ResultLine = RunHeaderLine | CellLine | ProfileErrorLine | RunEndLine;
+/** `scene` lines (one per provisioned profile, before its cells) are optional: older results have none. */
+export type ResultLine = RunHeaderLine | CellLine | ProfileErrorLine | SceneSelfTestLine | RunEndLine;

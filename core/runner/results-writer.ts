@@ -2,6 +2,7 @@ import { appendFile } from 'node:fs/promises';
 import { writeOutputFile } from '../host/owned-files.ts';
 import type { Cell } from '../domain/cell.ts';
 import type { ProfileErrorLine, ResultLine, RunHeaderLine } from '../domain/results.ts';
+import type { SceneSelfTestLine } from '../domain/scene-self-test.ts';
 
 /**
  * Appends result lines to results.jsonl as they become known. Writes are serialised through one promise chain
@@ -35,6 +36,11 @@ export class ResultsWriter {
 
   async profileError(line: Omit<ProfileErrorLine, 'type'>): Promise<void> {
     await this.append({ type: 'profile-error', ...line });
+  }
+
+  /** A profile's scene self-test table, written before any of its cells. */
+  async scene(line: Omit<SceneSelfTestLine, 'type'>): Promise<void> {
+    await this.append({ type: 'scene', ...line });
   }
 
   async end(runId: string, interrupted: boolean): Promise<void> {

@@ -50,7 +50,11 @@ describe('runMatrix under umask 000 (another user on the host)', () => {
       provider: memoryProvider(() => ({ signal: 'timeout', delayMs: 400, evidence: [{ layer: 'cni', source: 'nft-counter', verdict: 'denied', raw: 'drop' }] })),
       profiles: [profile],
       attacks: [syntheticAttack({ id: 'U1', expected: EXPECT_BLOCKED_BY_CNI })],
-      renderScene: () => [[{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bm-app' } }]],
+      // The scene and one policy group: the scene self-test sees the policies take effect before the attack.
+      renderScene: () => [
+        [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bm-app' } }],
+        [{ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'bm-default-deny', namespace: 'bm-app' } }],
+      ],
       outDir,
       runId: `umask${Date.now()}`,
       harnessVersion: '0.0.0-test',

@@ -14,6 +14,7 @@ import { EXPECT_BLOCKED_BY_CNI, syntheticAttack } from './testing/synthetic-atta
 
 const profiles = labProfiles().filter((profile) => profile.id === 'lab:netpol' || profile.id === 'lab:netpol+sidecar') as Profile[];
 const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bm-app' } };
+const netpol: KubeObject = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'bm-default-deny', namespace: 'bm-app' } };
 const attacks = ['R1', 'R2', 'R3', 'R4', 'R5', 'R6'].map((id) => syntheticAttack({ id, expected: EXPECT_BLOCKED_BY_CNI }));
 const blockedByCni: Replay = (pod) =>
   pod.metadata?.name?.includes('-control-')
@@ -25,7 +26,7 @@ async function options(overrides: Partial<RunMatrixOptions>): Promise<RunMatrixO
     provider: memoryProvider(blockedByCni),
     profiles,
     attacks,
-    renderScene: () => [[namespace]],
+    renderScene: () => [[namespace], [netpol]],
     outDir: await mkdtemp(join(tmpdir(), 'bm-run-')),
     runId: `t${Date.now()}`,
     harnessVersion: '0.0.0-test',
@@ -61,21 +62,34 @@ describe('runMatrix (vitest suites against the in-memory provider)', () => {
       expect(cluster.maxConcurrentScripts).toBeGreaterThan(1);
       expect(cluster.maxConcurrentScripts).toBeLessThanOrEqual(6);
       expect(cluster.tornDown).toBe(true);
-      expect(cluster.applied).toEqual([namespace]);
+      expect(cluster.applied).toEqual([namespace, netpol]);
     }
   });
 
-  it('applies policies behind the convergence barrier: the probe is allowed before and denied after', async () => {
+  it('runs the scene self-test around the policies and records its table before any cell', async () => {
     const provider = memoryProvider(blockedByCni);
     const steps: string[] = [];
-    const netpol: KubeObject = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'bm-default-deny', namespace: 'bm-app' } };
     const progress: Progress = { ...SILENT_PROGRESS, step: (_profile, step) => steps.push(step) };
-    const run = await runMatrix(await options({ provider, progress, profiles: profiles.slice(0, 1), attacks: attacks.slice(0, 1), renderScene: () => [[namespace], [netpol]] }));
+    const run = await runMatrix(await options({ provider, progress, profiles: profiles.slice(0, 1), attacks: attacks.slice(0, 1) }));
     expect(run.exitCode).toBe(EXIT.ok);
     expect(provider.created[0]?.applied).toEqual([namespace, netpol]);
-    // One probe before the policies, then two denials in a row.
-    expect(provider.created[0]?.podsCreated.filter((name) => name.startsWith('bm-convergence-probe'))).toHaveLength(3);
-    expect(steps).toContainEqual(expect.stringMatching(/^policies in force after 2 probe\(s\)/));
+    const lines = await resultLines(run.resultsPath);
+    const scene = lines.find((line) => line.type === 'scene');
+    expect(scene).toMatchObject({ type: 'scene', profileId: 'lab:netpol', passed: true });
+    expect(lines.findIndex((line) => line.type === 'scene')).toBeLessThan(lines.findIndex((line) => line.type === 'cell'));
+    expect(steps).toContainEqual(expect.stringMatching(/^scene self-test: \d+ checks passed/));
+  });
+
+  it('a failed scene self-test fails the profile (exit 3): its cells are errors naming the failed check, never blocked', async () => {
+    const provider = memoryProvider(blockedByCni, [], { probe: (id, phase) => (id === 'intruder-api' && phase === 'after-policies' ? { signal: 'http-ok' } : undefined) });
+    const run = await runMatrix(await options({ provider, profiles: profiles.slice(0, 1), attacks: attacks.slice(0, 2), sceneConvergence: { timeoutMs: 1_000, intervalMs: 20 } }));
+    expect(run.exitCode).toBe(EXIT.infrastructure);
+    expect(run.profileErrors[0]?.message).toMatch(/^scene self-test: failed 1 of \d+ checks: intruder → api:8080\/http \(expected denied/);
+    expect(run.cells).toHaveLength(2);
+    expect(run.cells.every((cell) => cell.outcome === 'error' && cell.reason?.includes('intruder → api:8080/http'))).toBe(true);
+    const scene = (await resultLines(run.resultsPath)).find((line) => line.type === 'scene');
+    expect(scene).toMatchObject({ passed: false });
+    expect(scene?.type === 'scene' ? scene.checks.filter((check) => !check.passed).map((check) => check.name) : []).toEqual(['intruder → api:8080/http']);
   });
 
   it('exits 1 when a cell differs from its expectation', async () => {

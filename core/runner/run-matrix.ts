@@ -2,13 +2,14 @@ import { join } from 'node:path';
 import type { AttackDefinition } from '../domain/attack.ts';
 import type { Cell } from '../domain/cell.ts';
 import type { Cluster, ClusterProvider, KubeObject } from '../domain/cluster.ts';
-import { EXIT } from '../domain/errors.ts';
+import { EXIT, InfrastructureError } from '../domain/errors.ts';
 import { stackTraits, type Profile } from '../domain/profile.ts';
 import { RESULTS_SCHEMA_VERSION, type RunHeaderLine } from '../domain/results.ts';
+import { failedChecks } from '../domain/scene-self-test.ts';
+import { applyPoliciesWithSelfTest } from '../scene-check/scene-self-test.ts';
 import { TIMEOUTS } from '../timeouts.ts';
 import { AttackBroker, privateBrokerSocketPath, type BrokerProfile } from './attack-broker.ts';
 import { CellReporter } from './cell-reporter.ts';
-import { applyPoliciesBehindBarrier } from './convergence-probe.ts';
 import type { Progress } from './progress.ts';
 import { ResultsWriter } from './results-writer.ts';
 import { runSuites } from './run-suites.ts';
@@ -38,6 +39,8 @@ export interface RunMatrixOptions {
   readonly signal: AbortSignal;
   /** The project's own tests inject scripts; the catalogue's loader otherwise. */
   readonly scripts?: ScriptSource;
+  /** Tests shorten the scene self-test's wait for denials; TIMEOUTS.convergenceMs otherwise. */
+  readonly sceneConvergence?: { readonly timeoutMs: number; readonly intervalMs: number };
 }
 
 export interface RunOutcome {
@@ -115,15 +118,26 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
     const [scene = [], ...policies] = options.renderScene(profile);
     options.progress.step(profile.id, 'applying scene');
     await cluster.apply(scene);
-    if (policies.length > 0) {
-      options.progress.step(profile.id, 'applying policies behind the convergence barrier');
-      const converged = await applyPoliciesBehindBarrier(cluster, policies, {
-        podReadyMs: options.podReadyMs,
-        signal: options.signal,
-        ...(options.scripts ? { scripts: options.scripts } : {}),
-      });
-      options.progress.step(profile.id, `policies in force after ${converged.probes} probe(s), ${Math.round(converged.elapsedMs)} ms`);
+    options.progress.step(profile.id, 'scene self-test');
+    const selfTest = await applyPoliciesWithSelfTest({
+      cluster,
+      stack: stackTraits(profile),
+      scene,
+      policies,
+      podReadyMs: options.podReadyMs,
+      signal: options.signal,
+      onProgress: (line) => options.progress.step(profile.id, line),
+      ...(options.scripts ? { scripts: options.scripts } : {}),
+      ...(options.sceneConvergence ? { convergence: options.sceneConvergence } : {}),
+    });
+    if (options.signal.aborted) throw new InfrastructureError('scene self-test', 'interrupted');
+    await writer.scene({ runId: options.runId, profileId: profile.id, checks: selfTest.checks, passed: selfTest.passed, durationMs: Math.round(selfTest.durationMs), at: new Date().toISOString() });
+    const failed = failedChecks(selfTest.checks);
+    if (failed.length > 0) {
+      // The profile runs no attack: its cells are errors naming the failed preconditions, never blocked.
+      throw new InfrastructureError('scene self-test', `failed ${failed.length} of ${selfTest.checks.length} checks: ${failed.map((check) => `${check.name} (expected ${check.expected}, observed ${check.observed})`).join('; ')}`);
     }
+    options.progress.step(profile.id, `scene self-test: ${selfTest.checks.length} checks passed in ${Math.round(selfTest.durationMs)} ms`);
     const addresses = await cluster.addresses();
     options.progress.step(profile.id, 'running attacks');
     return { cluster, addresses };

@@ -9,7 +9,7 @@ import { buildWorkloadPods } from './workloads.ts';
 
 /**
  * The scene every stack gets (manifests/scene.ts), in apply order: namespaces, service accounts, workloads, services.
- * Policies are separate (`buildPolicySet`) so the convergence barrier can watch them take effect.
+ * Policies are separate (`buildPolicySet`) so the scene self-test can watch them take effect.
  */
 export function buildScene(stack: StackTraits, options: SceneOptions = DEFAULT_SCENE_OPTIONS): readonly KubeObject[] {
   return [

@@ -28,6 +28,11 @@ h1{font-size:20px;margin:0 0 4px}
 .banner.failed .failure-reason{margin:6px 0 0;white-space:pre-wrap;word-break:break-word;font-family:ui-monospace,monospace;font-size:12px}
 .banner.failed .component{font-weight:600}
 .counts span{margin-right:12px}
+#scene-self-test{margin:16px 0}
+#scene-self-test h2{font-size:16px;margin:0 0 4px}
+#scene-self-test .scene-failed{color:#cf222e}
+.scene-self-test{border-collapse:collapse;margin:8px 0}
+.scene-self-test td,.scene-self-test th{border:1px solid #d1d9e0;padding:2px 6px;text-align:left;vertical-align:top}
 #filters{display:flex;flex-wrap:wrap;gap:16px;border:1px solid #d1d9e0;border-radius:6px;padding:8px 12px;margin:12px 0}
 #filters fieldset{border:0;margin:0;padding:0}
 #filters legend{font-weight:600;padding:0;margin-bottom:4px}

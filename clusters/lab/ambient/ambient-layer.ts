@@ -59,6 +59,11 @@ export class AmbientLayer {
   }
 
   /** Objects the lab cannot model in ambient: waypoint-bound L7 policies (the lab has no waypoint). */
+  /** Whether the pod's redirection and ztunnel are in place (what Istio's `ambient.istio.io/redirection` annotation reports). */
+  isEnrolled(key: string): boolean {
+    return this.live.has(key);
+  }
+
   static notModelled(object: KubeObject): boolean {
     return isWaypointBound(object);
   }

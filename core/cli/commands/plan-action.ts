@@ -62,7 +62,7 @@ export async function plan(flags: PlanFlags): Promise<void> {
     const steps: string[] = [];
     const preamble: string[] = [];
     if (flags.provider === 'kind') {
-      // The runner applies the scene and policies itself (below), behind the convergence barrier.
+      // The runner applies the scene and policies itself (below), inside the scene self-test.
       const plan = planKindProfile(profile, await loadKindPins(flags.pins), { runId: 'plan' });
       // One steps file for the profile (this one): the kind steps run from kind/, where their files are.
       steps.push(...(await writePlan(plan, join(dir, 'kind'), { stepsFile: false })));
@@ -75,7 +75,7 @@ export async function plan(flags: PlanFlags): Promise<void> {
       steps.push(
         index === 0
           ? `runner: apply ${file} (${objects.length} objects)`
-          : `runner: apply ${file} (${objects.length} objects) behind the convergence barrier (probe bm-app → api must turn from allowed to denied)`,
+          : `runner: apply ${file} (${objects.length} objects) inside the scene self-test (denied flows allowed before, denied twice after; allowed flows, DNS, metadata, mesh enrolment, read-back)`,
       );
     }
     steps.push(...(await writeAttackPlans(dir, profile, attacks)));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InfrastructureError } from '../../core/domain/errors.ts';
-import { convergenceBarrier, type ProbeVerdict } from './convergence-barrier.ts';
+import { InfrastructureError } from '../domain/errors.ts';
+import { convergenceBarrier, pollUntilDenied, type ProbeVerdict } from './convergence-barrier.ts';
 
 /** A fake clock the barrier's sleeps advance, and a probe that answers from a script. */
 function harness(script: readonly ProbeVerdict[]) {
@@ -62,5 +62,29 @@ describe('convergence barrier', () => {
     const h = harness(['allowed']);
     const attempt = convergenceBarrier(h.probe, async () => controller.abort(), { ...h.options, signal: controller.signal });
     await expect(attempt).rejects.toThrow(/interrupted/);
+  });
+});
+
+describe('pollUntilDenied', () => {
+  it('spaces probe starts by the interval: a probe that took a timeout is not followed by a full sleep', async () => {
+    let clock = 0;
+    const sleeps: number[] = [];
+    const verdicts: ProbeVerdict[] = ['allowed', 'denied', 'denied'];
+    const poll = await pollUntilDenied(
+      async () => {
+        const verdict = verdicts.shift() ?? 'denied';
+        clock += verdict === 'denied' ? 2_000 : 300; // a silent drop costs the connect timeout
+        return verdict;
+      },
+      { now: () => clock, sleep: async (ms) => { sleeps.push(ms); clock += ms; }, intervalMs: 1_000, timeoutMs: 10_000 },
+    );
+    expect(poll).toMatchObject({ outcome: 'converged', probes: 3, lastVerdict: 'denied' });
+    expect(sleeps).toEqual([700]);
+  });
+
+  it('reports a flow that stays allowed as timed out instead of throwing', async () => {
+    let clock = 0;
+    const poll = await pollUntilDenied(async () => 'allowed', { now: () => clock, sleep: async (ms) => { clock += ms; }, intervalMs: 1_000, timeoutMs: 3_000 });
+    expect(poll).toMatchObject({ outcome: 'timed-out', probes: 4, lastVerdict: 'allowed' });
   });
 });
