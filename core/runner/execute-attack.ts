@@ -4,9 +4,12 @@ import type { AttackDefinition, AttemptContext, Expectation } from '../domain/at
 import { attribute } from '../domain/attribution.ts';
 import type { Cell, ControlResult } from '../domain/cell.ts';
 import type { Cluster, SinkRecord } from '../domain/cluster.ts';
+import { summarizeFlow, type ControlPlan } from '../domain/control.ts';
+import type { FlowDescriptor } from '../domain/evidence.ts';
 import type { EvidenceItem } from '../domain/evidence.ts';
 import { stackTraits } from '../domain/profile.ts';
 import type { SceneAddresses } from '../domain/scene-addresses.ts';
+import { RESULTS_SCHEMA_VERSION } from '../domain/results.ts';
 import { PASS_SIGNALS } from '../domain/signal.ts';
 import { stackLayers } from '../domain/stack-layers.ts';
 import { TIMEOUTS } from '../timeouts.ts';
@@ -32,26 +35,58 @@ async function waitForCanary(cluster: Cluster, canary: string): Promise<readonly
   }
 }
 
+/** The flow a run made: the plan's, with the running pod's real address once it ran. */
+function ranFlow(flow: FlowDescriptor, run: PlanRun | undefined): FlowDescriptor {
+  return run?.pod === undefined ? flow : { ...flow, sourceIp: run.pod.ip, sourcePod: run.pod.name, sourceNamespace: run.pod.namespace };
+}
+
+/**
+ * Whether one control run passed: its client signal, and — for controls to the sink — the sink recording the
+ * control's own canary (a UDP or ICMP client cannot know whether anything arrived).
+ */
+async function controlPassed(cluster: Cluster, plan: ControlPlan, run: PlanRun, canary: string): Promise<{ passed: boolean; detail: string }> {
+  if (plan.proof === 'client-signal') return { passed: PASS_SIGNALS.has(run.signal), detail: run.detail };
+  const received = await waitForCanary(cluster, canary);
+  return received.length > 0
+    ? { passed: true, detail: `${run.detail}; the sink recorded the control's canary (${received.map((record) => `${record.protocol} from ${record.from}`).join(', ')})` }
+    : { passed: false, detail: `${run.detail}; the sink never recorded the control's canary` };
+}
+
 async function runControl(cluster: Cluster, attack: AttackDefinition, context: AttemptContext, options: ExecuteOptions): Promise<{ control: ControlResult; ms: number }> {
   const started = performance.now();
+  const plan = attack.control(context);
   let run: PlanRun | undefined;
+  let verdict = { passed: false, detail: '' };
   let tries = 0;
+  let flow = plan.flow;
   while (tries <= options.controlRetries) {
     tries += 1;
-    run = await runPlan(cluster, attack.control(context), options.podReadyMs, options.scripts);
-    await run.release();
-    if (PASS_SIGNALS.has(run.signal)) break;
+    run = await runPlan(cluster, plan, options.podReadyMs, options.scripts);
+    flow = ranFlow(plan.flow, run);
+    try {
+      verdict = await controlPassed(cluster, plan, run, context.canary);
+    } finally {
+      await run.release();
+    }
+    if (verdict.passed) break;
   }
-  const signal = run?.signal ?? 'error';
   return {
-    control: { passed: PASS_SIGNALS.has(signal), signal, detail: run?.detail ?? '', tries },
+    control: {
+      kind: plan.kind,
+      ...summarizeFlow(flow),
+      result: verdict.passed ? 'passed' : 'failed',
+      passed: verdict.passed,
+      signal: run?.signal ?? 'error',
+      detail: verdict.detail,
+      tries,
+    },
     ms: performance.now() - started,
   };
 }
 
 function baseCell(attack: AttackDefinition, cluster: Cluster, runId: string, expected: Expectation, startedAt: Date) {
   return {
-    schemaVersion: 1 as const,
+    schemaVersion: RESULTS_SCHEMA_VERSION,
     runId,
     provider: cluster.provider,
     profileId: cluster.profile.id,
@@ -103,7 +138,7 @@ export async function executeAttack(cluster: Cluster, attack: AttackDefinition, 
     const sinkRecords = attack.success === 'sink-canary' ? await waitForCanary(cluster, canary) : await cluster.sinkReceived(canary);
     // The plan knows the intended flow; the running pod adds its real address, so records of other attempts
     // to the same destination never count for this one.
-    const flow = attempt.pod ? { ...plan.flow, sourceIp: attempt.pod.ip, sourcePod: attempt.pod.name, sourceNamespace: attempt.pod.namespace } : plan.flow;
+    const flow = ranFlow(plan.flow, attempt);
     // A pod admission refused sent nothing: any record matching its intended flow belongs to another attempt.
     const layerEvidence = attempt.admissionEvidence ? [] : await cluster.collectEvidence({ window: { from: startedAt, to: new Date() }, flow });
     const evidence: EvidenceItem[] = [
@@ -137,6 +172,7 @@ export async function executeAttack(cluster: Cluster, attack: AttackDefinition, 
       ...(verdict.reason ? { reason: verdict.reason } : attempt.detail ? { reason: attempt.detail } : {}),
       evidence,
       asExpected: matchesExpectation(verdict, expected),
+      flow: summarizeFlow(flow),
       control: controlRun.control,
       attempts: 1,
       canary,
