@@ -82,7 +82,7 @@ export class LabCluster implements Cluster {
   private readonly sidecars = new Map<string, LabSidecar>();
   private readonly nodeSandboxes = new Map<number, Promise<Sandbox>>();
   private readonly counterBaseline = new Map<string, number>();
-  private readonly loadedRulesets = new Map<string, { chains: string[]; counters: string[]; text: string }>();
+  private readonly loadedRulesets = new Map<string, { chains: string[]; counters: string[]; sourceSets: string[]; text: string }>();
   private loadedDnsRecords = '';
   private readonly madeNetns = new Set<string>();
   private readonly sync = new CoalescingSync(() => this.syncState());
@@ -667,9 +667,11 @@ export class LabCluster implements Cluster {
         const before = this.loadedRulesets.get(node.name);
         const chains = new Set(ruleset.chains.map((chain) => chain.name));
         const counters = new Set(ruleset.counters);
+        const sourceSets = new Set(ruleset.sourceSets);
         const text = renderRuleset(ruleset, {
           staleChains: (before?.chains ?? []).filter((name) => !chains.has(name)),
           staleCounters: (before?.counters ?? []).filter((name) => !counters.has(name)),
+          staleSourceSets: (before?.sourceSets ?? []).filter((name) => !sourceSets.has(name)),
         });
         // A node whose ruleset did not change (most pods change one or two nodes' rules) is not reloaded.
         if (before?.text === text) return;
@@ -677,7 +679,7 @@ export class LabCluster implements Cluster {
           input: text,
           timeoutMs: TIMEOUTS.labPodReadyMs,
         }, 'lab netpol');
-        this.loadedRulesets.set(node.name, { chains: [...chains], counters: [...counters], text });
+        this.loadedRulesets.set(node.name, { chains: [...chains], counters: [...counters], sourceSets: [...sourceSets], text });
       }),
     );
   }

@@ -99,5 +99,5 @@ export { parseCalicoCounters, parseCounterDump } from './calico-counters.ts';
 export { parseCalicoLog } from './calico-log.ts';
 export { parseEnvoyAccessLog } from './envoy-access-log.ts';
 export { parseHubbleFlows } from './hubble-flows.ts';
-export { matchesFlow, CLOCK_SKEW_MS } from './match-flow.ts';
+export { matchFlow, matchesFlow, CLOCK_SKEW_MS, type MatchedField } from './match-flow.ts';
 export { parseZtunnelLog } from './ztunnel-log.ts';
