@@ -15,7 +15,9 @@ import type {
   SinkRecord,
 } from '../../core/domain/cluster.ts';
 import { BadInputError, InfrastructureError } from '../../core/domain/errors.ts';
-import type { EvidenceItem } from '../../core/domain/evidence.ts';
+import type { EvidenceItem, FlowDescriptor, TimeWindow } from '../../core/domain/evidence.ts';
+import type { DestinationLiveness } from '../../core/domain/liveness.ts';
+import { labPodsLiveness, sinkLiveness } from './destination-liveness.ts';
 import { stackTraits, type Profile } from '../../core/domain/profile.ts';
 import type { SceneAddresses } from '../../core/domain/scene-addresses.ts';
 import { TIMEOUTS } from '../../core/timeouts.ts';
@@ -772,6 +774,40 @@ export class LabCluster implements Cluster {
       if (isSource || isDestination) picked.add(labPod);
     }
     return [...picked];
+  }
+
+  /** The flow's destination: the sink, a node, or the pods its address or Service name means (clusters/lab/destination-liveness.ts). */
+  async destinationLiveness(flow: FlowDescriptor, window: TimeWindow): Promise<DestinationLiveness> {
+    const ip = flow.destinationIp;
+    if (ip === LAB_ADDRESSES.sinkIp || ip === LAB_ADDRESSES.metadataIp) return sinkLiveness(this.sinkProcess);
+    const node = this.nodes.find((candidate) => candidate.ip === ip);
+    if (node !== undefined) return { status: 'alive', checked: [`node ${node.name} (a network namespace: nothing to die)`] };
+    const services = flow.destinationName === undefined ? [] : this.servicesNamed(flow.destinationName, flow.sourceNamespace);
+    const pods = [...this.pods.values()].filter(
+      (labPod) =>
+        (ip !== undefined && !labPod.hostNetwork && labPod.ip === ip) ||
+        (ip === undefined &&
+          services.some(
+            (service) =>
+              service.namespace === labPod.namespace &&
+              Object.keys(service.selector).length > 0 &&
+              Object.entries(service.selector).every(([key, value]) => labPod.labels[key] === value),
+          )),
+    );
+    const sidecars = this.sidecars;
+    return labPodsLiveness(
+      pods.map((labPod) => {
+        const proxy = sidecars.get(labPod.key)?.health();
+        return {
+          key: labPod.key,
+          deleted: labPod.deleted,
+          sandboxAlive: labPod.sandbox === undefined || !labPod.sandbox.process.hasExited(),
+          processes: labPod.processes,
+          ...(proxy === undefined ? {} : { proxy }),
+        };
+      }),
+      window.from,
+    );
   }
 
   /** Services a DNS-style name means: `api`, `api.bm-app`, `api.bm-app.svc.cluster.local` (port and dot stripped). */

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { newCanary } from '../../attack-pods/sink/canary.ts';
 import type { AttackDefinition, AttemptContext, Expectation } from '../domain/attack.ts';
-import { attribute } from '../domain/attribution.ts';
+import { attribute, type Attribution } from '../domain/attribution.ts';
 import type { Cell, ControlResult } from '../domain/cell.ts';
 import type { Cluster, SinkRecord } from '../domain/cluster.ts';
 import { summarizeFlow, type ControlPlan } from '../domain/control.ts';
-import type { FlowDescriptor } from '../domain/evidence.ts';
+import type { FlowDescriptor, TimeWindow } from '../domain/evidence.ts';
 import type { EvidenceItem } from '../domain/evidence.ts';
 import { stackTraits } from '../domain/profile.ts';
 import type { SceneAddresses } from '../domain/scene-addresses.ts';
@@ -84,6 +84,19 @@ async function runControl(cluster: Cluster, attack: AttackDefinition, context: A
   };
 }
 
+/** `blocked` stands only when the destination was alive for the whole window; otherwise the cell is `error`. */
+async function requireLiveDestination(cluster: Cluster, flow: FlowDescriptor, window: TimeWindow, blocked: Attribution): Promise<Attribution> {
+  const liveness = await cluster.destinationLiveness(flow, window);
+  switch (liveness.status) {
+    case 'alive':
+      return blocked;
+    case 'dead':
+      return { outcome: 'error', reason: `the destination was not alive for the whole attempt: ${liveness.died} (the attempt read as blocked by ${blocked.blockedBy ?? '?'})` };
+    case 'unknown':
+      return { outcome: 'error', reason: `cannot tell whether the destination was alive, so no blocked verdict: ${liveness.reason}` };
+  }
+}
+
 function baseCell(attack: AttackDefinition, cluster: Cluster, runId: string, expected: Expectation, startedAt: Date) {
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
@@ -155,7 +168,7 @@ export async function executeAttack(cluster: Cluster, attack: AttackDefinition, 
     ];
     const evidenceMs = performance.now() - evidenceStarted;
 
-    const verdict = attribute({
+    const attributed = attribute({
       controlPassed: controlRun.control.passed,
       signal: attempt.signal,
       success: attack.success,
@@ -163,6 +176,9 @@ export async function executeAttack(cluster: Cluster, attack: AttackDefinition, 
       evidence,
       stackLayers: stackLayers(stack),
     });
+    // A dead destination refuses or drops exactly like a policy: no `blocked` without it alive for the window.
+    const window = { from: startedAt, to: new Date() };
+    const verdict = attributed.outcome === 'blocked' && attributed.blockedBy !== 'admission' ? await requireLiveDestination(cluster, flow, window, attributed) : attributed;
     return {
       ...base,
       outcome: verdict.outcome,
