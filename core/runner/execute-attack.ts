@@ -84,16 +84,22 @@ async function runControl(cluster: Cluster, attack: AttackDefinition, context: A
   };
 }
 
-/** `blocked` stands only when the destination was alive for the whole window; otherwise the cell is `error`. */
-async function requireLiveDestination(cluster: Cluster, flow: FlowDescriptor, window: TimeWindow, blocked: Attribution): Promise<Attribution> {
+/**
+ * A stopped attempt (`blocked`, or `inconclusive` after a failed control) stands only when the destination was alive
+ * for the whole window; otherwise the cell is `error`, naming what died.
+ */
+async function requireLiveDestination(cluster: Cluster, flow: FlowDescriptor, window: TimeWindow, stopped: Attribution): Promise<Attribution> {
   const liveness = await cluster.destinationLiveness(flow, window);
+  const read = stopped.outcome === 'blocked' ? `blocked by ${stopped.blockedBy ?? '?'}` : stopped.outcome;
   switch (liveness.status) {
     case 'alive':
-      return blocked;
+      return stopped;
     case 'dead':
-      return { outcome: 'error', reason: `the destination was not alive for the whole attempt: ${liveness.died} (the attempt read as blocked by ${blocked.blockedBy ?? '?'})` };
+      return { outcome: 'error', reason: `the destination was not alive for the whole attempt: ${liveness.died} (the attempt read as ${read})` };
     case 'unknown':
-      return { outcome: 'error', reason: `cannot tell whether the destination was alive, so no blocked verdict: ${liveness.reason}` };
+      return stopped.outcome === 'blocked'
+        ? { outcome: 'error', reason: `cannot tell whether the destination was alive, so no blocked verdict: ${liveness.reason}` }
+        : stopped;
   }
 }
 
@@ -176,9 +182,11 @@ export async function executeAttack(cluster: Cluster, attack: AttackDefinition, 
       evidence,
       stackLayers: stackLayers(stack),
     });
-    // A dead destination refuses or drops exactly like a policy: no `blocked` without it alive for the window.
+    // A dead destination refuses or drops exactly like a policy: no `blocked` without it alive for the window, and
+    // a failed control on a dead destination is named for what it is.
     const window = { from: startedAt, to: new Date() };
-    const verdict = attributed.outcome === 'blocked' && attributed.blockedBy !== 'admission' ? await requireLiveDestination(cluster, flow, window, attributed) : attributed;
+    const stopped = (attributed.outcome === 'blocked' && attributed.blockedBy !== 'admission') || (attributed.outcome === 'inconclusive' && attempt.signal !== 'permission-denied');
+    const verdict = stopped ? await requireLiveDestination(cluster, flow, window, attributed) : attributed;
     return {
       ...base,
       outcome: verdict.outcome,
