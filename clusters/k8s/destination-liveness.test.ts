@@ -1,0 +1,56 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { podLiveness, serviceOf } from './destination-liveness.ts';
+
+const window = { from: new Date('2026-05-01T10:00:10Z'), to: new Date('2026-05-01T10:00:20Z') };
+
+function apiPod(proxy: Record<string, unknown>, overrides: Partial<V1Pod['status']> = {}): V1Pod {
+  return {
+    metadata: { name: 'api-1', namespace: 'bm-app' },
+    status: {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: 'True' }],
+      containerStatuses: [
+        { name: 'app', ready: true, restartCount: 0, image: 'x', imageID: 'x', state: { running: { startedAt: new Date('2026-05-01T09:00:00Z') } } },
+        { name: 'istio-proxy', ready: true, restartCount: 0, image: 'x', imageID: 'x', state: { running: { startedAt: new Date('2026-05-01T09:00:00Z') } }, ...proxy },
+      ],
+      ...overrides,
+    },
+  };
+}
+
+describe('podLiveness', () => {
+  it('is alive when every container ran, ready, from before the window', () => {
+    expect(podLiveness(apiPod({}), window)).toMatchObject({ status: 'alive' });
+  });
+
+  it('names a proxy restarted inside the window (kill -9, then the kubelet started it again)', () => {
+    const restarted = apiPod({
+      restartCount: 1,
+      state: { running: { startedAt: new Date('2026-05-01T10:00:15Z') } },
+      lastState: { terminated: { exitCode: 137, reason: 'Error', finishedAt: new Date('2026-05-01T10:00:14Z') } },
+    });
+    const liveness = podLiveness(restarted, window);
+    expect(liveness.status).toBe('dead');
+    expect(liveness.status === 'dead' && liveness.died).toContain('bm-app/api-1 istio-proxy (re)started at 2026-05-01T10:00:15.000Z');
+  });
+
+  it('names a container that died in the window and came back before it ended as dead too', () => {
+    const bounced = apiPod({ lastState: { terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: new Date('2026-05-01T10:00:12Z') } } });
+    expect(podLiveness(bounced, window)).toMatchObject({ status: 'dead' });
+  });
+
+  it('is dead when not running, not Ready or being deleted', () => {
+    expect(podLiveness(apiPod({ state: { waiting: { reason: 'CrashLoopBackOff' } } }), window)).toMatchObject({ status: 'dead', died: expect.stringContaining('CrashLoopBackOff') });
+    expect(podLiveness(apiPod({}, { conditions: [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady' }] }), window)).toMatchObject({ status: 'dead' });
+    expect(podLiveness({ ...apiPod({}), metadata: { name: 'api-1', namespace: 'bm-app', deletionTimestamp: new Date() } }, window)).toMatchObject({ status: 'dead' });
+  });
+});
+
+describe('serviceOf', () => {
+  it('reads service and namespace from a cluster DNS name', () => {
+    expect(serviceOf('api.bm-app.svc.cluster.local', undefined)).toEqual({ service: 'api', namespace: 'bm-app' });
+    expect(serviceOf('db', 'bm-app')).toEqual({ service: 'db', namespace: 'bm-app' });
+    expect(serviceOf('db', undefined)).toBeUndefined();
+  });
+});
