@@ -122,7 +122,17 @@ export function apiPodControl(context: AttemptContext, attackId: string): Contro
  * reach. `attempt` must be built with the control's context, so it carries the control's canary.
  */
 export function nodeProbeControl(context: AttemptContext, attackId: string, attempt: AttemptPlan, node?: string): ControlPlan {
-  return sameDestination({ ...attempt, pod: withHostNetworkDns(nodeClient(context, attackId, node).build()) });
+  const { sourceIp: _ip, sourcePod: _pod, sourceNamespace: _namespace, canary: _canary, ...flow } = attempt.flow;
+  return sameDestination(
+    plan({
+      pod: withHostNetworkDns(nodeClient(context, attackId, node).build()),
+      script: attempt.script,
+      canary: context.canary,
+      env: attempt.env,
+      flow,
+      placement: attempt.placement,
+    }),
+  );
 }
 
 /** The resolver every scene pod is permitted to reach, as the flow names it. */
