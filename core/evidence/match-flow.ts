@@ -131,6 +131,8 @@ export type MatchedField =
   | 'source-ip'
   | 'source-pod'
   | 'source-namespace'
+  /** A counter of the attempt's own endpoint (Calico's from-workload chain of its interface). */
+  | 'source-interface'
   | 'destination-ip'
   | 'destination-name'
   | 'destination-port'
