@@ -2,6 +2,9 @@ import type { CoreV1Api, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { FlowDescriptor, TimeWindow } from '../../core/domain/evidence.ts';
 import type { DestinationLiveness } from '../../core/domain/liveness.ts';
 import type { SceneAddresses } from '../../core/domain/scene-addresses.ts';
+import { SCENE } from '../../manifests/scene.ts';
+
+const API_SERVICE = { name: SCENE.workloads.api.name, namespace: SCENE.namespaces.app } as const;
 
 function podKey(pod: V1Pod): string {
   return `${pod.metadata?.namespace ?? '?'}/${pod.metadata?.name ?? '?'}`;
@@ -80,7 +83,13 @@ export async function kubeDestinationLiveness(sources: KubeLivenessSources, flow
     const pods = (await core.listPodForAllNamespaces({ fieldSelector: `status.podIP=${ip}` })).items.filter((pod) => pod.spec?.hostNetwork !== true);
     if (pods.length > 0) return combine(pods.map((pod) => podLiveness(pod, window)));
     const nodeName = addresses.nodes.find((node) => node.ip === ip)?.name;
-    if (nodeName !== undefined) return nodeLiveness(await core.readNode({ name: nodeName }));
+    if (nodeName !== undefined) {
+      const node = nodeLiveness(await core.readNode({ name: nodeName }));
+      // Behind api's NodePort the destination is api itself.
+      if (flow.destinationPort === undefined || flow.destinationPort !== addresses.apiNodePort) return node;
+      const api = await kubeDestinationLiveness(sources, { ...flow, destinationIp: undefined, destinationName: `${API_SERVICE.name}.${API_SERVICE.namespace}` }, window);
+      return combine([node, api]);
+    }
     return { status: 'unknown', reason: `no pod or node has the address ${ip}` };
   }
   if (flow.destinationName !== undefined) {
