@@ -41,7 +41,7 @@ describe('report.json', () => {
   it('carries version, providers with the lab labelled, profiles, matrix, unexpected cells and timings', async () => {
     const model = buildReportModel(await readResults([SAMPLE_LAB, SAMPLE_KIND]));
     const report = buildJsonReport(model, { harnessVersion: '9.9.9', generatedAt: new Date('2025-11-23T08:00:00Z') });
-    expect(report.schemaVersion).toBe(1);
+    expect(report.schemaVersion).toBe(2);
     expect(report.generatedAt).toBe('2025-11-23T08:00:00.000Z');
     expect(report.harness).toEqual({ version: '9.9.9', runVersions: ['0.1.0'] });
     expect(report.providers).toEqual([{ name: 'lab', isLab: true }, { name: 'kind', isLab: false }]);

@@ -9,7 +9,7 @@ import type { RunSummary } from './run-results.ts';
 import { scoreText } from './state-labels.ts';
 
 /** Bump on any incompatible change of report.json; reports/report.schema.json describes this version. */
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
 
 export const LAB_NOTE =
   'Columns from the lab provider describe the lab\'s model of each layer (nftables for NetworkPolicy, Istio\'s capture rules with an HAProxy sidecar, ambient in-pod rules with a per-pod ztunnel stand-in), not the real CNI or mesh.';

@@ -19,6 +19,33 @@ function badInput(fn: () => unknown): BadInputError {
   throw new Error('expected a BadInputError');
 }
 
+/** Lines as JSON, untyped: what another harness version may have written. */
+const rawJsonl = (lines: readonly unknown[]): string => `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`;
+
+describe('results schema versions', () => {
+  it('reads version 1 (the fixtures) and version 2 with the attempt flow, the control path and matched fields', () => {
+    const v1 = parseResultsText(jsonl([header, { type: 'cell', cell: testCell('r1', 'cilium', 'EG1') }, end]), 'v1.jsonl');
+    expect(v1.cells[0]?.schemaVersion).toBe(1);
+    const cell = {
+      ...testCell('r1', 'cilium', 'EG1'),
+      schemaVersion: 2,
+      flow: { from: 'bm-app/bm-eg1-1 (10.244.1.5)', to: '198.51.100.10', port: 9000, protocol: 'tcp' },
+      control: { kind: 'same-destination', from: 'bm-privileged/bm-eg1-ctl-1 (172.18.0.3)', to: '198.51.100.10', port: 9000, protocol: 'tcp', result: 'passed', passed: true, signal: 'connected', tries: 1 },
+      evidence: [{ layer: 'cni', source: 'hubble', verdict: 'denied', raw: '{}', matched: ['source-ip', 'window'] }],
+    };
+    const v2 = parseResultsText(rawJsonl([{ ...header, schemaVersion: 2 }, { type: 'cell', cell }, end]), 'v2.jsonl');
+    expect(v2.cells[0]?.control).toMatchObject({ kind: 'same-destination', result: 'passed', to: '198.51.100.10', port: 9000 });
+    expect(v2.cells[0]?.flow?.from).toContain('bm-eg1-1');
+    expect(v2.cells[0]?.evidence[0]?.matched).toEqual(['source-ip', 'window']);
+  });
+
+  it('refuses a version it does not know, and a control kind it does not model', () => {
+    badInput(() => parseResultsText(rawJsonl([{ ...header, schemaVersion: 3 }, end]), 'v3.jsonl'));
+    const cell = { ...testCell('r1', 'cilium', 'EG1'), schemaVersion: 2, control: { kind: 'dns-lookup', passed: true, signal: 'delivered' } };
+    badInput(() => parseResultsText(rawJsonl([{ ...header, schemaVersion: 2 }, { type: 'cell', cell }, end]), 'bad.jsonl'));
+  });
+});
+
 describe('parseResultsText', () => {
   it('reads the header, cells, profile errors and end line', () => {
     const text = jsonl([
@@ -67,10 +94,10 @@ describe('parseResultsText', () => {
 
   it('says a header or a cell written by a newer (or older) breachmatrix, instead of a field error', () => {
     const newer = badInput(() => parseResultsText(jsonl([{ ...header, schemaVersion: 99 } as unknown as typeof header]), 'r.jsonl'));
-    expect(newer.message).toBe('r.jsonl:1: schemaVersion: written by a newer breachmatrix (schema 99; this one reads 1) (allowed: schema 1; read it with the breachmatrix version that wrote it)');
+    expect(newer.message).toBe('r.jsonl:1: schemaVersion: written by a newer breachmatrix (schema 99; this one reads 1 or 2) (allowed: schema 1 or 2; read it with the breachmatrix version that wrote it)');
     const cell = { ...testCell('r1', 'cilium', 'EG1'), schemaVersion: 0 } as unknown as ReturnType<typeof testCell>;
     const older = badInput(() => parseResultsText(jsonl([header, { type: 'cell', cell }]), 'r.jsonl'));
-    expect(older.message).toContain('r.jsonl:2: cell.schemaVersion: written by an older breachmatrix (schema 0; this one reads 1)');
+    expect(older.message).toContain('r.jsonl:2: cell.schemaVersion: written by an older breachmatrix (schema 0; this one reads 1 or 2)');
   });
 
   it('lists every schema problem of a line and never prints "undefined" for a value that was there', () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Cell } from '../core/domain/cell.ts';
 import { BadInputError } from '../core/domain/errors.ts';
-import { RESULTS_SCHEMA_VERSION, type ProfileErrorLine, type RunEndLine, type RunHeaderLine } from '../core/domain/results.ts';
+import { READABLE_SCHEMA_VERSIONS, RESULTS_SCHEMA_VERSION, type ProfileErrorLine, type RunEndLine, type RunHeaderLine } from '../core/domain/results.ts';
 import type { SceneSelfTestLine } from '../core/domain/scene-self-test.ts';
 import { badInputFromZod } from '../core/config/zod-issues.ts';
 import { mergeResults } from './merge-results.ts';
@@ -27,12 +27,13 @@ function declaredSchemaVersion(value: unknown): { readonly field: string; readon
 /** A results file from another harness version says so, rather than failing on the first field that moved. */
 function checkSchemaVersion(value: unknown, where: string): void {
   const declared = declaredSchemaVersion(value);
-  if (declared === undefined || declared.version === RESULTS_SCHEMA_VERSION || typeof declared.version !== 'number') return;
+  if (declared === undefined || typeof declared.version !== 'number' || (READABLE_SCHEMA_VERSIONS as readonly number[]).includes(declared.version)) return;
   const who = declared.version > RESULTS_SCHEMA_VERSION ? 'a newer' : 'an older';
+  const readable = READABLE_SCHEMA_VERSIONS.join(' or ');
   throw new BadInputError(
-    `written by ${who} breachmatrix (schema ${declared.version}; this one reads ${RESULTS_SCHEMA_VERSION})`,
+    `written by ${who} breachmatrix (schema ${declared.version}; this one reads ${readable})`,
     `${where}: ${declared.field}`,
-    `schema ${RESULTS_SCHEMA_VERSION}; read it with the breachmatrix version that wrote it`,
+    `schema ${readable}; read it with the breachmatrix version that wrote it`,
   );
 }
 

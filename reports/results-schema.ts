@@ -4,7 +4,8 @@ import { OUTCOMES } from '../core/domain/cell.ts';
 import { EVIDENCE_SOURCES } from '../core/domain/evidence.ts';
 import { LAYERS } from '../core/domain/layer.ts';
 import { CNIS, MESHES, PROVIDERS } from '../core/domain/profile.ts';
-import { RESULTS_SCHEMA_VERSION } from '../core/domain/results.ts';
+import { CONTROL_KINDS } from '../core/domain/control.ts';
+import { READABLE_SCHEMA_VERSIONS } from '../core/domain/results.ts';
 import type { CellLine, ProfileErrorLine, ResultLine, RunEndLine, RunHeaderLine } from '../core/domain/results.ts';
 import { SCENE_CHECK_KINDS, type SceneSelfTestLine } from '../core/domain/scene-self-test.ts';
 import { CLIENT_SIGNALS } from '../core/domain/signal.ts';
@@ -16,6 +17,11 @@ import { CLIENT_SIGNALS } from '../core/domain/signal.ts';
  */
 const blockingLayer = z.enum(LAYERS).exclude(['none']);
 const isoTime = z.iso.datetime({ offset: true });
+/** This harness writes version 2 and still reads version 1 (cells without the attempt's flow and control path). */
+const schemaVersion = z.union(READABLE_SCHEMA_VERSIONS.map((version) => z.literal(version)));
+const flowProtocol = z.enum(['tcp', 'udp', 'icmp', 'dns', 'http']);
+/** One flow as reports show it (schema 2). */
+const flowSummary = z.looseObject({ from: z.string(), to: z.string(), port: z.int().min(0).optional(), protocol: flowProtocol });
 
 const evidenceItem = z.looseObject({
   layer: z.enum(LAYERS),
@@ -25,6 +31,7 @@ const evidenceItem = z.looseObject({
   detail: z.string().optional(),
   rule: z.string().optional(),
   at: z.string().optional(),
+  matched: z.array(z.string()).optional(),
 });
 
 const expectation = z.looseObject({
@@ -37,7 +44,7 @@ const expectation = z.looseObject({
 });
 
 const cell = z.looseObject({
-  schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+  schemaVersion,
   runId: z.string().min(1),
   provider: z.enum(PROVIDERS),
   profileId: z.string().min(1),
@@ -51,8 +58,20 @@ const cell = z.looseObject({
   evidence: z.array(evidenceItem),
   expected: expectation,
   asExpected: z.boolean(),
+  flow: flowSummary.optional(),
   control: z
-    .looseObject({ passed: z.boolean(), signal: z.enum(CLIENT_SIGNALS), detail: z.string().optional() })
+    .looseObject({
+      kind: z.enum(CONTROL_KINDS).optional(),
+      from: z.string().optional(),
+      to: z.string().optional(),
+      port: z.int().min(0).optional(),
+      protocol: flowProtocol.optional(),
+      result: z.enum(['passed', 'failed']).optional(),
+      passed: z.boolean(),
+      signal: z.enum(CLIENT_SIGNALS),
+      detail: z.string().optional(),
+      tries: z.int().min(0).optional(),
+    })
     .optional(),
   reason: z.string().optional(),
   attempts: z.int().min(0),
@@ -77,7 +96,7 @@ const versions = z.looseObject({
 
 const runHeader = z.looseObject({
   type: z.literal('run'),
-  schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+  schemaVersion,
   runId: z.string().min(1),
   harnessVersion: z.string(),
   provider: z.enum(PROVIDERS),

@@ -15,7 +15,7 @@ describe('writeReports', () => {
     expect((await readdir(out)).sort()).toEqual(['junit.xml', 'report.html', 'report.json', 'summary.md']);
 
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as { schemaVersion: number; generatedAt: string; harness: { version: string }; counts: Record<string, number> };
-    expect(report.schemaVersion).toBe(1);
+    expect(report.schemaVersion).toBe(2);
     expect(report.generatedAt).toBe('2025-11-23T08:00:00.000Z');
     const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(report.harness.version).toBe(pkg.version);

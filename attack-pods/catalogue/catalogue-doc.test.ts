@@ -54,7 +54,9 @@ describe(CATALOGUE_DOC_PATH, () => {
     const sc1 = section(rendered, 'SC1');
     expect(sc1).toContain('- **Attempt**: `http-probe.sh` · http to `198.51.100.10:8080`');
     expect(sc1).toContain('runAsUser 1337');
-    expect(sc1).toContain('- **Control**: `dns-lookup.sh` · dns to `api.bm-app.svc.cluster.local:53`');
+    // SC1's control walks the attempt's own path: the node (a permitted client) reaches the same sink address and port.
+    expect(sc1).toContain('- **Control**: same-destination, proven by sink-canary · `http-probe.sh` · http to `198.51.100.10:8080`');
+    expect(sc1).toContain('hostNetwork');
     expect(section(rendered, 'SC4')).toContain('`http-probe.sh` in an init container');
   });
 

@@ -100,7 +100,8 @@ function attackSection(attack: AttackDefinition, stacks: readonly StackTraits[])
     if (attack.notApplicable(stack) !== undefined) continue;
     const context = { stack, canary: DOC_CANARY, addresses: PLANNING_ADDRESSES };
     group(attempts, planText(attack.attempt(context)), stack.profileId);
-    group(controls, planText(attack.control(context)), stack.profileId);
+    const control = attack.control(context);
+    group(controls, `${control.kind}, proven by ${control.proof} · ${planText(control)}`, stack.profileId);
   }
   const applicable = stacks.filter((stack) => attack.notApplicable(stack) === undefined).length;
   return [

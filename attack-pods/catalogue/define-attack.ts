@@ -7,6 +7,7 @@ import type {
   Reference,
   SuccessCriterion,
 } from '../../core/domain/attack.ts';
+import type { ControlPlan } from '../../core/domain/control.ts';
 import type { StackTraits } from '../../core/domain/profile.ts';
 import { blocked, notApplicableExpectation } from './expectation-builders.ts';
 import { REF } from './references.ts';
@@ -23,7 +24,7 @@ export interface AttackSpec {
   readonly source: string;
   readonly notApplicable?: (stack: StackTraits) => string | undefined;
   readonly attempt: (context: AttemptContext) => AttemptPlan;
-  readonly control: (context: AttemptContext) => AttemptPlan;
+  readonly control: (context: AttemptContext) => ControlPlan;
   /** Only asked for stacks the attack applies to. */
   readonly expect: (stack: StackTraits) => Expectation;
 }
@@ -56,8 +57,8 @@ export interface PrivilegedAttackSpec extends Omit<AttackSpec, 'id' | 'attempt' 
   readonly baselineNamespace: string;
   /** The attempt in a given namespace; the same spec is used in both runs. */
   readonly attemptIn: (context: AttemptContext, namespace: string, variantId: string) => AttemptPlan;
-  /** The control: the same attacker spec, in bm-privileged, against a permitted target. */
-  readonly controlIn: (context: AttemptContext, variantId: string) => AttemptPlan;
+  /** The positive control on the attempt's path (core/domain/control.ts). */
+  readonly controlIn: (context: AttemptContext, variantId: string) => ControlPlan;
   /** The data plane's answer, for the run in bm-privileged. */
   readonly expectPrivileged: (stack: StackTraits) => Expectation;
 }

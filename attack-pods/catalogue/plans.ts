@@ -1,5 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { AttemptContext, AttemptPlan, ScriptPlacement } from '../../core/domain/attack.ts';
+import type { ControlPlan } from '../../core/domain/control.ts';
 import { InfrastructureError } from '../../core/domain/errors.ts';
 import type { FlowDescriptor } from '../../core/domain/evidence.ts';
 import { TIMEOUTS } from '../../core/timeouts.ts';
@@ -126,31 +127,29 @@ export function apiPodHttpPlan(pod: V1Pod, context: AttemptContext, port: number
   });
 }
 
-/** A scene name cluster DNS must resolve on every healthy stack: the control's permitted target. */
+/** A scene name cluster DNS must resolve on every healthy stack: what DNS controls ask. */
 export const CONTROL_DNS_NAME = serviceHost('api');
 
 /**
- * Positive control for attackers whose only permitted destination is cluster DNS (default-deny egress): the same
- * attacker pod spec resolves a scene name. It proves the pod runs, has a network and that its own egress path
- * works, so a timeout in the attempt is the policy, not a broken pod.
+ * Positive control for DNS attacks (same source): the attacker's pod spec resolves a scene name through its own
+ * resolver, the destination every scene pod is permitted. Only for attacks whose own protocol is DNS.
  */
-export function dnsControl(builder: PodBuilder, context: AttemptContext): AttemptPlan {
-  return plan({
-    pod: builder.build(),
-    script: 'dns-lookup.sh',
-    canary: context.canary,
-    env: { QUERY_NAME: CONTROL_DNS_NAME, QUERY_TYPE: 'A' },
-    flow: { protocol: 'dns', destinationName: CONTROL_DNS_NAME, destinationPort: 53 },
-  });
+export function dnsControl(builder: PodBuilder, context: AttemptContext): ControlPlan {
+  return {
+    ...plan({
+      pod: builder.build(),
+      script: 'dns-lookup.sh',
+      canary: context.canary,
+      env: { QUERY_NAME: CONTROL_DNS_NAME, QUERY_TYPE: 'A' },
+      flow: { protocol: 'dns', destinationName: CONTROL_DNS_NAME, destinationPort: 53 },
+    }),
+    kind: 'same-source',
+    proof: 'client-signal',
+    techniqueRemoved: [],
+  };
 }
 
 /** Host-network pods need this DNS policy to use cluster DNS at all (otherwise the node's resolver). */
 export function withHostNetworkDns(pod: V1Pod): V1Pod {
   return { ...pod, spec: { containers: [], ...pod.spec, dnsPolicy: 'ClusterFirstWithHostNet' } };
-}
-
-/** dnsControl for a host-network pod, which reaches cluster DNS only with ClusterFirstWithHostNet. */
-export function hostNetworkDnsControl(builder: PodBuilder, context: AttemptContext): AttemptPlan {
-  const control = dnsControl(builder, context);
-  return { ...control, pod: withHostNetworkDns(control.pod) };
 }

@@ -10,7 +10,8 @@ import type {
   SinkRecord,
 } from '../../core/domain/cluster.ts';
 import { InfrastructureError } from '../../core/domain/errors.ts';
-import type { EvidenceItem } from '../../core/domain/evidence.ts';
+import type { EvidenceItem, FlowDescriptor, TimeWindow } from '../../core/domain/evidence.ts';
+import type { DestinationLiveness } from '../../core/domain/liveness.ts';
 import type { Profile, ProviderName } from '../../core/domain/profile.ts';
 import type { SceneAddresses } from '../../core/domain/scene-addresses.ts';
 import { parseAdmissionMessages } from '../../core/evidence/admission-message.ts';
@@ -20,6 +21,7 @@ import { parseZtunnelLog } from '../../core/evidence/ztunnel-log.ts';
 import { TIMEOUTS } from '../../core/timeouts.ts';
 import { SCENE } from '../../manifests/scene.ts';
 import { admissionRejection } from './admission-rejection.ts';
+import { kubeDestinationLiveness } from './destination-liveness.ts';
 import { splitCrds } from './apply-order.ts';
 import { objectApi, type ObjectApi } from './object-api.ts';
 import { runsContainer } from './pod-containers.ts';
@@ -27,6 +29,9 @@ import { execInPod } from './pod-exec.ts';
 import { podProgress } from './pod-outcome.ts';
 import { watchUntil } from './restarting-watch.ts';
 import { waitFor } from './wait-for.ts';
+
+/** A canary no attempt carries: asking the sink for it only proves the sink answers. */
+const LIVENESS_PROBE_CANARY = 'bm0000000000000000';
 
 export const MANAGED_SELECTOR = `${SCENE.managedByLabel.key}=${SCENE.managedByLabel.value}`;
 
@@ -179,6 +184,16 @@ export class KubeCluster implements Cluster {
 
   sinkReceived(canary: string): Promise<readonly SinkRecord[]> {
     return this.options.sinkReceived(canary);
+  }
+
+  /** clusters/k8s/destination-liveness.ts: the destination's pods Ready with no restart in the window, a node Ready, the sink answering. */
+  async destinationLiveness(flow: FlowDescriptor, window: TimeWindow): Promise<DestinationLiveness> {
+    const sinkAnswers = (): Promise<boolean> =>
+      this.options.sinkReceived(LIVENESS_PROBE_CANARY).then(
+        () => true,
+        () => false,
+      );
+    return kubeDestinationLiveness({ core: this.core, addresses: await this.options.addresses(), sinkAnswers }, flow, window);
   }
 
   private async podsWithContainer(namespace: string, labelSelector: string | undefined, container: string): Promise<V1Pod[]> {

@@ -96,6 +96,7 @@ function fakeWorld(behaviour: { onRun?: (command: string, args: readonly string[
         },
         collectEvidence: async () => [],
         sinkReceived: async () => [],
+        destinationLiveness: async () => ({ status: 'unknown', reason: 'not in this test' }),
         teardown,
         [Symbol.asyncDispose]: teardown,
       };

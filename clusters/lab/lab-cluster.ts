@@ -14,7 +14,9 @@ import type {
   SinkRecord,
 } from '../../core/domain/cluster.ts';
 import { BadInputError, InfrastructureError } from '../../core/domain/errors.ts';
-import type { EvidenceItem } from '../../core/domain/evidence.ts';
+import type { EvidenceItem, FlowDescriptor, TimeWindow } from '../../core/domain/evidence.ts';
+import type { DestinationLiveness } from '../../core/domain/liveness.ts';
+import { labPodsLiveness, sinkLiveness } from './destination-liveness.ts';
 import { stackTraits, type Profile } from '../../core/domain/profile.ts';
 import type { SceneAddresses } from '../../core/domain/scene-addresses.ts';
 import { TIMEOUTS } from '../../core/timeouts.ts';
@@ -86,7 +88,7 @@ export class LabCluster implements Cluster {
   private readonly sidecars = new Map<string, LabSidecar>();
   private readonly nodeSandboxes = new Map<number, Promise<Sandbox>>();
   private readonly counterBaseline = new Map<string, number>();
-  private readonly loadedRulesets = new Map<string, { chains: string[]; counters: string[]; text: string }>();
+  private readonly loadedRulesets = new Map<string, { chains: string[]; counters: string[]; sourceSets: string[]; text: string }>();
   private loadedDnsRecords = '';
   private readonly madeNetns = new Set<string>();
   private readonly sync = new CoalescingSync(() => this.syncState());
@@ -696,9 +698,11 @@ export class LabCluster implements Cluster {
         const before = this.loadedRulesets.get(node.name);
         const chains = new Set(ruleset.chains.map((chain) => chain.name));
         const counters = new Set(ruleset.counters);
+        const sourceSets = new Set(ruleset.sourceSets);
         const text = renderRuleset(ruleset, {
           staleChains: (before?.chains ?? []).filter((name) => !chains.has(name)),
           staleCounters: (before?.counters ?? []).filter((name) => !counters.has(name)),
+          staleSourceSets: (before?.sourceSets ?? []).filter((name) => !sourceSets.has(name)),
         });
         // A node whose ruleset did not change (most pods change one or two nodes' rules) is not reloaded.
         if (before?.text === text) return;
@@ -706,7 +710,7 @@ export class LabCluster implements Cluster {
           input: text,
           timeoutMs: TIMEOUTS.labPodReadyMs,
         }, 'lab netpol');
-        this.loadedRulesets.set(node.name, { chains: [...chains], counters: [...counters], text });
+        this.loadedRulesets.set(node.name, { chains: [...chains], counters: [...counters], sourceSets: [...sourceSets], text });
       }),
     );
   }
@@ -799,6 +803,40 @@ export class LabCluster implements Cluster {
       if (isSource || isDestination) picked.add(labPod);
     }
     return [...picked];
+  }
+
+  /** The flow's destination: the sink, a node, or the pods its address or Service name means (clusters/lab/destination-liveness.ts). */
+  async destinationLiveness(flow: FlowDescriptor, window: TimeWindow): Promise<DestinationLiveness> {
+    const ip = flow.destinationIp;
+    if (ip === LAB_ADDRESSES.sinkIp || ip === LAB_ADDRESSES.metadataIp) return sinkLiveness(this.sinkProcess);
+    const node = this.nodes.find((candidate) => candidate.ip === ip);
+    if (node !== undefined) return { status: 'alive', checked: [`node ${node.name} (a network namespace: nothing to die)`] };
+    const services = flow.destinationName === undefined ? [] : this.servicesNamed(flow.destinationName, flow.sourceNamespace);
+    const pods = [...this.pods.values()].filter(
+      (labPod) =>
+        (ip !== undefined && !labPod.hostNetwork && labPod.ip === ip) ||
+        (ip === undefined &&
+          services.some(
+            (service) =>
+              service.namespace === labPod.namespace &&
+              Object.keys(service.selector).length > 0 &&
+              Object.entries(service.selector).every(([key, value]) => labPod.labels[key] === value),
+          )),
+    );
+    const sidecars = this.sidecars;
+    return labPodsLiveness(
+      pods.map((labPod) => {
+        const proxy = sidecars.get(labPod.key)?.health();
+        return {
+          key: labPod.key,
+          deleted: labPod.deleted,
+          sandboxAlive: labPod.sandbox === undefined || !labPod.sandbox.process.hasExited(),
+          processes: labPod.processes,
+          ...(proxy === undefined ? {} : { proxy }),
+        };
+      }),
+      window.from,
+    );
   }
 
   /** Services a DNS-style name means: `api`, `api.bm-app`, `api.bm-app.svc.cluster.local` (port and dot stripped). */

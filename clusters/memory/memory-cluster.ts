@@ -1,7 +1,8 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster, ClusterProvider, EvidenceQuery, ExecOptions, ExecResult, KubeObject, PodCreation, PodHandle, SinkRecord } from '../../core/domain/cluster.ts';
-import type { EvidenceItem } from '../../core/domain/evidence.ts';
+import type { EvidenceItem, FlowDescriptor, TimeWindow } from '../../core/domain/evidence.ts';
+import type { DestinationLiveness } from '../../core/domain/liveness.ts';
 import type { Profile } from '../../core/domain/profile.ts';
 import type { SceneAddresses } from '../../core/domain/scene-addresses.ts';
 import { stackTraits } from '../../core/domain/profile.ts';
@@ -65,6 +66,13 @@ export class MemoryCluster implements Cluster {
   private readonly sink: SinkRecord[] = [];
   private running = 0;
   maxConcurrentScripts = 0;
+  /**
+   * Scripted destination health: what `destinationLiveness` answers for a flow (tests kill a destination here).
+   * Every destination is alive unless this says otherwise.
+   */
+  liveness: (flow: FlowDescriptor, window: TimeWindow) => DestinationLiveness = () => ({ status: 'alive', checked: ['memory: scripted alive'] });
+  /** The flows `destinationLiveness` was asked about. */
+  readonly livenessAsked: FlowDescriptor[] = [];
 
   private readonly faults: MemorySceneFaults;
 
@@ -169,6 +177,11 @@ export class MemoryCluster implements Cluster {
 
   async sinkReceived(canary: string): Promise<readonly SinkRecord[]> {
     return this.sink.filter((record) => record.canary === canary);
+  }
+
+  async destinationLiveness(flow: FlowDescriptor, window: TimeWindow): Promise<DestinationLiveness> {
+    this.livenessAsked.push(flow);
+    return this.liveness(flow, window);
   }
 
   async teardown(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
+import type { ControlPlan } from './control.ts';
 import type { FlowDescriptor } from './evidence.ts';
 import type { BlockingLayer } from './layer.ts';
 import type { StackTraits } from './profile.ts';
@@ -86,10 +87,10 @@ export interface AttackDefinition {
   /** The attack itself. */
   attempt(context: AttemptContext): AttemptPlan;
   /**
-   * The positive control: the same path from a permitted client, or the same attacker to a permitted target.
-   * It must pass for any `blocked` verdict. Undefined only for admission attacks, whose control is the same
-   * pod spec in a namespace without enforcement (and is then given as such).
+   * The positive control on the attempt's own path: a permitted client to the attempt's destination, address,
+   * port and protocol (`same-destination`), or the attempt's pod minus the technique to a permitted destination
+   * over the same protocol (`same-source`). It must pass for any `blocked` verdict.
    */
-  control(context: AttemptContext): AttemptPlan;
+  control(context: AttemptContext): ControlPlan;
   expect(stack: StackTraits): Expectation;
 }

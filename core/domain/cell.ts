@@ -1,7 +1,9 @@
 import type { AttackFamily, Expectation } from './attack.ts';
+import type { ControlKind, FlowSummary } from './control.ts';
 import type { EvidenceItem } from './evidence.ts';
 import type { BlockingLayer } from './layer.ts';
 import type { ProviderName } from './profile.ts';
+import type { ReadableSchemaVersion } from './results.ts';
 import type { ClientSignal } from './signal.ts';
 
 export const OUTCOMES = ['allowed', 'blocked', 'inconclusive', 'not-applicable', 'error'] as const;
@@ -9,7 +11,11 @@ export type Outcome = (typeof OUTCOMES)[number];
 
 export type Confidence = 'confirmed' | 'inferred';
 
-export interface ControlResult {
+/** The positive control: which path it walked and what came of it (schema 2; version-1 cells lack the path). */
+export interface ControlResult extends Partial<FlowSummary> {
+  readonly kind?: ControlKind;
+  /** `passed` or `failed`, the same as `passed` in words. */
+  readonly result?: 'passed' | 'failed';
   readonly passed: boolean;
   readonly signal: ClientSignal;
   readonly detail?: string;
@@ -27,7 +33,8 @@ export interface CellTimings {
 
 /** The result of one attack on one profile: one line of results.jsonl, one cell of the matrix. */
 export interface Cell {
-  readonly schemaVersion: 1;
+  /** 2 when written by this harness; 1 for cells read from older results. */
+  readonly schemaVersion: ReadableSchemaVersion;
   readonly runId: string;
   readonly provider: ProviderName;
   readonly profileId: string;
@@ -43,6 +50,8 @@ export interface Cell {
   readonly expected: Expectation;
   /** Whether the observation matched the expectation (outcome and, when expected, the blocking layer). */
   readonly asExpected: boolean;
+  /** The attempt's own flow (schema 2), to read beside the control's. */
+  readonly flow?: FlowSummary;
   readonly control?: ControlResult;
   /** Why the cell is not-applicable, inconclusive or error; free text. */
   readonly reason?: string;

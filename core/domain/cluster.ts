@@ -1,6 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { EvidenceItem, FlowDescriptor, TimeWindow } from './evidence.ts';
 import type { Layer } from './layer.ts';
+import type { DestinationLiveness } from './liveness.ts';
 import type { Profile, ProviderName } from './profile.ts';
 import type { SceneAddresses } from './scene-addresses.ts';
 
@@ -83,6 +84,11 @@ export interface Cluster extends AsyncDisposable {
   collectEvidence(query: EvidenceQuery): Promise<readonly EvidenceItem[]>;
   /** What the exfiltration sink received carrying this canary. */
   sinkReceived(canary: string): Promise<readonly SinkRecord[]>;
+  /**
+   * Whether the flow's destination side (its pods' app and proxy processes or containers, the sink, a node) was
+   * alive for the whole window: asked before any `blocked` verdict is recorded.
+   */
+  destinationLiveness(flow: FlowDescriptor, window: TimeWindow): Promise<DestinationLiveness>;
   /** Remove everything the provider made. Idempotent. */
   teardown(): Promise<void>;
 }

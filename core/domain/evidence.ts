@@ -29,6 +29,12 @@ export interface EvidenceItem {
   /** The policy rule named by the record, when the record names one (e.g. `ns[bm-app]-policy[api]-rule[0]`). */
   readonly rule?: string;
   readonly at?: string;
+  /**
+   * Which fields of the attempt's flow this record matched on (`canary`, `source-ip`, `source-pod`,
+   * `destination-ip`, `destination-port`, `window`, …): a record is only credited to an attempt on the canary or the
+   * attempt's own source, never on its destination alone. Absent for the client-side records (sink, admission).
+   */
+  readonly matched?: readonly string[];
 }
 
 /** A flow an attempt made, used to match layer records to this attempt and no other. */

@@ -9,7 +9,13 @@ import type { SceneSelfTestLine } from './scene-self-test.ts';
  * self-test table, before any of its cells), and an `end` line unless the process
  * died. Reports are always re-rendered from it, so an interrupted run keeps every finished cell.
  */
-export const RESULTS_SCHEMA_VERSION = 1;
+export const RESULTS_SCHEMA_VERSION = 2 as const;
+/**
+ * Versions a reader accepts. 2 added the attempt's `flow` and the control's path (`kind`, `from`, `to`, `port`,
+ * `protocol`, `result`); a version-1 cell reads as it was, without them.
+ */
+export const READABLE_SCHEMA_VERSIONS = [1, 2] as const;
+export type ReadableSchemaVersion = (typeof READABLE_SCHEMA_VERSIONS)[number];
 
 export interface ProfileSummary {
   readonly id: string;
@@ -31,7 +37,7 @@ export interface AttackSummary {
 
 export interface RunHeaderLine {
   readonly type: 'run';
-  readonly schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  readonly schemaVersion: ReadableSchemaVersion;
   readonly runId: string;
   readonly harnessVersion: string;
   readonly provider: ProviderName;

@@ -41,7 +41,7 @@ describe('parseCounterDump', () => {
 
 describe('parseCalicoCounters', () => {
   it('credits the default deny of the attempt\'s endpoint whose counter rose, not the conntrack INVALID drop', () => {
-    const items = parseCalicoCounters({ before: SAVE_BEFORE, after: SAVE_AFTER, flow: fromDbPod, interfaces: ['cali4876a21f409'] });
+    const items = parseCalicoCounters({ before: SAVE_BEFORE, after: SAVE_AFTER, flow: fromDbPod, interfaces: ['cali4876a21f409'], sourceInterface: 'cali4876a21f409' });
     expect(items).toEqual([
       {
         layer: 'cni',
@@ -50,13 +50,21 @@ describe('parseCalicoCounters', () => {
         raw: '[2:120] -A cali-fw-cali4876a21f409 -m comment --comment "cali:ykjyQpE2NwkWpbTd" -m comment --comment "Drop if no policies passed packet" -m mark --mark 0x0/0x20000 -j DROP',
         rule: 'cali-fw-cali4876a21f409',
         detail: 'default deny (no policy passed the packet) in cali-fw-cali4876a21f409 dropped 2 more packets',
+        matched: ['source-interface'],
       },
     ]);
   });
 
-  it('reads an explicit Deny in a policy chain when its destination covers the flow', () => {
+  it('never confirms on a shared chain: a destination\'s or a policy\'s drop counter may be another attempt\'s', () => {
+    const toDb = parseCalicoCounters({ before: SAVE_BEFORE, after: SAVE_AFTER, flow: fromDbPod, interfaces: ['cali4876a21f409'], sourceInterface: 'cali0ther0000000' });
+    expect(toDb.map((item) => item.verdict)).toEqual(['observed']);
+    expect(toDb[0]?.detail).toContain('may be another attempt');
+    expect(parseCalicoCounters({ before: LIST(1164), after: LIST(1165), flow: fromDbPod, sourceInterface: 'cali4876a21f409' })[0]?.verdict).toBe('observed');
+  });
+
+  it('reads an explicit Deny in a policy chain when its destination covers the flow (an observation: the chain is shared)', () => {
     const items = parseCalicoCounters({ before: LIST(1164), after: LIST(1165), flow: fromDbPod });
-    expect(items.map((item) => item.detail)).toEqual(['policy Deny rule in cali-po-_iIL2GVSReX3hYOgY4sn dropped 1 more packet']);
+    expect(items.map((item) => [item.verdict, item.detail?.split(';')[0]])).toEqual([['observed', 'policy Deny rule in cali-po-_iIL2GVSReX3hYOgY4sn dropped 1 more packet']]);
   });
 
   it('says nothing when no counter rose or the rule does not cover the flow', () => {

@@ -151,6 +151,12 @@ export interface CalicoCounterOptions {
    * (`cali-fw-…`, `cali-tw-…`) of other pods are then ignored. Without them any endpoint's default deny counts.
    */
   readonly interfaces?: readonly string[];
+  /**
+   * The Calico interface of the attempt's own pod. Only a drop in its from-workload chain (`cali-fw-<it>`) is this
+   * attempt's: policy chains and a destination's to-workload chain count every client's packets, so a rise there
+   * is only `observed` — it may be another attempt's drop.
+   */
+  readonly sourceInterface?: string;
 }
 
 /**
@@ -166,13 +172,16 @@ export function parseCalicoCounters(options: CalicoCounterOptions): EvidenceItem
     const increase = rule.packets - (before.get(`${rule.chain} ${rule.key}`) ?? 0);
     if (increase <= 0) continue;
     const what = rule.comments.includes(DEFAULT_DENY) ? 'default deny (no policy passed the packet)' : 'policy Deny rule';
+    const dropped = `${what} in ${rule.chain} dropped ${increase} more packet${increase === 1 ? '' : 's'}`;
+    const own = options.sourceInterface !== undefined && rule.chain === `cali-fw-${options.sourceInterface}`;
     items.push({
       layer: 'cni',
       source: 'calico-counter',
-      verdict: 'denied',
+      verdict: own ? 'denied' : 'observed',
       raw: rule.raw,
       rule: rule.chain,
-      detail: `${what} in ${rule.chain} dropped ${increase} more packet${increase === 1 ? '' : 's'}`,
+      detail: own ? dropped : `${dropped}; the counter is shared by every client of the chain, so it may be another attempt's drop`,
+      matched: own ? ['source-interface'] : [],
     });
   }
   return items;

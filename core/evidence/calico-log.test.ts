@@ -27,6 +27,7 @@ describe('parseCalicoLog', () => {
         raw: SYN_TO_SINK,
         detail: 'Calico logged and dropped 10.244.3.30 → 172.18.0.9:9000 (TCP, in cali7331f3f3ad8, out eth0)',
         at: '2025-07-15T01:32:14.000Z',
+        matched: ['window', 'protocol', 'source-ip', 'destination-ip', 'destination-port'],
       },
     ]);
   });

@@ -1,5 +1,5 @@
 import type { EvidenceItem, FlowDescriptor, TimeWindow } from '../domain/evidence.ts';
-import { isoAt, matchesFlow, parseTimestamp, splitLines, type FlowRecord, type RecordProtocol } from './match-flow.ts';
+import { isoAt, matchFlow, parseTimestamp, splitLines, type FlowRecord, type RecordProtocol } from './match-flow.ts';
 
 /**
  * What a `calico-packet:` line proves. A Calico `Log` rule logs every packet that reaches it, whatever
@@ -56,7 +56,8 @@ export function parseCalicoLog(
       destinationIp: fields.get('DST'),
       destinationPort: port === undefined || port === '' ? undefined : Number(port),
     };
-    if (!matchesFlow(record, flow, window)) continue;
+    const matched = matchFlow(record, flow, window);
+    if (matched === undefined) continue;
     const drop = prefix === 'calico-drop:' || meaning === 'precedes-deny';
     const path = `${fields.get('SRC') ?? '?'} → ${fields.get('DST') ?? '?'}${port === undefined ? '' : `:${port}`} (${fields.get('PROTO') ?? '?'}, in ${fields.get('IN') || '-'}, out ${fields.get('OUT') || '-'})`;
     items.push({
@@ -66,6 +67,7 @@ export function parseCalicoLog(
       raw: line,
       detail: drop ? `Calico logged and dropped ${path}` : `Calico Log rule saw ${path}; the rule does not say what followed`,
       ...(record.at === undefined ? {} : { at: isoAt(record.at) }),
+      matched,
     });
   }
   return items;

@@ -104,6 +104,7 @@ describe('parseEnvoyAccessLog, TEXT format', () => {
         raw: NR_PLAINTEXT,
         detail: 'NR filter_chain_not_found: no filter chain for this connection (plaintext into STRICT mTLS)',
         at: '2024-07-10T08:45:32.932Z',
+        matched: ['window', 'protocol', 'source-ip', 'destination-ip', 'destination-port'],
       },
     ]);
   });

@@ -1,7 +1,7 @@
 import type { EvidenceItem, FlowDescriptor, TimeWindow } from '../domain/evidence.ts';
 import { judgedItem, type Judgement } from './judged-item.ts';
 import { parseJsonObject } from './json-line.ts';
-import { matchesFlow, parseTimestamp, splitAddress, splitLines, type FlowRecord } from './match-flow.ts';
+import { matchFlow, parseTimestamp, splitAddress, splitLines, type FlowRecord } from './match-flow.ts';
 
 export type EnvoyLayer = 'mesh-sidecar' | 'mesh-waypoint';
 
@@ -180,12 +180,12 @@ export function parseEnvoyAccessLog(lines: string | readonly string[], options: 
     const trimmed = line.trim();
     const record = fromJson(trimmed) ?? fromText(trimmed);
     if (record === undefined) continue;
-    const matchable = flowRecords(record, options.window).find((candidate) =>
-      matchesFlow(candidate, options.flow, options.window),
-    );
-    if (matchable === undefined) continue;
+    const matchable = flowRecords(record, options.window)
+      .map((candidate) => ({ candidate, matched: matchFlow(candidate, options.flow, options.window) }))
+      .find((entry) => entry.matched !== undefined);
+    if (matchable?.matched === undefined) continue;
     const judgement = judge(record);
-    items.push(judgedItem(options.layer, 'envoy-access-log', line, judgement, matchable.at));
+    items.push(judgedItem(options.layer, 'envoy-access-log', line, judgement, matchable.candidate.at, matchable.matched));
   }
   return items;
 }

@@ -1,7 +1,7 @@
 import type { EvidenceItem, FlowDescriptor, TimeWindow } from '../domain/evidence.ts';
 import { judgedItem, type Judgement } from './judged-item.ts';
 import { parseJsonObject } from './json-line.ts';
-import { matchesFlow, parseTimestamp, splitLines, type FlowRecord, type RecordProtocol } from './match-flow.ts';
+import { matchFlow, parseTimestamp, splitLines, type FlowRecord, type RecordProtocol } from './match-flow.ts';
 
 /** Hubble's drop reasons that mean "policy": 133 no allow rule matched, 181 a deny rule matched. */
 const POLICY_DROP_REASONS: Readonly<Record<string, string>> = {
@@ -145,9 +145,10 @@ export function parseHubbleFlows(raw: string, flow: FlowDescriptor, window: Time
     const hubbleFlow = unwrap(line.trim());
     if (hubbleFlow === undefined) continue;
     const record = recordOf(hubbleFlow, window);
-    if (!matchesFlow(record, flow, window)) continue;
+    const matched = matchFlow(record, flow, window);
+    if (matched === undefined) continue;
     const judgement = judge(hubbleFlow);
-    items.push(judgedItem('cni', 'hubble', line, judgement, record.at));
+    items.push(judgedItem('cni', 'hubble', line, judgement, record.at, matched));
   }
   return items;
 }

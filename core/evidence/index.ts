@@ -18,6 +18,8 @@ export interface EvidenceContext {
   readonly before?: string;
   /** `calico-counter`: Calico interface names of the attempt's pods, to ignore other endpoints' chains. */
   readonly interfaces?: readonly string[];
+  /** `calico-counter`: the Calico interface of the attempt's own pod: only its egress chain can confirm a drop. */
+  readonly sourceInterface?: string;
   /** `nft-counter` (lab): pod IPs by `namespace/name`, to match ingress counters on the destination. */
   readonly podIps?: ReadonlyMap<string, string>;
   /** `calico-log`: whether the policy's Log rule sits right before a Deny (default: `log-only`). */
@@ -42,6 +44,7 @@ const PARSERS = new Map<EvidenceSource, EvidenceParser>([
         after: raw,
         flow: context.flow,
         ...(context.interfaces === undefined ? {} : { interfaces: context.interfaces }),
+        ...(context.sourceInterface === undefined ? {} : { sourceInterface: context.sourceInterface }),
       }),
   ],
   [
@@ -99,5 +102,5 @@ export { parseCalicoCounters, parseCounterDump } from './calico-counters.ts';
 export { parseCalicoLog } from './calico-log.ts';
 export { parseEnvoyAccessLog } from './envoy-access-log.ts';
 export { parseHubbleFlows } from './hubble-flows.ts';
-export { matchesFlow, CLOCK_SKEW_MS } from './match-flow.ts';
+export { matchFlow, matchesFlow, CLOCK_SKEW_MS, type MatchedField } from './match-flow.ts';
 export { parseZtunnelLog } from './ztunnel-log.ts';

@@ -1,5 +1,5 @@
 import type { EvidenceItem, EvidenceVerdict, FlowDescriptor, TimeWindow } from '../domain/evidence.ts';
-import { isoAt, matchesFlow, splitAddress, splitLines, type FlowRecord } from './match-flow.ts';
+import { isoAt, matchFlow, splitAddress, splitLines, type FlowRecord } from './match-flow.ts';
 
 /**
  * Parser of the lab sidecar's access log (clusters/lab/sidecar/haproxy-config.ts writes it): one JSON
@@ -119,7 +119,9 @@ export function parseLabProxyLog(
   const items: EvidenceItem[] = [];
   for (const rawLine of splitLines(raw)) {
     const line = parseLabProxyLine(rawLine);
-    if (line === undefined || !matchesFlow(flowRecord(line), context.flow, context.window)) continue;
+    if (line === undefined) continue;
+    const matched = matchFlow(flowRecord(line), context.flow, context.window);
+    if (matched === undefined) continue;
     const judged = judgeLabProxyLine(line);
     const at = isoAt(line.startTime);
     items.push({
@@ -130,6 +132,7 @@ export function parseLabProxyLog(
       detail: judged.detail,
       ...(judged.rule === undefined ? {} : { rule: judged.rule }),
       ...(at === undefined ? {} : { at }),
+      matched,
     });
   }
   return items;

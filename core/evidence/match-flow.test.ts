@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowDescriptor, TimeWindow } from '../domain/evidence.ts';
-import { CLOCK_SKEW_MS, matchesFlow, namesMatch, parseTimestamp, splitAddress } from './match-flow.ts';
+import { CLOCK_SKEW_MS, matchFlow, matchesFlow, namesMatch, parseTimestamp, splitAddress } from './match-flow.ts';
 
 const window: TimeWindow = { from: new Date('2025-03-14T08:38:10.000Z'), to: new Date('2025-03-14T08:38:14.000Z') };
 const flow: FlowDescriptor = {
@@ -76,9 +76,28 @@ describe('matchesFlow', () => {
   });
 
   it('lets a destination name stand in for a service ip the record shows as a pod ip', () => {
-    const viaService: FlowDescriptor = { protocol: 'http', destinationIp: '10.96.40.1', destinationName: 'api', destinationPort: 8080 };
-    expect(matchesFlow({ destinationIp: '10.244.2.3', destinationNames: ['api.bm-app.svc.cluster.local'] }, viaService, window)).toBe(true);
-    expect(matchesFlow({ destinationIp: '10.244.2.3', destinationNames: ['db.bm-app.svc.cluster.local'] }, viaService, window)).toBe(false);
+    const viaService: FlowDescriptor = { protocol: 'http', sourceIp: '10.244.1.6', destinationIp: '10.96.40.1', destinationName: 'api', destinationPort: 8080 };
+    expect(matchesFlow({ sourceIp: '10.244.1.6', destinationIp: '10.244.2.3', destinationNames: ['api.bm-app.svc.cluster.local'] }, viaService, window)).toBe(true);
+    expect(matchesFlow({ sourceIp: '10.244.1.6', destinationIp: '10.244.2.3', destinationNames: ['db.bm-app.svc.cluster.local'] }, viaService, window)).toBe(false);
+  });
+
+  it('never credits a record on the destination alone: another attempt to the same destination is not this one', () => {
+    const mine: FlowDescriptor = { protocol: 'tcp', sourceIp: '10.244.1.6', destinationIp: '10.244.2.3', destinationPort: 8080 };
+    // Everything the record says agrees with the flow, but nothing in it is this attempt's own.
+    expect(matchFlow({ at: inWindow, protocol: 'tcp', destinationIp: '10.244.2.3', destinationPort: 8080 }, mine, window)).toBeUndefined();
+    expect(matchFlow({ at: inWindow, destinationNames: ['api'] }, { ...mine, destinationName: 'api' }, window)).toBeUndefined();
+  });
+
+  it('says which fields matched', () => {
+    const mine: FlowDescriptor = { protocol: 'tcp', sourceIp: '10.244.1.6', sourcePod: 'p', destinationIp: '10.244.2.3', destinationPort: 8080 };
+    expect(matchFlow({ at: inWindow, protocol: 'tcp', sourceIp: '10.244.1.6', destinationIp: '10.244.2.3', destinationPort: 8080 }, mine, window)).toEqual([
+      'window',
+      'protocol',
+      'source-ip',
+      'destination-ip',
+      'destination-port',
+    ]);
+    expect(matchFlow({ texts: ['/x?c=bm-7f3a'] }, { protocol: 'http', canary: 'bm-7f3a' }, window)).toEqual(['canary']);
   });
 
   it('needs an anchor: a record sharing only the port is not this flow', () => {

@@ -125,17 +125,40 @@ export function namesMatch(a: string, b: string): boolean {
   return left === right || left.startsWith(`${right}.`) || right.startsWith(`${left}.`);
 }
 
+/** The fields on which a record agreed with an attempt's flow, as `EvidenceItem.matched` lists them. */
+export type MatchedField =
+  | 'canary'
+  | 'source-ip'
+  | 'source-pod'
+  | 'source-namespace'
+  /** A counter of the attempt's own endpoint (Calico's from-workload chain of its interface). */
+  | 'source-interface'
+  | 'destination-ip'
+  | 'destination-name'
+  | 'destination-port'
+  | 'protocol'
+  | 'window';
+
 /**
- * Whether a layer's record belongs to this attempt's flow. A record matches when it is inside the window
- * (with `CLOCK_SKEW_MS`; records without a timestamp are taken as already cut to the window by the
- * collector), contradicts nothing the flow states (protocol, source ip/pod/namespace, destination,
- * port; an L7 record whose texts lack the flow's canary is another request), and shares at least one anchor with it: the canary, the source, or the destination. Fill
- * `flow.sourceIp` once the attacker pod runs: records that carry only addresses can then be told apart
- * from other clients' records to the same destination.
+ * Whether a layer's record belongs to this attempt's flow, and on which fields. A record matches when it is inside
+ * the window (with `CLOCK_SKEW_MS`; records without a timestamp are taken as already cut to the window by the
+ * collector), contradicts nothing the flow states (protocol, source ip/pod/namespace, destination, port; an L7
+ * record whose texts lack the flow's canary is another request), and carries something only this attempt has: its
+ * canary, or its source (ip or pod). The destination alone never suffices — concurrent attempts share
+ * destinations, and a drop of another attempt's packet on that destination must not confirm this one. Fill
+ * `flow.sourceIp` once the attacker pod runs. Returns the matched fields, or undefined when the record is not this
+ * attempt's.
  */
-export function matchesFlow(record: FlowRecord, flow: FlowDescriptor, window: TimeWindow): boolean {
-  if (record.at !== undefined && !withinWindow(record.at, window)) return false;
-  if (record.protocol !== undefined && !protocolFits(flow.protocol, record.protocol)) return false;
+export function matchFlow(record: FlowRecord, flow: FlowDescriptor, window: TimeWindow): readonly MatchedField[] | undefined {
+  const matched: MatchedField[] = [];
+  if (record.at !== undefined) {
+    if (!withinWindow(record.at, window)) return undefined;
+    matched.push('window');
+  }
+  if (record.protocol !== undefined) {
+    if (!protocolFits(flow.protocol, record.protocol)) return undefined;
+    matched.push('protocol');
+  }
 
   const canaryHit =
     flow.canary !== undefined &&
@@ -143,22 +166,14 @@ export function matchesFlow(record: FlowRecord, flow: FlowDescriptor, window: Ti
     (record.texts ?? []).some((text) => text.toLowerCase().includes(flow.canary?.toLowerCase() ?? '\u0000'));
 
   // An L7 record (path, host, query) without this attempt's canary is another request, even from the same pod.
-  if (flow.canary !== undefined && flow.canary !== '' && (record.texts ?? []).length > 0 && !canaryHit) return false;
-  if (flow.sourceIp !== undefined && record.sourceIp !== undefined && flow.sourceIp !== record.sourceIp) return false;
-  if (flow.sourcePod !== undefined && record.sourcePod !== undefined && flow.sourcePod !== record.sourcePod) return false;
-  if (
-    flow.sourceNamespace !== undefined &&
-    record.sourceNamespace !== undefined &&
-    flow.sourceNamespace !== record.sourceNamespace
-  ) {
-    return false;
+  if (flow.canary !== undefined && flow.canary !== '' && (record.texts ?? []).length > 0 && !canaryHit) return undefined;
+  if (flow.sourceIp !== undefined && record.sourceIp !== undefined && flow.sourceIp !== record.sourceIp) return undefined;
+  if (flow.sourcePod !== undefined && record.sourcePod !== undefined && flow.sourcePod !== record.sourcePod) return undefined;
+  if (flow.sourceNamespace !== undefined && record.sourceNamespace !== undefined && flow.sourceNamespace !== record.sourceNamespace) {
+    return undefined;
   }
-  if (
-    flow.destinationPort !== undefined &&
-    record.destinationPort !== undefined &&
-    flow.destinationPort !== record.destinationPort
-  ) {
-    return false;
+  if (flow.destinationPort !== undefined && record.destinationPort !== undefined && flow.destinationPort !== record.destinationPort) {
+    return undefined;
   }
 
   const destinationName = flow.destinationName;
@@ -168,13 +183,25 @@ export function matchesFlow(record: FlowRecord, flow: FlowDescriptor, window: Ti
     flow.destinationIp !== undefined && record.destinationIp !== undefined && flow.destinationIp === record.destinationIp;
   // A service name resolves to a ClusterIP the record may show as a pod IP: a name hit outweighs an ip miss.
   if (flow.destinationIp !== undefined && record.destinationIp !== undefined && !ipHit && !nameHit && !canaryHit) {
-    return false;
+    return undefined;
   }
 
-  const sourceHit =
-    (flow.sourceIp !== undefined && flow.sourceIp === record.sourceIp) ||
-    (flow.sourcePod !== undefined && flow.sourcePod === record.sourcePod);
-  return canaryHit || sourceHit || ipHit || nameHit;
+  const sourceIpHit = flow.sourceIp !== undefined && flow.sourceIp === record.sourceIp;
+  const sourcePodHit = flow.sourcePod !== undefined && flow.sourcePod === record.sourcePod;
+  if (!canaryHit && !sourceIpHit && !sourcePodHit) return undefined;
+  if (canaryHit) matched.push('canary');
+  if (sourceIpHit) matched.push('source-ip');
+  if (sourcePodHit) matched.push('source-pod');
+  if (flow.sourceNamespace !== undefined && flow.sourceNamespace === record.sourceNamespace) matched.push('source-namespace');
+  if (ipHit) matched.push('destination-ip');
+  if (nameHit) matched.push('destination-name');
+  if (flow.destinationPort !== undefined && flow.destinationPort === record.destinationPort) matched.push('destination-port');
+  return matched;
+}
+
+/** `matchFlow` as a yes/no. */
+export function matchesFlow(record: FlowRecord, flow: FlowDescriptor, window: TimeWindow): boolean {
+  return matchFlow(record, flow, window) !== undefined;
 }
 
 /** ISO string of a record's time, for `EvidenceItem.at`. */

@@ -74,10 +74,71 @@ describe('nftCounterEvidence', () => {
     expect(nftCounterEvidence(counters, new Map(), flow, { podIps, window })).toEqual([]);
   });
 
-  it('matches an ingress counter by the flow’s destination pod IP', () => {
+  it('never credits the shared ingress counter: it does not say whose packets it dropped', () => {
     const grown = counters.map((c) => (c.pod === 'api' ? { ...c, packets: 2 } : c));
-    const flow = { protocol: 'tcp' as const, sourcePod: 'rogue', sourceNamespace: 'bm-rogue', destinationIp: '10.244.1.2', destinationPort: 8080 };
-    const items = nftCounterEvidence(grown, new Map(), flow, { podIps, window });
-    expect(items.map((item) => item.rule)).toEqual(['bm-app/default-deny']);
+    const flow = { protocol: 'tcp' as const, sourceIp: '172.18.0.3', sourcePod: 'rogue', sourceNamespace: 'bm-rogue', destinationIp: '10.244.1.2', destinationPort: 8080 };
+    expect(nftCounterEvidence(grown, new Map(), flow, { podIps, window })).toEqual([]);
+  });
+});
+
+/** api's ingress chain as the lab renders it: the per-source set update, then the drop with the shared counter. */
+function ingressRuleset(elements: readonly { ip: string; packets: number }[]): string {
+  return JSON.stringify({
+    nftables: [
+      { table: { family: 'inet', name: 'breachmatrix', handle: 2 } },
+      { counter: { family: 'inet', name: 'drop-2-in', table: 'breachmatrix', handle: 4, packets: elements.reduce((sum, e) => sum + e.packets, 0), bytes: 0 } },
+      {
+        set: {
+          family: 'inet', name: 'src-2-in', table: 'breachmatrix', type: 'ipv4_addr', handle: 5, size: 65535, flags: ['dynamic'],
+          elem: elements.map((element) => ({ elem: { val: element.ip, counter: { packets: element.packets, bytes: element.packets * 60 } } })),
+          stmt: [{ counter: null }],
+        },
+      },
+      {
+        rule: {
+          family: 'inet', table: 'breachmatrix', chain: 'in-2', handle: 10,
+          expr: [{ set: { op: 'update', elem: { payload: { protocol: 'ip', field: 'saddr' } }, set: '@src-2-in' } }, { continue: null }],
+        },
+      },
+      {
+        rule: {
+          family: 'inet', table: 'breachmatrix', chain: 'in-2', handle: 11,
+          comment: 'bm:deny ns=bm-app pod=api dir=ingress policy=bm-app/default-deny',
+          expr: [{ counter: 'drop-2-in' }, { drop: null }],
+        },
+      },
+    ],
+  });
+}
+
+describe('per-source ingress counters: two concurrent attempts to one destination, only one of them dropped', () => {
+  const podIps = new Map([['bm-app/api', '10.244.1.2']]);
+  const toApi = { protocol: 'http' as const, destinationIp: '10.244.1.2', destinationPort: 8080 };
+  // AM5-priv from api's node (allowed by the CNI: node → own pods) and HN2-priv from another node (dropped).
+  const fromOwnNode = { ...toApi, sourceIp: '172.18.0.3', sourcePod: 'bm-am5-priv-1', sourceNamespace: 'bm-privileged' };
+  const fromOtherNode = { ...toApi, sourceIp: '172.18.0.4', sourcePod: 'bm-hn2-priv-2', sourceNamespace: 'bm-privileged' };
+  const counters = parseNftDropCounters(ingressRuleset([{ ip: '172.18.0.4', packets: 3 }]), 'lab-worker');
+
+  it('reads one counter per source address of the set, tied to the drop rule', () => {
+    expect(counters.map((c) => [c.key, c.packets, c.sourceIp])).toEqual([['lab-worker/drop-2-in/172.18.0.4', 3, '172.18.0.4']]);
+    expect(counters[0]?.raw).toContain('element 172.18.0.4 counter packets 3');
+  });
+
+  it('confirms the dropped attempt, naming the fields that matched', () => {
+    const items = nftCounterEvidence(counters, new Map(), fromOtherNode, { podIps, window });
+    expect(items).toHaveLength(1);
+    expect(items[0]?.matched).toEqual(['source-ip', 'destination-ip']);
+    expect(items[0]?.detail).toContain('3 packet(s) from 172.18.0.4 dropped on lab-worker: ingress of bm-app/api');
+  });
+
+  it('gives the other attempt nothing: the drop on its destination was not its packet', () => {
+    expect(nftCounterEvidence(counters, new Map(), fromOwnNode, { podIps, window })).toEqual([]);
+  });
+
+  it('counts growth per source: a new drop from another source does not move this source’s count', () => {
+    const later = parseNftDropCounters(ingressRuleset([{ ip: '172.18.0.4', packets: 3 }, { ip: '172.18.0.3', packets: 1 }]), 'lab-worker');
+    const baseline = new Map(counters.map((c) => [c.key, c.packets]));
+    expect(nftCounterEvidence(later, baseline, fromOtherNode, { podIps, window })).toEqual([]);
+    expect(nftCounterEvidence(later, baseline, fromOwnNode, { podIps, window })).toHaveLength(1);
   });
 });

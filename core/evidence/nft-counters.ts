@@ -1,5 +1,5 @@
 import type { EvidenceItem, FlowDescriptor, TimeWindow } from '../domain/evidence.ts';
-import { matchesFlow, type FlowRecord } from './match-flow.ts';
+import { matchFlow, type FlowRecord } from './match-flow.ts';
 
 /**
  * Evidence from the lab's nftables drop counters (layer `cni`, source `nft-counter`).
@@ -8,7 +8,9 @@ import { matchesFlow, type FlowRecord } from './match-flow.ts';
  *   `bm:deny ns=<namespace> pod=<pod> dir=<egress|ingress> policy=<ns/name>[,<ns/name>…]`
  * `policy` lists the NetworkPolicies that isolate the pod in that direction (none of which allowed the packet);
  * a list too long for nft's comment limit ends with `,+N` (N more). Each pod has its own drop rule and named
- * counter per direction, so concurrent attempts from different attacker pods never share a counter.
+ * counter per direction: an egress counter belongs to one source pod. An ingress counter is shared by every client
+ * of the destination, so an ingress drop counts only through the chain's per-source set (`update @src-… { ip saddr }`
+ * just before the drop, one counter per source address): a drop is credited to the attempt whose source it was.
  */
 export const NFT_DENY_PREFIX = 'bm:deny';
 /** nft keeps at most this many bytes of a rule comment. */
@@ -61,6 +63,8 @@ export interface NftDropCounter extends DenyComment {
   readonly bytes: number;
   /** The rule as nft knows it, with its counter: what a reader can check against `nft list ruleset`. */
   readonly raw: string;
+  /** For an ingress drop: the one source address these packets came from (an element of the chain's source set). */
+  readonly sourceIp?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -81,6 +85,32 @@ export function parseNftDropCounters(json: string, node: string): NftDropCounter
         packets: Number(counter['packets'] ?? 0),
         bytes: Number(counter['bytes'] ?? 0),
       });
+    }
+  }
+  const sourceSets = new Map<string, { ip: string; packets: number; bytes: number }[]>();
+  for (const entry of entries) {
+    const set = isObject(entry) ? entry['set'] : undefined;
+    if (!isObject(set) || typeof set['name'] !== 'string') continue;
+    const elements = Array.isArray(set['elem']) ? (set['elem'] as unknown[]) : [];
+    sourceSets.set(
+      `${String(set['table'])}/${set['name']}`,
+      elements.flatMap((element) => {
+        const inner = isObject(element) ? element['elem'] : undefined;
+        if (!isObject(inner) || typeof inner['val'] !== 'string' || !isObject(inner['counter'])) return [];
+        return [{ ip: inner['val'], packets: Number(inner['counter']['packets'] ?? 0), bytes: Number(inner['counter']['bytes'] ?? 0) }];
+      }),
+    );
+  }
+  // The source set a chain records into (the rule before its drop): chain → set.
+  const chainSourceSet = new Map<string, string>();
+  for (const entry of entries) {
+    const rule = isObject(entry) ? entry['rule'] : undefined;
+    if (!isObject(rule)) continue;
+    for (const expression of Array.isArray(rule['expr']) ? (rule['expr'] as unknown[]) : []) {
+      const update = isObject(expression) ? expression['set'] : undefined;
+      if (isObject(update) && update['op'] === 'update' && typeof update['set'] === 'string') {
+        chainSourceSet.set(`${String(rule['table'])}/${String(rule['chain'])}`, `${String(rule['table'])}/${update['set'].replace(/^@/, '')}`);
+      }
     }
   }
   const found: NftDropCounter[] = [];
@@ -112,7 +142,23 @@ export function parseNftDropCounters(json: string, node: string): NftDropCounter
       `${node}: table ${String(rule['family'])} ${String(rule['table'])} chain ${String(rule['chain'])} ` +
       `handle ${String(rule['handle'])}: counter ${counterName} packets ${packets} bytes ${bytes} drop ` +
       `comment "${rule['comment']}"`;
-    found.push({ ...comment, key: `${node}/${counterName}`, node, chain: String(rule['chain']), counterName, packets, bytes, raw });
+    const common = { ...comment, node, chain: String(rule['chain']), counterName };
+    const setKey = chainSourceSet.get(`${String(rule['table'])}/${String(rule['chain'])}`);
+    const perSource = setKey === undefined ? undefined : sourceSets.get(setKey);
+    if (comment.direction === 'ingress' && perSource !== undefined) {
+      for (const element of perSource) {
+        found.push({
+          ...common,
+          key: `${node}/${counterName}/${element.ip}`,
+          packets: element.packets,
+          bytes: element.bytes,
+          sourceIp: element.ip,
+          raw: `${raw}; set ${setKey?.split('/')[1] ?? ''} element ${element.ip} counter packets ${element.packets} bytes ${element.bytes}`,
+        });
+      }
+      continue;
+    }
+    found.push({ ...common, key: `${node}/${counterName}`, packets, bytes, raw });
   }
   return found;
 }
@@ -125,8 +171,8 @@ export interface CounterContext {
 
 /**
  * Evidence items for drop counters that grew since `baseline` (packets by counter key; absent = 0, a new pod's
- * counter) and that belong to the flow: the egress counter of the flow's source pod, or the ingress counter of
- * its destination pod.
+ * counter or source) and that belong to the flow: the egress counter of the flow's source pod, or the per-source
+ * ingress counter of its destination pod for the flow's own source address. A shared ingress counter never counts.
  */
 export function nftCounterEvidence(
   counters: readonly NftDropCounter[],
@@ -142,19 +188,20 @@ export function nftCounterEvidence(
     const record: FlowRecord =
       counter.direction === 'egress'
         ? { sourcePod: counter.pod, sourceNamespace: counter.namespace, ...(podIp === undefined ? {} : { sourceIp: podIp }) }
-        : podIp === undefined
-          ? {}
-          : { destinationIp: podIp };
-    if (!matchesFlow(record, flow, context.window)) continue;
+        : { ...(podIp === undefined ? {} : { destinationIp: podIp }), ...(counter.sourceIp === undefined ? {} : { sourceIp: counter.sourceIp }) };
+    const matched = matchFlow(record, flow, context.window);
+    if (matched === undefined) continue;
     const grew = counter.packets - before;
+    const from = counter.sourceIp === undefined ? '' : ` from ${counter.sourceIp}`;
     items.push({
       layer: 'cni',
       source: 'nft-counter',
       verdict: 'denied',
       raw: counter.raw,
-      detail: `${grew} packet(s) dropped on ${counter.node}: ${counter.direction} of ${counter.namespace}/${counter.pod}, allowed by none of its NetworkPolicies`,
+      detail: `${grew} packet(s)${from} dropped on ${counter.node}: ${counter.direction} of ${counter.namespace}/${counter.pod}, allowed by none of its NetworkPolicies`,
       rule: counter.policies.join(','),
       at: context.window.to.toISOString(),
+      matched,
     });
   }
   return items;

@@ -39,6 +39,7 @@ describe('parseZtunnelLog', () => {
       detail:
         'policy rejection (allow policies exist, but none allowed) of source spiffe://cluster.local/ns/default/sa/bookinfo-reviews',
       at: '2024-08-22T10:00:01.120Z',
+      matched: ['window', 'protocol', 'source-ip', 'destination-ip', 'destination-port'],
     });
   });
 

@@ -1,7 +1,7 @@
 import type { EvidenceItem, FlowDescriptor, TimeWindow } from '../domain/evidence.ts';
 import { judgedItem, type Judgement } from './judged-item.ts';
 import { parseJsonObject } from './json-line.ts';
-import { matchesFlow, parseTimestamp, splitAddress, splitLines, type FlowRecord } from './match-flow.ts';
+import { matchFlow, parseTimestamp, splitAddress, splitLines, type FlowRecord } from './match-flow.ts';
 
 /** The access-log fields ztunnel prints, by their names in both its JSON and text formats. */
 type Fields = ReadonlyMap<string, string>;
@@ -89,9 +89,10 @@ export function parseZtunnelLog(raw: string, flow: FlowDescriptor, window: TimeW
     if (fields === undefined) continue;
     if (fields.get('scope') !== 'access' || !(fields.get('message') ?? '').startsWith('connection complete')) continue;
     const record = flowRecord(fields, window);
-    if (!matchesFlow(record, flow, window)) continue;
+    const matched = matchFlow(record, flow, window);
+    if (matched === undefined) continue;
     const judgement = judge(fields);
-    items.push(judgedItem('mesh-ztunnel', 'ztunnel-log', line, judgement, record.at));
+    items.push(judgedItem('mesh-ztunnel', 'ztunnel-log', line, judgement, record.at, matched));
   }
   return items;
 }

@@ -75,4 +75,49 @@ describe('executeAttack', () => {
     expect(cell.reason).toContain('evidence store unreachable');
     expect([...memory.podsDeleted].sort()).toEqual([...memory.podsCreated].sort());
   });
+
+  it('never records blocked on a dead destination: error naming what died', async () => {
+    const memory = cluster(byRole({ signal: 'reset' }, { signal: 'delivered' }));
+    memory.liveness = () => ({ status: 'dead', died: 'pod bm-app/api: its sidecar proxy is not running (killed by SIGKILL)' });
+    const cell = await executeAttack(memory, syntheticAttack({ id: 'T8', expected: EXPECT_BLOCKED_BY_CNI }), options);
+    expect(cell.outcome).toBe('error');
+    expect(cell.blockedBy).toBeUndefined();
+    expect(cell.reason).toContain('its sidecar proxy is not running');
+    expect(memory.livenessAsked).toHaveLength(1);
+  });
+
+  it('refuses blocked when the destination cannot be checked', async () => {
+    const memory = cluster(byRole({ signal: 'timeout', evidence: [NFT_DENY] }, { signal: 'delivered' }));
+    memory.liveness = () => ({ status: 'unknown', reason: 'the flow names no destination' });
+    const cell = await executeAttack(memory, syntheticAttack({ id: 'T9', expected: EXPECT_BLOCKED_BY_CNI }), options);
+    expect(cell).toMatchObject({ outcome: 'error', asExpected: false });
+  });
+
+  it('asks nothing of an allowed attempt, and keeps blocked on a live destination', async () => {
+    const allowed = cluster(byRole({ signal: 'delivered' }, { signal: 'delivered' }));
+    expect((await executeAttack(allowed, syntheticAttack({ id: 'T10', expected: EXPECT_ALLOWED }), options)).outcome).toBe('allowed');
+    expect(allowed.livenessAsked).toEqual([]);
+    const blocked = cluster(byRole({ signal: 'timeout', evidence: [NFT_DENY] }, { signal: 'delivered' }));
+    expect((await executeAttack(blocked, syntheticAttack({ id: 'T11', expected: EXPECT_BLOCKED_BY_CNI }), options)).outcome).toBe('blocked');
+    expect(blocked.livenessAsked).toHaveLength(1);
+  });
+
+  it('records the attempt flow and the control path beside it', async () => {
+    const memory = cluster(byRole({ signal: 'timeout', evidence: [NFT_DENY] }, { signal: 'delivered' }));
+    const cell = await executeAttack(memory, syntheticAttack({ id: 'T12', expected: EXPECT_BLOCKED_BY_CNI }), options);
+    expect(cell.schemaVersion).toBe(2);
+    expect(cell.flow).toMatchObject({ from: expect.stringMatching(/^bm-app\/t12-attempt-.* \(10\.244\.0\.10\)$/), protocol: 'tcp' });
+    expect(cell.control).toMatchObject({ kind: 'same-source', result: 'passed', from: expect.stringMatching(/^bm-app\/t12-control-/), protocol: 'tcp' });
+  });
+
+  it('a control to the sink passes only when the sink recorded the control’s own canary', async () => {
+    const attack = syntheticAttack({ id: 'T13', expected: EXPECT_BLOCKED_BY_CNI });
+    const toSink = { ...attack, control: (context: Parameters<typeof attack.control>[0]) => ({ ...attack.control(context), kind: 'same-destination' as const, proof: 'sink-canary' as const }) };
+    const silent = cluster(byRole({ signal: 'timeout', evidence: [NFT_DENY] }, { signal: 'delivered', delivers: false }));
+    const unproven = await executeAttack(silent, toSink, options);
+    expect(unproven.outcome).toBe('inconclusive');
+    expect(unproven.control).toMatchObject({ passed: false, result: 'failed', signal: 'delivered' });
+    const heard = cluster(byRole({ signal: 'timeout', evidence: [NFT_DENY] }, { signal: 'delivered', delivers: true }));
+    expect((await executeAttack(heard, toSink, options)).outcome).toBe('blocked');
+  });
 });

@@ -1,12 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { newCanary } from '../../attack-pods/sink/canary.ts';
 import type { AttackDefinition, AttemptContext, Expectation } from '../domain/attack.ts';
-import { attribute } from '../domain/attribution.ts';
+import { attribute, type Attribution } from '../domain/attribution.ts';
 import type { Cell, ControlResult } from '../domain/cell.ts';
 import type { Cluster, SinkRecord } from '../domain/cluster.ts';
+import { summarizeFlow, type ControlPlan } from '../domain/control.ts';
+import type { FlowDescriptor, TimeWindow } from '../domain/evidence.ts';
 import type { EvidenceItem } from '../domain/evidence.ts';
 import { stackTraits } from '../domain/profile.ts';
 import type { SceneAddresses } from '../domain/scene-addresses.ts';
+import { RESULTS_SCHEMA_VERSION } from '../domain/results.ts';
 import { PASS_SIGNALS } from '../domain/signal.ts';
 import { stackLayers } from '../domain/stack-layers.ts';
 import { TIMEOUTS } from '../timeouts.ts';
@@ -32,26 +35,77 @@ async function waitForCanary(cluster: Cluster, canary: string): Promise<readonly
   }
 }
 
+/** The flow a run made: the plan's, with the running pod's real address once it ran. */
+function ranFlow(flow: FlowDescriptor, run: PlanRun | undefined): FlowDescriptor {
+  return run?.pod === undefined ? flow : { ...flow, sourceIp: run.pod.ip, sourcePod: run.pod.name, sourceNamespace: run.pod.namespace };
+}
+
+/**
+ * Whether one control run passed: its client signal, and — for controls to the sink — the sink recording the
+ * control's own canary (a UDP or ICMP client cannot know whether anything arrived).
+ */
+async function controlPassed(cluster: Cluster, plan: ControlPlan, run: PlanRun, canary: string): Promise<{ passed: boolean; detail: string }> {
+  if (plan.proof === 'client-signal') return { passed: PASS_SIGNALS.has(run.signal), detail: run.detail };
+  const received = await waitForCanary(cluster, canary);
+  return received.length > 0
+    ? { passed: true, detail: `${run.detail}; the sink recorded the control's canary (${received.map((record) => `${record.protocol} from ${record.from}`).join(', ')})` }
+    : { passed: false, detail: `${run.detail}; the sink never recorded the control's canary` };
+}
+
 async function runControl(cluster: Cluster, attack: AttackDefinition, context: AttemptContext, options: ExecuteOptions): Promise<{ control: ControlResult; ms: number }> {
   const started = performance.now();
+  const plan = attack.control(context);
   let run: PlanRun | undefined;
+  let verdict = { passed: false, detail: '' };
   let tries = 0;
+  let flow = plan.flow;
   while (tries <= options.controlRetries) {
     tries += 1;
-    run = await runPlan(cluster, attack.control(context), options.podReadyMs, options.scripts);
-    await run.release();
-    if (PASS_SIGNALS.has(run.signal)) break;
+    run = await runPlan(cluster, plan, options.podReadyMs, options.scripts);
+    flow = ranFlow(plan.flow, run);
+    try {
+      verdict = await controlPassed(cluster, plan, run, context.canary);
+    } finally {
+      await run.release();
+    }
+    if (verdict.passed) break;
   }
-  const signal = run?.signal ?? 'error';
   return {
-    control: { passed: PASS_SIGNALS.has(signal), signal, detail: run?.detail ?? '', tries },
+    control: {
+      kind: plan.kind,
+      ...summarizeFlow(flow),
+      result: verdict.passed ? 'passed' : 'failed',
+      passed: verdict.passed,
+      signal: run?.signal ?? 'error',
+      detail: verdict.detail,
+      tries,
+    },
     ms: performance.now() - started,
   };
 }
 
+/**
+ * A stopped attempt (`blocked`, or `inconclusive` after a failed control) stands only when the destination was alive
+ * for the whole window; otherwise the cell is `error`, naming what died.
+ */
+async function requireLiveDestination(cluster: Cluster, flow: FlowDescriptor, window: TimeWindow, stopped: Attribution): Promise<Attribution> {
+  const liveness = await cluster.destinationLiveness(flow, window);
+  const read = stopped.outcome === 'blocked' ? `blocked by ${stopped.blockedBy ?? '?'}` : stopped.outcome;
+  switch (liveness.status) {
+    case 'alive':
+      return stopped;
+    case 'dead':
+      return { outcome: 'error', reason: `the destination was not alive for the whole attempt: ${liveness.died} (the attempt read as ${read})` };
+    case 'unknown':
+      return stopped.outcome === 'blocked'
+        ? { outcome: 'error', reason: `cannot tell whether the destination was alive, so no blocked verdict: ${liveness.reason}` }
+        : stopped;
+  }
+}
+
 function baseCell(attack: AttackDefinition, cluster: Cluster, runId: string, expected: Expectation, startedAt: Date) {
   return {
-    schemaVersion: 1 as const,
+    schemaVersion: RESULTS_SCHEMA_VERSION,
     runId,
     provider: cluster.provider,
     profileId: cluster.profile.id,
@@ -103,7 +157,7 @@ export async function executeAttack(cluster: Cluster, attack: AttackDefinition, 
     const sinkRecords = attack.success === 'sink-canary' ? await waitForCanary(cluster, canary) : await cluster.sinkReceived(canary);
     // The plan knows the intended flow; the running pod adds its real address, so records of other attempts
     // to the same destination never count for this one.
-    const flow = attempt.pod ? { ...plan.flow, sourceIp: attempt.pod.ip, sourcePod: attempt.pod.name, sourceNamespace: attempt.pod.namespace } : plan.flow;
+    const flow = ranFlow(plan.flow, attempt);
     // A pod admission refused sent nothing: any record matching its intended flow belongs to another attempt.
     const layerEvidence = attempt.admissionEvidence ? [] : await cluster.collectEvidence({ window: { from: startedAt, to: new Date() }, flow });
     const evidence: EvidenceItem[] = [
@@ -120,7 +174,7 @@ export async function executeAttack(cluster: Cluster, attack: AttackDefinition, 
     ];
     const evidenceMs = performance.now() - evidenceStarted;
 
-    const verdict = attribute({
+    const attributed = attribute({
       controlPassed: controlRun.control.passed,
       signal: attempt.signal,
       success: attack.success,
@@ -128,6 +182,11 @@ export async function executeAttack(cluster: Cluster, attack: AttackDefinition, 
       evidence,
       stackLayers: stackLayers(stack),
     });
+    // A dead destination refuses or drops exactly like a policy: no `blocked` without it alive for the window, and
+    // a failed control on a dead destination is named for what it is.
+    const window = { from: startedAt, to: new Date() };
+    const stopped = (attributed.outcome === 'blocked' && attributed.blockedBy !== 'admission') || (attributed.outcome === 'inconclusive' && attempt.signal !== 'permission-denied');
+    const verdict = stopped ? await requireLiveDestination(cluster, flow, window, attributed) : attributed;
     return {
       ...base,
       outcome: verdict.outcome,
@@ -137,6 +196,7 @@ export async function executeAttack(cluster: Cluster, attack: AttackDefinition, 
       ...(verdict.reason ? { reason: verdict.reason } : attempt.detail ? { reason: attempt.detail } : {}),
       evidence,
       asExpected: matchesExpectation(verdict, expected),
+      flow: summarizeFlow(flow),
       control: controlRun.control,
       attempts: 1,
       canary,

@@ -204,7 +204,7 @@ function attackBudgetMs(options: RunMatrixOptions): number {
 function infrastructureErrorCell(options: RunMatrixOptions, profile: Profile, attack: AttackDefinition, message: string): Cell {
   const now = new Date().toISOString();
   return {
-    schemaVersion: 1,
+    schemaVersion: RESULTS_SCHEMA_VERSION,
     runId: options.runId,
     provider: options.provider.name,
     profileId: profile.id,

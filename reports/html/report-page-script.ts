@@ -37,8 +37,21 @@ export function reportPageMain(): void {
     return `blocked by ${cell.blockedBy ?? '?'}`;
   }
 
+  /** `from → to:port (protocol)`, the way both the attempt's and the control's flows are shown. */
+  function flowText(flow: { from?: string; to?: string; port?: number; protocol?: string }): string {
+    return `${flow.from ?? '?'} → ${flow.to ?? '?'}${flow.port === undefined ? '' : `:${flow.port}`} (${flow.protocol ?? '?'})`;
+  }
+
+  function controlText(cell: Cell): string {
+    const control = cell.control;
+    if (control === undefined) return 'none';
+    const path = control.kind === undefined ? '' : `${control.kind}: ${flowText(control)} — `;
+    return `${path}${control.passed ? 'passed' : 'FAILED'} (${control.signal})${control.detail === undefined ? '' : ` — ${control.detail}`}`;
+  }
+
   function evidenceBlock(item: EvidenceItem): HTMLElement {
-    const head = `${item.layer} · ${item.source} · ${item.verdict}${item.rule === undefined ? '' : ` · ${item.rule}`}`;
+    const matched = item.matched === undefined || item.matched.length === 0 ? '' : ` · matched ${item.matched.join(', ')}`;
+    const head = `${item.layer} · ${item.source} · ${item.verdict}${item.rule === undefined ? '' : ` · ${item.rule}`}${matched}`;
     return el(
       'li',
       { className: `evidence v-${item.verdict}` },
@@ -77,13 +90,13 @@ export function reportPageMain(): void {
     if (cell === undefined) {
       list.append(field('Result', 'not run'));
     } else {
-      const control = cell.control === undefined ? 'none' : `${cell.control.passed ? 'passed' : 'FAILED'} (${cell.control.signal})${cell.control.detail === undefined ? '' : ` — ${cell.control.detail}`}`;
       list.append(
         field('Observed', el('span', { className: cell.asExpected ? 'ok' : 'unexpected-text', text: `${observedText(cell)}${cell.asExpected ? '' : ' — unexpected'}` })),
         field('Expected', expectationText(cell)),
         field('Source of the expectation', cell.expected.source + (cell.expected.note === undefined ? '' : ` — ${cell.expected.note}`)),
         field('Client signal', cell.signal ?? 'none'),
-        field('Control', control),
+        field('Attempt flow', cell.flow === undefined ? 'not recorded' : flowText(cell.flow)),
+        field('Control', controlText(cell)),
         field('Confidence', cell.confidence ?? '—'),
       );
       if (cell.reason !== undefined) list.append(field('Reason', cell.reason));

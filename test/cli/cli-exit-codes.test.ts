@@ -86,7 +86,7 @@ describe('breachmatrix CLI', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     for (const file of ['report.json', 'junit.xml', 'summary.md', 'report.html']) expect(result.stdout).toContain(join(out, file));
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as { schemaVersion: number };
-    expect(report.schemaVersion).toBe(1);
+    expect(report.schemaVersion).toBe(2);
   });
 
   it('diff exits 1 on a regression, 0 with --fail-on none, and 2 for a file that is not results', async () => {

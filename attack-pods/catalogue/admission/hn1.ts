@@ -3,6 +3,7 @@ import type { AttemptContext } from '../../../core/domain/attack.ts';
 import { defineAttack } from '../define-attack.ts';
 import { blocked } from '../expectation-builders.ts';
 import { CONTROL_DNS_NAME, plan, withHostNetworkDns } from '../plans.ts';
+import { sameSource } from '../controls.ts';
 import { REF } from '../references.ts';
 import { rogue } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -45,12 +46,16 @@ export const HN1 = defineAttack({
     }),
   // The same spec where nothing is enforced (bm-privileged): it is admitted and runs, so the refusal is PSA's.
   control: (context) =>
-    plan({
+    sameSource(
+      plan({
       pod: forbiddenPod(context, SCENE.namespaces.privileged, 'control'),
       script: 'dns-lookup.sh',
       canary: context.canary,
       env: { QUERY_NAME: CONTROL_DNS_NAME },
       flow: { protocol: 'dns', destinationName: CONTROL_DNS_NAME, destinationPort: 53 },
-    }),
+      }),
+      // The namespace is the technique: bm-rogue enforces baseline, bm-privileged does not.
+      ['metadata.namespace'],
+    ),
   expect: () => blocked('admission', 'admission-denied', TAG, 'documented'),
 });

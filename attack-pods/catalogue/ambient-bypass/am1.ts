@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed } from '../expectation-builders.ts';
 import { apiPodHttpPlan, apiServiceHttpPlan } from '../plans.ts';
+import { sameSource } from '../controls.ts';
 import { REF } from '../references.ts';
 import { frontendImpostor } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -24,9 +25,8 @@ export const AM1 = defineAttack({
     return undefined;
   },
   attempt: (context) => apiPodHttpPlan(frontendImpostor(context, ID, 'attempt').build(), context, SCENE.workloads.api.port, '/admin'),
-  // Same identity through the Service (and so the waypoint) on an allowed path: the waypoint answers.
-  control: (context) =>
-    apiServiceHttpPlan(frontendImpostor(context, ID, 'control').build(), context, '/api/ping'),
+  // Same source: the same identity through the Service (and so the waypoint) on an allowed path.
+  control: (context) => sameSource(apiServiceHttpPlan(frontendImpostor(context, ID, 'control').build(), context, '/api/ping')),
   expect: (stack) =>
     allowed(TAG, 'documented', stack.enforcesNetworkPolicy ? 'the NetworkPolicy allows frontend → api over HBONE; ztunnel admits frontend' : "ztunnel admits frontend; Z only if api's L4 rule admitted just the waypoint"),
 });

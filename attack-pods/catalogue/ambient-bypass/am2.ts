@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, ambientEnforces, blocked, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
-import { apiServiceHttpPlan, dnsControl } from '../plans.ts';
+import { apiServiceHttpPlan } from '../plans.ts';
+import { apiServiceControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { rogue } from '../attackers.ts';
 
@@ -19,7 +20,7 @@ export const AM2 = defineAttack({
   notApplicable: (stack) => (stack.mesh === 'istio-ambient' ? undefined : 'the waypoint/ztunnel split exists only in ambient mode'),
   attempt: (context) =>
     apiServiceHttpPlan(rogue(context, ID, 'attempt').build(), context, '/admin'),
-  control: (context) => dnsControl(rogue(context, ID, 'control'), context),
+  control: (context) => apiServiceControl(context, ID),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));
     if (ambientEnforces(stack)) return blocked('mesh-ztunnel', 'reset', TAG, stack.isLab ? 'inferred' : 'documented', labNote(stack));

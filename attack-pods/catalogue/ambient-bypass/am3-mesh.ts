@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, ambientEnforces, blocked, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
-import { apiServiceHttpPlan, dnsControl } from '../plans.ts';
+import { apiServiceHttpPlan } from '../plans.ts';
+import { apiServiceControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 import { DATAPLANE_MODE_NONE } from './am3.ts';
@@ -21,7 +22,7 @@ export const AM3_MESH = defineAttack({
   notApplicable: (stack) => (stack.mesh === 'istio-ambient' ? undefined : 'the opt-out label exists only in ambient mode'),
   attempt: (context) =>
     apiServiceHttpPlan(intruder(context, ID, 'attempt').label(DATAPLANE_MODE_NONE.key, DATAPLANE_MODE_NONE.value).build(), context, '/api/ping'),
-  control: (context) => dnsControl(intruder(context, ID, 'control').label(DATAPLANE_MODE_NONE.key, DATAPLANE_MODE_NONE.value), context),
+  control: (context) => apiServiceControl(context, ID),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack, 'intruder egress to api is not allowed'));
     if (ambientEnforces(stack)) return blocked('mesh-ztunnel', 'reset', TAG, stack.isLab ? 'inferred' : 'documented', labNote(stack, 'ztunnel logs an empty src.identity'));

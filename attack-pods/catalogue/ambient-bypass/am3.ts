@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
-import { dnsControl, sinkHttpPlan } from '../plans.ts';
+import { sinkHttpPlan } from '../plans.ts';
+import { sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
@@ -21,7 +22,7 @@ export const AM3 = defineAttack({
   notApplicable: (stack) => (stack.mesh === 'istio-sidecar' ? 'the label means nothing to sidecar injection (see SC3)' : undefined),
   attempt: (context) =>
     sinkHttpPlan(intruder(context, ID, 'attempt').label(DATAPLANE_MODE_NONE.key, DATAPLANE_MODE_NONE.value).build(), context),
-  control: (context) => dnsControl(intruder(context, ID, 'control').label(DATAPLANE_MODE_NONE.key, DATAPLANE_MODE_NONE.value), context),
+  control: (context) => sinkControl(context, ID, 'http'),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));
     return allowed(`${TAG}; egress A`, 'documented', labNote(stack));

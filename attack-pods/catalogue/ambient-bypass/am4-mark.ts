@@ -2,7 +2,8 @@ import type { AttemptContext, AttemptPlan } from '../../../core/domain/attack.ts
 import type { StackTraits } from '../../../core/domain/profile.ts';
 import { defineAttack } from '../define-attack.ts';
 import { allowed, ambientEnforces, blocked, cniDrop, cniEnforces, labNote, sidecarEnforces } from '../expectation-builders.ts';
-import { dnsControl, plan, serviceHost, workloadAddress } from '../plans.ts';
+import { plan, serviceHost, workloadAddress } from '../plans.ts';
+import { apiPodControl, sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -43,7 +44,7 @@ export const AM4_MARK = defineAttack({
   success: 'sink-canary',
   source: TAG,
   attempt: (context) => markedPlan(context, 'AM4-mark', context.addresses.sink.ip, context.addresses.sink.tcpPort, {}, 'tcp'),
-  control: (context) => dnsControl(intruder(context, 'AM4-mark', 'control'), context),
+  control: (context) => sinkControl(context, 'AM4-mark', 'tcp'),
   expect: (stack) => {
     // The sidecar's capture acts inside the pod, before the CNI (as for EG1): REGISTRY_ONLY blackholes it.
     if (sidecarEnforces(stack)) return blocked('mesh-sidecar', 'reset', `${TAG}; ${SIDECAR_NO_MARK_RULE}; BlackHoleCluster closes it (REGISTRY_ONLY)`, 'inferred', note(stack));
@@ -77,7 +78,7 @@ export const AM4_MARK_MESH = defineAttack({
       'http',
     );
   },
-  control: (context) => dnsControl(intruder(context, 'AM4-mark-mesh', 'control'), context),
+  control: (context) => apiPodControl(context, 'AM4-mark-mesh'),
   expect: (stack) => {
     const source = `${TAG}; into the STRICT mesh: ztunnel refuses the plaintext, empty source identity`;
     if (cniEnforces(stack)) return cniDrop(source, 'inferred', note(stack, `intruder egress to api is default-deny; ${MARK_STAYS_IN_POD}`));

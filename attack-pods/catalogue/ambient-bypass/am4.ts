@@ -1,6 +1,7 @@
 import { definePrivilegedPair } from '../define-attack.ts';
 import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
-import { dnsControl, sinkHttpPlan } from '../plans.ts';
+import { sinkHttpPlan } from '../plans.ts';
+import { sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -22,8 +23,7 @@ export const [AM4, AM4_PRIV] = definePrivilegedPair(
     baselineNamespace: SCENE.namespaces.app,
     attemptIn: (context, namespace, id) =>
       sinkHttpPlan(intruder(context, id, 'attempt', namespace).addCapabilities('NET_ADMIN', 'NET_RAW').build(), context, { script: 'iptables-flush-probe.sh', env: { FLUSH_TABLES: 'nat mangle' } }),
-    controlIn: (context, id) =>
-      dnsControl(intruder(context, id, 'control', SCENE.namespaces.privileged).addCapabilities('NET_ADMIN', 'NET_RAW'), context),
+    controlIn: (context, id) => sinkControl(context, id, 'http'),
     expectPrivileged: (stack) => {
       if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack, 'D to the world'));
       return allowed(`${TAG}; world A`, 'documented', labNote(stack));

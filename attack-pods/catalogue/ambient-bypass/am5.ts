@@ -1,6 +1,7 @@
 import { definePrivilegedPair } from '../define-attack.ts';
 import { allowed, ambientEnforces, blocked, labNote, sidecarEnforces } from '../expectation-builders.ts';
-import { apiPodHttpPlan, hostNetworkDnsControl, withHostNetworkDns, workloadAddress } from '../plans.ts';
+import { apiPodHttpPlan, withHostNetworkDns, workloadAddress } from '../plans.ts';
+import { apiPodControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -23,11 +24,7 @@ export const [AM5, AM5_PRIV] = definePrivilegedPair(
       const api = workloadAddress(context, 'api');
       return apiPodHttpPlan(withHostNetworkDns(intruder(context, id, 'attempt', namespace).hostNetwork().onNode(api.node).build()), context, SCENE.workloads.api.port, '/api/ping');
     },
-    controlIn: (context, id) => {
-      const api = workloadAddress(context, 'api');
-      const builder = intruder(context, id, 'control', SCENE.namespaces.privileged).hostNetwork().onNode(api.node);
-      return hostNetworkDnsControl(builder, context);
-    },
+    controlIn: (context, id) => apiPodControl(context, id),
     expectPrivileged: (stack) => {
       if (sidecarEnforces(stack)) return blocked('mesh-sidecar', 'reset', `${TAG}; sidecar STRICT: R`, 'documented', labNote(stack, 'the CNI lets the node reach its own pods; the sidecar refuses plaintext'));
       if (ambientEnforces(stack)) return allowed(`${TAG}; ambient: A via the 169.254.7.127 exemption`, 'version-dependent', labNote(stack));

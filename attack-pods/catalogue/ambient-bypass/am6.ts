@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
 import { apiPodHttpPlan, apiServiceHttpPlan } from '../plans.ts';
+import { sameSource } from '../controls.ts';
 import { REF } from '../references.ts';
 import { frontendImpostor } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -19,9 +20,8 @@ export const AM6 = defineAttack({
   source: TAG,
   notApplicable: (stack) => (stack.mesh === 'istio-sidecar' ? 'the sidecar keeps the real destination port on the wire; the port-hiding is ambient-only' : undefined),
   attempt: (context) => apiPodHttpPlan(frontendImpostor(context, ID, 'attempt').build(), context, SCENE.workloads.api.metricsPort, '/metrics'),
-  // The same client on the port the NetworkPolicy allows.
-  control: (context) =>
-    apiServiceHttpPlan(frontendImpostor(context, ID, 'control').build(), context, '/api/ping'),
+  // Same source: the same client on the port the NetworkPolicy allows.
+  control: (context) => sameSource(apiServiceHttpPlan(frontendImpostor(context, ID, 'control').build(), context, '/api/ping')),
   expect: (stack) => {
     if (stack.mesh === 'istio-ambient') return allowed(TAG, 'inferred', labNote(stack, "the CNI only sees 15008; api's L4 rule admits frontend on any port"));
     if (cniEnforces(stack)) return cniDrop(`${TAG}; without a mesh the CNI sees 9090`, 'documented', labNote(stack));

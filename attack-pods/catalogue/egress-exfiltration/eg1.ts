@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, blocked, cniDrop, cniEnforces, labNote, sidecarEnforces } from '../expectation-builders.ts';
-import { dnsControl, plan } from '../plans.ts';
+import { plan } from '../plans.ts';
+import { sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
@@ -24,7 +25,7 @@ export const EG1 = defineAttack({
       env: { TARGET_HOST: context.addresses.sink.ip, TARGET_PORT: String(context.addresses.sink.tcpPort) },
       flow: { protocol: 'tcp', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.tcpPort },
     }),
-  control: (context) => dnsControl(intruder(context, ID, 'control'), context),
+  control: (context) => sinkControl(context, ID, 'tcp'),
   expect: (stack) => {
     // The capture hands the connection to the proxy inside the pod; REGISTRY_ONLY blackholes it there, before
     // any packet reaches the CNI — so on CNI + sidecar the sidecar acts first (the CNI would act first only

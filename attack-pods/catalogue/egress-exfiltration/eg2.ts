@@ -24,7 +24,7 @@ export const EG2 = defineAttack({
       env: { DNS_ZONE: context.addresses.sink.dnsZone },
       flow: { protocol: 'dns', destinationName: `${context.canary}.${context.addresses.sink.dnsZone}`, destinationPort: 53 },
     }),
-  // A scene name through the same resolver: cluster DNS answers this pod.
+  // Same source: a scene name through the same resolver, which this pod is permitted to ask.
   control: (context) => dnsControl(intruder(context, ID, 'control'), context),
   expect: (stack) =>
     allowed(TAG, 'documented', labNote(stack, stack.cni === 'cilium' && stack.enforcesNetworkPolicy ? "the layered set's DNS rule matches '*': visible in Hubble, not stopped" : undefined)),

@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
-import { dnsControl, plan } from '../plans.ts';
+import { plan } from '../plans.ts';
+import { sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
@@ -24,7 +25,7 @@ export const EG3 = defineAttack({
       env: { SINK_IP: context.addresses.sink.ip, DNS_PORT: String(context.addresses.sink.dnsPort), DNS_ZONE: context.addresses.sink.dnsZone },
       flow: { protocol: 'dns', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.dnsPort },
     }),
-  control: (context) => dnsControl(intruder(context, ID, 'control'), context),
+  control: (context) => sinkControl(context, ID, 'dns'),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(`${TAG}; the layered set names kube-dns as the peer`, 'documented', labNote(stack));
     return allowed(`${TAG}; UDP is not captured by the mesh`, 'documented', labNote(stack));

@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
-import { dnsControl, plan } from '../plans.ts';
+import { plan } from '../plans.ts';
+import { sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
@@ -25,7 +26,7 @@ export const EG4 = defineAttack({
       env: { TARGET_HOST: context.addresses.sink.ip },
       flow: { protocol: 'icmp', destinationIp: context.addresses.sink.ip },
     }),
-  control: (context) => dnsControl(intruder(context, ID, 'control'), context),
+  control: (context) => sinkControl(context, ID, 'icmp'),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));
     return allowed(TAG, 'documented', labNote(stack));

@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, blocked, cniDrop, cniEnforces, labNote, sidecarEnforces } from '../expectation-builders.ts';
-import { dnsControl, plan } from '../plans.ts';
+import { plan } from '../plans.ts';
+import { sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
@@ -31,7 +32,7 @@ export const EG5 = defineAttack({
       flow: { protocol: 'http', destinationIp: sink.ip, destinationPort: sink.httpPort, destinationName: EG5_ALLOWED_NAME },
     });
   },
-  control: (context) => dnsControl(intruder(context, ID, 'control'), context),
+  control: (context) => sinkControl(context, ID, 'http'),
   expect: (stack) => {
     if (sidecarEnforces(stack)) return blocked('mesh-sidecar', 'http-502', `${TAG}; REGISTRY_ONLY and no ServiceEntry for the name`, 'inferred', labNote(stack));
     if (cniEnforces(stack)) return cniDrop(`${TAG}; the layered set has no toFQDNs allow, so default-deny answers`, 'inferred', labNote(stack));

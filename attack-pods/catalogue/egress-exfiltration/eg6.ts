@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
-import { dnsControl, plan } from '../plans.ts';
+import { plan } from '../plans.ts';
+import { sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
@@ -29,7 +30,7 @@ export const EG6 = defineAttack({
       env: { TARGET_HOST: context.addresses.sink.ip, TARGET_PORT: String(context.addresses.sink.tcpPort) },
       flow: { protocol: 'tcp', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.tcpPort },
     }),
-  control: (context) => dnsControl(intruder(context, ID, 'control').annotate(EXCLUDE_PORTS, String(context.addresses.sink.tcpPort)), context),
+  control: (context) => sinkControl(context, ID, 'tcp'),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(`${TAG}; D when only a gateway may leave (here: nothing may)`, 'documented', labNote(stack));
     return allowed(TAG, 'documented', labNote(stack, stack.mesh === 'istio-ambient' ? 'the annotation is inert in ambient; ztunnel passes egress anyway' : undefined));

@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, blocked, cniDrop, cniEnforces, labNote, sidecarEnforces } from '../expectation-builders.ts';
-import { dnsControl, plan } from '../plans.ts';
+import { plan } from '../plans.ts';
+import { metadataControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
@@ -26,7 +27,7 @@ export const EG7 = defineAttack({
       flow: { protocol: 'http', destinationIp: metadata.ip, destinationPort: metadata.port },
     });
   },
-  control: (context) => dnsControl(intruder(context, ID, 'control'), context),
+  control: (context) => metadataControl(context, ID),
   expect: (stack) => {
     // Sidecar mode lets it out (A) under ALLOW_ANY; the scene sets REGISTRY_ONLY and the
     // address is not excluded from capture, so the sidecar's blackhole should answer first.

@@ -1,6 +1,7 @@
 import { definePrivilegedPair } from '../define-attack.ts';
 import { allowed, ambientEnforces, blocked, cniDrop, cniEnforces, labNote, sidecarEnforces } from '../expectation-builders.ts';
-import { apiPodHttpPlan, hostNetworkDnsControl, otherNode, withHostNetworkDns, workloadAddress } from '../plans.ts';
+import { apiPodHttpPlan, otherNode, withHostNetworkDns, workloadAddress } from '../plans.ts';
+import { apiPodControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { rogue } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -23,10 +24,7 @@ export const [HN2, HN2_PRIV] = definePrivilegedPair(
       const api = workloadAddress(context, 'api');
       return apiPodHttpPlan(withHostNetworkDns(rogue(context, id, 'attempt', namespace).hostNetwork().onNode(otherNode(context, api.node).name).build()), context, SCENE.workloads.api.port, '/api/ping');
     },
-    controlIn: (context, id) => {
-      const api = workloadAddress(context, 'api');
-      return hostNetworkDnsControl(rogue(context, id, 'control', SCENE.namespaces.privileged).hostNetwork().onNode(otherNode(context, api.node).name), context);
-    },
+    controlIn: (context, id) => apiPodControl(context, id),
     expectPrivileged: (stack) => {
       if (cniEnforces(stack)) return cniDrop(`${TAG}; D unless the node CIDR is allowed`, 'version-dependent', labNote(stack, "api's ingress admits only frontend; a remote node is not frontend"));
       if (sidecarEnforces(stack)) return blocked('mesh-sidecar', 'reset', `${TAG}; STRICT: R`, 'documented', labNote(stack));

@@ -1,7 +1,8 @@
 import { defineAttack } from '../define-attack.ts';
 import { InfrastructureError } from '../../../core/domain/errors.ts';
 import { allowed, ambientEnforces, blocked, cniDrop, cniEnforces, sidecarEnforces } from '../expectation-builders.ts';
-import { dnsControl, firstNode, plan } from '../plans.ts';
+import { firstNode, plan } from '../plans.ts';
+import { nodeProbeControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { rogue } from '../attackers.ts';
 
@@ -35,7 +36,8 @@ export const HN3_NODEPORT = defineAttack({
       flow: { protocol: 'http', destinationIp: node.ip, destinationPort: port },
     });
   },
-  control: (context) => dnsControl(rogue(context, ID, 'control'), context),
+  // A node asks the same node address and port: the node's own traffic is subject to no pod policy.
+  control: (context) => nodeProbeControl(context, ID, HN3_NODEPORT.attempt(context)),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(`${TAG}; rogue egress is default-deny (policy sees the DNATed destination)`, 'inferred');
     if (sidecarEnforces(stack)) return blocked('mesh-sidecar', 'reset', `${TAG}; STRICT: plaintext refused by api's sidecar`, 'documented');

@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, cniDrop, cniEnforces } from '../expectation-builders.ts';
-import { dnsControl, firstNode, plan } from '../plans.ts';
+import { firstNode, plan } from '../plans.ts';
+import { nodeProbeControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { rogue } from '../attackers.ts';
 
@@ -31,7 +32,8 @@ export const HN3 = defineAttack({
       flow: api.host === node.ip ? { protocol: 'tcp', destinationIp: node.ip } : { protocol: 'tcp' },
     });
   },
-  control: (context) => dnsControl(rogue(context, ID, 'control'), context),
+  // A node asks the same node address and port: the node's own traffic is subject to no pod policy.
+  control: (context) => nodeProbeControl(context, ID, HN3.attempt(context)),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(`${TAG}; D with egress policy`, 'documented');
     return allowed(TAG, 'documented', 'rogue is outside the mesh: no proxy filters its egress');

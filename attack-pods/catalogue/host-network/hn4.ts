@@ -1,6 +1,7 @@
 import { definePrivilegedPair } from '../define-attack.ts';
 import { allowed } from '../expectation-builders.ts';
-import { dnsControl, sinkHttpPlan } from '../plans.ts';
+import { sinkHttpPlan } from '../plans.ts';
+import { sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { rogue } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -23,7 +24,7 @@ export const [HN4, HN4_PRIV] = definePrivilegedPair(
     baselineNamespace: SCENE.namespaces.rogue,
     attemptIn: (context, namespace, id) =>
       sinkHttpPlan(rogue(context, id, 'attempt', namespace).privileged().hostPid().build(), context, { script: 'nsenter-escape.sh' }),
-    controlIn: (context, id) => dnsControl(rogue(context, id, 'control', SCENE.namespaces.privileged).privileged().hostPid(), context),
+    controlIn: (context, id) => sinkControl(context, id, 'http'),
     expectPrivileged: () => allowed(`${TAG}; ADM else A`, 'documented', "the node's own traffic is not subject to pod NetworkPolicy or the mesh"),
   },
   SCENE.namespaces.privileged,

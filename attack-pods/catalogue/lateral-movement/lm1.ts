@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, ambientEnforces, blocked, cniDrop, cniEnforces, labNote, sidecarEnforces } from '../expectation-builders.ts';
-import { dnsControl, plan, serviceHost } from '../plans.ts';
+import { plan, serviceHost } from '../plans.ts';
+import { tcpSameSource } from '../controls.ts';
 import { REF } from '../references.ts';
 import { rogue } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -25,8 +26,9 @@ export const LM1 = defineAttack({
       env: { TARGET_HOST: serviceHost('db'), TARGET_PORT: String(SCENE.workloads.db.port) },
       flow: { protocol: 'tcp', destinationName: serviceHost('db'), destinationPort: SCENE.workloads.db.port },
     }),
-  // Not an `app=api` impostor: it would join api's Service endpoints and disturb other attacks.
-  control: (context) => dnsControl(rogue(context, ID, 'control'), context),
+  // Same source over TCP. db's only permitted client is api (`app=api`, service account api): an impostor would
+  // join api's Service endpoints and disturb other attacks, so the control is rogue's own TCP egress.
+  control: (context) => tcpSameSource(context, rogue(context, ID, 'control')),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));
     if (sidecarEnforces(stack)) return blocked('mesh-sidecar', 'reset', TAG, 'documented', labNote(stack, 'the proxy accepts, finds no plaintext filter chain and closes'));

@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { blocked, cniDrop, cniEnforces } from '../expectation-builders.ts';
-import { dnsControl, plan } from '../plans.ts';
+import { baseEnv, plan } from '../plans.ts';
+import { nodeProbeControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -30,7 +31,15 @@ export const LM4 = defineAttack({
       flow: { protocol: 'tcp', destinationName: host, destinationPort: port },
     });
   },
-  control: (context) => dnsControl(intruder(context, ID, 'control'), context),
+  // A node asks the API server's unauthenticated /version (system:public-info-viewer): the API server answers.
+  control: (context) => {
+    const { host, port } = context.addresses.apiServer;
+    return nodeProbeControl(context, ID, {
+      ...LM4.attempt(context),
+      script: 'http-ports.sh',
+      env: { ...baseEnv(context.canary), TARGET_URLS: `https://${host}:${port}/version`, INSECURE: '1' },
+    });
+  },
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(`${TAG}; Cilium denies kube-apiserver unless toEntities allows it`, 'documented');
     return blocked('api', 'http-403', `${TAG}; RBAC: no grant on secrets`, 'documented', stack.mesh === 'none' ? undefined : 'the mesh lets the call reach the API (A for reach); RBAC answers 403');

@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, labNote } from '../expectation-builders.ts';
-import { apiServiceHttpPlan, dnsControl } from '../plans.ts';
+import { apiServiceHttpPlan } from '../plans.ts';
+import { apiServiceControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { frontendImpostor } from '../attackers.ts';
 
@@ -18,6 +19,7 @@ export const LM2 = defineAttack({
   source: TAG,
   attempt: (context) =>
     apiServiceHttpPlan(frontendImpostor(context, ID, 'attempt').build(), context, '/api/ping'),
-  control: (context) => dnsControl(frontendImpostor(context, ID, 'control'), context),
+  // frontend itself (a pod with its identity) on the same path: if that fails, api is down, not the claim refused.
+  control: (context) => apiServiceControl(context, ID),
   expect: (stack) => allowed(TAG, 'inferred', labNote(stack, 'every layer checks a label or a service account the pod chose itself')),
 });

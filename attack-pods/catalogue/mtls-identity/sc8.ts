@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, ambientEnforces, blocked, cniDrop, cniEnforces, labNote, sidecarEnforces } from '../expectation-builders.ts';
 import { plan, serviceHost } from '../plans.ts';
+import { sameDestination } from '../controls.ts';
 import { REF } from '../references.ts';
 import { frontendImpostor, rogue } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -28,13 +29,13 @@ export const SC8 = defineAttack({
     }),
   // The same path from the permitted client: frontend's identity in bm-app reaches api.
   control: (context) =>
-    plan({
+    sameDestination(plan({
       pod: frontendImpostor(context, ID, 'control').build(),
       script: 'http-probe.sh',
       canary: context.canary,
       env: { TARGET_URL: API_URL },
       flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
-    }),
+    })),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack, 'rogue egress and api ingress are default-deny'));
     if (sidecarEnforces(stack)) return blocked('mesh-sidecar', 'reset', `${TAG}; sidecar STRICT: R (filter_chain_not_found)`, 'documented', labNote(stack));

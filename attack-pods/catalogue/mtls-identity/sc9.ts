@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, ambientEnforces, blocked, cniDrop, cniEnforces, labNote, sidecarEnforces } from '../expectation-builders.ts';
-import { apiPodHttpPlan, dnsControl } from '../plans.ts';
+import { apiPodHttpPlan } from '../plans.ts';
+import { apiPodControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -18,7 +19,7 @@ export const SC9 = defineAttack({
   success: 'client-signal',
   source: TAG,
   attempt: (context) => apiPodHttpPlan(intruder(context, ID, 'attempt').build(), context, SCENE.workloads.api.port, '/api/ping'),
-  control: (context) => dnsControl(intruder(context, ID, 'control'), context),
+  control: (context) => apiPodControl(context, ID),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(TAG, 'version-dependent', labNote(stack, 'intruder egress is default-deny; with a sidecar, REGISTRY_ONLY may answer first'));
     if (sidecarEnforces(stack)) return blocked('mesh-sidecar', undefined, TAG, 'version-dependent', labNote(stack, 'passthrough plaintext into STRICT (reset), blackhole (502) or 403 by principal'));

@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
-import { dnsControl, sinkHttpPlan } from '../plans.ts';
+import { sinkHttpPlan } from '../plans.ts';
+import { sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -19,8 +20,7 @@ export const SC1 = defineAttack({
   source: TAG,
   attempt: (context) =>
     sinkHttpPlan(intruder(context, ID, 'attempt').runAsUser(SCENE.proxyUid).build(), context),
-  // The same UID-1337 pod resolving a scene name: its egress path works, so a drop is the policy.
-  control: (context) => dnsControl(intruder(context, ID, 'control').runAsUser(SCENE.proxyUid), context),
+  control: (context) => sinkControl(context, ID, 'http'),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack, 'the capture is skipped, the CNI still drops at the source node'));
     if (stack.mesh === 'istio-sidecar') return allowed(TAG, 'documented', labNote(stack, 'no proxy sees the traffic: no access-log line'));

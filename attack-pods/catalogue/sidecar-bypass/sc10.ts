@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, ambientEnforces, blocked, labNote, sidecarEnforces } from '../expectation-builders.ts';
 import { plan, serviceHost } from '../plans.ts';
+import { sameDestination } from '../controls.ts';
 import { REF } from '../references.ts';
 import { frontendImpostor } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -73,13 +74,13 @@ export const SC10 = defineAttack({
     }),
   // Same pod, a path the policy allows: frontend → api works, so a 403 is the /admin rule.
   control: (context) =>
-    plan({
+    sameDestination(plan({
       pod: frontendImpostor(context, ID, 'control').build(),
       script: 'http-probe.sh',
       canary: context.canary,
       env: { TARGET_URL: `${API_URL}/api/ping` },
       flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
-    }),
+    })),
   expect: (stack) => {
     if (sidecarEnforces(stack)) return l7Expectation(stack, 'mesh-sidecar');
     if (ambientEnforces(stack)) return l7Expectation(stack, 'mesh-waypoint');

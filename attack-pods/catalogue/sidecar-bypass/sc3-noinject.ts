@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
-import { dnsControl, sinkHttpPlan } from '../plans.ts';
+import { sinkHttpPlan } from '../plans.ts';
+import { sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
@@ -23,7 +24,7 @@ export const SC3_NOINJECT = defineAttack({
     stack.mesh === 'istio-ambient' ? 'sidecar injection does not exist in ambient mode (see AM3 for its opt-out label)' : undefined,
   attempt: (context) =>
     sinkHttpPlan(intruder(context, ID, 'attempt').annotate(NO_INJECT.key, NO_INJECT.value).build(), context),
-  control: (context) => dnsControl(intruder(context, ID, 'control').annotate(NO_INJECT.key, NO_INJECT.value), context),
+  control: (context) => sinkControl(context, ID, 'http'),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack, 'no proxy, but the CNI still drops at the source node'));
     if (stack.mesh === 'istio-sidecar') {

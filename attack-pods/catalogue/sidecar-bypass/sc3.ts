@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
-import { dnsControl, sinkHttpPlan } from '../plans.ts';
+import { sinkHttpPlan } from '../plans.ts';
+import { sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
@@ -21,7 +22,7 @@ export const SC3 = defineAttack({
     stack.mesh === 'istio-ambient' ? 'sidecar capture annotations mean nothing to ambient redirection (see AM3 for its opt-out label)' : undefined,
   attempt: (context) =>
     sinkHttpPlan(intruder(context, ID, 'attempt').annotate(EXCLUDE_ALL.key, EXCLUDE_ALL.value).build(), context),
-  control: (context) => dnsControl(intruder(context, ID, 'control').annotate(EXCLUDE_ALL.key, EXCLUDE_ALL.value), context),
+  control: (context) => sinkControl(context, ID, 'http'),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));
     return allowed(TAG, 'documented', labNote(stack, stack.mesh === 'none' ? 'no mesh: the annotation is inert, nothing filters egress' : undefined));

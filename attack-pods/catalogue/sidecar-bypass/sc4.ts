@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, blocked, cniDrop, cniEnforces, labNote, sidecarEnforces } from '../expectation-builders.ts';
-import { dnsControl, plan, sinkUrl } from '../plans.ts';
+import { plan, sinkUrl } from '../plans.ts';
+import { sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 import { composeScript } from '../../script-loader.ts';
@@ -33,7 +34,7 @@ export const SC4 = defineAttack({
     // The init container runs lib.sh + the script with the plan's full env; its log holds the result line.
     return { ...draft, pod: intruder(context, ID, 'attempt').initContainer(SC4_INIT_CONTAINER, composeScript(SCRIPT), draft.env).build() };
   },
-  control: (context) => dnsControl(intruder(context, ID, 'control'), context),
+  control: (context) => sinkControl(context, ID, 'http'),
   expect: (stack) => {
     if (sidecarEnforces(stack)) {
       // Either ordering ends at the sidecar, before any packet reaches the CNI: istio-cni without native sidecars

@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
-import { dnsControl, plan } from '../plans.ts';
+import { plan } from '../plans.ts';
+import { sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 
@@ -25,8 +26,7 @@ export const SC5 = defineAttack({
       env: { TARGET_HOST: context.addresses.sink.ip, TARGET_PORT: String(context.addresses.sink.udpPort) },
       flow: { protocol: 'udp', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.udpPort },
     }),
-  // DNS is itself UDP: the same pod's UDP egress to its one permitted destination works.
-  control: (context) => dnsControl(intruder(context, ID, 'control'), context),
+  control: (context) => sinkControl(context, ID, 'udp'),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));
     return allowed(TAG, 'documented', labNote(stack));

@@ -1,6 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, labNote } from '../expectation-builders.ts';
 import { plan } from '../plans.ts';
+import { sameSource } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -29,12 +30,12 @@ export const SC6 = defineAttack({
     }),
   // The same pod reads the proxy's readiness endpoint (15021, meant to be reachable): the sidecar is there and up.
   control: (context) =>
-    plan({
+    sameSource(plan({
       pod: intruder(context, ID, 'control').build(),
       script: 'http-probe.sh',
       canary: context.canary,
       env: { TARGET_URL: `http://127.0.0.1:${SCENE.envoy.health}/healthz/ready` },
       flow: { protocol: 'http', destinationIp: '127.0.0.1', destinationPort: SCENE.envoy.health },
-    }),
+    })),
   expect: (stack) => allowed(TAG, 'documented', labNote(stack, 'loopback traffic: neither the CNI nor policies see it')),
 });

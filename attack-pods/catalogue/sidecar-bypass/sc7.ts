@@ -1,6 +1,9 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
-import { dnsControl, plan, workloadAddress } from '../plans.ts';
+import type { V1Pod } from '@kubernetes/client-node';
+import type { AttemptContext, AttemptPlan } from '../../../core/domain/attack.ts';
+import { plan, workloadAddress } from '../plans.ts';
+import { nodeProbeControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { rogue } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -14,6 +17,18 @@ export const SC7_PROBES = [
   { port: SCENE.envoy.agent, path: '/stats/prometheus' },
 ] as const;
 
+function sc7Plan(context: AttemptContext, pod: V1Pod): AttemptPlan {
+  const api = workloadAddress(context, 'api');
+  return plan({
+    pod,
+    script: 'http-ports.sh',
+    canary: context.canary,
+    env: { TARGET_URLS: SC7_PROBES.map((probe) => `http://${api.podIp}:${probe.port}${probe.path}`).join(' ') },
+    // Several ports: the flow names the pod, not one port.
+    flow: { protocol: 'http', destinationIp: api.podIp },
+  });
+}
+
 export const SC7 = defineAttack({
   id: ID,
   family: 'sidecar-bypass',
@@ -24,18 +39,9 @@ export const SC7 = defineAttack({
   success: 'client-signal',
   source: TAG,
   notApplicable: (stack) => (stack.mesh === 'istio-sidecar' ? undefined : 'no sidecar on api: there is no proxy stats port to reach'),
-  attempt: (context) => {
-    const api = workloadAddress(context, 'api');
-    return plan({
-      pod: rogue(context, ID, 'attempt').build(),
-      script: 'http-ports.sh',
-      canary: context.canary,
-      env: { TARGET_URLS: SC7_PROBES.map((probe) => `http://${api.podIp}:${probe.port}${probe.path}`).join(' ') },
-      // Several ports: the flow names the pod, not one port.
-      flow: { protocol: 'http', destinationIp: api.podIp },
-    });
-  },
-  control: (context) => dnsControl(rogue(context, ID, 'control'), context),
+  attempt: (context) => sc7Plan(context, rogue(context, ID, 'attempt').build()),
+  // The node api runs on asks the same three ports, as the kubelet probes them: never filtered, never captured.
+  control: (context) => nodeProbeControl(context, ID, sc7Plan(context, rogue(context, ID, 'control').build()), workloadAddress(context, 'api').node),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack, 'rogue egress and api ingress are default-deny; none of the three ports is allowed'));
     return allowed(TAG, 'documented', labNote(stack));

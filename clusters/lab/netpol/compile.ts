@@ -37,6 +37,14 @@ export function chainName(pod: NetpolPod, direction: Direction): string {
   return `${direction === 'egress' ? 'eg' : 'in'}-${pod.id}`;
 }
 
+/**
+ * The set counting an ingress drop per source address: the pod's ingress counter is shared by every client, so
+ * only the source's own element can tie a drop to one attempt (core/evidence/nft-counters.ts).
+ */
+export function sourceSetName(pod: NetpolPod): string {
+  return `src-${pod.id}-in`;
+}
+
 export function counterName(pod: NetpolPod, direction: Direction): string {
   return `drop-${pod.id}-${direction === 'egress' ? 'eg' : 'in'}`;
 }
@@ -180,6 +188,8 @@ function podChain(input: NetpolInput, pod: NetpolPod, direction: Direction, poli
       rules.push(...compileRule(input, policy, rule, pod, direction));
     }
   }
+  // Before the drop, and as a rule of its own: an `ip saddr` key would restrict the drop itself to IPv4.
+  if (direction === 'ingress') rules.push({ matches: [], recordSourceIn: sourceSetName(pod), verdict: { kind: 'continue' } });
   rules.push({
     matches: [],
     counter: counterName(pod, direction),
@@ -207,6 +217,7 @@ export function compileNodeRuleset(input: NetpolInput, node: string): NftRuleset
   const inputRules: NftRule[] = [established];
   const chains: NftChain[] = [];
   const counters: string[] = [];
+  const sourceSets: string[] = [];
   for (const direction of ['egress', 'ingress'] as const) {
     for (const pod of local) {
       const policies = isolating(input, pod, direction);
@@ -214,6 +225,7 @@ export function compileNodeRuleset(input: NetpolInput, node: string): NftRuleset
       const chain = podChain(input, pod, direction, policies);
       chains.push(chain);
       counters.push(counterName(pod, direction));
+      if (direction === 'ingress') sourceSets.push(sourceSetName(pod));
       const iface = pod.veth ?? '';
       const jump: NftRule = {
         matches: [{ kind: direction === 'egress' ? 'iifname' : 'oifname', name: iface }],
@@ -227,6 +239,7 @@ export function compileNodeRuleset(input: NetpolInput, node: string): NftRuleset
     family: 'inet',
     table: LAB_NFT_TABLE,
     counters,
+    sourceSets,
     chains: [{ name: 'forward', hook: 'forward', rules: forward }, { name: 'input', hook: 'input', rules: inputRules }, ...chains],
   };
 }

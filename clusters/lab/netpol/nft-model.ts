@@ -11,6 +11,8 @@ export type NftVerdict =
   | { readonly kind: 'accept' }
   | { readonly kind: 'drop' }
   | { readonly kind: 'return' }
+  /** Go on with the next rule (a rule that only records, e.g. a source address into a set). */
+  | { readonly kind: 'continue' }
   | { readonly kind: 'jump'; readonly chain: string };
 
 export interface NftRule {
@@ -18,6 +20,8 @@ export interface NftRule {
   readonly verdict: NftVerdict;
   /** Named counter object the rule counts into. */
   readonly counter?: string;
+  /** Per-source counter set the rule adds the packet's source address to (counted per element). */
+  readonly recordSourceIn?: string;
   readonly comment?: string;
 }
 
@@ -32,6 +36,8 @@ export interface NftRuleset {
   readonly family: 'inet';
   readonly table: string;
   readonly counters: readonly string[];
+  /** Dynamic sets of IPv4 source addresses, each element with its own counter (per-source drop evidence). */
+  readonly sourceSets: readonly string[];
   readonly chains: readonly NftChain[];
 }
 

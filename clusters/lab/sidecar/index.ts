@@ -17,6 +17,7 @@ import { createLabCa, workloadCertificate } from './lab-ca.ts';
 import { effectivePeerAuthentication } from './peer-authentication.ts';
 import { ProxyProcess } from './proxy-process.ts';
 import { SIDECAR_TIMEOUTS } from './timeouts.ts';
+import type { ProxyHealth } from '../destination-liveness.ts';
 
 export { createLabCa } from './lab-ca.ts';
 
@@ -64,6 +65,8 @@ export interface LabSidecarCapture {
 
 export interface LabSidecar extends AsyncDisposable {
   readonly accessLogPath: string;
+  /** Whether the proxy serves now, and its last unexpected death (destination liveness). */
+  health(): ProxyHealth;
   reload(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -198,6 +201,11 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
     });
     // Peers need no reload: they already send mTLS to every address of the mesh ranges (LabMesh.meshAddresses).
     return this;
+  }
+
+  health(): ProxyHealth {
+    const death = this.process.lastDeath;
+    return { running: this.proxyStarted && this.process.running, ...(death === undefined ? {} : { death }) };
   }
 
   reload(): Promise<void> {

@@ -45,6 +45,8 @@ export class ProxyProcess {
   private readonly options: ProxyProcessOptions;
   private accessLog: WriteStream | undefined;
   private errorLog: WriteStream | undefined;
+  private stopping = false;
+  private death: { readonly at: Date; readonly how: string } | undefined;
 
   constructor(options: ProxyProcessOptions) {
     this.options = options;
@@ -52,6 +54,11 @@ export class ProxyProcess {
 
   get running(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The last time the serving proxy died without being stopped or replaced by a reload (a crash, a kill -9). */
+  get lastDeath(): { readonly at: Date; readonly how: string } | undefined {
+    return this.death;
   }
 
   get pid(): number | undefined {
@@ -93,7 +100,12 @@ export class ProxyProcess {
       if (!errorLog.writableEnded) errorLog.write(chunk);
     });
     this.child = child;
+    this.stopping = false;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    // A reload's old process exits after its successor took over (this.child moved on): not a death.
+    child.once('exit', (code, signal) => {
+      if (this.child === child && !this.stopping) this.death = { at: new Date(), how: signal === null ? `exited with ${String(code)}` : `killed by ${signal}` };
+    });
     child.once('error', () => undefined);
 
     const deadline = Date.now() + SIDECAR_TIMEOUTS.proxyListenMs;
@@ -126,6 +138,7 @@ export class ProxyProcess {
   private async stopProcess(): Promise<void> {
     const child = this.child;
     if (child?.pid === undefined || !this.running) return;
+    this.stopping = true;
     const group = -child.pid;
     try {
       process.kill(group, 'SIGTERM');

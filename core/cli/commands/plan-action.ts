@@ -42,11 +42,11 @@ async function writeAttackPlans(dir: string, profile: Profile, attacks: readonly
     const document = [
       { role: 'attempt', script: attempt.script, placement: attempt.placement, env: attempt.env, flow: attempt.flow },
       attempt.pod,
-      { role: 'control', script: control.script, placement: control.placement, env: control.env, flow: control.flow },
+      { role: 'control', kind: control.kind, script: control.script, placement: control.placement, env: control.env, flow: control.flow },
       control.pod,
     ];
     await writeFile(join(dir, 'attacks', `${attack.id}.yaml`), yamlDocuments(document));
-    lines.push(`${attack.id}: run ${attempt.script} in ${attempt.pod.metadata?.namespace}/${attempt.pod.metadata?.name} (control ${control.script}); expect ${expected.outcome}${expected.blockedBy ? ` by ${expected.blockedBy}` : ''} [${expected.source}]`);
+    lines.push(`${attack.id}: run ${attempt.script} in ${attempt.pod.metadata?.namespace}/${attempt.pod.metadata?.name} (control ${control.kind} ${control.script} from ${control.pod.metadata?.namespace}/${control.pod.metadata?.name} to ${control.flow.destinationIp ?? control.flow.destinationName ?? '?'}${control.flow.destinationPort === undefined ? '' : `:${control.flow.destinationPort}`}); expect ${expected.outcome}${expected.blockedBy ? ` by ${expected.blockedBy}` : ''} [${expected.source}]`);
   }
   return lines;
 }

@@ -38,6 +38,9 @@ export function syntheticAttack(spec: SyntheticAttackSpec): AttackDefinition {
       env: { CANARY: context.canary },
       placement: 'exec',
       flow: { protocol: 'tcp', sourcePod: `${lower}-control-${context.canary.slice(-6)}` },
+      kind: 'same-source',
+      proof: 'client-signal',
+      techniqueRemoved: [],
     }),
     expect: () => spec.expected,
   };
