@@ -40,6 +40,8 @@ export function syntheticAttack(spec: SyntheticAttackSpec): AttackDefinition {
       flow: { protocol: 'tcp', sourcePod: `${lower}-control-${context.canary.slice(-6)}` },
     }),
     expect: () => spec.expected,
+    severity: { level: 'low', reason: 'synthetic attack for runner tests' },
+    fixes: () => [],
   };
 }
 
