@@ -22,8 +22,10 @@ const run = promisify(execFile);
 const FIXTURES = new URL('../test/fixtures/sarif/', import.meta.url);
 const SCHEMA_FILE = new URL('sarif-schema-2.1.0.json', FIXTURES);
 const REPOSITORY_ROOT = new URL('../', import.meta.url);
-/** The reference validator's own binary (devDependency @microsoft/sarif-multitool, linux package). */
-const MULTITOOL = new URL('../node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool', import.meta.url);
+/** The reference validator (devDependency @microsoft/sarif-multitool): its launcher picks the platform's binary. */
+const MULTITOOL_LAUNCHER = new URL('../node_modules/@microsoft/sarif-multitool/bin.js', import.meta.url);
+/** The Linux binary, which embeds the schema we vendored (the provenance check reads it). */
+const MULTITOOL_LINUX_BINARY = new URL('../node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool', import.meta.url);
 
 interface SchemaProvenance {
   readonly files: readonly { readonly file: string; readonly bytes: number; readonly sha256: string; readonly extractedFrom: string }[];
@@ -49,7 +51,7 @@ describe('report.sarif', () => {
     expect(bytes.length).toBe(entry?.bytes);
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(entry?.sha256);
     const offset = Number(/byte offset (\d+)/.exec(entry?.extractedFrom ?? '')?.[1]);
-    const handle = await open(MULTITOOL, 'r');
+    const handle = await open(MULTITOOL_LINUX_BINARY, 'r');
     try {
       const embedded = Buffer.alloc(bytes.length);
       await handle.read(embedded, 0, bytes.length, offset);
@@ -137,7 +139,7 @@ describe('report.sarif', () => {
       const input = join(dir, `${name}.sarif`);
       const output = join(dir, `${name}.validation.sarif`);
       await writeFile(input, JSON.stringify(log));
-      await run(MULTITOOL.pathname, ['validate', input, '--output', output], { timeout: 60_000 });
+      await run(process.execPath, [MULTITOOL_LAUNCHER.pathname, 'validate', input, '--output', output], { timeout: 60_000 });
       const report = JSON.parse(await readFile(output, 'utf8')) as { runs: { results?: { ruleId?: string; level?: string }[] }[] };
       return report.runs[0]?.results ?? [];
     };
