@@ -70,6 +70,18 @@ describe('report.json', () => {
     const sc1 = report.matrix.flatMap((family) => family.rows).find((row) => row.attackId === 'SC1');
     expect(sc1?.fixes['lab:sidecar']?.map((fix) => fix.layer)).toEqual(['cni', 'admission']);
     expect(sc1?.fixes['cilium+istio-ambient']).toBeUndefined();
+    // The schema holds fixes to a layer it knows and an https source.
+    const validate = await validator();
+    const tampered = JSON.parse(renderJsonReport(report)) as { matrix: { rows: { attackId: string; fixes: Record<string, { layer: string; source: { url: string } }[]> }[] }[] };
+    const fix = tampered.matrix.flatMap((family) => family.rows).find((row) => row.attackId === 'SC1')?.fixes['lab:sidecar']?.[0];
+    if (fix === undefined) throw new Error('SC1 on lab:sidecar has no fix');
+    fix.source.url = 'http://example.invalid/';
+    expect(validate(tampered)).toBe(false);
+    fix.source.url = 'https://example.invalid/';
+    fix.layer = 'firewall';
+    expect(validate(tampered)).toBe(false);
+    fix.layer = 'cni';
+    expect(validate(tampered)).toBe(true);
   });
 
   it('has no lab note when no column comes from the lab', async () => {
