@@ -26,13 +26,13 @@ export const FIX = {
     layer: 'cni',
     feature: 'Kubernetes NetworkPolicy (policyTypes: [Egress])',
     policy: `a default-deny egress policy for the namespace that allows only kube-dns and the named destinations it needs: ${what}`,
-    source: REF.networkPolicy,
+    source: REF.networkPolicyDefaults,
   }),
   defaultDenyIngress: (what: string): Fix => ({
     layer: 'cni',
     feature: 'Kubernetes NetworkPolicy (policyTypes: [Ingress])',
     policy: `a default-deny ingress policy on the target that allows only its known clients (podSelector/namespaceSelector) and ports: ${what}`,
-    source: REF.networkPolicy,
+    source: REF.networkPolicyDefaults,
   }),
   dnsOnlyToKubeDns: (): Fix => ({
     layer: 'cni',

@@ -137,6 +137,10 @@ export const REF = {
     'Cilium: Kubernetes NetworkPolicy support (ipBlock and node IPs, known missing features)',
     'https://docs.cilium.io/en/stable/network/kubernetes/policy/',
   ),
+  networkPolicyDefaults: ref(
+    'Kubernetes NetworkPolicy: default policies (default deny all ingress / all egress traffic)',
+    'https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-policies',
+  ),
   validatingAdmissionPolicy: ref(
     'Kubernetes ValidatingAdmissionPolicy (CEL rules that refuse pod specs at admission)',
     'https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/',
