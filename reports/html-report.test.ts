@@ -167,6 +167,52 @@ describe('report.html in headless Chromium', () => {
     await failed.page.close();
   });
 
+  it('draws one stacked bar per stack whose segments match the matrix cells, in counts and in rendered size', async () => {
+    const { page, errors, requests, url } = await open(await readResults([SAMPLE_LAB, SAMPLE_KIND]), 'chart.html');
+    const profiles = await page.$$eval('thead th.profile', (headers) => headers.map((header) => (header as HTMLElement).dataset.profile ?? ''));
+    const bars = await page.$$eval('#outcome-chart svg g.bar', (groups) => groups.map((group) => (group as SVGGElement).dataset.profile ?? ''));
+    expect(bars).toEqual(profiles);
+    for (const profile of profiles) {
+      // Expected counts from the matrix table itself: blocked cells by their layer class, the rest by state.
+      const expected = await page.$$eval(`td.cell[data-profile="${profile}"]`, (cells) => {
+        const tally: Record<string, number> = {};
+        for (const cell of cells) {
+          const element = cell as HTMLElement;
+          const layer = Array.from(element.classList).find((name) => name.startsWith('l-'))?.slice(2);
+          const key = element.dataset.state === 'blocked' ? (layer ?? 'blocked') : (element.dataset.state ?? '?');
+          tally[key] = (tally[key] ?? 0) + 1;
+        }
+        return tally;
+      });
+      const drawn = await page.$$eval(`#outcome-chart g.bar[data-profile="${profile}"] rect.segment`, (rects) =>
+        rects.map((rect) => ({ segment: (rect as SVGRectElement).dataset.segment ?? '', count: Number((rect as SVGRectElement).dataset.count), width: rect.getBoundingClientRect().width })),
+      );
+      expect(Object.fromEntries(drawn.map((entry) => [entry.segment, entry.count])), profile).toEqual(expected);
+      const total = drawn.reduce((sum, entry) => sum + entry.count, 0);
+      const barWidth = drawn.reduce((sum, entry) => sum + entry.width, 0);
+      expect(total).toBe(await page.locator(`td.cell[data-profile="${profile}"]`).count());
+      for (const entry of drawn) expect(entry.width / barWidth, `${profile} ${entry.segment}`).toBeCloseTo(entry.count / total, 3);
+    }
+    // The sample has blocks by several layers and allowed cells: the bars are not one colour.
+    const segments = await page.$$eval('#outcome-chart rect.segment', (rects) => [...new Set(rects.map((rect) => (rect as SVGRectElement).dataset.segment))]);
+    expect(segments).toEqual(expect.arrayContaining(['cni', 'mesh-sidecar', 'allowed']));
+    await page.locator('#outcome-chart').screenshot({ path: '/tmp/report-chart.png' });
+
+    // An ALLOWED cell's details say how bad it is and how to close it, with the source.
+    await page.locator('td.cell[data-profile="lab:sidecar"][data-attack="SC1"]').click();
+    const details = (await page.locator('#details').textContent()) ?? '';
+    expect(details).toContain('Severityhigh — ');
+    expect(details).toContain('How to close it');
+    expect(await page.$$eval('#details li.fix .fix-layer', (items) => items.map((item) => item.textContent))).toEqual(['cni', 'admission']);
+    expect(details).toContain('https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/');
+    // A blocked cell gets no fix.
+    await page.locator('td.cell[data-profile="cilium+istio-ambient"][data-attack="SC1"]').click();
+    expect(await page.locator('#details li.fix').count()).toBe(0);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([url]);
+    await page.close();
+  });
+
   it('CSP allows the page script by its hash only: markup that slipped past escaping could not run a script', async () => {
     const html = renderHtmlReport(buildJsonReport(buildReportModel(await readResults([SAMPLE_KIND])), { harnessVersion: '0.1.0' }));
     const policy = /<meta http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(html)?.[1] ?? '';

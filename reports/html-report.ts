@@ -3,6 +3,7 @@ import type { Cell } from '../core/domain/cell.ts';
 import { LAYER_PATH_ORDER } from '../core/domain/layer.ts';
 import { profileVersions } from './cell-label.ts';
 import { h, jsonForScript, renderHtml, trusted, type HtmlElement, type HtmlNode } from './html/html-node.ts';
+import { outcomeChart } from './html/outcome-chart.ts';
 import { reportPageMain } from './html/report-page-script.ts';
 import { LAYER_COLOURS, reportCss } from './html/report-styles.ts';
 import type { JsonProfile, JsonReport } from './json-report.ts';
@@ -204,6 +205,7 @@ export function renderHtmlReport(report: JsonReport): string {
       'body',
       {},
       h('header', {}, header(report)),
+      outcomeChart(report),
       legend(),
       filters(report),
       h(

@@ -56,6 +56,34 @@ describe('report.json', () => {
     expect(report.timings.durationMs).toBe(Date.parse('2025-11-22T23:03:31.904Z') - Date.parse('2025-11-22T02:00:02.417Z'));
   });
 
+  it('gives each known attack its severity and every ALLOWED cell, and only those, its fixes with a source URL', async () => {
+    const report = buildJsonReport(buildReportModel(await readResults([SAMPLE_LAB, SAMPLE_KIND])), { harnessVersion: '0.1.0' });
+    expect(report.attacks.find((attack) => attack.id === 'SC1')?.severity).toEqual({ level: 'high', reason: expect.stringContaining('UID') });
+    let allowedCells = 0;
+    for (const row of report.matrix.flatMap((family) => family.rows)) {
+      const allowed = Object.entries(row.cells).filter(([, cell]) => cell?.outcome === 'allowed').map(([profileId]) => profileId);
+      allowedCells += allowed.length;
+      expect(Object.keys(row.fixes).sort(), row.attackId).toEqual(allowed.sort());
+      for (const fix of Object.values(row.fixes).flat()) expect(fix.source.url).toMatch(/^https:\/\//);
+    }
+    expect(allowedCells).toBeGreaterThan(3);
+    const sc1 = report.matrix.flatMap((family) => family.rows).find((row) => row.attackId === 'SC1');
+    expect(sc1?.fixes['lab:sidecar']?.map((fix) => fix.layer)).toEqual(['cni', 'admission']);
+    expect(sc1?.fixes['cilium+istio-ambient']).toBeUndefined();
+    // The schema holds fixes to a layer it knows and an https source.
+    const validate = await validator();
+    const tampered = JSON.parse(renderJsonReport(report)) as { matrix: { rows: { attackId: string; fixes: Record<string, { layer: string; source: { url: string } }[]> }[] }[] };
+    const fix = tampered.matrix.flatMap((family) => family.rows).find((row) => row.attackId === 'SC1')?.fixes['lab:sidecar']?.[0];
+    if (fix === undefined) throw new Error('SC1 on lab:sidecar has no fix');
+    fix.source.url = 'http://example.invalid/';
+    expect(validate(tampered)).toBe(false);
+    fix.source.url = 'https://example.invalid/';
+    fix.layer = 'firewall';
+    expect(validate(tampered)).toBe(false);
+    fix.layer = 'cni';
+    expect(validate(tampered)).toBe(true);
+  });
+
   it('has no lab note when no column comes from the lab', async () => {
     const report = buildJsonReport(buildReportModel(await readResults([SAMPLE_KIND])), { harnessVersion: '0.1.0' });
     expect(report.labNote).toBeUndefined();

@@ -1,8 +1,9 @@
-import type { AttackFamily, Expectation, Reference } from '../core/domain/attack.ts';
+import type { AttackFamily, Expectation, Fix, Reference, SeverityRating } from '../core/domain/attack.ts';
 import type { Cell } from '../core/domain/cell.ts';
 import type { ComponentVersions, Cni, Mesh, ProviderName } from '../core/domain/profile.ts';
 import type { ProfileErrorLine } from '../core/domain/results.ts';
 import type { SceneCheck } from '../core/domain/scene-self-test.ts';
+import { attackSeverity, cellFixes } from './attack-advice.ts';
 import { expectedText, observedText } from './cell-label.ts';
 import type { OutcomeCounts, ReportModel } from './report-model.ts';
 import type { RunSummary } from './run-results.ts';
@@ -64,11 +65,20 @@ export interface JsonAttack {
   readonly title: string;
   readonly technique: string;
   readonly references: readonly Reference[];
+  /** From the catalogue; absent for an attack this version does not know. */
+  readonly severity?: SeverityRating;
+}
+
+export interface JsonRow {
+  readonly attackId: string;
+  readonly cells: Readonly<Record<string, Cell | null>>;
+  /** What would close the attack, per profile id, for the ALLOWED cells only (no key: not allowed or no advice). */
+  readonly fixes: Readonly<Record<string, readonly Fix[]>>;
 }
 
 export interface JsonFamily {
   readonly family: AttackFamily;
-  readonly rows: readonly { readonly attackId: string; readonly cells: Readonly<Record<string, Cell | null>> }[];
+  readonly rows: readonly JsonRow[];
 }
 
 export interface JsonUnexpected {
@@ -134,13 +144,21 @@ export function buildJsonReport(model: ReportModel, options: JsonReportOptions):
       ...sceneSelfTestOf(model, profile.id),
     })),
     attacks: model.families.flatMap((group) =>
-      group.rows.map(({ attack }) => ({ id: attack.id, family: attack.family, title: attack.title, technique: attack.technique, references: attack.references })),
+      group.rows.map(({ attack }) => {
+        const severity = attackSeverity(attack.id);
+        return { id: attack.id, family: attack.family, title: attack.title, technique: attack.technique, references: attack.references, ...(severity === undefined ? {} : { severity }) };
+      }),
     ),
     matrix: model.families.map((group) => ({
       family: group.family,
       rows: group.rows.map((row) => ({
         attackId: row.attack.id,
         cells: Object.fromEntries(model.profiles.map((profile, index) => [profile.id, row.cells[index] ?? null])),
+        fixes: Object.fromEntries(
+          model.profiles
+            .map((profile, index) => [profile.id, cellFixes(row.cells[index], profile)] as const)
+            .filter(([, fixes]) => fixes.length > 0),
+        ),
       })),
     })),
     counts: model.counts,

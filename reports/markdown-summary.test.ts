@@ -30,6 +30,24 @@ describe('summary.md', () => {
     expect(columns(table[0] ?? '')[3]).toContain('cilium v1.18.2');
   });
 
+  it('lists every ALLOWED cell with its severity and the fixes that would close it, each with its source', async () => {
+    const model = buildReportModel(await readResults([SAMPLE_LAB, SAMPLE_KIND]));
+    const lines = renderMarkdownSummary(model).split('\n');
+    const start = lines.indexOf('## How to close the ALLOWED cells');
+    expect(start).toBeGreaterThan(0);
+    const table = lines.slice(start + 2, lines.indexOf('', start + 2));
+    expect(columns(table[0] ?? '')).toEqual(['severity', 'attack', 'stacks', 'fix (layer — feature: policy, source)']);
+    const rows = table.slice(2).map(columns);
+    const covered = rows.flatMap((row) => (row[2] ?? '').split(', ').map((profile) => `${(row[1] ?? '').split(' ')[0]} ${profile}`)).sort();
+    const allowed = model.results.cells.filter((cell) => cell.outcome === 'allowed').map((cell) => `${cell.attackId} ${cell.profileId}`).sort();
+    expect(covered).toEqual(allowed);
+    const sc1 = rows.find((row) => row[1]?.startsWith('SC1 '));
+    expect(sc1?.[0]).toMatch(/^high: /);
+    expect(sc1?.[3]).toContain('**admission** — ValidatingAdmissionPolicy');
+    expect(sc1?.[3]).toContain('1337');
+    expect(sc1?.[3]).toContain('(https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/)');
+  });
+
   it('says that lab columns are the lab model, and lists unexpected cells with their source', async () => {
     const markdown = renderMarkdownSummary(buildReportModel(await readResults([SAMPLE_LAB, SAMPLE_KIND])));
     expect(markdown).toContain("> **Lab provider** (🧪 `lab:sidecar`, `lab:netpol+sidecar`): Columns from the lab provider describe the lab's model of each layer");

@@ -1,5 +1,6 @@
 import type { ProfileSummary } from '../core/domain/results.ts';
 import { cellBadge, expectedText, observedText, profileVersions, STATE_LEGEND, UNEXPECTED_MARK } from './cell-label.ts';
+import { attackSeverity, cellFixes } from './attack-advice.ts';
 import { cellStory } from './evidence-text.ts';
 import { LAB_NOTE } from './json-report.ts';
 import { isFailedProfileCell, type ReportModel } from './report-model.ts';
@@ -61,6 +62,30 @@ function matrixTable(model: ReportModel): string[] {
   return lines;
 }
 
+/** Every ALLOWED cell with what would close it: one row per attack and set of stacks that share the same fixes. */
+function fixesSection(model: ReportModel): string[] {
+  const rows: string[] = [];
+  for (const group of model.families) {
+    for (const row of group.rows) {
+      const byFixes = new Map<string, string[]>();
+      row.cells.forEach((cell, index) => {
+        const profile = model.profiles[index];
+        if (profile === undefined) return;
+        const fixes = cellFixes(cell, profile);
+        if (fixes.length === 0) return;
+        const text = fixes.map((fix) => `**${fix.layer}** — ${markdownCell(fix.feature)}: ${markdownCell(fix.policy)} ([${markdownCell(fix.source.title)}](${fix.source.url}))`).join('<br>');
+        byFixes.set(text, [...(byFixes.get(text) ?? []), profile.id]);
+      });
+      const severity = attackSeverity(row.attack.id);
+      for (const [text, profiles] of byFixes) {
+        rows.push(`| ${severity === undefined ? '—' : markdownCell(`${severity.level}: ${severity.reason}`)} | ${markdownCell(`${row.attack.id} ${row.attack.title}`)} | ${markdownCell(profiles.join(', '))} | ${text} |`);
+      }
+    }
+  }
+  if (rows.length === 0) return [];
+  return ['## How to close the ALLOWED cells', '', '| severity | attack | stacks | fix (layer — feature: policy, source) |', '|---|---|---|---|', ...rows, ''];
+}
+
 function unexpectedSection(model: ReportModel): string[] {
   const cells = model.unexpectedOutsideBanners;
   const bannered = model.unexpected.length - cells.length;
@@ -106,6 +131,7 @@ export function renderMarkdownSummary(model: ReportModel): string {
     ...STATE_LEGEND.map((entry) => `- ${entry.badge} — ${entry.meaning}`),
     `- ${UNEXPECTED_MARK} — the observation differs from the expectation (listed below)`,
     '',
+    ...fixesSection(model),
     ...unexpectedSection(model),
   );
   const scene = sceneMarkdownSection(

@@ -8,11 +8,11 @@ import { readResults } from './read-results.ts';
 import { writeReports } from './write-reports.ts';
 
 describe('writeReports', () => {
-  it('renders the four reports from the samples end to end', async () => {
+  it('renders the five reports from the samples end to end', async () => {
     const out = join(await mkdtemp(join(tmpdir(), 'bm-write-')), 'nested', 'out');
     const { files } = await writeReports(out, await readResults([SAMPLE_LAB, SAMPLE_KIND]), { generatedAt: new Date('2025-11-23T08:00:00Z') });
-    expect(files).toEqual(['report.json', 'junit.xml', 'summary.md', 'report.html'].map((name) => join(out, name)));
-    expect((await readdir(out)).sort()).toEqual(['junit.xml', 'report.html', 'report.json', 'summary.md']);
+    expect(files).toEqual(['report.json', 'junit.xml', 'summary.md', 'report.html', 'report.sarif'].map((name) => join(out, name)));
+    expect((await readdir(out)).sort()).toEqual(['junit.xml', 'report.html', 'report.json', 'report.sarif', 'summary.md']);
 
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as { schemaVersion: number; generatedAt: string; harness: { version: string }; counts: Record<string, number> };
     expect(report.schemaVersion).toBe(2);
@@ -27,6 +27,10 @@ describe('writeReports', () => {
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html.match(/<tr class="attack-row"/g)).toHaveLength(11);
     expect(html).not.toMatch(/<(link|img|iframe)\b|\bsrc=/);
+    const sarif = JSON.parse(await readFile(join(out, 'report.sarif'), 'utf8')) as { version: string; runs: { tool: { driver: { version: string } }; results: unknown[] }[] };
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0]?.tool.driver.version).toBe(pkg.version);
+    expect(sarif.runs[0]?.results.length).toBeGreaterThan(0);
   });
 
   it('overwrites earlier reports and leaves no temporary files', async () => {
@@ -34,7 +38,7 @@ describe('writeReports', () => {
     await writeFile(join(out, 'summary.md'), 'old');
     await writeReports(out, await readResults([SAMPLE_KIND]), { harnessVersion: '1.2.3' });
     await writeReports(out, await readResults([SAMPLE_KIND]), { harnessVersion: '1.2.3' });
-    expect((await readdir(out)).sort()).toEqual(['junit.xml', 'report.html', 'report.json', 'summary.md']);
+    expect((await readdir(out)).sort()).toEqual(['junit.xml', 'report.html', 'report.json', 'report.sarif', 'summary.md']);
     expect(await readFile(join(out, 'summary.md'), 'utf8')).toContain('cilium+istio-ambient');
   });
 
@@ -50,7 +54,7 @@ describe('writeReports', () => {
       await symlink(victim, join(out, 'summary.md'));
       await writeReports(out, await readResults([SAMPLE_KIND]), { harnessVersion: '1.2.3' });
       for (const dir of [join(base, 'nested'), out]) expect(((await stat(dir)).mode & 0o7777).toString(8)).toBe('755');
-      for (const name of ['report.json', 'junit.xml', 'summary.md', 'report.html']) {
+      for (const name of ['report.json', 'junit.xml', 'summary.md', 'report.html', 'report.sarif']) {
         const info = await lstat(join(out, name));
         expect([info.isFile(), (info.mode & 0o7777).toString(8)]).toEqual([true, '644']);
       }

@@ -7,6 +7,7 @@ import { buildJsonReport, renderJsonReport } from './json-report.ts';
 import { renderJunitReport } from './junit-report.ts';
 import { renderMarkdownSummary } from './markdown-summary.ts';
 import { buildReportModel } from './report-model.ts';
+import { buildSarifReport, renderSarifReport } from './sarif-report.ts';
 import type { RunResults } from './run-results.ts';
 
 export const REPORT_FILES = {
@@ -14,6 +15,7 @@ export const REPORT_FILES = {
   junit: 'junit.xml',
   markdown: 'summary.md',
   html: 'report.html',
+  sarif: 'report.sarif',
 } as const;
 
 export interface WriteReportsOptions {
@@ -35,7 +37,7 @@ async function writeAtomically(path: string, content: string): Promise<void> {
 }
 
 /**
- * Render report.json, junit.xml, summary.md and report.html from (merged) results into `outDir`. Called by
+ * Render report.json, junit.xml, summary.md, report.html and report.sarif from (merged) results into `outDir`. Called by
  * `breachmatrix run` at the end and on Ctrl-C, and by `breachmatrix report`.
  */
 export async function writeReports(outDir: string, results: RunResults, options: WriteReportsOptions = {}): Promise<{ files: string[] }> {
@@ -45,8 +47,9 @@ export async function writeReports(outDir: string, results: RunResults, options:
     throw new BadInputError(`cannot create the output directory (${(error as Error).message})`, outDir, 'a writable directory path');
   }
   const model = buildReportModel(results);
+  const version = options.harnessVersion ?? (await harnessVersion());
   const report = buildJsonReport(model, {
-    harnessVersion: options.harnessVersion ?? (await harnessVersion()),
+    harnessVersion: version,
     ...(options.generatedAt === undefined ? {} : { generatedAt: options.generatedAt }),
   });
   const outputs: readonly [string, string][] = [
@@ -54,6 +57,7 @@ export async function writeReports(outDir: string, results: RunResults, options:
     [REPORT_FILES.junit, renderJunitReport(model)],
     [REPORT_FILES.markdown, renderMarkdownSummary(model)],
     [REPORT_FILES.html, renderHtmlReport(report)],
+    [REPORT_FILES.sarif, renderSarifReport(buildSarifReport(model, { harnessVersion: version }))],
   ];
   const files = outputs.map(([name]) => join(outDir, name));
   await Promise.all(outputs.map(([name, content]) => writeAtomically(join(outDir, name), content)));

@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import type { AttackDefinition, AttemptPlan, Expectation, SuccessCriterion } from '../../core/domain/attack.ts';
+import type { AttackDefinition, AttemptPlan, Expectation, Fix, SuccessCriterion } from '../../core/domain/attack.ts';
 import type { StackTraits } from '../../core/domain/profile.ts';
 import { PLANNING_ADDRESSES } from '../../core/runner/planning-addresses.ts';
 import { baseEnv } from './plans.ts';
@@ -81,6 +81,20 @@ function plansBlock(label: string, plans: ReadonlyMap<string, string[]>, stackCo
   return [`- **${label}**:`, ...[...plans.entries()].map(([line, stacks]) => `  - ${stacks.join(', ')}: ${line}`)];
 }
 
+function fixText(fix: Fix): string {
+  return `${fix.layer} — ${text(fix.feature)}: ${text(fix.policy)} ([${text(fix.source.title)}](${fix.source.url}))`;
+}
+
+/** The fixes on the stacks where the attack is expected allowed, one group per distinct set of fixes. */
+function fixesBlock(fixes: ReadonlyMap<string, string[]>): string[] {
+  if (fixes.size === 0) return ['- **Fixes**: none needed (expected blocked or not applicable on every stack)'];
+  const lines = ['- **Fixes** (on the stacks where it is expected allowed):'];
+  for (const [joined, stacks] of fixes) {
+    lines.push(`  - ${stacks.join(', ')}:`, ...joined.split('\n').map((line) => `    - ${line}`));
+  }
+  return lines;
+}
+
 function group(into: Map<string, string[]>, key: string, stack: string): void {
   const stacks = into.get(key) ?? [];
   stacks.push(stack);
@@ -90,6 +104,7 @@ function group(into: Map<string, string[]>, key: string, stack: string): void {
 function attackSection(attack: AttackDefinition, stacks: readonly StackTraits[]): string[] {
   const attempts = new Map<string, string[]>();
   const controls = new Map<string, string[]>();
+  const fixes = new Map<string, string[]>();
   const sources: string[] = [];
   const rows: string[] = [];
   for (const stack of stacks) {
@@ -97,6 +112,7 @@ function attackSection(attack: AttackDefinition, stacks: readonly StackTraits[])
     if (!sources.includes(expectation.source)) sources.push(expectation.source);
     const sourceId = `S${sources.indexOf(expectation.source) + 1}`;
     rows.push(`| ${stack.profileId} | ${expectedText(expectation)} | ${expectation.certainty} | ${sourceId} | ${text(expectation.note ?? '')} |`);
+    if (expectation.outcome === 'allowed') group(fixes, attack.fixes(stack).map(fixText).join('\n'), stack.profileId);
     if (attack.notApplicable(stack) !== undefined) continue;
     const context = { stack, canary: DOC_CANARY, addresses: PLANNING_ADDRESSES };
     group(attempts, planText(attack.attempt(context)), stack.profileId);
@@ -108,11 +124,13 @@ function attackSection(attack: AttackDefinition, stacks: readonly StackTraits[])
     `### ${attack.id}: ${text(attack.title)}`,
     '',
     `- **Family**: ${attack.family}`,
+    `- **Severity**: ${attack.severity.level} — ${text(attack.severity.reason)}`,
     `- **Technique**: ${text(attack.technique)}`,
     `- **Preconditions**: ${attack.preconditions.length === 0 ? 'none beyond the scene' : attack.preconditions.map(text).join('; ')}`,
     `- **Success criterion**: ${attack.success}: ${SUCCESS_TEXT[attack.success]}`,
     ...plansBlock('Attempt', attempts, applicable),
     ...plansBlock('Control', controls, applicable),
+    ...fixesBlock(fixes),
     '- **References**:',
     ...attack.references.map((reference) => `  - [${text(reference.title)}](${reference.url})`),
     '',
@@ -146,15 +164,18 @@ export function renderCatalogueDoc(attacks: readonly AttackDefinition[], stacks:
     "  attempt's path from a permitted client, or the same attacker to a permitted target; a failed control makes the cell",
     "  `inconclusive`, never `blocked`. Addresses here are documentation placeholders (RFC 5737) and the canary is",
     `  ${code(DOC_CANARY)}; a run uses the live scene's addresses and a fresh canary per attempt.`,
+    '- **Severity** (critical, high, medium, low) says how bad it is when the attack works, with the reason. **Fixes**',
+    '  name, for every stack where the attack is expected allowed, the layer, the feature and the policy that would close',
+    '  it, each with its upstream source; reports show them on every ALLOWED cell.',
     "- **Evidence**: a `blocked` cell is credited to a layer by that layer's own record of this attempt's flow (Calico",
     '  counters and log lines, Hubble flows, Envoy and ztunnel access logs, the admission message, the lab\'s nftables',
     '  counters and proxy log: core/evidence/); without it the layer is `inferred`.',
     '',
     '## Contents',
     '',
-    '| Id | Family | Title | Success |',
-    '| --- | --- | --- | --- |',
-    ...attacks.map((attack) => `| [${attack.id}](#${anchor(attack)}) | ${attack.family} | ${text(attack.title)} | ${attack.success} |`),
+    '| Id | Family | Title | Severity | Success |',
+    '| --- | --- | --- | --- | --- |',
+    ...attacks.map((attack) => `| [${attack.id}](#${anchor(attack)}) | ${attack.family} | ${text(attack.title)} | ${attack.severity.level} | ${attack.success} |`),
     '',
   ];
   for (const family of families) {

@@ -29,8 +29,11 @@ export interface AttackSpec {
   readonly expect: (stack: StackTraits) => Expectation;
 }
 
+/** An attack as its file defines it; its severity and fixes come from its family's advice.ts (see advice.ts). */
+export type UnratedAttack = Omit<AttackDefinition, 'severity' | 'fixes'>;
+
 /** An AttackDefinition whose `expect` is `not-applicable` (with the reason) exactly when `notApplicable` says so. */
-export function defineAttack(spec: AttackSpec): AttackDefinition {
+export function defineAttack(spec: AttackSpec): UnratedAttack {
   const notApplicable = (stack: StackTraits): string | undefined => spec.notApplicable?.(stack);
   return {
     id: spec.id,
@@ -69,7 +72,7 @@ export interface PrivilegedAttackSpec extends Omit<AttackSpec, 'id' | 'attempt' 
  * to measure the data plane. Assumption: bm-app and bm-rogue enforce baseline on every stack (true for the default
  * profiles, where sidecar mode uses istio-cni; with `istioCni: false` bm-app cannot enforce baseline).
  */
-export function definePrivilegedPair(spec: PrivilegedAttackSpec, privilegedNamespace: string): [AttackDefinition, AttackDefinition] {
+export function definePrivilegedPair(spec: PrivilegedAttackSpec, privilegedNamespace: string): [UnratedAttack, UnratedAttack] {
   const base = {
     family: spec.family,
     technique: spec.technique,

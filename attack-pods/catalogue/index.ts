@@ -1,6 +1,7 @@
 import { ATTACK_FAMILIES, type AttackDefinition, type AttackFamily } from '../../core/domain/attack.ts';
 import { BadInputError } from '../../core/domain/errors.ts';
 import { HN1 } from './admission/hn1.ts';
+import { withAdvice } from './advice.ts';
 import { AM1 } from './ambient-bypass/am1.ts';
 import { AM2 } from './ambient-bypass/am2.ts';
 import { AM3 } from './ambient-bypass/am3.ts';
@@ -37,14 +38,17 @@ import { SC5 } from './sidecar-bypass/sc5.ts';
 import { SC6 } from './sidecar-bypass/sc6.ts';
 import { SC7 } from './sidecar-bypass/sc7.ts';
 
-/** The whole catalogue, by family (each privileged or added variant right after its attack); docs/catalogue.md follows it. */
+/**
+ * The whole catalogue, by family (each privileged or added variant right after its attack); docs/catalogue.md follows
+ * it. Each attack carries its severity and fixes from its family's advice.ts.
+ */
 export const ATTACKS: readonly AttackDefinition[] = [
   SC1, SC2, SC2_PRIV, SC3, SC3_NOINJECT, SC4, SC5, SC6, SC7, SC8, SC9, SC10,
   AM1, AM2, AM3, AM3_MESH, AM4, AM4_PRIV, AM4_MARK, AM4_MARK_MESH, AM5, AM5_PRIV, AM6,
   EG1, EG2, EG3, EG4, EG5, EG6, EG7,
   HN1, HN2, HN2_PRIV, HN3, HN3_NODEPORT, HN4, HN4_PRIV, HN5, HN5_PRIV,
   LM1, LM2, LM3, LM4,
-];
+].map(withAdvice);
 
 function isFamily(value: string): value is AttackFamily {
   return (ATTACK_FAMILIES as readonly string[]).includes(value);

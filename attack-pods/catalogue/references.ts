@@ -137,4 +137,36 @@ export const REF = {
     'Cilium: Kubernetes NetworkPolicy support (ipBlock and node IPs, known missing features)',
     'https://docs.cilium.io/en/stable/network/kubernetes/policy/',
   ),
+  networkPolicyDefaults: ref(
+    'Kubernetes NetworkPolicy: default policies (default deny all ingress / all egress traffic)',
+    'https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-policies',
+  ),
+  validatingAdmissionPolicy: ref(
+    'Kubernetes ValidatingAdmissionPolicy (CEL rules that refuse pod specs at admission)',
+    'https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/',
+  ),
+  ciliumDnsPolicy: ref(
+    'Cilium DNS-based policies (toFQDNs matchName/matchPattern, DNS proxy rules)',
+    'https://docs.cilium.io/en/stable/security/policy/language/#dns-based',
+  ),
+  corednsForward: ref(
+    'CoreDNS forward plugin (forward only the zones listed)',
+    'https://coredns.io/plugins/forward/',
+  ),
+  ciliumHttpPolicy: ref(
+    'Cilium Layer 7 policies (HTTP method and path rules)',
+    'https://docs.cilium.io/en/stable/security/policy/layer7/',
+  ),
+  istioPathNormalization: ref(
+    'Istio authorization policy normalization (MERGE_SLASHES, DECODE_AND_MERGE_SLASHES)',
+    'https://istio.io/latest/docs/reference/config/security/normalization/',
+  ),
+  calicoFelixFailsafe: ref(
+    'Calico FelixConfiguration (failsafeInboundHostPorts, failsafeOutboundHostPorts)',
+    'https://docs.tigera.io/calico/latest/reference/resources/felixconfig',
+  ),
+  ciliumHostFirewall: ref(
+    'Cilium host firewall (policies for host and node traffic)',
+    'https://docs.cilium.io/en/stable/security/host-firewall/',
+  ),
 } as const satisfies Record<string, Citation>;

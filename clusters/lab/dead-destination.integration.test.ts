@@ -1,14 +1,23 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LM2 } from '../../attack-pods/catalogue/mtls-identity/lm2.ts';
-import { SC7 } from '../../attack-pods/catalogue/sidecar-bypass/sc7.ts';
+import { findAttacks } from '../../attack-pods/catalogue/index.ts';
+import type { AttackDefinition } from '../../core/domain/attack.ts';
 import type { SceneAddresses } from '../../core/domain/scene-addresses.ts';
 import { executeAttack } from '../../core/runner/execute-attack.ts';
 import { TIMEOUTS } from '../../core/timeouts.ts';
 import { renderSceneObjects } from '../../manifests/render-scene-objects.ts';
 import { LabCluster } from './lab-cluster.ts';
 import { labProfile } from './testing/lab-profile.ts';
+
+// The rated catalogue entries (severity and fixes attached), as the runner gets them.
+function attack(id: string): AttackDefinition {
+  const [found] = findAttacks([id]);
+  if (found === undefined) throw new Error(`no attack ${id} in the catalogue`);
+  return found;
+}
+const SC7 = attack('SC7');
+const LM2 = attack('LM2');
 
 /**
  * Fault injection, real kernel (root): `kill -9` of api's sidecar proxy on lab:sidecar. SC7 and LM2 are expected

@@ -2,7 +2,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { ControlPlan } from './control.ts';
 import type { FlowDescriptor } from './evidence.ts';
 import type { BlockingLayer } from './layer.ts';
-import type { StackTraits } from './profile.ts';
+import type { Cni, Mesh, StackTraits } from './profile.ts';
 import type { ClientSignal } from './signal.ts';
 import type { SceneAddresses } from './scene-addresses.ts';
 
@@ -27,6 +27,35 @@ export interface Reference {
   readonly title: string;
   /** A documentation page, issue or source path. */
   readonly url: string;
+}
+
+/** How bad it is when the attack works, most severe first. */
+export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** An attack's severity and the one-line reason for it. */
+export interface SeverityRating {
+  readonly level: Severity;
+  readonly reason: string;
+}
+
+/** Where a fix lives: an enforcement layer, or the cluster's DNS resolver (which no layer here measures). */
+export type FixLayer = BlockingLayer | 'cluster-dns';
+
+/** What would close an attack on a stack where it gets through: the layer, its feature and the policy, with a source. */
+export interface Fix {
+  readonly layer: FixLayer;
+  /** The product feature that does it, e.g. `CiliumNetworkPolicy toFQDNs (matchPattern)`. */
+  readonly feature: string;
+  /** The policy to write, in a sentence. */
+  readonly policy: string;
+  readonly source: Reference;
+}
+
+/** What a fix depends on: the stack's CNI and mesh (a report's profile has both). */
+export interface FixTarget {
+  readonly cni: Cni;
+  readonly mesh: Mesh;
 }
 
 /** What should happen to an attack on a stack, and why we think so. */
@@ -93,4 +122,7 @@ export interface AttackDefinition {
    */
   control(context: AttemptContext): ControlPlan;
   expect(stack: StackTraits): Expectation;
+  readonly severity: SeverityRating;
+  /** What would close the attack on this stack; at least one wherever it is expected or observed `allowed`. */
+  fixes(stack: FixTarget): readonly Fix[];
 }

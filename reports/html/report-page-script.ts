@@ -1,3 +1,4 @@
+import type { Fix } from '../../core/domain/attack.ts';
 import type { Cell } from '../../core/domain/cell.ts';
 import type { EvidenceItem } from '../../core/domain/evidence.ts';
 import type { JsonReport } from '../json-report.ts';
@@ -70,10 +71,22 @@ export function reportPageMain(): void {
   const attacks = new Map(report.attacks.map((attack) => [attack.id, attack]));
   const profiles = new Map(report.profiles.map((profile) => [profile.id, profile]));
   const cells = new Map<string, Cell>();
+  const fixes = new Map<string, readonly Fix[]>();
   for (const family of report.matrix) {
     for (const row of family.rows) {
       for (const [profileId, cell] of Object.entries(row.cells)) if (cell !== null) cells.set(`${profileId} ${row.attackId}`, cell);
+      for (const [profileId, list] of Object.entries(row.fixes ?? {})) fixes.set(`${profileId} ${row.attackId}`, list);
     }
+  }
+
+  function fixBlock(fix: Fix): HTMLElement {
+    return el(
+      'li',
+      { className: 'fix' },
+      el('span', { className: 'fix-layer', text: fix.layer }),
+      ` ${fix.feature}: ${fix.policy} `,
+      el('span', { className: 'fix-source', text: `— ${fix.source.title} — ${fix.source.url}` }),
+    );
   }
 
   function showDetails(profileId: string, attackId: string): void {
@@ -86,6 +99,7 @@ export function reportPageMain(): void {
       field('Stack', `${profileId}${profile?.isLab === true ? ' (lab model)' : ''}`),
       field('Technique', attack?.technique ?? ''),
     );
+    if (attack?.severity !== undefined) list.append(field('Severity', `${attack.severity.level} — ${attack.severity.reason}`));
     const children: Child[] = [el('h2', { text: `${attackId} · ${attack?.title ?? ''}` }), el('p', { className: 'details-family', text: attack?.family ?? '' }), list];
     if (cell === undefined) {
       list.append(field('Result', 'not run'));
@@ -102,6 +116,11 @@ export function reportPageMain(): void {
       if (cell.reason !== undefined) list.append(field('Reason', cell.reason));
       if (cell.canary !== undefined) list.append(field('Canary', cell.canary));
       list.append(field('Attempts · time', `${cell.attempts} · control ${cell.timings.controlMs} ms, attempt ${cell.timings.attemptMs} ms, evidence ${cell.timings.evidenceMs} ms`));
+      const cellFixes = fixes.get(`${profileId} ${attackId}`) ?? [];
+      if (cellFixes.length > 0) {
+        children.push(el('h3', { text: 'How to close it' }));
+        children.push(el('ul', { className: 'fix-list' }, ...cellFixes.map(fixBlock)));
+      }
       children.push(el('h3', { text: `Evidence (${cell.evidence.length})` }));
       children.push(cell.evidence.length === 0 ? el('p', { className: 'muted', text: 'No layer recorded anything for this attempt.' }) : el('ul', { className: 'evidence-list' }, ...cell.evidence.map(evidenceBlock)));
     }

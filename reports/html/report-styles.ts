@@ -33,6 +33,15 @@ h1{font-size:20px;margin:0 0 4px}
 #scene-self-test .scene-failed{color:#cf222e}
 .scene-self-test{border-collapse:collapse;margin:8px 0}
 .scene-self-test td,.scene-self-test th{border:1px solid #d1d9e0;padding:2px 6px;text-align:left;vertical-align:top}
+#outcome-chart{margin:12px 0}
+#outcome-chart figcaption{font-weight:600;margin-bottom:4px}
+#outcome-chart svg{max-width:100%;height:auto;font-size:12px}
+#outcome-chart text{fill:#1f2328}
+.chart-legend{display:flex;flex-wrap:wrap;gap:4px 14px;list-style:none;padding:0;margin:4px 0 0}
+.chart-swatch{display:inline-block;width:10px;height:10px;margin-right:4px;border:1px solid #d1d9e0}
+.fix-list{padding-left:18px}
+.fix-layer{font-weight:600}
+.fix-source{color:#59636e}
 #filters{display:flex;flex-wrap:wrap;gap:16px;border:1px solid #d1d9e0;border-radius:6px;padding:8px 12px;margin:12px 0}
 #filters fieldset{border:0;margin:0;padding:0}
 #filters legend{font-weight:600;padding:0;margin-bottom:4px}

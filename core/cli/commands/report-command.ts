@@ -8,7 +8,7 @@ type FailOnFlag = (typeof FAIL_ON)[number];
 
 export function reportCommand(): Command {
   return new Command('report')
-    .description('re-render report.json, junit.xml, summary.md and report.html from one or more results.jsonl (merged)')
+    .description('re-render report.json, junit.xml, summary.md, report.html and report.sarif from one or more results.jsonl (merged)')
     .argument('<results...>', 'results.jsonl file(s); several are merged into one matrix (nightly jobs)')
     .option('--out <dir>', 'where the reports go', 'out')
     .addOption(

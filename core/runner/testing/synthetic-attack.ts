@@ -43,6 +43,8 @@ export function syntheticAttack(spec: SyntheticAttackSpec): AttackDefinition {
       techniqueRemoved: [],
     }),
     expect: () => spec.expected,
+    severity: { level: 'low', reason: 'synthetic attack for runner tests' },
+    fixes: () => [],
   };
 }
 

@@ -1,0 +1,58 @@
+import { FIX, rating, when, type AdviceTable } from '../fix-builders.ts';
+import { REF } from '../references.ts';
+
+/** Severity and fixes of the host-network family. */
+export const HOST_NETWORK_ADVICE: AdviceTable = {
+  HN2: {
+    severity: rating('high', 'a host-network pod speaks with the node\'s address, outside pod identity and the mesh'),
+    fixes: () => [FIX.podSecurityBaseline('hostNetwork')],
+  },
+  'HN2-priv': {
+    severity: rating('high', 'a host-network pod in a privileged namespace calls pods on other nodes with a node address'),
+    fixes: (stack) => [
+      FIX.defaultDenyIngress('node addresses are not among the allowed clients'),
+      FIX.strictMtls(stack.mesh === 'istio-ambient' ? 'mesh-ztunnel' : 'mesh-sidecar'),
+      FIX.podSecurityBaseline('hostNetwork'),
+    ],
+  },
+  HN3: {
+    severity: rating('high', 'a pod reaches the kubelet and the API server directly'),
+    fixes: (stack) => [
+      FIX.defaultDenyEgress('node IPs and the API server are not in the allow-list'),
+      ...when(stack.cni === 'cilium', FIX.ciliumEntities('leave out host, remote-node and kube-apiserver')),
+      { layer: 'api', feature: 'Kubelet authentication/authorization', policy: 'anonymous auth off, webhook authorization on (a 401 still proves reach: keep the network fix)', source: REF.kubeletAuth },
+    ],
+  },
+  'HN3-nodeport': {
+    severity: rating('medium', 'a NodePort on a node IP is reachable from any pod'),
+    fixes: (stack) => [
+      FIX.defaultDenyEgress('node IPs are not in the allow-list'),
+      ...when(stack.cni === 'cilium', FIX.ciliumEntities('leave out host and remote-node')),
+    ],
+  },
+  HN4: {
+    severity: rating('critical', 'nsenter into the node\'s network namespace is a node compromise'),
+    fixes: () => [FIX.podSecurityBaseline('hostPID and privileged')],
+  },
+  'HN4-priv': {
+    severity: rating('critical', 'in a privileged namespace, nsenter into the node\'s network namespace: no network layer applies any more'),
+    fixes: () => [FIX.podSecurityBaseline('hostPID and privileged'), FIX.refusePodSpec('set privileged, hostPID or hostNetwork, outside the platform\'s own namespaces')],
+  },
+  HN5: {
+    severity: rating('medium', 'Calico failsafe ports stay open on every node even under a host endpoint default-deny'),
+    fixes: (stack) => [FIX.podSecurityBaseline('hostNetwork'), ...when(stack.cni === 'calico', calicoFailsafeFix())],
+  },
+  'HN5-priv': {
+    severity: rating('medium', 'a host-network pod in a privileged namespace reaches another node\'s failsafe ports'),
+    fixes: (stack) => [...when(stack.cni === 'calico', calicoFailsafeFix()), FIX.podSecurityBaseline('hostNetwork')],
+  },
+};
+
+function calicoFailsafeFix() {
+  return {
+    layer: 'cni',
+    feature: 'Calico FelixConfiguration failsafeInboundHostPorts',
+    policy: 'narrow the failsafe ports to what the cluster needs (e.g. the API server and etcd from control-plane addresses only)',
+    source: REF.calicoFelixFailsafe,
+  } as const;
+}
