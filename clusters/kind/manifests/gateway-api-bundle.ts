@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
@@ -117,6 +117,9 @@ export function loadGatewayApiBundle(version: string, root: string = GATEWAY_API
   if (members.length === 0 || JSON.stringify(releaseOrder(order)) !== JSON.stringify(order)) {
     problems.push(`the files are not ${STANDARD_DIR}/gateway*.yaml in name order: ${order.join(', ')}`);
   }
+  const listed = new Set([...provenance.files.map((entry) => entry.file), 'provenance.json']);
+  const unlisted = readdirSync(folder).filter((name) => !listed.has(name));
+  if (unlisted.length > 0) problems.push(`files provenance.json does not list: ${unlisted.join(', ')}`);
   for (const entry of provenance.files) {
     mustMatch(entry, version, provenanceFile);
     problems.push(...provenanceMismatches(entry, readFileSync(fixtureFile(entry, folder))));
