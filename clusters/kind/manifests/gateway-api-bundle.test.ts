@@ -92,7 +92,7 @@ describe('vendored Gateway API releases', () => {
     expect([Buffer.byteLength(v161), sha256(v161)]).toEqual([1_170_953, '24d931f22abd8e40c973264319ead7cfa09d0fb7716b7ab1ee2ff174cb063a73']);
   });
 
-  it.each([['v1.5.0'], ['v1.6.1']])('%s serves what Istio needs: Gateway, GatewayClass, HTTPRoute and ReferenceGrant at v1beta1 (IST0156) and v1', (version) => {
+  it.each([['v1.5.0'], ['v1.6.1']])('%s serves what Istio needs: Gateway, GatewayClass, HTTPRoute and ReferenceGrant at v1beta1 (IST0156) and v1, TLSRoute at v1 (Istio 1.30+)', (version) => {
     // https://istio.io/latest/docs/reference/config/analysis/ist0156/: "Istio requires that the Gateway, GatewayClass,
     // HTTPRoute, and ReferenceGrant CRDs serve the v1beta1 version." The waypoint this harness applies is gateway.networking.k8s.io/v1.
     const bundle = loadGatewayApiBundle(version);
@@ -106,6 +106,10 @@ describe('vendored Gateway API releases', () => {
     for (const plural of ['gateways', 'gatewayclasses', 'httproutes', 'referencegrants']) {
       expect(served.get(`${plural}.gateway.networking.k8s.io`), plural).toEqual(expect.arrayContaining(['v1', 'v1beta1']));
     }
+    // Istio 1.30 upgrade notes (https://istio.io/latest/es/news/releases/1.30.x/announcing-1.30/upgrade-notes/): istiod
+    // reads TLSRoute and ReferenceGrant at gateway.networking.k8s.io/v1 and needs Gateway API v1.5 CRDs or later;
+    // with older ones they are invisible to it. Istio 1.31 (pinned) keeps that floor.
+    for (const plural of ['tlsroutes', 'referencegrants']) expect(served.get(`${plural}.gateway.networking.k8s.io`), plural).toContain('v1');
     expect(bundle.crdNames).toEqual([...served.keys()]);
   });
 
