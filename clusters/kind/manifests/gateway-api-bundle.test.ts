@@ -128,6 +128,11 @@ describe('vendored Gateway API releases', () => {
     await rewriteProvenance(otherTag, 'v1.5.0', (provenance) => ({ files: provenance.files.map((entry) => ({ ...entry, ref: 'v1.6.1', url: entry.url.replace('/v1.5.0/', '/v1.6.1/') })) }));
     expect(() => loadGatewayApiBundle('v1.5.0', otherTag)).toThrow(/is from kubernetes-sigs\/gateway-api@v1\.6\.1/);
 
+    const missing = await copyOf('v1.5.0');
+    await rm(join(missing, 'v1.5.0', 'gateway.networking.k8s.io_tlsroutes.yaml'));
+    expect(() => loadGatewayApiBundle('v1.5.0', missing)).toThrow('gateway.networking.k8s.io_tlsroutes.yaml is missing');
+    expect(() => loadGatewayApiBundle('../v1.5.0')).toThrow(/not a Gateway API release tag/);
+
     const dropped = await copyOf('v1.5.0');
     await rewriteProvenance(dropped, 'v1.5.0', (provenance) => ({ files: provenance.files.filter((entry) => !entry.file.includes('vap_safeupgrades')) }));
     expect(() => loadGatewayApiBundle('v1.5.0', dropped)).toThrow('files provenance.json does not list: gateway.networking.k8s.io_vap_safeupgrades.yaml');

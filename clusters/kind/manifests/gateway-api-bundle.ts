@@ -97,6 +97,7 @@ function mustMatch(entry: ProvenanceEntry, version: string, where: string): void
  * else is refused with the command that re-vendors the version.
  */
 export function loadGatewayApiBundle(version: string, root: string = GATEWAY_API_MANIFESTS_DIR): GatewayApiBundle {
+  if (!/^v\d+\.\d+\.\d+$/.test(version)) throw new BadInputError(`"${version}" is not a Gateway API release tag`, 'clusters/pins.yaml: gatewayApi', 'vX.Y.Z');
   const folder = join(root, version);
   const provenanceFile = join(folder, 'provenance.json');
   if (!existsSync(provenanceFile)) {
@@ -120,15 +121,24 @@ export function loadGatewayApiBundle(version: string, root: string = GATEWAY_API
   const listed = new Set([...provenance.files.map((entry) => entry.file), 'provenance.json']);
   const unlisted = readdirSync(folder).filter((name) => !listed.has(name));
   if (unlisted.length > 0) problems.push(`files provenance.json does not list: ${unlisted.join(', ')}`);
+  // Read each file once: what is verified is what is applied.
+  const bytes = new Map<string, Buffer>();
   for (const entry of provenance.files) {
     mustMatch(entry, version, provenanceFile);
-    problems.push(...provenanceMismatches(entry, readFileSync(fixtureFile(entry, folder))));
+    const path = fixtureFile(entry, folder);
+    if (!existsSync(path)) {
+      problems.push(`${entry.file} is missing`);
+      continue;
+    }
+    const content = readFileSync(path);
+    bytes.set(entry.file, content);
+    problems.push(...provenanceMismatches(entry, content));
   }
   if (problems.length > 0) {
     throw new BadInputError(`vendored Gateway API ${version} does not match its provenance: ${problems.join('; ')}`, folder, `the files as vendored; re-vendor: ${gatewayApiRefreshCommand(version)}`);
   }
   const manifests = members.map((entry): VendoredManifest => {
-    const content = readFileSync(fixtureFile(entry, folder), 'utf8');
+    const content = (bytes.get(entry.file) ?? Buffer.alloc(0)).toString('utf8');
     return {
       source: posix.join('gateway-api', version, entry.file),
       upstreamPath: entry.path,
@@ -139,7 +149,7 @@ export function loadGatewayApiBundle(version: string, root: string = GATEWAY_API
     };
   });
   const crdNames = manifests.flatMap((manifest) => manifest.objects).filter((object) => object.kind === 'CustomResourceDefinition').map((object) => object.metadata.name);
-  return { version, commit: [...commits][0] ?? '', header: readFileSync(fixtureFile(header[0] as ProvenanceEntry, folder), 'utf8'), manifests, crdNames };
+  return { version, commit: [...commits][0] ?? '', header: (bytes.get((header[0] as ProvenanceEntry).file) ?? Buffer.alloc(0)).toString('utf8'), manifests, crdNames };
 }
 
 /** standard-install.yaml as hack/build-install-yaml.sh writes it, from the vendored files (documentation and tests). */
