@@ -62,7 +62,6 @@ describe('kind provider with a stand-in Docker', () => {
     if (profile === undefined) throw new Error('no cilium profile');
     const kube: KubeOps = {
       apply: async () => undefined,
-      applyRemote: async () => undefined,
       waitFor: async () => undefined,
       deleteManaged: async () => [],
       diagnose: async () => '',

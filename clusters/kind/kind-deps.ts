@@ -1,12 +1,8 @@
-import { createHash } from 'node:crypto';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { GenericContainer } from 'testcontainers';
-import { parseAllDocuments } from 'yaml';
 import type { Cluster, KubeObject } from '../../core/domain/cluster.ts';
-import { InfrastructureError } from '../../core/domain/errors.ts';
 import type { Profile } from '../../core/domain/profile.ts';
-import { TIMEOUTS } from '../../core/timeouts.ts';
 import { SinkClient, sinkQueryUrl } from '../../attack-pods/sink/sink-client.ts';
 import { KubeCluster, deleteManagedNamespaces } from '../k8s/kube-cluster.ts';
 import { objectApi } from '../k8s/object-api.ts';
@@ -38,8 +34,6 @@ export interface SideContainer {
 /** What the plan executor does to a cluster through its API. */
 export interface KubeOps {
   apply(objects: readonly KubeObject[], force: boolean): Promise<void>;
-  /** Download, check the SHA-256, then apply every document; a mismatch applies nothing. */
-  applyRemote(url: string, sha256: string): Promise<void>;
   waitFor(target: WaitTarget, condition: WaitCondition, timeoutMs: number, signal?: AbortSignal): Promise<void>;
   /** Delete the labelled namespaces (and their pods); returns their names. */
   deleteManaged(): Promise<string[]>;
@@ -79,19 +73,6 @@ function kubeOps(kubeconfigPath: string): KubeOps {
   return {
     async apply(items, force) {
       for (const item of items) await objects.serverSideApply(item, force);
-    },
-    async applyRemote(url, sha256) {
-      const response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUTS.downloadMs) });
-      if (!response.ok) throw new InfrastructureError('apply', `${url}: HTTP ${response.status}`);
-      const body = Buffer.from(await response.arrayBuffer());
-      const actual = createHash('sha256').update(body).digest('hex');
-      if (actual !== sha256) {
-        throw new InfrastructureError('apply', `${url}: checksum mismatch, expected sha256 ${sha256}, got ${actual}; nothing was applied`);
-      }
-      const documents = parseAllDocuments(body.toString('utf8'))
-        .map((document) => document.toJSON() as KubeObject | null)
-        .filter((document): document is KubeObject => document !== null && typeof document === 'object' && 'kind' in document);
-      for (const document of documents) await objects.serverSideApply(document, false);
     },
     waitFor: (target, condition, timeoutMs, signal) => waitFor(kubeConfig, target, condition, timeoutMs, signal),
     deleteManaged: () => deleteManagedNamespaces(core),

@@ -9,6 +9,7 @@ import type { Profile } from '../../core/domain/profile.ts';
 import type { CommandResult, ConnectOptions, KindDeps, KubeOps } from './kind-deps.ts';
 import { createKindProvider } from './kind-provider.ts';
 import { DEFAULT_REPO_DIR } from './plan/plan-kind-profile.ts';
+import { loadGatewayApiBundle } from './manifests/gateway-api-bundle.ts';
 import { loadKindPins } from './pins-tools.ts';
 import { sweepKindLeftovers } from './sweep.ts';
 
@@ -52,7 +53,6 @@ function fakeWorld(behaviour: { onRun?: (command: string, args: readonly string[
       events.push(`apply ${objects.map((object) => object.kind).join(',')}`);
       applied.push(...objects);
     },
-    applyRemote: async (url) => void events.push(`apply-remote ${basename(url)}`),
     waitFor: async (target, condition) => {
       if (behaviour.failWait === target.name) throw new InfrastructureError(target.kind, `not ${condition}`);
       events.push(`wait ${target.kind}/${target.name} ${condition}`);
@@ -170,29 +170,41 @@ describe('kind provider create and teardown (injected fakes)', () => {
     expect(world.events.slice(-2)).toEqual(['run kind delete cluster', 'stop container bm-r1a2b3-istio-sidecar-sink']);
   });
 
-  it('a downloaded manifest with no pinned SHA-256 is refused before any cluster is made', async () => {
+  it('an ambient profile applies the vendored Gateway API files before Istio, each CRD Established first; nothing is downloaded', async () => {
     const world = fakeWorld();
-    const failure = await provider(world)
+    const workDir = join(work, 'plan-gateway');
+    await createKindProvider({ deps: world.deps, toolCache: { searchPath: bin, cacheDir: join(work, 'cache') }, workDir }).create(profile('istio-ambient'), quiet);
+    const version = (await loadKindPins()).versionSets['pinned']?.gatewayApi ?? '';
+    const bundle = loadGatewayApiBundle(version);
+    const events = world.events;
+    const firstIstio = events.findIndex((event) => event.startsWith('run helm upgrade'));
+    const gatewayEvents = events.slice(events.findIndex((event) => event.startsWith('apply CustomResourceDefinition')), firstIstio);
+    const perFile = bundle.manifests.map((manifest) => `apply ${manifest.objects.map((object) => object.kind).join(',')}`);
+    expect(gatewayEvents).toEqual([...perFile, ...bundle.crdNames.map((name) => `wait CustomResourceDefinition/${name} Established`)]);
+    expect(perFile.at(-1)).toBe('apply ValidatingAdmissionPolicy,ValidatingAdmissionPolicyBinding');
+    // The applied objects are the vendored documents, unchanged.
+    const applied = world.applied.filter((object) => object.apiVersion === 'apiextensions.k8s.io/v1' || object.apiVersion.startsWith('admissionregistration.k8s.io/'));
+    expect(applied).toEqual(bundle.manifests.flatMap((manifest) => manifest.objects));
+    // The plan directory holds the files it applied, byte for byte.
+    for (const manifest of bundle.manifests) {
+      expect(await readFile(join(workDir, 'manifests', manifest.source), 'utf8')).toBe(manifest.content);
+    }
+    expect(events.some((event) => /curl|download|https?:/.test(event))).toBe(false);
+  });
+
+  it('a Gateway API version with no vendored folder is refused before any cluster is made, naming the command that vendors it', async () => {
+    const shipped = await readFile(join(DEFAULT_REPO_DIR, 'clusters/pins.yaml'), 'utf8');
+    const pinsFile = join(work, 'pins-unvendored-gateway-api.yaml');
+    const version = (await loadKindPins()).versionSets['pinned']?.gatewayApi ?? '';
+    await writeFile(pinsFile, shipped.replace(`gatewayApi: ${version}`, 'gatewayApi: v1.0.99'));
+    const world = fakeWorld();
+    const failure = await createKindProvider({ deps: world.deps, pinsFile, toolCache: { searchPath: bin, cacheDir: join(work, 'cache') }, workDir: join(work, 'plan-unvendored') })
       .create(profile('istio-ambient'), quiet)
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(BadInputError);
-    expect((failure as Error).message).toMatch(
-      /^profile istio-ambient: no SHA-256 pinned for https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/v\d+\.\d+\.\d+\/standard-install\.yaml \(.*pins\.yaml: manifests\.gatewayApiCrds\.sha256\.v\d+\.\d+\.\d+\); nothing unverified is applied/,
-    );
+    expect((failure as Error).message).toContain('Gateway API v1.0.99 is not vendored');
+    expect((failure as Error).message).toContain('npx tsx bin/refresh-gateway-api.ts --version v1.0.99 --write');
     expect(world.events.some((event) => event.startsWith('run kind create') || event.startsWith('start container'))).toBe(false);
-  });
-
-  it('with the checksum pinned, the Gateway API CRDs are applied with it', async () => {
-    const shipped = await readFile(join(DEFAULT_REPO_DIR, 'clusters/pins.yaml'), 'utf8');
-    const version = (await loadKindPins()).versionSets['pinned']?.gatewayApi ?? '';
-    const pinsFile = join(work, 'pins-with-gateway-checksum.yaml');
-    await writeFile(pinsFile, shipped.replace('    sha256: {}', `    sha256:\n      ${version}: ${'ab'.repeat(32)}`));
-    const world = fakeWorld();
-    const verified: string[] = [];
-    const kube = world.deps.kube('');
-    const deps: KindDeps = { ...world.deps, kube: () => ({ ...kube, applyRemote: async (url, sha256) => void verified.push(`${basename(url)} ${sha256}`) }) };
-    await createKindProvider({ deps, pinsFile, toolCache: { searchPath: bin, cacheDir: join(work, 'cache') }, workDir: join(work, 'plan-gateway') }).create(profile('istio-ambient'), quiet);
-    expect(verified).toEqual([`standard-install.yaml ${'ab'.repeat(32)}`]);
   });
 
   it('a failing exec step names its component and the stderr tail', async () => {

@@ -11,7 +11,7 @@ import { CLUSTER_PREFIX } from './plan/cluster-name.ts';
 import { REGISTRY_CACHE_NAME, planKindProfile, type KindPlanOptions } from './plan/plan-kind-profile.ts';
 import type { KindPlan } from './plan/plan-types.ts';
 import { writePlan } from './plan/write-plan.ts';
-import { executePlan, missingChecksum, type KindResources } from './run-plan.ts';
+import { executePlan, type KindResources } from './run-plan.ts';
 import { tearDownKindResources } from './teardown.ts';
 import { defaultCacheDir, ensureTool, type ToolCacheOptions } from './tool-cache.ts';
 
@@ -110,9 +110,6 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
       ...(options.reuse === undefined ? {} : { clusterName: options.reuse }),
     };
     const first = planKindProfile(profile, pins, planOptions);
-    // Refuse an unverifiable download before a cluster exists, not ten minutes into the install.
-    const unverified = first.steps.find((step) => step.kind === 'apply-remote' && step.sha256 === undefined);
-    if (unverified?.kind === 'apply-remote') throw new BadInputError(missingChecksum(unverified), `profile ${profile.id}`, 'a pinned SHA-256 for every downloaded manifest');
     const dir = options.workDir ?? (await mkdtemp(join(tmpdir(), `breachmatrix-${first.clusterName}-`)));
     const resources: KindResources = { clusterName: undefined, reused: options.reuse !== undefined, containers: [] };
     const execute = { dir, tools, deps, resources, onProgress: progress, ...(createOptions.signal ? { signal: createOptions.signal } : {}) };

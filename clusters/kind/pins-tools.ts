@@ -36,10 +36,6 @@ const kindPinsSchema = z.looseObject({
   tools: z.strictObject({ kind: toolSchema, helm: toolSchema }),
   charts: z.strictObject({ cilium: chartSchema, calico: chartSchema, istio: chartSchema }),
   images: z.strictObject({ registryCache: digestRef, cilium: digestRef.optional() }),
-  manifests: z.strictObject({
-    /** SHA-256 of Gateway API's standard-install.yaml by release version. */
-    gatewayApiCrds: z.strictObject({ sha256: z.record(z.string().regex(/^v\d+\.\d+\.\d+$/), sha256) }),
-  }),
 });
 
 export type ToolName = 'kind' | 'helm';
@@ -53,7 +49,6 @@ export interface KindPins {
   readonly tools: Readonly<Record<ToolName, ToolPin>>;
   readonly charts: z.infer<typeof kindPinsSchema>['charts'];
   readonly images: z.infer<typeof kindPinsSchema>['images'];
-  readonly manifests: z.infer<typeof kindPinsSchema>['manifests'];
 }
 
 /** Validate a parsed pins document: the shared version sets plus the kind sections; every version set needs a node image. */

@@ -1,7 +1,7 @@
 import { InfrastructureError } from '../../core/domain/errors.ts';
 import { TIMEOUTS } from '../../core/timeouts.ts';
 import type { KindDeps, SideContainer } from './kind-deps.ts';
-import type { ApplyRemoteStep, KindPlan, PlanPhase, PlanStep } from './plan/plan-types.ts';
+import type { KindPlan, PlanPhase, PlanStep } from './plan/plan-types.ts';
 import { renderStep } from './plan/render-steps.ts';
 
 /** What exists so far: teardown removes exactly this, whatever point create reached. */
@@ -55,11 +55,6 @@ async function failure(step: PlanStep, detail: string, options: ExecuteOptions, 
   return new InfrastructureError(step.component, message, cause === undefined ? undefined : { cause });
 }
 
-/** Why an unverifiable download is refused, and how to pin its checksum. */
-export function missingChecksum(step: ApplyRemoteStep): string {
-  return `no SHA-256 pinned for ${step.url} (${step.pinnedAt}); nothing unverified is applied — add it from \`curl -fsSL ${step.url} | sha256sum\``;
-}
-
 function stepTimeout(step: PlanStep): number {
   if (step.kind === 'wait') return step.timeoutMs;
   if (step.kind === 'exec' && step.tool === 'kind' && step.args[0] === 'create') return TIMEOUTS.kindCreateMs;
@@ -84,10 +79,6 @@ async function runStep(step: PlanStep, plan: KindPlan, options: ExecuteOptions):
       return;
     case 'apply':
       await options.deps.kube(kubeconfig).apply(step.objects, step.force);
-      return;
-    case 'apply-remote':
-      if (step.sha256 === undefined) throw new InfrastructureError(step.component, missingChecksum(step));
-      await options.deps.kube(kubeconfig).applyRemote(step.url, step.sha256);
       return;
     case 'wait':
       await options.deps.kube(kubeconfig).waitFor(step.what, step.condition, step.timeoutMs, options.signal);

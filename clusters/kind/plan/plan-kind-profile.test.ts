@@ -10,6 +10,7 @@ import { KIND_PROFILE_IDS, loadKindProfiles } from '../../../core/config/testing
 import type { KubeObject } from '../../../core/domain/cluster.ts';
 import type { Profile } from '../../../core/domain/profile.ts';
 import { TIMEOUTS } from '../../../core/timeouts.ts';
+import { loadGatewayApiBundle } from '../manifests/gateway-api-bundle.ts';
 import { loadKindPins, type KindPins } from '../pins-tools.ts';
 import { loadCrdValidator, loadJsonSchemaValidator, type CrdValidator } from '../../../manifests/contract/crd-schemas.ts';
 import { UPSTREAM_SCHEMAS_DIR } from '../../../manifests/contract/upstream-fixtures.ts';
@@ -47,8 +48,8 @@ function planFor(id: string): KindPlan {
   return plan;
 }
 
-function appliedObjects(plan: KindPlan): KubeObject[] {
-  return plan.steps.filter((step): step is ApplyStep => step.kind === 'apply').flatMap((step) => [...step.objects]);
+function appliedObjects(plan: KindPlan, keep: (step: ApplyStep) => boolean = () => true): KubeObject[] {
+  return plan.steps.filter((step): step is ApplyStep => step.kind === 'apply' && keep(step)).flatMap((step) => [...step.objects]);
 }
 
 /** Dotted paths of every leaf a values object sets. */
@@ -135,7 +136,8 @@ describe('planKindProfile: all nine kind profiles', () => {
   it('every object the plan applies validates: the Calico Installation against its CRD, the CoreDNS ConfigMap as a core kind', () => {
     let checked = 0;
     for (const profile of profiles) {
-      for (const object of appliedObjects(planFor(profile.id))) {
+      // The Gateway API release files are upstream's, checked byte for byte against their provenance instead.
+      for (const object of appliedObjects(planFor(profile.id), (step) => step.component !== 'gateway-api')) {
         if (object.kind === 'ConfigMap') {
           // manifests/contract has no ConfigMap schema: check the shape kube-system/coredns must have.
           expect(configMapSchema.safeParse(object).success, `${profile.id} ConfigMap`).toBe(true);
@@ -271,19 +273,40 @@ describe('planKindProfile: all nine kind profiles', () => {
     expect(fileOf(ambient, 'values/istiod.yaml')).toMatchObject({ profile: 'ambient', meshConfig: { accessLogEncoding: 'JSON' } });
     expect(fileOf(ambient, 'values/istio-cni.yaml')).toMatchObject({ profile: 'ambient' });
     expect(fileOf(ambient, 'values/ztunnel.yaml')).toMatchObject({ profile: 'ambient', logAsJson: true });
-    const version = pins.versionSets['pinned']?.gatewayApi ?? '';
-    const url = `https://github.com/kubernetes-sigs/gateway-api/releases/download/${version}/standard-install.yaml`;
-    const remote = ambient.steps.find((step) => step.kind === 'apply-remote');
-    // No checksum is pinned for this version yet (see clusters/pins.yaml): the step says so instead of applying blind.
-    expect(remote).toEqual({ kind: 'apply-remote', phase: 'stack', component: 'gateway-api', url, pinnedAt: `${pins.file}: manifests.gatewayApiCrds.sha256.${version}` });
-    expect(renderStep(remote as PlanStep)).toBe(`# refused: no SHA-256 pinned for ${url} (${pins.file}: manifests.gatewayApiCrds.sha256.${version})`);
-    const checksum = 'cd'.repeat(32);
-    const pinned: KindPins = { ...pins, manifests: { gatewayApiCrds: { sha256: { [version]: checksum } } } };
-    const verified = planKindProfile(ambient.profile, pinned, { runId: 'r1a2b3' }).steps.find((step) => step.kind === 'apply-remote');
-    expect(verified).toMatchObject({ url, sha256: checksum });
-    expect(renderStep(verified as PlanStep)).toBe(
-      `curl --fail --silent --show-error --location --output standard-install.yaml ${url} && echo '${checksum}  standard-install.yaml' | sha256sum --check && kubectl --kubeconfig kubeconfig apply --server-side --field-manager=breachmatrix --filename standard-install.yaml`,
-    );
+  });
+
+  it('every ambient profile, pinned and next, applies the vendored Gateway API release files from the plan directory, no URL', async () => {
+    const next = (await loadProfileCatalog(join(DEFAULT_REPO_DIR, 'clusters/kind/profiles-next.yaml'))).profiles;
+    const ambient = [...profiles, ...next].filter((profile) => profile.mesh === 'istio-ambient');
+    expect(ambient.map((profile) => profile.id)).toEqual([
+      'istio-ambient',
+      'calico+istio-ambient',
+      'cilium+istio-ambient',
+      'istio-ambient@next',
+      'calico+istio-ambient@next',
+      'cilium+istio-ambient@next',
+    ]);
+    for (const profile of ambient) {
+      const plan = planKindProfile(profile, pins, { runId: 'r1a2b3' });
+      const version = profile.versions.gatewayApi ?? '';
+      const bundle = loadGatewayApiBundle(version);
+      const gateway = plan.steps.filter((step) => step.component === 'gateway-api');
+      const files = bundle.manifests.map((manifest) => `manifests/gateway-api/${version}/${manifest.upstreamPath.split('/').at(-1) ?? ''}`);
+      expect(gateway.map((step) => renderStep(step)), profile.id).toEqual([
+        ...files.map((file) => `kubectl --kubeconfig kubeconfig apply --server-side --field-manager=breachmatrix --filename ${file}`),
+        ...bundle.crdNames.map((name) => `kubectl --kubeconfig kubeconfig wait customresourcedefinition/${name} --for=condition=Established --timeout=${Math.ceil(TIMEOUTS.componentReadyMs / 1000)}s`),
+      ]);
+      for (const [index, file] of files.entries()) {
+        // The plan writes the vendored bytes and applies exactly their documents.
+        expect(plan.files.find((candidate) => candidate.path === file)?.content, file).toBe(bundle.manifests[index]?.content);
+        expect((gateway[index] as ApplyStep).objects).toEqual(parseAllDocuments(bundle.manifests[index]?.content ?? '').map((document) => document.toJSON() as KubeObject));
+      }
+      // Before anything uses them: every CRD Established before Istio's base chart.
+      const components = plan.steps.map((step) => step.component);
+      expect(components.lastIndexOf('gateway-api')).toBeLessThan(components.indexOf('istio-base'));
+      // Applies from the plan directory and waits: no step kind exists that downloads.
+      expect(new Set(gateway.map((step) => step.kind))).toEqual(new Set(['apply', 'wait']));
+    }
   });
 
   it('forwards exfil.test to the sink in the CoreDNS Corefile, keeping the cluster zone', () => {

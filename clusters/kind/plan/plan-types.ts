@@ -47,16 +47,6 @@ export interface ApplyStep extends StepBase {
   readonly force: boolean;
 }
 
-/** Server-side apply of an upstream release manifest (e.g. the Gateway API CRDs), verified against `sha256` first. */
-export interface ApplyRemoteStep extends StepBase {
-  readonly kind: 'apply-remote';
-  readonly url: string;
-  /** From clusters/pins.yaml; absent when no checksum is pinned for this version: the step is then refused. */
-  readonly sha256?: string;
-  /** Where the checksum is pinned, for the message when it is missing. */
-  readonly pinnedAt: string;
-}
-
 export interface WaitTarget {
   readonly apiVersion: string;
   readonly kind: string;
@@ -91,7 +81,7 @@ export interface ContainerStep extends StepBase {
   readonly reuse: boolean;
 }
 
-export type PlanStep = ExecStep | ApplyStep | ApplyRemoteStep | WaitStep | ContainerStep;
+export type PlanStep = ExecStep | ApplyStep | WaitStep | ContainerStep;
 
 export interface PlanFile {
   /** Relative to the plan directory. */

@@ -10,11 +10,6 @@ function command(words: readonly string[]): string {
   return words.map(shellQuote).join(' ');
 }
 
-/** Where a downloaded manifest is saved before it is checked and applied: its URL's last path segment. */
-export function remoteManifestFile(url: string): string {
-  return new URL(url).pathname.split('/').at(-1) ?? 'manifest.yaml';
-}
-
 function seconds(ms: number): string {
   return `${Math.ceil(ms / 1000)}s`;
 }
@@ -42,15 +37,6 @@ export function renderStep(step: PlanStep): string {
       return command([step.tool, ...step.args]);
     case 'apply':
       return command(['kubectl', '--kubeconfig', KUBECONFIG_FILE, 'apply', '--server-side', '--field-manager=breachmatrix', ...(step.force ? ['--force-conflicts'] : []), '--filename', step.file]);
-    case 'apply-remote': {
-      const file = remoteManifestFile(step.url);
-      if (step.sha256 === undefined) return `# refused: no SHA-256 pinned for ${step.url} (${step.pinnedAt})`;
-      return [
-        command(['curl', '--fail', '--silent', '--show-error', '--location', '--output', file, step.url]),
-        `echo ${shellQuote(`${step.sha256}  ${file}`)} | sha256sum --check`,
-        command(['kubectl', '--kubeconfig', KUBECONFIG_FILE, 'apply', '--server-side', '--field-manager=breachmatrix', '--filename', file]),
-      ].join(' && ');
-    }
     case 'wait':
       return waitCommand(step);
     case 'container':

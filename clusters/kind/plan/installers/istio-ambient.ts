@@ -1,11 +1,26 @@
 import type { InstallerContext } from '../installer-context.ts';
-import type { InstallerPart } from '../plan-types.ts';
+import { posix } from 'node:path';
+import { loadGatewayApiBundle } from '../../manifests/gateway-api-bundle.ts';
+import type { InstallerPart, PlanFile, PlanStep } from '../plan-types.ts';
 import { ACCESS_LOG_MESH_CONFIG, SMALL_REQUESTS, istioRelease, ISTIO_NAMESPACE } from './istio-common.ts';
 import { concat } from '../concat-parts.ts';
 import { crdWait, rolloutWait } from '../wait-steps.ts';
 
-export function gatewayApiCrdsUrl(version: string): string {
-  return `https://github.com/kubernetes-sigs/gateway-api/releases/download/${version}/standard-install.yaml`;
+/**
+ * The Gateway API standard-channel install of the version set's release, from the copy vendored in the repository
+ * (clusters/kind/manifests/gateway-api/<version>/, verified against its provenance): one server-side apply per
+ * release file, in the release's order, then every CRD Established. Nothing is downloaded.
+ */
+export function gatewayApiPart(context: InstallerContext): InstallerPart {
+  const bundle = loadGatewayApiBundle(context.versions.gatewayApi);
+  const files: PlanFile[] = [];
+  const steps: PlanStep[] = [];
+  for (const manifest of bundle.manifests) {
+    const path = posix.join('manifests', manifest.source);
+    files.push({ path, content: manifest.content });
+    steps.push({ kind: 'apply', phase: 'stack', component: 'gateway-api', file: path, objects: manifest.objects, force: false });
+  }
+  return { files, steps: [...steps, ...bundle.crdNames.map((name) => crdWait('gateway-api', name))] };
 }
 
 export function istiodAmbientValues(context: InstallerContext): Record<string, unknown> {
@@ -27,25 +42,10 @@ export function ztunnelValues(context: InstallerContext): Record<string, unknown
   };
 }
 
-/** Gateway API CRDs, then `base`, `istiod`, `cni` and `ztunnel` with profile=ambient. */
+/** Gateway API CRDs (vendored), then `base`, `istiod`, `cni` and `ztunnel` with profile=ambient. */
 export function istioAmbientInstaller(context: InstallerContext): InstallerPart {
-  const checksum = context.pins.manifests.gatewayApiCrds.sha256[context.versions.gatewayApi];
-  const gatewayApi: InstallerPart = {
-    files: [],
-    steps: [
-      {
-        kind: 'apply-remote',
-        phase: 'stack',
-        component: 'gateway-api',
-        url: gatewayApiCrdsUrl(context.versions.gatewayApi),
-        ...(checksum === undefined ? {} : { sha256: checksum }),
-        pinnedAt: `${context.pins.file}: manifests.gatewayApiCrds.sha256.${context.versions.gatewayApi}`,
-      },
-      crdWait('gateway-api', 'gateways.gateway.networking.k8s.io'),
-    ],
-  };
   return concat(
-    gatewayApi,
+    gatewayApiPart(context),
     istioRelease(context, 'istio-base', 'istio-base', 'base', { defaultRevision: 'default' }),
     { files: [], steps: [crdWait('istio-base', 'authorizationpolicies.security.istio.io')] },
     istioRelease(context, 'istiod', 'istiod', 'istiod', istiodAmbientValues(context)),
