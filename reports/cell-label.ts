@@ -1,5 +1,5 @@
 import type { Expectation } from '../core/domain/attack.ts';
-import type { Cell } from '../core/domain/cell.ts';
+import { isUnexpected, type Cell } from '../core/domain/cell.ts';
 import type { ProfileSummary } from '../core/domain/results.ts';
 import type { MatrixState } from './report-model.ts';
 
@@ -12,6 +12,8 @@ export function observedText(cell: Cell | undefined): string {
       return `blocked by ${cell.blockedBy ?? 'an unknown layer'}${cell.confidence === undefined ? '' : ` (${cell.confidence})`}`;
     case 'not-applicable':
       return 'not applicable';
+    case 'not-run':
+      return 'not run (interrupted in flight)';
     default:
       return cell.outcome;
   }
@@ -31,7 +33,7 @@ export function expectedText(expected: Expectation): string {
 
 /** The compact matrix label: `✅ cni (confirmed)`, `⚠️ ALLOWED`, … with `❗` on unexpected cells. */
 export function cellBadge(cell: Cell | undefined): string {
-  const mark = cell !== undefined && !cell.asExpected ? '❗ ' : '';
+  const mark = cell !== undefined && isUnexpected(cell) ? '❗ ' : '';
   return mark + badgeWithoutMark(cell);
 }
 
@@ -48,6 +50,8 @@ function badgeWithoutMark(cell: Cell | undefined): string {
       return '➖ n/a';
     case 'error':
       return '💥 error';
+    case 'not-run':
+      return '⏸ interrupted';
   }
 }
 
@@ -58,6 +62,7 @@ export const STATE_LEGEND: readonly { readonly state: MatrixState | 'blocked-inf
   { state: 'inconclusive', badge: '❔ inconclusive', meaning: 'blocked, but the positive control failed too — no verdict' },
   { state: 'not-applicable', badge: '➖ n/a', meaning: 'the attack does not apply to this stack' },
   { state: 'error', badge: '💥 error', meaning: 'the attempt failed for a reason that says nothing about the network' },
+  { state: 'not-run', badge: '⏸ interrupted', meaning: 'the attempt was in flight when the run was interrupted: nothing was measured' },
   { state: 'missing', badge: '· not run', meaning: 'no result (run interrupted or profile failed)' },
 ];
 

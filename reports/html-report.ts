@@ -1,4 +1,4 @@
-import type { Cell } from '../core/domain/cell.ts';
+import { isUnexpected, type Cell } from '../core/domain/cell.ts';
 import { LAYER_PATH_ORDER } from '../core/domain/layer.ts';
 import { profileVersions } from './cell-label.ts';
 import { h, jsonForScript, renderHtml, trusted, type HtmlElement, type HtmlNode } from './html/html-node.ts';
@@ -16,11 +16,12 @@ const STATE_LABELS: Readonly<Record<MatrixState, string>> = {
   inconclusive: 'inconclusive',
   'not-applicable': 'n/a',
   error: 'error',
+  'not-run': 'interrupted',
   missing: 'not run',
 };
 
 /** Plain symbols rather than emoji: they render without an emoji font (headless CI, minimal desktops). */
-const SYMBOLS = { confirmed: '✔', inferred: '≈', allowed: '⚠', inconclusive: '?', 'not-applicable': '–', error: '✖', missing: '·' } as const;
+const SYMBOLS = { confirmed: '✔', inferred: '≈', allowed: '⚠', inconclusive: '?', 'not-applicable': '–', error: '✖', 'not-run': '‖', missing: '·' } as const;
 
 function cellContent(cell: Cell | null): { main: string; sub: string } {
   if (cell === null) return { main: `${SYMBOLS.missing} not run`, sub: '' };
@@ -35,6 +36,8 @@ function cellContent(cell: Cell | null): { main: string; sub: string } {
       return { main: `${SYMBOLS['not-applicable']} n/a`, sub: '' };
     case 'error':
       return { main: `${SYMBOLS.error} error`, sub: cell.attempts > 1 ? `${cell.attempts} attempts` : '' };
+    case 'not-run':
+      return { main: `${SYMBOLS['not-run']} interrupted`, sub: 'not measured' };
   }
 }
 
@@ -42,12 +45,13 @@ function matrixCell(profile: JsonProfile, attackId: string, cell: Cell | null): 
   const state = matrixState(cell ?? undefined);
   const classes = ['cell', `s-${state}`];
   if (cell?.outcome === 'blocked' && cell.blockedBy !== undefined) classes.push(`l-${cell.blockedBy}`, `c-${cell.confidence ?? 'inferred'}`);
-  if (cell !== null && !cell.asExpected) classes.push('unexpected');
+  const unexpected = cell !== null && isUnexpected(cell);
+  if (unexpected) classes.push('unexpected');
   const { main, sub } = cellContent(cell);
   return h(
     'td',
     { class: classes.join(' '), 'data-profile': profile.id, 'data-attack': attackId, 'data-state': state, tabindex: 0, title: `${attackId} on ${profile.id}: click for details` },
-    cell !== null && !cell.asExpected ? h('span', { class: 'mark', title: 'unexpected: differs from the expectation' }, '!') : [],
+    unexpected ? h('span', { class: 'mark', title: 'unexpected: differs from the expectation' }, '!') : [],
     h('span', { class: 'badge' }, main),
     sub === '' ? [] : h('span', { class: 'sub' }, sub),
   );
@@ -92,6 +96,7 @@ const STATE_MEANINGS: readonly { readonly state: MatrixState; readonly text: str
   { state: 'inconclusive', text: `${SYMBOLS.inconclusive} inconclusive — the positive control failed too, no verdict` },
   { state: 'not-applicable', text: `${SYMBOLS['not-applicable']} n/a — the attack does not apply to this stack` },
   { state: 'error', text: `${SYMBOLS.error} error — the attempt failed for a reason that says nothing about the network` },
+  { state: 'not-run', text: `${SYMBOLS['not-run']} interrupted — the attempt was in flight when the run was interrupted: nothing was measured` },
   { state: 'missing', text: `${SYMBOLS.missing} not run — run interrupted or profile failed` },
 ];
 
@@ -144,6 +149,7 @@ function header(report: JsonReport): HtmlNode[] {
       h('span', {}, `${counts.inconclusive} inconclusive`),
       h('span', {}, `${counts['not-applicable']} n/a`),
       h('span', {}, `${counts.error} error`),
+      counts['not-run'] > 0 ? h('span', {}, `${counts['not-run']} interrupted`) : [],
       counts.missing > 0 ? h('span', {}, `${counts.missing} not run`) : [],
       h('strong', {}, `${report.unexpected.length} unexpected`),
     ),

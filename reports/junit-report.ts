@@ -22,7 +22,11 @@ function describeCell(testCase: TestCase, cell: Cell | undefined, errors: readon
   }
   testCase.time(seconds(cell)).property('observed', observedText(cell)).property('expected', expectedText(cell.expected));
   const story = cellStory(cell);
-  if (cell.outcome === 'error') {
+  if (cell.outcome === 'not-run') {
+    // Not measured: neither a pass nor a failure.
+    const reason = cell.reason ?? 'interrupted while in flight';
+    testCase.skipped().property('reason', reason).standardOutput(`not run: ${reason}`);
+  } else if (cell.outcome === 'error') {
     testCase.error(cell.reason ?? 'the attempt failed', 'attempt-error', story);
   } else if (!cell.asExpected) {
     testCase
@@ -46,7 +50,8 @@ function addProfileProperties(suite: Suite, profile: ProfileSummary): void {
 /**
  * junit.xml: one testsuite per profile, one testcase per attack (classname = family). Unexpected cells fail
  * with expected vs observed and the evidence as the body; not-applicable cells are skipped with the reason
- * (as a `reason` property and system-out: the builder has no skipped message); error cells are errors.
+ * (as a `reason` property and system-out: the builder has no skipped message), and so are not-run cells
+ * (attempts cut short by an interrupt); error cells are errors.
  */
 export function renderJunitReport(model: ReportModel): string {
   const builder = junitRoot.newBuilder();

@@ -30,6 +30,7 @@ function countsLine(model: ReportModel): string {
     `${counts['not-applicable']} n/a`,
     `${counts.error} error`,
   ];
+  if (counts['not-run'] > 0) parts.push(`${counts['not-run']} interrupted`);
   if (counts.missing > 0) parts.push(`${counts.missing} not run`);
   const total = Object.values(counts).reduce((sum, value) => sum + value, 0);
   return `**${total} cells:** ${parts.join(' · ')} — **${model.unexpected.length} unexpected** ${UNEXPECTED_MARK}`;

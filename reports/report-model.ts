@@ -1,5 +1,5 @@
 import { ATTACK_FAMILIES, type AttackFamily } from '../core/domain/attack.ts';
-import { OUTCOMES, type Cell, type Outcome } from '../core/domain/cell.ts';
+import { OUTCOMES, isUnexpected, type Cell, type Outcome } from '../core/domain/cell.ts';
 import type { AttackSummary, ProfileErrorLine, ProfileSummary } from '../core/domain/results.ts';
 import { cellKey, type RunResults } from './run-results.ts';
 
@@ -28,7 +28,7 @@ export interface ReportModel {
   readonly families: readonly FamilyGroup[];
   readonly counts: OutcomeCounts;
   readonly countsByProfile: ReadonlyMap<string, OutcomeCounts>;
-  /** Cells whose observation differs from the expectation, in matrix order. */
+  /** Measured cells whose observation differs from the expectation, in matrix order (never `not-run`). */
   readonly unexpected: readonly Cell[];
   readonly profileErrors: ReadonlyMap<string, readonly ProfileErrorLine[]>;
   /** Some columns come from the lab provider: they describe the lab's model of each layer. */
@@ -68,7 +68,7 @@ export function buildReportModel(results: RunResults): ReportModel {
         const profile = profiles[index];
         const perProfile = profile === undefined ? undefined : countsByProfile.get(profile.id);
         if (perProfile !== undefined) perProfile[state] += 1;
-        if (cell !== undefined && !cell.asExpected) unexpected.push(cell);
+        if (cell !== undefined && isUnexpected(cell)) unexpected.push(cell);
       });
     }
   }
