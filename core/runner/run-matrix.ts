@@ -100,7 +100,8 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
   // Stops starting attacks: the user's interrupt, or results.jsonl that can no longer be written.
   const stop = new AbortController();
   const onAbort = (): void => stop.abort(options.signal.reason);
-  options.signal.addEventListener('abort', onAbort, { once: true });
+  if (options.signal.aborted) onAbort();
+  else options.signal.addEventListener('abort', onAbort, { once: true });
   const writer = await ResultsWriter.create(resultsPath, header, {
     onFailure: (error) => {
       options.progress.warn(`cannot write ${resultsPath}: ${error.message} — no further attack starts`);
