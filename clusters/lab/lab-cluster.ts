@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import type {
   PodCreation,
   PodHandle,
   SinkRecord,
+  SyncTeardownRegistry,
 } from '../../core/domain/cluster.ts';
 import { BadInputError, InfrastructureError } from '../../core/domain/errors.ts';
 import type { EvidenceItem } from '../../core/domain/evidence.ts';
@@ -45,6 +45,7 @@ import { parseLabProxyLog } from '../../core/evidence/lab-proxy-log.ts';
 import { deleteNetns, ipBatch, ipBatchIn, netnsPids, removeNetnsEtc, sysctlIn, buildTopology, writeNetnsEtc } from './topology.ts';
 import { writeOwnerFile } from './lab-sweep.ts';
 import { AmbientLayer } from './ambient/ambient-layer.ts';
+import { removeLabSync } from './interrupt-teardown.ts';
 
 const KUBE_DNS = { namespace: 'kube-system', name: 'kube-dns-lab', label: 'kube-dns' } as const;
 const LAB_DNS_SCRIPT = join(REPO_ROOT, 'clusters/lab/dns/lab_dns.py');
@@ -55,6 +56,8 @@ const MESH_INJECT_ANNOTATION = 'sidecar.istio.io/inject';
 export interface LabClusterOptions {
   readonly runId: string;
   readonly onProgress: (step: string) => void;
+  /** The lab's synchronous teardown is registered here before anything is made (second Ctrl-C). */
+  readonly syncTeardowns?: SyncTeardownRegistry;
 }
 
 /**
@@ -95,6 +98,7 @@ export class LabCluster implements Cluster {
   private kubeDnsIp = '';
   private sinkProcess: TrackedProcess | undefined;
   private tornDown: Promise<void> | undefined;
+  private unregisterSyncTeardown: (() => void) | undefined;
 
   private constructor(profile: Profile, names: LabNames, workDir: string) {
     this.profile = profile;
@@ -114,6 +118,7 @@ export class LabCluster implements Cluster {
     const names = labNames(newLabPrefix());
     const workDir = join(tmpdir(), `${names.prefix}-work`);
     const cluster = new LabCluster(profile, names, workDir);
+    cluster.unregisterSyncTeardown = options.syncTeardowns?.add(`lab ${names.prefix} (${profile.id})`, () => cluster.teardownSync());
     try {
       await cluster.provision(options);
       return cluster;
@@ -808,7 +813,8 @@ export class LabCluster implements Cluster {
   // ---- teardown ---------------------------------------------------------------------------------------------------
 
   teardown(): Promise<void> {
-    this.tornDown ??= this.removeEverything();
+    // Once removed, a second Ctrl-C has nothing of this lab left to remove.
+    this.tornDown ??= this.removeEverything().then(() => this.unregisterSyncTeardown?.());
     return this.tornDown;
   }
 
@@ -837,22 +843,10 @@ export class LabCluster implements Cluster {
     this.madeNetns.clear();
   }
 
-  /** Best effort from a synchronous `exit` handler: kill processes, delete namespaces and dirs. */
+  /** Best effort without awaiting (second Ctrl-C, `exit` handler): processes, namespaces and their mounts, dirs. */
   teardownSync(): void {
-    this.registry.killAllSync();
     const namespaces = [...this.madeNetns];
-    if (namespaces.length > 0) {
-      try {
-        execFileSync('ip', ['-force', '-batch', '-'], { input: namespaces.map((ns) => `netns del ${ns}\n`).join(''), stdio: ['pipe', 'ignore', 'ignore'] });
-      } catch {
-        // best effort
-      }
-    }
-    try {
-      execFileSync('rm', ['-rf', this.workDir, ...namespaces.map((ns) => join('/etc/netns', ns))]);
-    } catch {
-      // best effort
-    }
+    removeLabSync({ processGroups: this.registry.pids(), namespaces, paths: [this.workDir, ...namespaces.map((ns) => join('/etc/netns', ns))] });
   }
 }
 

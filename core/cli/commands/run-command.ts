@@ -10,6 +10,8 @@ export interface RunFlags {
   readonly concurrency: number;
   readonly profileConcurrency?: number;
   readonly keep: boolean;
+  /** Overwrite the results of an earlier run in --out. */
+  readonly force: boolean;
   readonly config?: string;
   readonly pins?: string;
   readonly reuse?: string;
@@ -27,7 +29,8 @@ export function runCommand(): Command {
     .addOption(new Option('--provider <name>', `where the stacks run (${PROVIDERS.join(', ')})`).default('kind').argParser(providerName))
     .option('--profile <id...>', 'profile id(s) to run, repeatable or comma-separated (default: all of the provider)', collectList, [])
     .option('--attack <id|family...>', 'attack ids or families, repeatable or comma-separated (default: the whole catalogue)', collectList, [])
-    .option('--out <dir>', 'where results.jsonl and the reports go', 'out')
+    .option('--out <dir>', 'where results.jsonl and the reports go (must not hold an earlier run\'s results.jsonl)', 'out')
+    .option('--force', 'overwrite the results and reports of an earlier run in --out', false)
     .option('--concurrency <n>', 'attacks running at once per profile', positiveInt('--concurrency', 256), 8)
     .option('--profile-concurrency <n>', 'profiles (clusters) at once (default: lab all; kind by free memory)', positiveInt('--profile-concurrency', 64))
     .option('--keep', 'leave clusters up after the run (debugging); remove later with `breachmatrix clean`', false)
