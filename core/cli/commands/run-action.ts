@@ -40,8 +40,14 @@ export async function run(flags: RunFlags): Promise<number> {
     onFirst: (signal) => progress.warn(`${signal}: stopping — tearing down and writing reports for finished cells (again to exit at once; everything is still removed)`),
     // Synchronous all the way: the process exits right after, so nothing may wait on the event loop.
     onSecond: (signal) => {
+      if (flags.keep) {
+        writeSync(2, `\n${signal} again: exiting now; --keep leaves the clusters up (\`breachmatrix clean\` removes them)\n`);
+        return;
+      }
       writeSync(2, `\n${signal} again: removing every cluster of this run now, then exiting (results.jsonl keeps the finished cells; no reports)\n`);
       for (const line of syncTeardowns.runAll()) writeSync(2, `  ${line}\n`);
+      // Only the lab registers a synchronous teardown; a kind cluster cannot be deleted without waiting.
+      if (flags.provider === 'kind') writeSync(2, 'kind clusters being created or torn down may remain: `breachmatrix clean` removes them\n');
     },
   });
   const runId = newRunId();
