@@ -23,9 +23,17 @@ describe('AttemptGate', () => {
   it('a sealed attempt records nothing more: a late "blocked" from a torn-down cluster is dropped', () => {
     const gate = new AttemptGate(() => false);
     const sealed = testCell('r', 'p', 'A1', { outcome: 'not-run', reason: 'still running when its cluster was torn down' });
-    gate.seal(sealed);
+    expect(gate.seal(sealed)).toBe(true);
+    expect(gate.seal(sealed)).toBe(false);
     expect(gate.settle(testCell('r', 'p', 'A1'))).toBeUndefined();
     expect(gate.sealedCell('p', 'A1')).toBe(sealed);
     expect(gate.settle(testCell('r', 'p', 'A2'))).toMatchObject({ attackId: 'A2', outcome: 'blocked' });
+  });
+
+  it('never seals an attempt whose own result was already recorded (one line per cell)', () => {
+    const gate = new AttemptGate(() => true);
+    expect(gate.settle(testCell('r', 'p', 'A1'))).toMatchObject({ outcome: 'blocked' });
+    expect(gate.seal(testCell('r', 'p', 'A1', { outcome: 'not-run' }))).toBe(false);
+    expect(gate.sealedCell('p', 'A1')).toBeUndefined();
   });
 });

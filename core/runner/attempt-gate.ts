@@ -12,6 +12,8 @@ import { asNotRun, cellKey } from './runner-cells.ts';
 export class AttemptGate {
   private readonly interrupted: () => boolean;
   private readonly sealed = new Map<string, Cell>();
+  /** Keys whose finished attempt was let through: never sealed afterwards (one line per cell). */
+  private readonly settled = new Set<string>();
 
   constructor(interrupted: () => boolean) {
     this.interrupted = interrupted;
@@ -19,14 +21,22 @@ export class AttemptGate {
 
   /** The cell to record for a finished attempt, or `undefined` when it was already sealed (record nothing). */
   settle(cell: Cell): Cell | undefined {
-    if (this.sealed.has(cellKey(cell.profileId, cell.attackId))) return undefined;
+    const key = cellKey(cell.profileId, cell.attackId);
+    if (this.sealed.has(key)) return undefined;
+    this.settled.add(key);
     if (this.interrupted() && cell.outcome === 'error') return asNotRun(cell, 'interrupted while in flight');
     return cell;
   }
 
-  /** Records `cell` as the final word for its (profile, attack); later results of that attempt are dropped. */
-  seal(cell: Cell): void {
-    this.sealed.set(cellKey(cell.profileId, cell.attackId), cell);
+  /**
+   * Makes `cell` the final word for its (profile, attack): later results of that attempt are dropped. Returns
+   * false (and seals nothing) when the attempt's own result was already let through.
+   */
+  seal(cell: Cell): boolean {
+    const key = cellKey(cell.profileId, cell.attackId);
+    if (this.settled.has(key) || this.sealed.has(key)) return false;
+    this.sealed.set(key, cell);
+    return true;
   }
 
   /** The sealed cell for (profile, attack), if any: what the attempt's test gets back. */
