@@ -14,6 +14,7 @@ import type { OpenResultsFile } from './results-writer.ts';
 import { EXPECT_BLOCKED_BY_CNI, syntheticAttack } from './testing/synthetic-attack.ts';
 import { open } from 'node:fs/promises';
 import type { Expectation } from '../domain/attack.ts';
+import { TIMEOUTS } from '../timeouts.ts';
 
 const profiles = labProfiles().filter((profile) => profile.id === 'lab:netpol' || profile.id === 'lab:netpol+sidecar') as Profile[];
 const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bm-app' } };
@@ -230,4 +231,26 @@ describe('runMatrix (vitest suites against the in-memory provider)', () => {
     expect(attempts.length).toBeLessThan(many.length);
     expect(provider.created.every((cluster) => cluster.tornDown)).toBe(true);
   });
+
+  it('an attempt still running when the drain ends is recorded not-run, and its late result is dropped', async () => {
+    const controller = new AbortController();
+    const lateMs = TIMEOUTS.scriptExecMs + 1_000;
+    const replay: Replay = (pod) => {
+      const name = pod.metadata?.name ?? '';
+      if (name.includes('-control-')) return { signal: 'delivered', delayMs: 10 };
+      if (name.startsWith('r1-')) return { signal: 'timeout', delayMs: 20, evidence: [{ layer: 'cni', source: 'nft-counter', verdict: 'denied', raw: 'drop' }] };
+      // Outlives the drain, then "sees" a timeout — on a torn-down cluster that would read as a block.
+      return { signal: 'timeout', delayMs: lateMs };
+    };
+    const progress: Progress = { ...SILENT_PROGRESS, cell: (cell) => (cell.attackId === 'R1' ? controller.abort() : undefined) };
+    const started = performance.now();
+    const run = await runMatrix(await options({ provider: memoryProvider(replay), progress, signal: controller.signal, concurrency: 2, profiles: profiles.slice(0, 1), attacks: attacks.slice(0, 2) }));
+    expect(run.exitCode).toBe(EXIT.interrupted);
+    expect(run.cells.find((cell) => cell.attackId === 'R2')).toMatchObject({ outcome: 'not-run', reason: expect.stringMatching(/^still running when its cluster was torn down/) });
+    // Let the attempt finish on the torn-down cluster: nothing more is written.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, lateMs - (performance.now() - started)) + 500));
+    const r2Lines = (await resultLines(run.resultsPath)).filter((line) => line.type === 'cell' && line.cell.attackId === 'R2');
+    expect(r2Lines).toHaveLength(1);
+    expect(r2Lines[0]).toMatchObject({ cell: { outcome: 'not-run' } });
+  }, 40_000);
 });
