@@ -48,7 +48,9 @@ describe('LabCluster.teardownSync (second Ctrl-C)', () => {
       expect(labProcesses.length).toBeGreaterThan(2);
 
       expect(teardowns.runAll()).toEqual([`lab ${lab.name} (lab:sidecar): removed`]);
-      await execa('sleep', ['0.3']);
+      // SIGKILL is delivered asynchronously: give killed processes a bounded moment to die.
+      const settle = Date.now() + 3_000;
+      while ((await liveWith(lab.name)).length + (await liveWith(marker)).length > 0 && Date.now() < settle) await execa('sleep', ['0.1']);
       expect(await labFootprint(lab.name)).toEqual({ namespaces: [], etc: [], temp: [], mounts: [] });
       expect(await liveWith(marker)).toEqual([]);
       expect(await liveWith(lab.name)).toEqual([]);
