@@ -1,5 +1,5 @@
 import type { Expectation } from '../core/domain/attack.ts';
-import type { Cell } from '../core/domain/cell.ts';
+import { isUnexpected, type Cell } from '../core/domain/cell.ts';
 import type { ProfileSummary } from '../core/domain/results.ts';
 import type { MatrixState } from './report-model.ts';
 import { SCORE_STATES, SEE_BANNER, STATE_LABELS } from './state-labels.ts';
@@ -13,6 +13,8 @@ export function observedText(cell: Cell | undefined): string {
       return `blocked by ${cell.blockedBy ?? 'an unknown layer'}${cell.confidence === undefined ? '' : ` (${cell.confidence})`}`;
     case 'not-applicable':
       return 'not applicable';
+    case 'not-run':
+      return 'not run (interrupted in flight)';
     default:
       return cell.outcome;
   }
@@ -35,7 +37,7 @@ export function expectedText(expected: Expectation): string {
  * failed profile says "see banner": the reason is written once, at the top.
  */
 export function cellBadge(cell: Cell | undefined, failedProfileCell = false): string {
-  const mark = cell !== undefined && !cell.asExpected ? `${UNEXPECTED_MARK} ` : '';
+  const mark = cell !== undefined && isUnexpected(cell) ? `${UNEXPECTED_MARK} ` : '';
   return mark + badgeWithoutMark(cell) + (failedProfileCell ? ` — ${SEE_BANNER}` : '');
 }
 

@@ -103,8 +103,9 @@ function compareBlocked(before: Cell, after: Cell): Verdict {
   return { kind: 'same', reasons: [] };
 }
 
+/** No verdict: inconclusive, error, or not-run (an attempt an interrupt cut short — nothing was measured). */
 function unknown(cell: Cell): boolean {
-  return cell.outcome === 'inconclusive' || cell.outcome === 'error';
+  return cell.outcome === 'inconclusive' || cell.outcome === 'error' || cell.outcome === 'not-run';
 }
 
 /** Classify one (profile, attack) present on both sides. */

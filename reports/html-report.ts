@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Cell } from '../core/domain/cell.ts';
+import { isUnexpected, type Cell } from '../core/domain/cell.ts';
 import { LAYER_PATH_ORDER } from '../core/domain/layer.ts';
 import { profileVersions } from './cell-label.ts';
 import { h, jsonForScript, renderHtml, trusted, type HtmlElement, type HtmlNode } from './html/html-node.ts';
@@ -51,12 +51,13 @@ function matrixCell(profile: JsonProfile, attackId: string, cell: Cell | null): 
   const failedProfileCell = isFailedProfileCell(cell, profile.errors);
   const classes = ['cell', `s-${state}`];
   if (cell?.outcome === 'blocked' && cell.blockedBy !== undefined) classes.push(`l-${cell.blockedBy}`, `c-${cell.confidence ?? 'inferred'}`);
-  if (cell !== null && !cell.asExpected) classes.push('unexpected');
+  const unexpected = cell !== null && isUnexpected(cell);
+  if (unexpected) classes.push('unexpected');
   const { main, sub } = cellContent(cell, failedProfileCell);
   return h(
     'td',
     { class: classes.join(' '), 'data-profile': profile.id, 'data-attack': attackId, 'data-state': state, tabindex: 0, title: `${attackId} on ${profile.id}: click for details` },
-    cell !== null && !cell.asExpected ? h('span', { class: 'mark', title: 'unexpected: differs from the expectation' }, '!') : [],
+    unexpected ? h('span', { class: 'mark', title: 'unexpected: differs from the expectation' }, '!') : [],
     h('span', { class: 'badge' }, main),
     sub === '' ? [] : h('span', { class: 'sub' }, sub),
   );

@@ -42,6 +42,11 @@ function describeCell(cell: Cell | undefined, errors: readonly ProfileErrorLine[
     return { ...none, properties, errored: true, children: [xText('error', { message, type: 'profile-error' }, failureReason(errors))] };
   }
   const story = cellStory(cell);
+  if (cell.outcome === 'not-run') {
+    // Not measured (cut short by an interrupt): neither a pass nor a failure.
+    const reason = cell.reason ?? 'interrupted while in flight';
+    return { ...none, properties: { ...properties, reason }, skipped: true, children: [x('skipped', { message: `not run: ${reason}` }), xText('system-out', {}, `not run: ${reason}`)] };
+  }
   if (cell.outcome === 'error') return { ...none, properties, errored: true, children: [xText('error', { message: cell.reason ?? 'the attempt failed', type: 'attempt-error' }, story)] };
   if (!cell.asExpected) {
     const message = `expected ${expectedText(cell.expected)} (${cell.expected.certainty}, source: ${cell.expected.source}); observed ${observedText(cell)}`;
@@ -78,7 +83,7 @@ export function junitClassName(profileId: string, family: string): string {
 /**
  * junit.xml: one testsuite per profile (with its total `time`), one testcase per attack. Unexpected cells fail
  * with expected vs observed and the evidence as the body; not-applicable cells are skipped with the reason as the
- * `message`; error cells are errors (a failed profile's cells carry its failure, once per case, never repeated
+ * `message`; and so are not-run cells (attempts cut short by an interrupt, with the reason); error cells are errors (a failed profile's cells carry its failure, once per case, never repeated
  * with the evidence).
  */
 export function renderJunitReport(model: ReportModel): string {

@@ -21,8 +21,8 @@ describe('buildReportModel', () => {
 
   it('counts outcomes and lists the unexpected cells', async () => {
     const model = buildReportModel(await readResults([SAMPLE_LAB, SAMPLE_KIND]));
-    expect(model.counts).toEqual({ allowed: 7, blocked: 21, inconclusive: 1, 'not-applicable': 3, error: 1, missing: 0 });
-    expect(model.countsByProfile.get('cilium+istio-ambient')).toEqual({ allowed: 0, blocked: 8, inconclusive: 1, 'not-applicable': 1, error: 1, missing: 0 });
+    expect(model.counts).toEqual({ allowed: 7, blocked: 21, inconclusive: 1, 'not-applicable': 3, error: 1, 'not-run': 0, missing: 0 });
+    expect(model.countsByProfile.get('cilium+istio-ambient')).toEqual({ allowed: 0, blocked: 8, inconclusive: 1, 'not-applicable': 1, error: 1, 'not-run': 0, missing: 0 });
     expect(model.unexpected.map((cell) => `${cell.profileId}/${cell.attackId}`)).toEqual([
       'lab:netpol+sidecar/SC5',
       'cilium+istio-ambient/EG2',

@@ -1,5 +1,5 @@
 import { ATTACK_FAMILIES, type AttackFamily } from '../core/domain/attack.ts';
-import { OUTCOMES, type Cell, type Outcome } from '../core/domain/cell.ts';
+import { OUTCOMES, isUnexpected, type Cell, type Outcome } from '../core/domain/cell.ts';
 import type { AttackSummary, ProfileErrorLine, ProfileSummary } from '../core/domain/results.ts';
 import type { SceneSelfTestLine } from '../core/domain/scene-self-test.ts';
 import { cellKey, type RunResults } from './run-results.ts';
@@ -29,7 +29,7 @@ export interface ReportModel {
   readonly families: readonly FamilyGroup[];
   readonly counts: OutcomeCounts;
   readonly countsByProfile: ReadonlyMap<string, OutcomeCounts>;
-  /** Cells whose observation differs from the expectation, in matrix order (failed profiles' cells included). */
+  /** Measured cells whose observation differs from the expectation, in matrix order (never `not-run`). */
   readonly unexpected: readonly Cell[];
   /** The unexpected cells that are not explained by their profile's failure banner. */
   readonly unexpectedOutsideBanners: readonly Cell[];
@@ -81,7 +81,7 @@ export function buildReportModel(results: RunResults): ReportModel {
         const profile = profiles[index];
         const perProfile = profile === undefined ? undefined : countsByProfile.get(profile.id);
         if (perProfile !== undefined) perProfile[state] += 1;
-        if (cell !== undefined && !cell.asExpected) unexpected.push(cell);
+        if (cell !== undefined && isUnexpected(cell)) unexpected.push(cell);
       });
     }
   }

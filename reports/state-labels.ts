@@ -24,7 +24,8 @@ export const STATE_LABELS: Readonly<Record<MatrixState, StateLabel>> = {
   inconclusive: { label: 'inconclusive', badge: '❔ inconclusive', symbol: '?', meaning: 'blocked, but the positive control failed too — no verdict', score: 2, alwaysScored: true },
   'not-applicable': { label: 'n/a', badge: '➖ n/a', symbol: '–', meaning: 'the attack does not apply to this stack', score: 3, alwaysScored: true },
   error: { label: 'error', badge: '💥 error', symbol: '✖', meaning: 'the attempt failed for a reason that says nothing about the network', score: 4, alwaysScored: true },
-  missing: { label: 'not run', badge: '· not run', symbol: '·', meaning: 'no result (run interrupted or profile failed)', score: 5, alwaysScored: false },
+  'not-run': { label: 'interrupted', badge: '⏸ interrupted', symbol: '‖', meaning: 'the attempt was in flight when the run was interrupted: nothing was measured', score: 5, alwaysScored: false },
+  missing: { label: 'not run', badge: '· not run', symbol: '·', meaning: 'no result (run interrupted or profile failed)', score: 6, alwaysScored: false },
 };
 
 /** Every state in score-row order. */

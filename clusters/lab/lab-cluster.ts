@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +11,7 @@ import type {
   PodCreation,
   PodHandle,
   SinkRecord,
+  SyncTeardownRegistry,
 } from '../../core/domain/cluster.ts';
 import { BadInputError, InfrastructureError } from '../../core/domain/errors.ts';
 import type { EvidenceItem, FlowDescriptor, TimeWindow } from '../../core/domain/evidence.ts';
@@ -50,6 +50,7 @@ import { ownerFilePath, removeOwnerFile, writeOwnerFile } from './lab-sweep.ts';
 import { ensureLabBaseDir, LAB_BASE_DIR } from './lab-base-dir.ts';
 import { makeDirectories, makeOwnedDirectory } from '../../core/host/owned-files.ts';
 import { AmbientLayer } from './ambient/ambient-layer.ts';
+import { removeLabSync } from './interrupt-teardown.ts';
 
 const KUBE_DNS = { namespace: 'kube-system', name: 'kube-dns-lab', label: 'kube-dns' } as const;
 const LAB_DNS_SCRIPT = join(REPO_ROOT, 'clusters/lab/dns/lab_dns.py');
@@ -60,6 +61,8 @@ const MESH_INJECT_ANNOTATION = 'sidecar.istio.io/inject';
 export interface LabClusterOptions {
   readonly runId: string;
   readonly onProgress: (step: string) => void;
+  /** The lab's synchronous teardown is registered here before anything is made (second Ctrl-C). */
+  readonly syncTeardowns?: SyncTeardownRegistry;
 }
 
 /**
@@ -101,6 +104,7 @@ export class LabCluster implements Cluster {
   private kubeDnsIp = '';
   private sinkProcess: TrackedProcess | undefined;
   private tornDown: Promise<void> | undefined;
+  private unregisterSyncTeardown: (() => void) | undefined;
 
   private constructor(profile: Profile, names: LabNames, workDir: string) {
     this.profile = profile;
@@ -120,6 +124,7 @@ export class LabCluster implements Cluster {
     const names = labNames(newLabPrefix());
     const workDir = join(LAB_BASE_DIR, `${names.prefix}-work`);
     const cluster = new LabCluster(profile, names, workDir);
+    cluster.unregisterSyncTeardown = options.syncTeardowns?.add(`lab ${names.prefix} (${profile.id})`, () => cluster.teardownSync());
     try {
       await cluster.provision(options);
       return cluster;
@@ -875,7 +880,8 @@ export class LabCluster implements Cluster {
   // ---- teardown ---------------------------------------------------------------------------------------------------
 
   teardown(): Promise<void> {
-    this.tornDown ??= this.removeEverything();
+    // Once removed, a second Ctrl-C has nothing of this lab left to remove.
+    this.tornDown ??= this.removeEverything().then(() => this.unregisterSyncTeardown?.());
     return this.tornDown;
   }
 
@@ -906,22 +912,10 @@ export class LabCluster implements Cluster {
     this.madeNetns.clear();
   }
 
-  /** Best effort from a synchronous `exit` handler: kill processes, delete namespaces and dirs. */
+  /** Best effort without awaiting (second Ctrl-C, `exit` handler): processes, namespaces and their mounts, dirs. */
   teardownSync(): void {
-    this.registry.killAllSync();
     const namespaces = [...this.madeNetns];
-    if (namespaces.length > 0) {
-      try {
-        execFileSync('ip', ['-force', '-batch', '-'], { input: namespaces.map((ns) => `netns del ${ns}\n`).join(''), stdio: ['pipe', 'ignore', 'ignore'] });
-      } catch {
-        // best effort
-      }
-    }
-    try {
-      execFileSync('rm', ['-rf', this.workDir, ownerFilePath(LAB_BASE_DIR, this.names.prefix), ...namespaces.map((ns) => join('/etc/netns', ns))]);
-    } catch {
-      // best effort
-    }
+    removeLabSync({ processGroups: this.registry.pids(), namespaces, paths: [this.workDir, ownerFilePath(LAB_BASE_DIR, this.names.prefix), ...namespaces.map((ns) => join('/etc/netns', ns))] });
   }
 }
 

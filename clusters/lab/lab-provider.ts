@@ -14,7 +14,11 @@ export function createLabProvider(): ClusterProvider {
         throw new BadInputError(`profile ${profile.id} is not a lab stack`, 'provider lab', LAB_STACKS.join(', '));
       }
       options.signal?.throwIfAborted();
-      return LabCluster.create(profile, { runId: options.runId, onProgress: options.onProgress });
+      return LabCluster.create(profile, {
+        runId: options.runId,
+        onProgress: options.onProgress,
+        ...(options.syncTeardowns ? { syncTeardowns: options.syncTeardowns } : {}),
+      });
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Cell } from '../domain/cell.ts';
+import { isUnexpected, type Cell } from '../domain/cell.ts';
 import type { Progress } from '../runner/progress.ts';
 
 interface ProfileState {
@@ -81,8 +81,8 @@ export class TerminalProgress implements Progress {
   cell(cell: Cell): void {
     const state = this.state(cell.profileId);
     state.done += 1;
-    if (!cell.asExpected) state.unexpected += 1;
-    const mark = cell.asExpected ? paint(this.color, 32, 'as expected') : paint(this.color, 31, `UNEXPECTED (expected ${cell.expected.outcome}${cell.expected.blockedBy ? ` by ${cell.expected.blockedBy}` : ''})`);
+    if (isUnexpected(cell)) state.unexpected += 1;
+    const mark = cell.outcome === 'not-run' ? paint(this.color, 33, 'not measured') : cell.asExpected ? paint(this.color, 32, 'as expected') : paint(this.color, 31, `UNEXPECTED (expected ${cell.expected.outcome}${cell.expected.blockedBy ? ` by ${cell.expected.blockedBy}` : ''})`);
     this.line(`[${cell.profileId}] ${cell.attackId} ${cellWord(cell)} — ${mark} ${state.done}/${state.total} ${this.elapsed(state)}`);
   }
 

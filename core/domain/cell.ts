@@ -6,7 +6,11 @@ import type { ProviderName } from './profile.ts';
 import type { ReadableSchemaVersion } from './results.ts';
 import type { ClientSignal } from './signal.ts';
 
-export const OUTCOMES = ['allowed', 'blocked', 'inconclusive', 'not-applicable', 'error'] as const;
+/**
+ * `not-run`: the attempt was in flight when the run was interrupted (or its result could not be trusted because
+ * teardown had begun): nothing was measured. It is never a verdict, never blocked, never counted unexpected.
+ */
+export const OUTCOMES = ['allowed', 'blocked', 'inconclusive', 'not-applicable', 'error', 'not-run'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 export type Confidence = 'confirmed' | 'inferred';
@@ -53,10 +57,20 @@ export interface Cell {
   /** The attempt's own flow (schema 2), to read beside the control's. */
   readonly flow?: FlowSummary;
   readonly control?: ControlResult;
-  /** Why the cell is not-applicable, inconclusive or error; free text. */
+  /** Why the cell is not-applicable, inconclusive, error or not-run; free text. */
   readonly reason?: string;
   /** How many times the attempt ran (retries on a failed control). */
   readonly attempts: number;
   readonly canary?: string;
   readonly timings: CellTimings;
+}
+
+/** Whether the cell holds a measurement (a verdict, an n/a or an error), as opposed to an interrupted attempt. */
+export function wasMeasured(cell: Pick<Cell, 'outcome'>): boolean {
+  return cell.outcome !== 'not-run';
+}
+
+/** A measured cell whose observation differs from its expectation. `not-run` cells are never unexpected. */
+export function isUnexpected(cell: Pick<Cell, 'outcome' | 'asExpected'>): boolean {
+  return wasMeasured(cell) && !cell.asExpected;
 }

@@ -106,4 +106,15 @@ export interface ClusterCreateOptions {
   /** Progress lines for the terminal (provisioning steps). */
   readonly onProgress: (step: string) => void;
   readonly signal?: AbortSignal;
+  /**
+   * Where a provider registers a synchronous teardown as soon as it starts making things, so a second Ctrl-C
+   * (which cannot wait for async work) still removes them. Absent when clusters are to be kept.
+   */
+  readonly syncTeardowns?: SyncTeardownRegistry;
+}
+
+/** Synchronous last-resort teardowns, run by the CLI on a second interrupt right before it exits. */
+export interface SyncTeardownRegistry {
+  /** Registers `teardown` under `label`; the returned function unregisters it. */
+  add(label: string, teardown: () => void): () => void;
 }

@@ -11,7 +11,7 @@ async function staleSocket(path: string): Promise<void> {
 }
 
 function startBroker(socketPath: string): Promise<AttackBroker> {
-  return AttackBroker.start({ socketPath, runId: 'broker-test', attacks: [], concurrency: 1, podReadyMs: 1_000, controlRetries: 0, onCell: async () => undefined });
+  return AttackBroker.start({ socketPath, runId: 'broker-test', attacks: [], concurrency: 1, podReadyMs: 1_000, controlRetries: 0, onCell: async (cell) => cell });
 }
 
 describe('attack broker socket', () => {

@@ -25,8 +25,13 @@ export interface BrokerOptions {
   readonly concurrency: number;
   readonly podReadyMs: number;
   readonly controlRetries: number;
-  /** Called with every finished cell before the test that asked for it gets it back. */
-  readonly onCell: (cell: Cell) => Promise<void>;
+  /**
+   * Called with every finished cell before the test that asked for it gets it back; returns the cell as
+   * recorded (the runner may record an interrupted attempt as `not-run`), which is what the test gets.
+   */
+  readonly onCell: (cell: Cell) => Promise<Cell>;
+  /** Cells the runner recorded before any attempt (not-applicable ones): answered as they are, never re-run. */
+  readonly recorded?: (profileId: string, attackId: string) => Cell | undefined;
   readonly onStart?: (profileId: string, attackId: string) => void;
   /** Tests inject a script source; the catalogue's loader otherwise. */
   readonly scripts?: ScriptSource;
@@ -100,7 +105,7 @@ export class AttackBroker {
   private readonly attacks: ReadonlyMap<string, AttackDefinition>;
   private readonly server: Server;
   private closed = false;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly inFlight = new Map<Promise<unknown>, ExecuteRequest>();
 
   private constructor(options: BrokerOptions) {
     this.options = options;
@@ -140,6 +145,8 @@ export class AttackBroker {
     if (profile === undefined) throw new Error(`no cluster registered for profile ${request.profileId}`);
     const attack = this.attacks.get(request.attackId);
     if (attack === undefined) throw new Error(`unknown attack ${request.attackId}`);
+    const recorded = this.options.recorded?.(request.profileId, request.attackId);
+    if (recorded !== undefined) return recorded;
     const options: ExecuteOptions = {
       runId: this.options.runId,
       addresses: profile.addresses,
@@ -150,11 +157,8 @@ export class AttackBroker {
     return profile.limit(async () => {
       if (this.closed) throw new Error('run interrupted before this attack started');
       this.options.onStart?.(request.profileId, request.attackId);
-      const running = executeAttack(profile.cluster, attack, options).then(async (cell) => {
-        await this.options.onCell(cell);
-        return cell;
-      });
-      this.inFlight.add(running);
+      const running = executeAttack(profile.cluster, attack, options).then((cell) => this.options.onCell(cell));
+      this.inFlight.set(running, { profileId: request.profileId, attackId: request.attackId });
       try {
         return await running;
       } finally {
@@ -165,8 +169,13 @@ export class AttackBroker {
 
   /** Wait (bounded) for attacks already running, so their cells are recorded before teardown. */
   async drain(timeoutMs: number): Promise<void> {
-    const all = Promise.allSettled([...this.inFlight]);
+    const all = Promise.allSettled([...this.inFlight.keys()]);
     await Promise.race([all, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+  }
+
+  /** Attacks still running (after a bounded drain: those that outlived it). */
+  running(profileId?: string): readonly ExecuteRequest[] {
+    return [...this.inFlight.values()].filter((request) => profileId === undefined || request.profileId === profileId);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -10,7 +10,11 @@ import type { Profile } from '../domain/profile.ts';
 import type { ResultLine } from '../domain/results.ts';
 import { SILENT_PROGRESS, type Progress } from './progress.ts';
 import { runMatrix, type RunMatrixOptions } from './run-matrix.ts';
+import type { OpenResultsFile } from './results-writer.ts';
 import { EXPECT_BLOCKED_BY_CNI, syntheticAttack } from './testing/synthetic-attack.ts';
+import { open } from 'node:fs/promises';
+import type { Expectation } from '../domain/attack.ts';
+import { TIMEOUTS } from '../timeouts.ts';
 
 const profiles = labProfiles().filter((profile) => profile.id === 'lab:netpol' || profile.id === 'lab:netpol+sidecar') as Profile[];
 const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bm-app' } };
@@ -138,4 +142,129 @@ describe('runMatrix (vitest suites against the in-memory provider)', () => {
     expect(failed.every((cell) => cell.outcome === 'error' && cell.reason?.includes('calico-node not ready'))).toBe(true);
     expect(run.cells.filter((cell) => cell.profileId === 'lab:netpol+sidecar' && cell.outcome === 'blocked')).toHaveLength(attacks.length);
   });
+
+  it('writes every not-applicable cell before any cluster is created, and never runs those attacks', async () => {
+    const notApplicable: Expectation = { outcome: 'not-applicable', certainty: 'documented', source: 'test' };
+    const mixed = [...attacks.slice(0, 2), syntheticAttack({ id: 'NA1', expected: notApplicable, notApplicable: 'not on this stack' })];
+    const healthy = memoryProvider(blockedByCni);
+    let onDiskAtFirstCreate: ResultLine[] | undefined;
+    let resultsPath = '';
+    const provider = {
+      ...healthy,
+      create: async (profile: Profile, createOptions: Parameters<typeof healthy.create>[1]) => {
+        onDiskAtFirstCreate ??= await resultLines(resultsPath);
+        return healthy.create(profile, createOptions);
+      },
+    };
+    const base = await options({ provider, attacks: mixed });
+    resultsPath = join(base.outDir, 'results.jsonl');
+    const run = await runMatrix(base);
+    expect(run.exitCode).toBe(EXIT.ok);
+    const early = (onDiskAtFirstCreate ?? []).flatMap((line) => (line.type === 'cell' ? [line.cell] : []));
+    expect(early.map((cell) => `${cell.profileId} ${cell.attackId} ${cell.outcome}`).sort()).toEqual([
+      'lab:netpol NA1 not-applicable',
+      'lab:netpol+sidecar NA1 not-applicable',
+    ]);
+    // Written once, never attempted: no pod of NA1 was ever created.
+    const lines = await resultLines(run.resultsPath);
+    expect(lines.filter((line) => line.type === 'cell' && line.cell.attackId === 'NA1')).toHaveLength(2);
+    expect(healthy.created.flatMap((cluster) => cluster.podsCreated).some((name) => name.startsWith('na1-'))).toBe(false);
+  });
+
+  it('an interrupt before any cluster exists still keeps the not-applicable cells', async () => {
+    const notApplicable: Expectation = { outcome: 'not-applicable', certainty: 'documented', source: 'test' };
+    const controller = new AbortController();
+    controller.abort();
+    const provider = memoryProvider(blockedByCni);
+    const run = await runMatrix(await options({ provider, signal: controller.signal, attacks: [...attacks.slice(0, 1), syntheticAttack({ id: 'NA1', expected: notApplicable, notApplicable: 'no' })] }));
+    expect(run.exitCode).toBe(EXIT.interrupted);
+    expect(provider.created).toHaveLength(0);
+    expect(run.cells.map((cell) => `${cell.profileId} ${cell.attackId} ${cell.outcome}`).sort()).toEqual(['lab:netpol NA1 not-applicable', 'lab:netpol+sidecar NA1 not-applicable']);
+  });
+
+  it('an attempt in flight at the interrupt that ends in error is recorded not-run, never error or unexpected', async () => {
+    const controller = new AbortController();
+    // R1 is blocked quickly; R2's attempt is still running when the interrupt comes and then fails.
+    const replay: Replay = (pod) => {
+      const name = pod.metadata?.name ?? '';
+      if (name.includes('-control-')) return { signal: 'delivered', delayMs: 10 };
+      if (name.startsWith('r1-')) return { signal: 'timeout', delayMs: 20, evidence: [{ layer: 'cni', source: 'nft-counter', verdict: 'denied', raw: 'drop' }] };
+      return { signal: 'error', detail: 'killed by the interrupt', delayMs: 600 };
+    };
+    const progress: Progress = { ...SILENT_PROGRESS, cell: (cell) => (cell.attackId === 'R1' ? controller.abort() : undefined) };
+    const run = await runMatrix(await options({ provider: memoryProvider(replay), progress, signal: controller.signal, concurrency: 2, profiles: profiles.slice(0, 1), attacks: attacks.slice(0, 2) }));
+    expect(run.exitCode).toBe(EXIT.interrupted);
+    const byId = new Map(run.cells.map((cell) => [cell.attackId, cell]));
+    expect(byId.get('R1')).toMatchObject({ outcome: 'blocked', asExpected: true });
+    expect(byId.get('R2')).toMatchObject({ outcome: 'not-run', asExpected: false });
+    expect(byId.get('R2')?.reason).toMatch(/^interrupted while in flight; the attempt ended as error/);
+    expect(byId.get('R2')).not.toHaveProperty('signal');
+    expect(run.harnessFailures).toEqual([]);
+  });
+
+  it('stops starting attacks when results.jsonl cannot be written, keeps the written cells whole and exits 3', async () => {
+    let budget = -1;
+    const openFile: OpenResultsFile = async (path) => {
+      const handle = await open(path, 'w');
+      let used = 0;
+      return {
+        write: async (data, position) => {
+          if (budget >= 0 && used + data.length > budget) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+          used += data.length;
+          return (await handle.write(data, 0, data.length, position)).bytesWritten;
+        },
+        truncate: (length) => handle.truncate(length),
+        close: () => handle.close(),
+      };
+    };
+    // The disk fills after the header and about two cells.
+    const provider = memoryProvider(blockedByCni);
+    const many = Array.from({ length: 12 }, (_, index) => syntheticAttack({ id: `W${index}`, expected: EXPECT_BLOCKED_BY_CNI }));
+    const run = await runMatrix(
+      await options({
+        provider,
+        concurrency: 1,
+        profiles: profiles.slice(0, 1),
+        attacks: many,
+        openResultsFile: async (path) => {
+          const file = await openFile(path);
+          budget = 6_000;
+          return file;
+        },
+      }),
+    );
+    expect(run.exitCode).toBe(EXIT.infrastructure);
+    expect(run.writeFailure?.error.message).toMatch(/ENOSPC/);
+    expect(run.writeFailure?.lostCells).toBeGreaterThanOrEqual(1);
+    const text = await readFile(run.resultsPath, 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    const lines = await resultLines(run.resultsPath);
+    expect(lines.filter((line) => line.type === 'cell')).toHaveLength(run.cells.length);
+    // No further attack was started once the write failed: far fewer attempts than attacks.
+    const attempts = provider.created.flatMap((cluster) => cluster.podsCreated).filter((name) => name.includes('-attempt-'));
+    expect(attempts.length).toBeLessThan(many.length);
+    expect(provider.created.every((cluster) => cluster.tornDown)).toBe(true);
+  });
+
+  it('an attempt still running when the drain ends is recorded not-run, and its late result is dropped', async () => {
+    const controller = new AbortController();
+    const lateMs = TIMEOUTS.scriptExecMs + 1_000;
+    const replay: Replay = (pod) => {
+      const name = pod.metadata?.name ?? '';
+      if (name.includes('-control-')) return { signal: 'delivered', delayMs: 10 };
+      if (name.startsWith('r1-')) return { signal: 'timeout', delayMs: 20, evidence: [{ layer: 'cni', source: 'nft-counter', verdict: 'denied', raw: 'drop' }] };
+      // Outlives the drain, then "sees" a timeout — on a torn-down cluster that would read as a block.
+      return { signal: 'timeout', delayMs: lateMs };
+    };
+    const progress: Progress = { ...SILENT_PROGRESS, cell: (cell) => (cell.attackId === 'R1' ? controller.abort() : undefined) };
+    const started = performance.now();
+    const run = await runMatrix(await options({ provider: memoryProvider(replay), progress, signal: controller.signal, concurrency: 2, profiles: profiles.slice(0, 1), attacks: attacks.slice(0, 2) }));
+    expect(run.exitCode).toBe(EXIT.interrupted);
+    expect(run.cells.find((cell) => cell.attackId === 'R2')).toMatchObject({ outcome: 'not-run', reason: expect.stringMatching(/^still running when its cluster was torn down/) });
+    // Let the attempt finish on the torn-down cluster: nothing more is written.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, lateMs - (performance.now() - started)) + 500));
+    const r2Lines = (await resultLines(run.resultsPath)).filter((line) => line.type === 'cell' && line.cell.attackId === 'R2');
+    expect(r2Lines).toHaveLength(1);
+    expect(r2Lines[0]).toMatchObject({ cell: { outcome: 'not-run' } });
+  }, 40_000);
 });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { AttackDefinition } from '../domain/attack.ts';
-import type { Cell } from '../domain/cell.ts';
+import { isUnexpected, type Cell } from '../domain/cell.ts';
 import type { Cluster, ClusterProvider, KubeObject } from '../domain/cluster.ts';
 import { EXIT, InfrastructureError } from '../domain/errors.ts';
 import { stackTraits, type Profile } from '../domain/profile.ts';
@@ -11,7 +11,10 @@ import { TIMEOUTS } from '../timeouts.ts';
 import { AttackBroker, privateBrokerSocketPath, type BrokerProfile } from './attack-broker.ts';
 import { CellReporter } from './cell-reporter.ts';
 import type { Progress } from './progress.ts';
-import { ResultsWriter } from './results-writer.ts';
+import { AttemptGate } from './attempt-gate.ts';
+import { ResultsWriter, type WriteFailure, type OpenResultsFile } from './results-writer.ts';
+import { cellKey, infrastructureErrorCell, notApplicableCells, notRunCell, type RunIdentity } from './runner-cells.ts';
+import type { SyncTeardowns } from './sync-teardowns.ts';
 import { runSuites } from './run-suites.ts';
 import type { ScriptSource } from './script-runner.ts';
 
@@ -41,6 +44,10 @@ export interface RunMatrixOptions {
   readonly scripts?: ScriptSource;
   /** Tests shorten the scene self-test's wait for denials; TIMEOUTS.convergenceMs otherwise. */
   readonly sceneConvergence?: { readonly timeoutMs: number; readonly intervalMs: number };
+  /** Where providers register synchronous teardowns for a second Ctrl-C (unused with `keep`). */
+  readonly syncTeardowns?: SyncTeardowns;
+  /** Tests inject a failing file to prove a full disk loses no finished cell and tears no line. */
+  readonly openResultsFile?: OpenResultsFile;
 }
 
 export interface RunOutcome {
@@ -49,6 +56,8 @@ export interface RunOutcome {
   readonly profileErrors: readonly { readonly profileId: string; readonly message: string }[];
   readonly harnessFailures: readonly string[];
   readonly interrupted: boolean;
+  /** Set when results.jsonl could not be written: the run stopped starting attacks. */
+  readonly writeFailure?: WriteFailure;
   readonly exitCode: number;
 }
 
@@ -59,9 +68,10 @@ function batches<T>(items: readonly T[], size: number): T[][] {
 }
 
 function exitCodeFor(outcome: Omit<RunOutcome, 'exitCode' | 'resultsPath'>): number {
+  if (outcome.writeFailure !== undefined) return EXIT.infrastructure;
   if (outcome.interrupted) return EXIT.interrupted;
   if (outcome.profileErrors.length > 0 || outcome.harnessFailures.length > 0) return EXIT.infrastructure;
-  return outcome.cells.every((cell) => cell.asExpected) ? EXIT.ok : EXIT.unexpected;
+  return outcome.cells.every((cell) => !isUnexpected(cell)) ? EXIT.ok : EXIT.unexpected;
 }
 
 /**
@@ -88,7 +98,29 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
     })),
     attacks: options.attacks.map(({ id, family, title, technique, references }) => ({ id, family, title, technique, references })),
   };
-  const writer = await ResultsWriter.create(resultsPath, header);
+  const run: RunIdentity = { runId: options.runId, provider: options.provider.name };
+  // Stops starting attacks: the user's interrupt, or results.jsonl that can no longer be written.
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort(options.signal.reason);
+  if (options.signal.aborted) onAbort();
+  else options.signal.addEventListener('abort', onAbort, { once: true });
+  const writer = await ResultsWriter.create(resultsPath, header, {
+    onFailure: (error) => {
+      options.progress.warn(`cannot write ${resultsPath}: ${error.message} — no further attack starts`);
+      stop.abort(error);
+    },
+    ...(options.openResultsFile ? { openFile: options.openResultsFile } : {}),
+  });
+  // n/a cells follow from the stacks' traits alone: on disk before any cluster exists.
+  const notApplicable = notApplicableCells(run, options.profiles, options.attacks);
+  for (const cell of notApplicable.values()) await writer.cell(cell);
+  const gate = new AttemptGate(() => stop.signal.aborted);
+  const record = async (cell: Cell): Promise<Cell> => {
+    const settled = gate.settle(cell);
+    if (settled === undefined) return gate.sealedCell(cell.profileId, cell.attackId) ?? cell;
+    await writer.cell(settled);
+    return settled;
+  };
   const socketPath = await privateBrokerSocketPath();
   const profileErrors: { profileId: string; message: string }[] = [];
   const reporter = new CellReporter((cell) => options.progress.cell(cell));
@@ -99,12 +131,25 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
     concurrency: options.concurrency,
     podReadyMs: options.podReadyMs,
     controlRetries: options.controlRetries,
-    onCell: (cell) => writer.cell(cell),
+    onCell: record,
+    recorded: (profileId, attackId) => notApplicable.get(cellKey(profileId, attackId)),
     onStart: (profileId, attackId) => options.progress.attackStarted(profileId, attackId),
     ...(options.scripts ? { scripts: options.scripts } : {}),
   });
-  const onAbort = (): void => broker.stopAccepting();
-  options.signal.addEventListener('abort', onAbort, { once: true });
+  const onStop = (): void => broker.stopAccepting();
+  stop.signal.addEventListener('abort', onStop, { once: true });
+  const profilesById = new Map(options.profiles.map((profile) => [profile.id, profile]));
+  const attacksById = new Map(options.attacks.map((attack) => [attack.id, attack]));
+  /** After a bounded drain: attempts still running are recorded as not-run before their cluster goes. */
+  const sealOutlived = async (): Promise<void> => {
+    for (const request of broker.running()) {
+      const profile = profilesById.get(request.profileId);
+      const attack = attacksById.get(request.attackId);
+      if (profile === undefined || attack === undefined) continue;
+      const cell = notRunCell(run, profile, attack, `still running when its cluster was torn down (the ${Math.round(TIMEOUTS.scriptExecMs / 1000)} s drain ended first)`);
+      if (gate.seal(cell)) await writer.cell(cell);
+    }
+  };
 
   const created: Cluster[] = [];
   const provision = async (profile: Profile): Promise<BrokerProfile> => {
@@ -113,6 +158,7 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
       runId: options.runId,
       onProgress: (step) => options.progress.step(profile.id, step),
       signal: options.signal,
+      ...(options.syncTeardowns && !options.keep ? { syncTeardowns: options.syncTeardowns } : {}),
     });
     created.push(cluster);
     const [scene = [], ...policies] = options.renderScene(profile);
@@ -145,7 +191,7 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
 
   try {
     for (const batch of batches(options.profiles, Math.max(1, options.profileConcurrency))) {
-      if (options.signal.aborted) break;
+      if (stop.signal.aborted) break;
       const ready: string[] = [];
       await Promise.all(
         batch.map(async (profile) => {
@@ -160,11 +206,13 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
             options.progress.warn(`${profile.id}: ${message}`);
             await writer.profileError({ runId: options.runId, profileId: profile.id, component: 'provisioning', message, at: new Date().toISOString() });
             // The matrix shows the column as errors: an unprovisioned stack blocked nothing.
-            for (const attack of options.attacks) await writer.cell(infrastructureErrorCell(options, profile, attack, message));
+            for (const attack of options.attacks) {
+              if (!notApplicable.has(cellKey(profile.id, attack.id))) await writer.cell(infrastructureErrorCell(run, profile, attack, message));
+            }
           }
         }),
       );
-      if (ready.length > 0 && !options.signal.aborted) {
+      if (ready.length > 0 && !stop.signal.aborted) {
         await runSuites({
           socketPath,
           profileIds: ready,
@@ -172,26 +220,32 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
           // Tests queue in the broker behind the per-profile limit, so a test's budget covers its wait too.
           testTimeoutMs: attackBudgetMs(options) * (Math.ceil(options.attacks.length / options.concurrency) + 1),
           reporter,
-          signal: options.signal,
+          signal: stop.signal,
         });
       }
       await broker.drain(TIMEOUTS.scriptExecMs);
+      await sealOutlived();
       for (const profileId of ready) broker.unregister(profileId);
       if (!options.keep) await teardownAll(created.splice(0), options.progress);
     }
   } finally {
     options.signal.removeEventListener('abort', onAbort);
+    stop.signal.removeEventListener('abort', onStop);
     await broker.drain(TIMEOUTS.scriptExecMs);
+    await sealOutlived();
     await broker.close();
     if (!options.keep) await teardownAll(created.splice(0), options.progress);
     await writer.end(options.runId, options.signal.aborted);
     await writer.flushed();
   }
+  const writeFailure = writer.failed();
   const outcome = {
     cells: writer.written(),
     profileErrors,
-    harnessFailures: reporter.harnessFailures(),
+    // Tests the stop left without a cell are not harness failures: they are the cells not run.
+    harnessFailures: stop.signal.aborted ? [] : reporter.harnessFailures(),
     interrupted: options.signal.aborted,
+    ...(writeFailure === undefined ? {} : { writeFailure }),
   };
   return { ...outcome, resultsPath, exitCode: exitCodeFor(outcome) };
 }
@@ -199,26 +253,6 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
 /** Worst case of one attack: pods ready, control retries and attempt scripts, the sink, evidence. */
 function attackBudgetMs(options: RunMatrixOptions): number {
   return (options.podReadyMs + TIMEOUTS.scriptExecMs) * (options.controlRetries + 2) + TIMEOUTS.sinkSettleMs + TIMEOUTS.evidenceMs;
-}
-
-function infrastructureErrorCell(options: RunMatrixOptions, profile: Profile, attack: AttackDefinition, message: string): Cell {
-  const now = new Date().toISOString();
-  return {
-    schemaVersion: RESULTS_SCHEMA_VERSION,
-    runId: options.runId,
-    provider: options.provider.name,
-    profileId: profile.id,
-    attackId: attack.id,
-    family: attack.family,
-    title: attack.title,
-    outcome: 'error',
-    evidence: [],
-    expected: attack.expect(stackTraits(profile)),
-    asExpected: false,
-    reason: `infrastructure: ${message}`,
-    attempts: 0,
-    timings: { startedAt: now, finishedAt: now, controlMs: 0, attemptMs: 0, evidenceMs: 0 },
-  };
 }
 
 async function teardownAll(clusters: readonly Cluster[], progress: Progress): Promise<void> {

@@ -6,10 +6,10 @@ import { h, type HtmlElement } from './html-node.ts';
 import { LAYER_COLOURS } from './report-styles.ts';
 
 /** A bar segment: blocked by one layer (or by a layer the cell did not name), or a state that is not a block. */
-export type ChartSegment = BlockingLayer | 'blocked' | 'allowed' | 'inconclusive' | 'not-applicable' | 'error' | 'missing';
+export type ChartSegment = BlockingLayer | 'blocked' | 'allowed' | 'inconclusive' | 'not-applicable' | 'error' | 'not-run' | 'missing';
 
 /** Left to right: blocks in path order, then what got through, then what gave no verdict. */
-export const CHART_SEGMENTS: readonly ChartSegment[] = [...LAYER_PATH_ORDER, 'blocked', 'allowed', 'inconclusive', 'not-applicable', 'error', 'missing'];
+export const CHART_SEGMENTS: readonly ChartSegment[] = [...LAYER_PATH_ORDER, 'blocked', 'allowed', 'inconclusive', 'not-applicable', 'error', 'not-run', 'missing'];
 
 const OTHER_COLOURS: Readonly<Record<Exclude<ChartSegment, BlockingLayer>, string>> = {
   blocked: '#8c959f',
@@ -17,6 +17,7 @@ const OTHER_COLOURS: Readonly<Record<Exclude<ChartSegment, BlockingLayer>, strin
   inconclusive: '#d4a72c',
   'not-applicable': '#d1d9e0',
   error: '#24292f',
+  'not-run': '#eaeef2',
   missing: '#f6f8fa',
 };
 

@@ -105,7 +105,8 @@ export function reportPageMain(): void {
       list.append(field('Result', 'not run'));
     } else {
       list.append(
-        field('Observed', el('span', { className: cell.asExpected ? 'ok' : 'unexpected-text', text: `${observedText(cell)}${cell.asExpected ? '' : ' — unexpected'}` })),
+        // A not-run cell measured nothing: it is neither as expected nor unexpected.
+        field('Observed', el('span', { className: cell.asExpected || cell.outcome === 'not-run' ? 'ok' : 'unexpected-text', text: `${observedText(cell)}${cell.asExpected || cell.outcome === 'not-run' ? '' : ' — unexpected'}` })),
         field('Expected', expectationText(cell)),
         field('Source of the expectation', cell.expected.source + (cell.expected.note === undefined ? '' : ` — ${cell.expected.note}`)),
         field('Client signal', cell.signal ?? 'none'),

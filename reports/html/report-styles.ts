@@ -73,6 +73,7 @@ ${layerRules()}
 .s-inconclusive{background:repeating-linear-gradient(135deg,#fff8c5 0 6px,#fdf1b3 6px 12px);border-left:4px solid #bf8700}.s-inconclusive .badge{color:#7d4e00}
 .s-not-applicable{background:#f6f8fa;color:#8c959f;border-left:4px solid #d1d9e0}.s-not-applicable .badge{color:#8c959f;font-weight:400}
 .s-error{background:#24292f;color:#f0f3f6;border-left:4px solid #ff8182}.s-error .badge{color:#ffaba8}.s-error .sub{color:#d1d9e0}
+.s-not-run{background:#fff;border:1px dashed #8c959f;color:#59636e}.s-not-run .badge{font-weight:400}
 .s-missing{background:#fff;border:1px dashed #d1d9e0;color:#8c959f}
 td.cell.unexpected{box-shadow:inset 0 0 0 2px #cf222e}
 .mark{display:inline-block;min-width:16px;height:16px;line-height:16px;border-radius:8px;background:#cf222e;color:#fff;font-weight:700;font-size:11px;text-align:center;margin-right:5px}

@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { findAttacks } from '../../attack-pods/catalogue/index.ts';
+import { labProfiles } from '../../core/config/profiles-config.ts';
+import { stackTraits } from '../../core/domain/profile.ts';
 import type { ResultLine } from '../../core/domain/results.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/breachmatrix.js', import.meta.url));
@@ -23,9 +26,9 @@ describe('Ctrl-C during breachmatrix run --provider lab', () => {
       reject: false,
       env: { CI: 'true', NO_COLOR: '1' },
     });
-    // Wait for the first finished cells, then interrupt as a user would.
+    // Wait for the first measured cells (n/a cells are written at the start), then interrupt as a user would.
     const deadline = Date.now() + 120_000;
-    while ((await resultLines(results)).filter((line) => line.type === 'cell').length < 2) {
+    while ((await resultLines(results)).filter((line) => line.type === 'cell' && line.cell.outcome !== 'not-applicable').length < 2) {
       if (Date.now() > deadline) throw new Error('no cell finished within 120 s');
       await sleep(200);
     }
@@ -38,6 +41,13 @@ describe('Ctrl-C during breachmatrix run --provider lab', () => {
     expect(cells.length).toBeGreaterThanOrEqual(2);
     expect(cells.length).toBeLessThan(40);
     expect(lines.at(-1)).toMatchObject({ type: 'end', interrupted: true });
+    // Every n/a cell of the stack is kept, whatever the interrupt cut short.
+    const profile = labProfiles().find((candidate) => candidate.id === 'lab:netpol+sidecar');
+    const notApplicable = findAttacks([]).filter((attack) => profile !== undefined && attack.notApplicable(stackTraits(profile)) !== undefined);
+    expect(notApplicable.length).toBeGreaterThan(0);
+    for (const attack of notApplicable) expect(cells.some((line) => line.type === 'cell' && line.cell.attackId === attack.id && line.cell.outcome === 'not-applicable'), attack.id).toBe(true);
+    // An attempt the interrupt cut short is not-run, never an error counted against the stack.
+    expect(cells.filter((line) => line.type === 'cell' && line.cell.outcome === 'error').map((line) => (line.type === 'cell' ? line.cell.reason : ''))).toEqual([]);
     for (const file of ['report.json', 'junit.xml', 'summary.md', 'report.html']) await access(join(out, file));
     expect(await readFile(join(out, 'summary.md'), 'utf8')).toMatch(/interrupted/i);
 

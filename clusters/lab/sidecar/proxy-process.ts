@@ -108,6 +108,17 @@ export class ProxyProcess {
     });
     child.once('error', () => undefined);
 
+    try {
+      await this.waitUntilServing(child, errorLog);
+    } catch (error) {
+      // A proxy that never became ready must not outlive its failed start: no pod holds it, so no teardown
+      // would stop it (under load it lingered in a deleted namespace and kept `breachmatrix run` alive).
+      await this.stopProcess();
+      throw error;
+    }
+  }
+
+  private async waitUntilServing(child: ChildProcess, errorLog: WriteStream): Promise<void> {
     const deadline = Date.now() + SIDECAR_TIMEOUTS.proxyListenMs;
     const ports = [SCENE.envoy.outbound, SCENE.envoy.inbound, SCENE.envoy.admin, SCENE.envoy.stats];
     for (;;) {

@@ -12,6 +12,8 @@ export interface RunFlags {
   readonly concurrency: number;
   readonly profileConcurrency?: number;
   readonly keep: boolean;
+  /** Overwrite the results of an earlier run in --out. */
+  readonly force: boolean;
   readonly config?: string;
   readonly pins?: string;
   readonly reuse?: string;
@@ -30,7 +32,8 @@ export function runCommand(): Command {
     .addOption(new Option('--provider <name>', `where the stacks run (${PROVIDERS.join(', ')})`).default('kind').argParser(providerName))
     .addOption(listOption('--profile <id...>', 'profile id(s) to run, repeatable or comma-separated', 'all of the provider'))
     .addOption(listOption('--attack <id|family...>', 'attack ids or families, repeatable or comma-separated', 'the whole catalogue'))
-    .option('--out <dir>', 'where results.jsonl and the reports go', 'out')
+    .option('--out <dir>', 'where results.jsonl and the reports go (must not hold an earlier run\'s results.jsonl)', 'out')
+    .option('--force', 'overwrite the results and reports of an earlier run in --out', false)
     .option('--concurrency <n>', 'attacks running at once per profile', positiveInt('--concurrency', 256), 8)
     .option('--profile-concurrency <n>', 'profiles (clusters) at once (default: lab all; kind by free memory)', positiveInt('--profile-concurrency', 64))
     .option('--keep', 'leave clusters up after the run (debugging); remove later with `breachmatrix clean`', false)
