@@ -13,8 +13,11 @@ export const TIMEOUTS = {
   scriptExecMs: 15_000,
   /** How long the sink is polled for a canary after the attempt ended (UDP/ICMP arrive late). */
   sinkSettleMs: 1_500,
-  /** Lab: pod (network namespace + processes) ready. */
-  labPodReadyMs: 10_000,
+  /**
+   * Lab: pod (network namespace + processes, a sidecar's proxy included) ready. Under a loaded 2-core machine a
+   * proxy can take seconds to listen; only a slow pod pays this, never a blocked attempt.
+   */
+  labPodReadyMs: 20_000,
   /** kind: attacker pod scheduled and running. */
   kindPodReadyMs: 120_000,
   /** Evidence collection for one attempt (log reads, counter dumps). */

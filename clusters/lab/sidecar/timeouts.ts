@@ -5,8 +5,11 @@
 export const SIDECAR_TIMEOUTS = {
   /** One local tool run (openssl, iptables-restore, ip): these finish in milliseconds when healthy. */
   toolMs: 10_000,
-  /** The proxy's listeners accept connections after the process started. */
-  proxyListenMs: 5_000,
+  /**
+   * The proxy's listeners accept connections after the process started: ~50 ms when idle, seconds on a loaded
+   * 2-core machine (5 s was exceeded in determinism runs at --concurrency 64). A readiness budget, never a verdict.
+   */
+  proxyListenMs: 10_000,
   /** Polling interval while waiting for listeners. */
   proxyListenPollMs: 25,
   /** A stopping proxy (SIGTERM, then SIGKILL past this). */
