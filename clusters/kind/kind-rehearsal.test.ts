@@ -86,6 +86,8 @@ let sink: Server;
 let pins: KindPins;
 const sinkRecords = new Map<string, SinkRecord[]>();
 const policyKeys = new Set<string>();
+/** Where the current rehearsal's applies start in api.applies (an earlier profile's policies do not count). */
+let firstApplyOfRun = 0;
 
 function keyOf(object: KubeObject): string {
   return `${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
@@ -100,7 +102,7 @@ function scriptedProbe(call: ExecCall): ExecAnswer {
   const check = call.pod.metadata.labels?.[SCENE_CHECK_LABEL];
   const canary = call.env['CANARY'] ?? '';
   const from = (call.pod['status'] as { podIP?: string } | undefined)?.podIP ?? '';
-  const policiesApplied = api.applies.some((apply) => policyKeys.has(keyOf(JSON.parse(apply.body) as KubeObject)));
+  const policiesApplied = api.applies.slice(firstApplyOfRun).some((apply) => policyKeys.has(keyOf(JSON.parse(apply.body) as KubeObject)));
   const record = (protocol: SinkRecord['protocol']): void => {
     sinkRecords.set(canary, [...(sinkRecords.get(canary) ?? []), { canary, protocol, from, at: new Date().toISOString() }]);
   };
@@ -178,6 +180,7 @@ async function rehearse(profileId: string): Promise<Rehearsal> {
   const out = join(dir, `out-${profileId}`);
   await writeFile(standIn.callsLog, '');
   const appliesBefore = api.applies.length;
+  firstApplyOfRun = appliesBefore;
   const saved = { path: process.env['PATH'], exitCode: process.exitCode };
   const env = Object.entries(tools.env);
   for (const [key, value] of env) process.env[key] = value;
@@ -272,4 +275,20 @@ describe('rehearsal of `run --provider kind` without Docker (orchestration only,
     const rehearsal = await rehearse('calico');
     await checkRehearsal('calico', rehearsal);
   }, 60_000);
-})
+
+  it('istio-ambient: the vendored Gateway API files are applied (and Established) before istio-base, then base, istiod, cni, ztunnel at the pinned version', async () => {
+    const rehearsal = await rehearse('istio-ambient');
+    await checkRehearsal('istio-ambient', rehearsal);
+    const { calls, plan } = rehearsal;
+    const gatewayApi = plan.steps.flatMap((step) => (step.kind === 'apply' && step.component === 'gateway-api' ? step.objects : []));
+    expect(gatewayApi.length).toBeGreaterThan(0);
+    const appliedAt = gatewayApi.map((object) => calls.findIndex((call) => call[0] === 'api' && call[1] === 'apply' && call[2]?.endsWith(`/${object.metadata.name}`) === true));
+    expect(appliedAt).not.toContain(-1);
+    const helmCharts = calls.flatMap((call, index) => (call[0] === 'helm' && call[1] === 'upgrade' ? [{ chart: call[4], version: call[call.indexOf('--version') + 1], index }] : []));
+    expect(helmCharts.map(({ chart, version }) => `${chart}@${version}`)).toEqual(['base', 'istiod', 'cni', 'ztunnel'].map((chart) => `${chart}@${plan.profile.versions.istio}`));
+    expect(Math.max(...appliedAt)).toBeLessThan(helmCharts[0]?.index ?? -1);
+    // Each CRD was awaited Established (a watch on it) before the charts.
+    const crds = gatewayApi.filter((object) => object.kind === 'CustomResourceDefinition');
+    for (const crd of crds) expect(api.requests.some((request) => request.includes('/customresourcedefinitions?') && request.includes(encodeURIComponent(`metadata.name=${crd.metadata.name}`)))).toBe(true);
+  }, 60_000);
+});

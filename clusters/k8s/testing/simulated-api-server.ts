@@ -8,8 +8,9 @@ import { acceptWebSocket, sendChannel, sendClose } from './websocket-server.ts';
  * A recording API server that also plays the cluster's controllers, for rehearsals without a cluster: it stores
  * what is applied (server-side apply) and created, answers GETs, lists and watches with it, and reports every
  * object as converged at once — CRDs Established, Deployments and DaemonSets rolled out, Gateways Programmed,
- * created pods Running and Ready with an IP, pods the plan applies (probes) Succeeded, and any other awaited
- * object (e.g. the operator's TigerStatus) with every condition True. Exec answers come from the test. It proves
+ * pods Running and Ready with an IP (those with restartPolicy Never/OnFailure that were applied, i.e. probes,
+ * Succeeded), pods in an ambient namespace annotated as istio-cni enrols them, and any other awaited object (e.g.
+ * the operator's TigeraStatus) with every condition True. Exec answers come from the test. It proves
  * what a client asks and sends, never what a real controller or dataplane would do.
  */
 export interface ExecCall {
@@ -30,6 +31,9 @@ export interface SimulatedApiServer extends RecordingApiServer {
 }
 
 const RUNNING_NODE_COUNT = 3;
+/** https://istio.io/latest/docs/reference/config/labels/ (istio.io/dataplane-mode) and annotations/ (ambient.istio.io/redirection). */
+const AMBIENT_NAMESPACE_LABEL = { key: 'istio.io/dataplane-mode', value: 'ambient' } as const;
+const AMBIENT_REDIRECTION = { key: 'ambient.istio.io/redirection', value: 'enabled' } as const;
 
 /** What the server adds to an object's metadata. */
 type ServerMetadata = KubeObject['metadata'] & { readonly generation?: number; readonly resourceVersion?: string; readonly uid?: string };
@@ -122,11 +126,21 @@ export async function startSimulatedApiServer(options: {
         return { ...object, status: { observedGeneration: generation, desiredNumberScheduled: RUNNING_NODE_COUNT, updatedNumberScheduled: RUNNING_NODE_COUNT, numberAvailable: RUNNING_NODE_COUNT, numberReady: RUNNING_NODE_COUNT } };
       case 'Gateway':
         return { ...object, status: { conditions: conditions('Accepted', 'Programmed') } };
-      case 'Pod':
-        return createdPods.has(path) ? runningPod(object) : { ...object, status: { phase: 'Succeeded' } };
+      case 'Pod': {
+        const restartPolicy = (spec as { restartPolicy?: string }).restartPolicy;
+        const runsToCompletion = !createdPods.has(path) && (restartPolicy === 'Never' || restartPolicy === 'OnFailure');
+        return runsToCompletion ? { ...object, status: { phase: 'Succeeded' } } : runningPod(enrolled(object));
+      }
       default:
         return object['status'] === undefined ? { ...object, status: { conditions: conditions('Available', 'Ready') } } : object;
     }
+  }
+
+  /** istio-cni's part: a pod in a namespace labelled for ambient gets the redirection annotation. */
+  function enrolled(pod: KubeObject): KubeObject {
+    const namespace = stored.get(`/api/v1/namespaces/${pod.metadata.namespace ?? ''}`);
+    if (namespace?.metadata.labels?.[AMBIENT_NAMESPACE_LABEL.key] !== AMBIENT_NAMESPACE_LABEL.value) return pod;
+    return { ...pod, metadata: { ...pod.metadata, annotations: { ...pod.metadata.annotations, [AMBIENT_REDIRECTION.key]: AMBIENT_REDIRECTION.value } } };
   }
 
   function runningPod(object: KubeObject): KubeObject {
@@ -151,7 +165,9 @@ export async function startSimulatedApiServer(options: {
     const before = previous === undefined ? undefined : metadataOf(previous);
     const generation = before === undefined ? 1 : (before.generation ?? 1) + (JSON.stringify(previous?.['spec']) === JSON.stringify(object['spec']) ? 0 : 1);
     const metadata: ServerMetadata = { ...object.metadata, generation, resourceVersion: nextVersion(), uid: before?.uid ?? `uid-${resourceVersion}` };
-    const kept: KubeObject = { ...object, metadata };
+    // A pod gets its address when it is stored, as the CNI would give it one.
+    const status = object.kind === 'Pod' && object['status'] === undefined ? { status: { podIP: `10.244.1.${(podIps += 1) % 250}` } } : {};
+    const kept: KubeObject = { ...object, metadata, ...status };
     stored.set(path, kept);
     return converged(path, kept);
   }
@@ -257,7 +273,7 @@ export async function startSimulatedApiServer(options: {
         const pod = JSON.parse(body) as KubeObject;
         const path = `${url.pathname}/${pod.metadata.name}`;
         createdPods.add(path);
-        sendJson(response, 201, store(path, { ...pod, status: { podIP: `10.244.1.${(podIps += 1) % 250}` } } as KubeObject));
+        sendJson(response, 201, store(path, pod));
       });
       return true;
     }
