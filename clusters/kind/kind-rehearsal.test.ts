@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../core/cli/main.ts';
 import type { KubeObject, SinkRecord } from '../../core/domain/cluster.ts';
+import { EXIT } from '../../core/domain/errors.ts';
 import type { Profile } from '../../core/domain/profile.ts';
 import { loadKindProfiles } from '../../core/config/testing/all-profiles.ts';
 import { SCENE_CHECK_LABEL } from '../../core/scene-check/scene-flows.ts';
@@ -174,6 +175,7 @@ interface Rehearsal {
   readonly results: Record<string, unknown>[];
   readonly stderr: string;
   readonly appliesBefore: number;
+  readonly requestsBefore: number;
 }
 
 async function rehearse(profileId: string): Promise<Rehearsal> {
@@ -181,6 +183,7 @@ async function rehearse(profileId: string): Promise<Rehearsal> {
   await writeFile(standIn.callsLog, '');
   const appliesBefore = api.applies.length;
   firstApplyOfRun = appliesBefore;
+  const requestsBefore = api.requests.length;
   const saved = { path: process.env['PATH'], exitCode: process.exitCode };
   const env = Object.entries(tools.env);
   for (const [key, value] of env) process.env[key] = value;
@@ -206,7 +209,7 @@ async function rehearse(profileId: string): Promise<Rehearsal> {
   const plan = planKindProfile(await profileNamed(profileId), pins, { runId, sinkIp: standIn.sinkIp, dockerServerVersion: DOCKER_VERSION, nodePlatform: `linux/${process.arch === 'x64' ? 'amd64' : process.arch}` });
   const resultsFile = (await readdir(out)).includes('results.jsonl') ? await readFile(join(out, 'results.jsonl'), 'utf8') : '';
   const results = resultsFile.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { exitCode, calls, plan, results, stderr: stderr.join(''), appliesBefore };
+  return { exitCode, calls, plan, results, stderr: stderr.join(''), appliesBefore, requestsBefore };
 }
 
 /** The plan's tool calls and side containers, in order, as the stand-ins log them. */
@@ -266,8 +269,14 @@ async function checkRehearsal(profileId: string, rehearsal: Rehearsal): Promise<
   const cell = rehearsal.results.find((line) => line['type'] === 'cell' && (line['cell'] as { attackId?: string } | undefined)?.attackId === ATTACK)?.['cell'] as { outcome?: string } | undefined;
   expect(cell, rehearsal.stderr).toBeDefined();
   expect(['blocked', 'allowed']).not.toContain(cell?.outcome);
-  const attackPodCreated = api.requests.findIndex((request) => request.startsWith('POST /api/v1/namespaces/') && request.includes('/pods') && !request.includes('bm-scene-'));
-  expect(attackPodCreated).toBeGreaterThan(0);
+  // A run whose cells are errors is never green: not 0, and not a refusal of the input (2).
+  expect([EXIT.unexpected, EXIT.infrastructure]).toContain(rehearsal.exitCode);
+  // The scene's probe pods were created and exec'd first; then the first attack's own pod.
+  const requests = api.requests.slice(rehearsal.requestsBefore);
+  const lastSceneExec = requests.findLastIndex((request) => request.startsWith('UPGRADE ') && request.includes('/pods/bm-scene-'));
+  const firstAttackPod = requests.findIndex((request) => request.includes(`metadata.name%3Dbm-${ATTACK.toLowerCase()}-`));
+  expect(lastSceneExec).toBeGreaterThan(0);
+  expect(firstAttackPod).toBeGreaterThan(lastSceneExec);
 }
 
 describe('rehearsal of `run --provider kind` without Docker (orchestration only, no dataplane)', () => {
