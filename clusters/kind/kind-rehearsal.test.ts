@@ -184,7 +184,9 @@ async function rehearse(profileId: string): Promise<Rehearsal> {
   const appliesBefore = api.applies.length;
   firstApplyOfRun = appliesBefore;
   const requestsBefore = api.requests.length;
-  const saved = { path: process.env['PATH'], exitCode: process.exitCode };
+  const saved = { path: process.env['PATH'], tmpdir: process.env['TMPDIR'], exitCode: process.exitCode };
+  // The provider's work directory (plan files, kubeconfig) goes under this test's own directory, removed afterwards.
+  process.env['TMPDIR'] = dir;
   const env = Object.entries(tools.env);
   for (const [key, value] of env) process.env[key] = value;
   process.env['PATH'] = `${tools.binDir}:${saved.path ?? ''}`;
@@ -199,10 +201,13 @@ async function rehearse(profileId: string): Promise<Rehearsal> {
   } finally {
     write.mockRestore();
     process.env['PATH'] = saved.path;
+    if (saved.tmpdir === undefined) Reflect.deleteProperty(process.env, 'TMPDIR');
+    else process.env['TMPDIR'] = saved.tmpdir;
     for (const [key] of env) Reflect.deleteProperty(process.env, key);
     process.exitCode = saved.exitCode;
   }
   const calls = await tools.calls();
+  expect((await readdir(dir)).some((name) => name.startsWith('breachmatrix-bm-')), 'the provider worked under the test directory').toBe(true);
   const create = calls.find((call) => call[0] === 'kind' && call[1] === 'create');
   const clusterName = create?.[create.indexOf('--name') + 1] ?? '';
   const runId = clusterName.slice('bm-'.length, -`-${profileId.replace(/[^a-z0-9]+/g, '-')}`.length);
