@@ -1,82 +1,62 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProfileCatalog } from '../../core/config/profiles-config.ts';
 import type { KubeObject } from '../../core/domain/cluster.ts';
 import { InfrastructureError } from '../../core/domain/errors.ts';
 import { KubeCluster } from './kube-cluster.ts';
+import { sendJson, startRecordingApiServer, type RecordingApiServer } from './testing/recording-api-server.ts';
 
-/** A loopback stand-in for the API server: discovery, server-side apply, a CRD watch and pod creation. */
-const DISCOVERY: Record<string, { name: string; namespaced: boolean; kind: string }[]> = {
-  '/api/v1': [
-    { name: 'namespaces', namespaced: false, kind: 'Namespace' },
-    { name: 'pods', namespaced: true, kind: 'Pod' },
-    { name: 'serviceaccounts', namespaced: true, kind: 'ServiceAccount' },
-  ],
-  '/apis/apiextensions.k8s.io/v1': [{ name: 'customresourcedefinitions', namespaced: false, kind: 'CustomResourceDefinition' }],
-  '/apis/example.com/v1': [{ name: 'widgets', namespaced: true, kind: 'Widget' }],
-};
-
+/** The shared loopback API server: discovery and server-side apply recorded, plus a CRD watch and pod creation. */
 const PSA_MESSAGE = 'pods "rogue-hn1" is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true)';
 
-let server: Server;
-let kubeConfig: KubeConfig;
-const log: string[] = [];
-
-function json(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-function handle(request: IncomingMessage, response: ServerResponse): void {
-  const url = new URL(request.url ?? '/', 'http://localhost');
-  const discovery = DISCOVERY[url.pathname];
-  if (request.method === 'GET' && discovery !== undefined) {
-    json(response, 200, { kind: 'APIResourceList', groupVersion: url.pathname.replace(/^\/apis?\//, ''), resources: discovery.map((resource) => ({ ...resource, singularName: '', verbs: [] })) });
-    return;
-  }
-  if (request.method === 'PATCH') {
-    log.push(`PATCH ${url.pathname} ${request.headers['content-type'] ?? ''} fieldManager=${url.searchParams.get('fieldManager')} force=${url.searchParams.get('force')}`);
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => json(response, 200, JSON.parse(body) as unknown));
-    return;
-  }
-  if (request.method === 'GET' && url.searchParams.get('watch') === 'true') {
-    log.push(`WATCH ${url.pathname} ${url.searchParams.get('fieldSelector')}`);
-    const name = (url.searchParams.get('fieldSelector') ?? '').replace('metadata.name=', '');
-    response.writeHead(200, { 'content-type': 'application/json' });
-    response.write(`${JSON.stringify({ type: 'ADDED', object: { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name }, status: { conditions: [{ type: 'Established', status: 'True' }] } } })}\n`);
-    return;
-  }
-  if (request.method === 'POST' && url.pathname === '/api/v1/namespaces/bm-rogue/pods') {
-    log.push(`POST ${url.pathname}`);
-    json(response, 403, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: PSA_MESSAGE, reason: 'Forbidden', code: 403 });
-    return;
-  }
-  if (request.method === 'POST' && url.pathname === '/api/v1/namespaces/bm-app/pods') {
-    json(response, 500, { kind: 'Status', status: 'Failure', message: 'etcdserver: request timed out', code: 500 });
-    return;
-  }
-  json(response, 404, { kind: 'Status', status: 'Failure', code: 404, message: `no route ${request.method} ${url.pathname}` });
-}
+let server: RecordingApiServer;
 
 beforeAll(async () => {
-  server = createServer(handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: 'fake', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
-    users: [{ name: 'fake', token: 'fake' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
-    currentContext: 'fake',
+  server = await startRecordingApiServer({
+    kinds: [
+      { apiVersion: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false },
+      { apiVersion: 'v1', kind: 'Pod', resource: 'pods', namespaced: true },
+      { apiVersion: 'v1', kind: 'ServiceAccount', resource: 'serviceaccounts', namespaced: true },
+      { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', resource: 'customresourcedefinitions', namespaced: false },
+      { apiVersion: 'example.com/v1', kind: 'Widget', resource: 'widgets', namespaced: true },
+    ],
+    route: (request, url, response) => {
+      if (request.method === 'GET' && url.searchParams.get('watch') === 'true') {
+        const name = (url.searchParams.get('fieldSelector') ?? '').replace('metadata.name=', '');
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.write(`${JSON.stringify({ type: 'ADDED', object: { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name }, status: { conditions: [{ type: 'Established', status: 'True' }] } } })}\n`);
+        return true;
+      }
+      if (request.method === 'POST' && url.pathname === '/api/v1/namespaces/bm-rogue/pods') {
+        sendJson(response, 403, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: PSA_MESSAGE, reason: 'Forbidden', code: 403 });
+        return true;
+      }
+      if (request.method === 'POST' && url.pathname === '/api/v1/namespaces/bm-app/pods') {
+        sendJson(response, 500, { kind: 'Status', status: 'Failure', message: 'etcdserver: request timed out', code: 500 });
+        return true;
+      }
+      return false;
+    },
   });
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server[Symbol.asyncDispose]();
 });
+
+/** PATCH and WATCH requests, in order, as `PATCH <path> <content type> fieldManager=… force=…` / `WATCH <path> <selector>`. */
+function log(): string[] {
+  let apply = 0;
+  return server.requests.flatMap((request) => {
+    const [method = '', target = ''] = request.split(' ');
+    const url = new URL(target, 'https://127.0.0.1');
+    if (method === 'PATCH') {
+      const recorded = server.applies[apply++];
+      return [`PATCH ${url.pathname} ${recorded?.contentType ?? ''} fieldManager=${recorded?.fieldManager ?? null} force=${recorded?.force ?? null}`];
+    }
+    if (method === 'GET' && url.searchParams.get('watch') === 'true') return [`WATCH ${url.pathname} ${url.searchParams.get('fieldSelector')}`];
+    return [];
+  });
+}
 
 async function cluster(): Promise<KubeCluster> {
   const profile = (await loadProfileCatalog()).profiles[0];
@@ -85,7 +65,7 @@ async function cluster(): Promise<KubeCluster> {
     name: 'fake',
     provider: 'kind',
     profile,
-    kubeConfig,
+    kubeConfig: server.kubeConfig,
     addresses: () => Promise.reject(new Error('unused')),
     sinkReceived: () => Promise.resolve([]),
   });
@@ -93,7 +73,8 @@ async function cluster(): Promise<KubeCluster> {
 
 describe('KubeCluster against a loopback API server', () => {
   it('server-side applies with the breachmatrix field manager: the CRD first and awaited Established, then the rest in order', async () => {
-    log.length = 0;
+    server.requests.length = 0;
+    server.applies.length = 0;
     const objects: KubeObject[] = [
       { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'bm-app' } },
       { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'api', namespace: 'bm-app' } },
@@ -101,7 +82,7 @@ describe('KubeCluster against a loopback API server', () => {
       { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' } },
     ];
     await (await cluster()).apply(objects);
-    expect(log).toEqual([
+    expect(log()).toEqual([
       'PATCH /apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com application/apply-patch+yaml fieldManager=breachmatrix force=false',
       'WATCH /apis/apiextensions.k8s.io/v1/customresourcedefinitions metadata.name=widgets.example.com',
       'PATCH /api/v1/namespaces/bm-app application/apply-patch+yaml fieldManager=breachmatrix force=false',

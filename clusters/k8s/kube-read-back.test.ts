@@ -1,70 +1,44 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProfileCatalog } from '../../core/config/profiles-config.ts';
 import type { KubeObject } from '../../core/domain/cluster.ts';
 import { InfrastructureError } from '../../core/domain/errors.ts';
 import { readBackCheck } from '../../core/scene-check/read-back-check.ts';
 import { KubeCluster } from './kube-cluster.ts';
+import { sendJson, startRecordingApiServer, type RecordingApiServer } from './testing/recording-api-server.ts';
 
-/** A loopback API server that stores objects as given, except where a test tampers with one on its way in. */
-const DISCOVERY: Record<string, { name: string; namespaced: boolean; kind: string }[]> = {
-  '/api/v1': [
-    { name: 'namespaces', namespaced: false, kind: 'Namespace' },
-    { name: 'serviceaccounts', namespaced: true, kind: 'ServiceAccount' },
-  ],
-  '/apis/networking.k8s.io/v1': [{ name: 'networkpolicies', namespaced: true, kind: 'NetworkPolicy' }],
-};
-
+/** The shared loopback API server, storing objects as given, except where a test tampers with one on its way in. */
 const stored = new Map<string, unknown>();
-let server: Server;
-let kubeConfig: KubeConfig;
-
-function json(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-function handle(request: IncomingMessage, response: ServerResponse): void {
-  const url = new URL(request.url ?? '/', 'http://localhost');
-  const discovery = DISCOVERY[url.pathname];
-  if (request.method === 'GET' && discovery !== undefined) {
-    json(response, 200, { kind: 'APIResourceList', groupVersion: url.pathname.replace(/^\/apis?\//, ''), resources: discovery.map((resource) => ({ ...resource, singularName: '', verbs: [] })) });
-    return;
-  }
-  if (request.method === 'GET' && url.pathname === '/api/v1/namespaces/bm-app/serviceaccounts/broken') {
-    json(response, 500, { kind: 'Status', status: 'Failure', message: 'etcdserver: request timed out', code: 500 });
-    return;
-  }
-  const object = stored.get(url.pathname);
-  if (request.method === 'GET' && object !== undefined) {
-    json(response, 200, object);
-    return;
-  }
-  json(response, 404, { kind: 'Status', status: 'Failure', code: 404, reason: 'NotFound', message: `${url.pathname} not found` });
-}
+let server: RecordingApiServer;
 
 beforeAll(async () => {
-  server = createServer(handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: 'fake', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
-    users: [{ name: 'fake', token: 'fake' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
-    currentContext: 'fake',
+  server = await startRecordingApiServer({
+    kinds: [
+      { apiVersion: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false },
+      { apiVersion: 'v1', kind: 'ServiceAccount', resource: 'serviceaccounts', namespaced: true },
+      { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', resource: 'networkpolicies', namespaced: true },
+    ],
+    route: (request, url, response) => {
+      if (request.method !== 'GET') return false;
+      if (url.pathname === '/api/v1/namespaces/bm-app/serviceaccounts/broken') {
+        sendJson(response, 500, { kind: 'Status', status: 'Failure', message: 'etcdserver: request timed out', code: 500 });
+        return true;
+      }
+      const object = stored.get(url.pathname);
+      if (object === undefined) return false;
+      sendJson(response, 200, object);
+      return true;
+    },
   });
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server[Symbol.asyncDispose]();
 });
 
 async function cluster(): Promise<KubeCluster> {
   const profile = (await loadProfileCatalog()).profiles[0];
   if (profile === undefined) throw new Error('no profile');
-  return new KubeCluster({ name: 'fake', provider: 'kind', profile, kubeConfig, addresses: () => Promise.reject(new Error('unused')), sinkReceived: () => Promise.resolve([]) });
+  return new KubeCluster({ name: 'fake', provider: 'kind', profile, kubeConfig: server.kubeConfig, addresses: () => Promise.reject(new Error('unused')), sinkReceived: () => Promise.resolve([]) });
 }
 
 const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bm-app', labels: { 'istio-injection': 'enabled' } } };

@@ -1,8 +1,8 @@
 import { InfrastructureError } from '../../core/domain/errors.ts';
-import { TIMEOUTS } from '../../core/timeouts.ts';
 import type { KindDeps, SideContainer } from './kind-deps.ts';
 import type { KindPlan, PlanPhase, PlanStep } from './plan/plan-types.ts';
 import { renderStep } from './plan/render-steps.ts';
+import { stepDeadlineMs } from './plan/step-deadline.ts';
 
 /** What exists so far: teardown removes exactly this, whatever point create reached. */
 export interface KindResources {
@@ -55,12 +55,6 @@ async function failure(step: PlanStep, detail: string, options: ExecuteOptions, 
   return new InfrastructureError(step.component, message, cause === undefined ? undefined : { cause });
 }
 
-function stepTimeout(step: PlanStep): number {
-  if (step.kind === 'wait') return step.timeoutMs;
-  if (step.kind === 'exec' && step.tool === 'kind' && step.args[0] === 'create') return TIMEOUTS.kindCreateMs;
-  return TIMEOUTS.componentReadyMs;
-}
-
 async function runStep(step: PlanStep, plan: KindPlan, options: ExecuteOptions): Promise<void> {
   const kubeconfig = `${options.dir}/${plan.kubeconfig}`;
   switch (step.kind) {
@@ -68,7 +62,7 @@ async function runStep(step: PlanStep, plan: KindPlan, options: ExecuteOptions):
       if (step.tool === 'kind' && step.args[0] === 'create') options.resources.clusterName = plan.clusterName;
       const result = await options.deps.run(options.tools[step.tool], step.args, {
         cwd: options.dir,
-        timeoutMs: stepTimeout(step),
+        timeoutMs: stepDeadlineMs(step),
         ...(options.signal ? { signal: options.signal } : {}),
       });
       if (result.exitCode !== 0) throw await failure(step, `exit ${result.exitCode}: ${tail(result.stderr || result.stdout)}`, options, plan.kubeconfig);

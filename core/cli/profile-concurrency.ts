@@ -1,15 +1,23 @@
 import { freemem } from 'node:os';
-import type { ProviderName } from '../domain/profile.ts';
+import { estimateFor, type ResourceEstimates } from '../config/estimates.ts';
+import type { Profile, ProviderName } from '../domain/profile.ts';
 
-/** Rough memory a kind profile needs (control plane + 2 workers, CNI, Istio with small footprint). */
-const KIND_PROFILE_BYTES = 6 * 1024 ** 3;
+/** Below this much free memory kind profiles run one at a time, whatever their estimates (headroom for the host). */
+const ONE_AT_A_TIME_BELOW_BYTES = 16 * 1024 ** 3;
 
 /**
  * Lab stacks are namespaces and a few processes: run them all at once. kind clusters are heavy: one at a time
- * under 16 GiB free, else as many as fit at ~6 GiB each (documented in the README).
+ * under 16 GiB free, else as many as fit at the heaviest selected profile's memory estimate
+ * (clusters/estimates.yaml, the figure `doctor` checks; documented in the README).
  */
-export function defaultProfileConcurrency(provider: ProviderName, profiles: number, freeBytes: number = freemem()): number {
-  if (provider === 'lab') return Math.max(1, profiles);
-  if (freeBytes < 16 * 1024 ** 3) return 1;
-  return Math.max(1, Math.min(profiles, Math.floor(freeBytes / KIND_PROFILE_BYTES)));
+export function defaultProfileConcurrency(
+  provider: ProviderName,
+  profiles: readonly Profile[],
+  estimates: ResourceEstimates,
+  freeBytes: number = freemem(),
+): number {
+  if (provider === 'lab') return Math.max(1, profiles.length);
+  if (freeBytes < ONE_AT_A_TIME_BELOW_BYTES) return 1;
+  const heaviest = Math.max(1, ...profiles.map((profile) => estimateFor(profile, estimates).memoryBytes));
+  return Math.max(1, Math.min(profiles.length, Math.floor(freeBytes / heaviest)));
 }

@@ -60,6 +60,8 @@ export async function startRecordingApiServer(options: {
   readonly kinds: readonly DiscoveredKind[];
   readonly route?: ExtraRoute;
   readonly upgrade?: UpgradeRoute;
+  /** What a server-side apply answers (a simulated server stores the object); default: the body as sent. */
+  readonly onApply?: (path: string, body: string) => unknown;
 }): Promise<RecordingApiServer> {
   const dir = await mkdtemp(join(tmpdir(), 'bm-apiserver-'));
   const { key, cert } = await selfSignedCertificate(dir);
@@ -98,7 +100,8 @@ export async function startRecordingApiServer(options: {
           force: url.searchParams.get('force'),
           body,
         });
-        response.writeHead(200, { 'content-type': 'application/json' }).end(body);
+        if (options.onApply === undefined) response.writeHead(200, { 'content-type': 'application/json' }).end(body);
+        else sendJson(response, 200, options.onApply(url.pathname, body));
       });
       return;
     }

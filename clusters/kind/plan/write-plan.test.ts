@@ -37,6 +37,14 @@ describe('the kind plan as written for a reader', () => {
     expect(text).toContain(`# run the kind steps from ${join(out, 'calico', 'kind')}/; their paths are relative to it`);
     expect(text).toMatch(/^1\. \[cluster\/kind\] kind create cluster --name bm-plan-calico --config kind-config\.yaml --kubeconfig kubeconfig$/m);
     expect(text).toMatch(/runner: apply scene\.yaml/);
+    // Estimates, and every placeholder of the plan explained.
+    expect(text).toMatch(/^# estimate \(clusters\/estimates\.yaml; estimates, not yet measured on a real run\): memory [\d.]+ GiB, disk [\d.]+ GiB$/m);
+    expect(text).toMatch(/^#   kindest\/node:v[\d.]+@sha256:[0-9a-f]{64} — digest: /m);
+    expect(text).toContain('192.0.2.1 (TEST-NET-1, RFC 5737: never routed) stands in for the sink container');
+    expect(text).toContain('the run id "plan" in the cluster name stands in for the run\'s own');
+    const attackPlan = await readFile(join(out, 'calico', 'attacks', 'EG2.yaml'), 'utf8');
+    for (const placeholder of attackPlan.match(/\b(?:192\.0\.2|198\.51\.100|203\.0\.113)\.\d+\b|\bbm0{14}[0-9a-f]{2}\b/g) ?? []) expect(text).toContain(placeholder);
+    expect(text).toContain('#   kind delete cluster --name bm-plan-calico');
   });
 
   it('explains the sink placeholder and gives the teardown commands', async () => {

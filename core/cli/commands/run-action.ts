@@ -6,6 +6,7 @@ import { writeReports } from '../../../reports/write-reports.ts';
 import { harnessVersion } from '../../../reports/harness-version.ts';
 import { doctorSelection, requireHostChecks } from '../../doctor/doctor-gate.ts';
 import { runMatrix } from '../../runner/run-matrix.ts';
+import { loadEstimates } from '../../config/estimates.ts';
 import { TIMEOUTS } from '../../timeouts.ts';
 import { writeSync } from 'node:fs';
 import { isUnexpected } from '../../domain/cell.ts';
@@ -65,7 +66,7 @@ export async function run(flags: RunFlags): Promise<number> {
       runId,
       harnessVersion: await harnessVersion(),
       concurrency: flags.concurrency,
-      profileConcurrency: flags.profileConcurrency ?? defaultProfileConcurrency(flags.provider, profiles.length),
+      profileConcurrency: flags.profileConcurrency ?? defaultProfileConcurrency(flags.provider, profiles, await loadEstimates()),
       keep: flags.keep,
       podReadyMs: flags.provider === 'lab' ? TIMEOUTS.labPodReadyMs : TIMEOUTS.kindPodReadyMs,
       controlRetries: flags.controlRetries,
