@@ -1,5 +1,6 @@
 import type { AttackFamily, Expectation } from './attack.ts';
 import type { ControlKind, FlowSummary } from './control.ts';
+import type { CellDepth } from './depth.ts';
 import type { EvidenceItem } from './evidence.ts';
 import type { BlockingLayer } from './layer.ts';
 import type { ProviderName } from './profile.ts';
@@ -59,4 +60,6 @@ export interface Cell {
   readonly attempts: number;
   readonly canary?: string;
   readonly timings: CellTimings;
+  /** Depth by ablation (`run --depth`), on cells of stacks with more than one policy group (core/depth). */
+  readonly depth?: CellDepth;
 }

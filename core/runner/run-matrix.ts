@@ -7,6 +7,8 @@ import { stackTraits, type Profile } from '../domain/profile.ts';
 import { RESULTS_SCHEMA_VERSION, type RunHeaderLine } from '../domain/results.ts';
 import { failedChecks } from '../domain/scene-self-test.ts';
 import { applyPoliciesWithSelfTest } from '../scene-check/scene-self-test.ts';
+import { DepthPasses } from '../depth/depth-passes.ts';
+import type { LayeredScene } from '../depth/layered-scene.ts';
 import { TIMEOUTS } from '../timeouts.ts';
 import { AttackBroker, privateBrokerSocketPath, type BrokerProfile } from './attack-broker.ts';
 import { CellReporter } from './cell-reporter.ts';
@@ -41,6 +43,8 @@ export interface RunMatrixOptions {
   readonly scripts?: ScriptSource;
   /** Tests shorten the scene self-test's wait for denials; TIMEOUTS.convergenceMs otherwise. */
   readonly sceneConvergence?: { readonly timeoutMs: number; readonly intervalMs: number };
+  /** Depth by ablation (`run --depth`): each policy group named, one extra pass per group (core/depth). */
+  readonly depth?: { readonly renderLayers: (profile: Profile) => LayeredScene };
 }
 
 export interface RunOutcome {
@@ -92,6 +96,8 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
   const socketPath = await privateBrokerSocketPath();
   const profileErrors: { profileId: string; message: string }[] = [];
   const reporter = new CellReporter((cell) => options.progress.cell(cell));
+  const created: Cluster[] = [];
+  const depth = options.depth === undefined ? undefined : new DepthPasses({ ...options, renderLayers: options.depth.renderLayers, onCluster: (cluster) => created.push(cluster) });
   const broker = await AttackBroker.start({
     socketPath,
     runId: options.runId,
@@ -99,16 +105,16 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
     concurrency: options.concurrency,
     podReadyMs: options.podReadyMs,
     controlRetries: options.controlRetries,
-    onCell: (cell) => writer.cell(cell),
+    onCell: async (cell) => writer.cell(depth === undefined ? cell : await depth.attach(cell)),
     onStart: (profileId, attackId) => options.progress.attackStarted(profileId, attackId),
     ...(options.scripts ? { scripts: options.scripts } : {}),
   });
   const onAbort = (): void => broker.stopAccepting();
   options.signal.addEventListener('abort', onAbort, { once: true });
 
-  const created: Cluster[] = [];
   const provision = async (profile: Profile): Promise<BrokerProfile> => {
     options.progress.step(profile.id, 'provisioning');
+    depth?.start(profile);
     const cluster = await options.provider.create(profile, {
       runId: options.runId,
       onProgress: (step) => options.progress.step(profile.id, step),
@@ -170,12 +176,13 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
           profileIds: ready,
           attacks: options.attacks,
           // Tests queue in the broker behind the per-profile limit, so a test's budget covers its wait too.
-          testTimeoutMs: attackBudgetMs(options) * (Math.ceil(options.attacks.length / options.concurrency) + 1),
+          testTimeoutMs: attackBudgetMs(options) * (Math.ceil(options.attacks.length / options.concurrency) + 1) * (depth === undefined ? 1 : 2),
           reporter,
           signal: options.signal,
         });
       }
       await broker.drain(TIMEOUTS.scriptExecMs);
+      await depth?.settle(batch.map((profile) => profile.id));
       for (const profileId of ready) broker.unregister(profileId);
       if (!options.keep) await teardownAll(created.splice(0), options.progress);
     }

@@ -1,5 +1,6 @@
 import { findAttacks } from '../../../attack-pods/catalogue/index.ts';
-import { renderSceneObjects } from '../../../manifests/render-scene-objects.ts';
+import { renderLayeredScene, renderSceneObjects } from '../../../manifests/render-scene-objects.ts';
+import { depthEnabled } from '../../depth/depth-choice.ts';
 import { providerFor } from '../../../clusters/providers.ts';
 import { readResults } from '../../../reports/read-results.ts';
 import { writeReports } from '../../../reports/write-reports.ts';
@@ -18,6 +19,7 @@ import type { RunFlags } from './run-command.ts';
 export async function run(flags: RunFlags): Promise<number> {
   const profiles = await resolveProfiles(flags);
   const attacks = findAttacks(flags.attack);
+  const depth = depthEnabled(flags.provider, flags.depth);
   // The checks `doctor` prints, before anything is created; provider.preflight() then prepares (downloads, --reuse).
   await requireHostChecks(doctorSelection(flags, profiles), (text) => process.stderr.write(text), flags.skipCheck);
   const provider = providerFor({
@@ -52,6 +54,7 @@ export async function run(flags: RunFlags): Promise<number> {
       controlRetries: flags.controlRetries,
       progress,
       signal: interrupt.signal,
+      ...(depth ? { depth: { renderLayers: renderLayeredScene } } : {}),
     });
     const written = await writeReports(flags.out, await readResults([outcome.resultsPath]));
     const unexpected = outcome.cells.filter((cell) => !cell.asExpected).length;
