@@ -133,7 +133,7 @@ export class DepthPasses {
 function depthLayer(group: PolicyGroup, result: PassResult, mesh: Mesh): DepthLayer {
   const layers = groupLayers(group, mesh);
   const layer = layers.join('/');
-  if (result instanceof Error) return { policies: group, layer, outcome: 'error', evidence: [], stops: false, reason: `the ${group}-only pass did not run: ${result.message}` };
+  if (result instanceof Error) return { policies: group, layer, outcome: 'error', evidence: [], stops: false, reason: `did not run: ${result.message}` };
   return {
     policies: group,
     layer,

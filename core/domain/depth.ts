@@ -36,21 +36,29 @@ export interface DepthLayer {
 
 /**
  * Depth of one full-stack cell: one entry per policy group, and `count`, how many groups stop the attempt on their
- * own (1 = a single point of failure). `count` is absent when any pass was not conclusive (inconclusive, error,
- * interrupted): an unmeasured pass is never read as "does not stop it".
+ * own (1 = a single point of failure). `count` is absent when any pass left its group unmeasured — inconclusive,
+ * error, interrupted, or stopped first by a layer outside the group (e.g. admission, whose PSA labels are part of the
+ * scene in every pass): an unmeasured group is never read as "does not stop it". `atLeast` then says how many did.
  */
 export interface CellDepth {
   readonly layers: readonly DepthLayer[];
   readonly count?: number;
+  /** Groups proven to stop the attempt on their own when `count` is absent. */
+  readonly atLeast?: number;
   /** Why `count` is absent. */
   readonly incomplete?: string;
 }
 
-/** `count` from the passes: fail closed on any pass that is neither blocked nor allowed. */
+/** A pass says something about its group only when it was allowed, or blocked by the group's own layer. */
+function unmeasured(entry: DepthLayer): string | undefined {
+  if (entry.outcome === 'allowed' || entry.stops) return undefined;
+  if (entry.outcome === 'blocked') return `${entry.policies}-only pass blocked by ${entry.blockedBy ?? '?'} before the ${entry.policies} policies were tested`;
+  return `${entry.policies}-only pass ${entry.outcome}${entry.reason ? `: ${entry.reason}` : ''}`;
+}
+
+/** `count` from the passes, failing closed on any pass that did not measure its group. */
 export function depthOf(layers: readonly DepthLayer[]): CellDepth {
-  const unclear = layers.filter((entry) => entry.outcome !== 'blocked' && entry.outcome !== 'allowed');
-  if (unclear.length > 0) {
-    return { layers, incomplete: unclear.map((entry) => `${entry.policies}-only pass ${entry.outcome}${entry.reason ? `: ${entry.reason}` : ''}`).join('; ') };
-  }
-  return { layers, count: layers.filter((entry) => entry.stops).length };
+  const stopping = layers.filter((entry) => entry.stops).length;
+  const reasons = layers.map(unmeasured).filter((reason) => reason !== undefined);
+  return reasons.length > 0 ? { layers, atLeast: stopping, incomplete: reasons.join('; ') } : { layers, count: stopping };
 }
