@@ -113,6 +113,33 @@ describe('depth by ablation', () => {
     expect(cells).toHaveLength(4);
   });
 
+  it('runs a pass attempt that ended in error once more, as a whole new attempt with its own canary', async () => {
+    const provider = layeredProvider();
+    const failures = new Set<MemoryCluster>();
+    const flaky: ClusterProvider = {
+      ...provider,
+      create: async (profile, options) => {
+        const cluster = (await provider.create(profile, options)) as MemoryCluster;
+        const createPod = cluster.createPod.bind(cluster);
+        // The mesh-only pass's first BOTH attempt fails as infrastructure (its pod cannot be made); later ones run.
+        cluster.createPod = async (pod) => {
+          const name = pod.metadata?.name ?? '';
+          if (name.startsWith('both-attempt-') && !cluster.applied.includes(netpol) && !failures.has(cluster)) {
+            failures.add(cluster);
+            throw new Error('sidecar not ready in time');
+          }
+          return createPod(pod);
+        };
+        return cluster;
+      },
+    };
+    const run = await runMatrix({ ...(await options(flaky, [layered])), attacks: attacks.slice(0, 1) });
+    const [cell] = await writtenCells(run.resultsPath);
+    expect(failures.size).toBe(1);
+    expect(cell?.depth).toMatchObject({ count: 2 });
+    expect(cell?.depth?.layers[1]).toMatchObject({ policies: 'mesh', outcome: 'blocked', blockedBy: 'mesh-sidecar', stops: true });
+  });
+
   it('fails closed when a pass cannot prove its preconditions: no count, the reason, the full cell still written', async () => {
     // On the pass clusters (one policy group applied), a flow the policies must deny stays allowed.
     const onePolicyGroup = (applied: readonly KubeObject[]): boolean => applied.includes(netpol) !== applied.includes(authz);

@@ -28,6 +28,24 @@ export interface DepthPassesOptions {
   readonly sceneConvergence?: { readonly timeoutMs: number; readonly intervalMs: number };
 }
 
+/**
+ * How often a pass runs an attack again after an `error` cell (an infrastructure failure, e.g. a proxy slow to
+ * start on a loaded host): every try is a whole new attempt with its own canary, control and checks, so a retry
+ * never borrows from the failed one. An `error` says nothing about the network; without a retry the group would
+ * stay unmeasured. The full pass keeps its own rules.
+ */
+export const PASS_ERROR_RETRIES = 1;
+
+async function executeWithRetry(run: () => Promise<Cell>, signal: AbortSignal): Promise<Cell> {
+  let cell = await run();
+  for (let retry = 0; retry < PASS_ERROR_RETRIES && cell.outcome === 'error' && !signal.aborted; retry += 1) {
+    const failed = cell;
+    const next = await run();
+    cell = next.outcome === 'error' ? { ...next, reason: `${next.reason ?? 'error'} (also on the try before: ${failed.reason ?? 'error'})` } : next;
+  }
+  return cell;
+}
+
 /** One pass's answer for one attack: its cell, or why there is none. */
 type PassResult = Cell | Error;
 
@@ -70,7 +88,7 @@ export class DepthPasses {
         ({ cluster, options }) =>
           limit(async (): Promise<PassResult> => {
             if (this.options.signal.aborted) return new Error('interrupted before this pass ran the attack');
-            return executeAttack(cluster, attack, options);
+            return executeWithRetry(() => executeAttack(cluster, attack, options), this.options.signal);
           }),
         (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
       );
