@@ -118,8 +118,6 @@ export class ProxyProcess {
       }
       if (child.pid !== undefined && (await listening(ports, child.pid))) break;
       if (Date.now() > deadline) {
-        // The caller gets no handle on a start that failed: the process goes now or it outlives the lab.
-        await this.stopProcess();
         throw new InfrastructureError(this.options.component, `haproxy not ready within ${SIDECAR_TIMEOUTS.proxyListenMs} ms`);
       }
       await delay(SIDECAR_TIMEOUTS.proxyListenPollMs);
