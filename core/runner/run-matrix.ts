@@ -96,8 +96,6 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
   const socketPath = await privateBrokerSocketPath();
   const profileErrors: { profileId: string; message: string }[] = [];
   const reporter = new CellReporter((cell) => options.progress.cell(cell));
-  const created: Cluster[] = [];
-  const depth = options.depth === undefined ? undefined : new DepthPasses({ ...options, renderLayers: options.depth.renderLayers, onCluster: (cluster) => created.push(cluster) });
   const broker = await AttackBroker.start({
     socketPath,
     runId: options.runId,
@@ -112,6 +110,9 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
   const onAbort = (): void => broker.stopAccepting();
   options.signal.addEventListener('abort', onAbort, { once: true });
 
+  const created: Cluster[] = [];
+  // Depth by ablation: the passes' clusters join `created`, so they are torn down with the full stacks'.
+  const depth = options.depth === undefined ? undefined : new DepthPasses({ ...options, renderLayers: options.depth.renderLayers, onCluster: (cluster) => created.push(cluster) });
   const provision = async (profile: Profile): Promise<BrokerProfile> => {
     options.progress.step(profile.id, 'provisioning');
     depth?.start(profile);
