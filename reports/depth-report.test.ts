@@ -1,4 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +23,7 @@ const pass = (policies: DepthLayer['policies'], outcome: 'blocked' | 'allowed' |
   policies,
   layer: policies === 'cni' ? 'cni' : 'mesh-sidecar',
   outcome,
-  ...(blockedBy ? { blockedBy } : {}),
+  ...(blockedBy ? { blockedBy, confidence: 'confirmed' as const } : {}),
   evidence: blockedBy ? [{ layer: blockedBy, source: blockedBy === 'cni' ? 'nft-counter' : 'envoy-access-log', verdict: 'denied', raw: `${policies}-only pass record` }] : [],
   stops: outcome === 'blocked' && (blockedBy === 'cni' ? policies === 'cni' : policies === 'mesh'),
 });
@@ -64,6 +68,30 @@ describe('depth in the reports', () => {
     expect(html).toMatch(/<span class="depth d-incomplete"[^>]*>depth ≥1\?<\/span>/);
     expect(html).toContain('<section class="depth-view" id="depth">');
     expect(html).toMatch(/<li data-profile="lab:netpol\+sidecar" data-attack="SC1"><strong>SC1<\/strong> attack SC1 — on lab:netpol\+sidecar, only the cni policies \(cni\) stop it<\/li>/);
+  });
+
+  it('report.html in headless Chromium: a click on a cell lists each pass with its own evidence', async () => {
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    try {
+      const file = join(await mkdtemp(join(tmpdir(), 'bm-depth-html-')), 'report.html');
+      await writeFile(file, renderHtmlReport(report));
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(pathToFileURL(file).href);
+      await page.locator('td.cell[data-attack="SC1"]').click();
+      expect(await page.locator('#details h3', { hasText: 'Depth' }).textContent()).toBe('Depth: 1 — a single point of failure');
+      const passes = await page.locator('#details ul.depth-list > li').allTextContents();
+      expect(passes).toHaveLength(2);
+      expect(passes[0]).toContain('only the cni policies: blocked by cni (confirmed) — stops it alone');
+      expect(passes[0]).toContain('cni-only pass record');
+      expect(passes[1]).toContain('only the mesh policies: allowed');
+      await page.locator('td.cell[data-attack="EG1"]').click();
+      expect(await page.locator('#details h3', { hasText: 'Depth' }).textContent()).toBe('Depth: incomplete (at least 1): mesh-only pass error');
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('a stack without depth gets no depth view', () => {
