@@ -4,6 +4,7 @@ import { BadInputError } from '../core/domain/errors.ts';
 import type { BlockingLayer } from '../core/domain/layer.ts';
 import type { ProfileSummary } from '../core/domain/results.ts';
 import { observedText } from './cell-label.ts';
+import { compareDepth } from './diff-depth.ts';
 import { markdownCell } from './markdown-summary.ts';
 import { incompleteReasons } from './run-completeness.ts';
 import type { RunResults } from './run-results.ts';
@@ -108,6 +109,15 @@ function unknown(cell: Cell): boolean {
   return cell.outcome === 'inconclusive' || cell.outcome === 'error' || cell.outcome === 'not-run';
 }
 
+/** Worse depth makes any entry worse (fail safe); otherwise it ranks like the other reasons. */
+function withDepth(verdict: Verdict, before: Cell, after: Cell): Verdict {
+  const depth = compareDepth(before, after);
+  if (depth === undefined) return verdict;
+  const rank: readonly DiffKind[] = ['worse', 'better', 'changed', 'same'];
+  const kind = rank.indexOf(depth.kind) < rank.indexOf(verdict.kind) ? depth.kind : verdict.kind;
+  return { kind, reasons: [...verdict.reasons, depth.reason] };
+}
+
 /** Classify one (profile, attack) present on both sides. */
 export function compareCells(before: Cell, after: Cell): Verdict {
   const transition = `${before.outcome} → ${after.outcome}`;
@@ -117,6 +127,7 @@ export function compareCells(before: Cell, after: Cell): Verdict {
   else if (after.outcome === 'blocked' && (before.outcome === 'allowed' || unknown(before))) verdict = { kind: 'better', reasons: [transition] };
   else if (before.outcome !== after.outcome) verdict = { kind: 'changed', reasons: [transition] };
   else verdict = { kind: 'same', reasons: [] };
+  verdict = withDepth(verdict, before, after);
 
   const expectationMoved = before.expected.outcome !== after.expected.outcome || before.expected.blockedBy !== after.expected.blockedBy;
   if (!expectationMoved) return verdict;

@@ -3,6 +3,7 @@ import { isUnexpected, type Cell } from '../core/domain/cell.ts';
 import { LAYER_PATH_ORDER } from '../core/domain/layer.ts';
 import { profileVersions } from './cell-label.ts';
 import { h, jsonForScript, renderHtml, trusted, type HtmlElement, type HtmlNode } from './html/html-node.ts';
+import { depthBadge, depthSection, DEPTH_CSS } from './html/depth-view.ts';
 import { outcomeChart } from './html/outcome-chart.ts';
 import { reportPageMain } from './html/report-page-script.ts';
 import { LAYER_COLOURS, reportCss } from './html/report-styles.ts';
@@ -60,6 +61,7 @@ function matrixCell(profile: JsonProfile, attackId: string, cell: Cell | null): 
     unexpected ? h('span', { class: 'mark', title: 'unexpected: differs from the expectation' }, '!') : [],
     h('span', { class: 'badge' }, main),
     sub === '' ? [] : h('span', { class: 'sub' }, sub),
+    depthBadge(cell),
   );
 }
 
@@ -200,7 +202,7 @@ export function renderHtmlReport(report: JsonReport): string {
       h('meta', { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy(script) }),
       h('meta', { name: 'viewport', content: 'width=device-width, initial-scale=1' }),
       h('title', {}, `breachmatrix report — ${report.profiles.map((profile) => profile.id).join(', ')}`),
-      h('style', {}, trusted(reportCss())),
+      h('style', {}, trusted(reportCss() + DEPTH_CSS)),
     ),
     h(
       'body',
@@ -215,6 +217,7 @@ export function renderHtmlReport(report: JsonReport): string {
         h('div', { class: 'matrix-wrap' }, matrixTable(report)),
         h('aside', { id: 'details', hidden: true, 'aria-live': 'polite' }, h('button', { id: 'details-close', type: 'button', 'aria-label': 'close details' }, '×'), h('div', { id: 'details-body' })),
       ),
+      depthSection(report),
       sceneHtmlSection(report.profiles),
       h('script', { type: 'application/json', id: 'bm-report' }, trusted(jsonForScript(report))),
       h('script', {}, trusted(script)),

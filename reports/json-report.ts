@@ -4,6 +4,7 @@ import type { ComponentVersions, Cni, Mesh, ProviderName } from '../core/domain/
 import type { ProfileErrorLine } from '../core/domain/results.ts';
 import type { SceneCheck } from '../core/domain/scene-self-test.ts';
 import { attackSeverity, cellFixes } from './attack-advice.ts';
+import { profileDepth, singlePointsOfFailure, type ProfileDepth, type SinglePointOfFailure } from './depth-summary.ts';
 import { expectedText, observedText } from './cell-label.ts';
 import type { OutcomeCounts, ReportModel } from './report-model.ts';
 import type { RunSummary } from './run-results.ts';
@@ -32,6 +33,8 @@ export interface JsonReport {
   readonly matrix: readonly JsonFamily[];
   readonly counts: OutcomeCounts;
   readonly unexpected: readonly JsonUnexpected[];
+  /** Present when the run measured depth (`run --depth`): cells only one policy group stops on its own. */
+  readonly singlePointsOfFailure?: readonly SinglePointOfFailure[];
   readonly timings: JsonTimings;
 }
 
@@ -50,6 +53,8 @@ export interface JsonProfile {
   readonly errors: readonly ProfileErrorLine[];
   /** Optional: absent where the results hold no self-test (runs made before it existed). */
   readonly sceneSelfTest?: JsonSceneSelfTest;
+  /** Optional: present when the stack's cells carry depth by ablation (mean depth, single points of failure). */
+  readonly depth?: ProfileDepth;
 }
 
 export interface JsonSceneSelfTest {
@@ -115,6 +120,11 @@ function sceneSelfTestOf(model: ReportModel, profileId: string): { sceneSelfTest
   return scene === undefined ? {} : { sceneSelfTest: { passed: scene.passed, durationMs: scene.durationMs, at: scene.at, checks: scene.checks } };
 }
 
+function depthOf(cells: readonly Cell[]): { depth?: ProfileDepth } {
+  const depth = profileDepth(cells);
+  return depth === undefined ? {} : { depth };
+}
+
 export function buildJsonReport(model: ReportModel, options: JsonReportOptions): JsonReport {
   const { results } = model;
   const providers = results.providers.map((name) => ({ name, isLab: name === 'lab' }));
@@ -142,6 +152,7 @@ export function buildJsonReport(model: ReportModel, options: JsonReportOptions):
       failed: (model.profileErrors.get(profile.id)?.length ?? 0) > 0,
       errors: model.profileErrors.get(profile.id) ?? [],
       ...sceneSelfTestOf(model, profile.id),
+      ...depthOf(cells.filter((cell) => cell.profileId === profile.id)),
     })),
     attacks: model.families.flatMap((group) =>
       group.rows.map(({ attack }) => {
@@ -169,6 +180,7 @@ export function buildJsonReport(model: ReportModel, options: JsonReportOptions):
       observed: observedText(cell),
       expectation: cell.expected,
     })),
+    ...(cells.some((cell) => cell.depth !== undefined) ? { singlePointsOfFailure: singlePointsOfFailure(cells) } : {}),
     timings: {
       startedAt: results.startedAt,
       finishedAt: results.finishedAt,

@@ -2,6 +2,7 @@ import type { ProfileSummary } from '../core/domain/results.ts';
 import { cellBadge, expectedText, observedText, profileVersions, STATE_LEGEND, UNEXPECTED_MARK } from './cell-label.ts';
 import { attackSeverity, cellFixes } from './attack-advice.ts';
 import { cellStory } from './evidence-text.ts';
+import { depthMarkdownSection } from './depth-markdown.ts';
 import { LAB_NOTE } from './json-report.ts';
 import { isFailedProfileCell, type ReportModel } from './report-model.ts';
 import { scoredStates, scoreText, STATE_LABELS } from './state-labels.ts';
@@ -132,6 +133,7 @@ export function renderMarkdownSummary(model: ReportModel): string {
     `- ${UNEXPECTED_MARK} — the observation differs from the expectation (listed below)`,
     '',
     ...fixesSection(model),
+    ...depthMarkdownSection(model.profiles.map((profile) => profile.id), results.cells, markdownCell),
     ...unexpectedSection(model),
   );
   const scene = sceneMarkdownSection(

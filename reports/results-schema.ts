@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ATTACK_FAMILIES } from '../core/domain/attack.ts';
 import { OUTCOMES } from '../core/domain/cell.ts';
+import { POLICY_GROUPS } from '../core/domain/depth.ts';
 import { EVIDENCE_SOURCES } from '../core/domain/evidence.ts';
 import { LAYERS } from '../core/domain/layer.ts';
 import { CNIS, MESHES, PROVIDERS } from '../core/domain/profile.ts';
@@ -43,6 +44,26 @@ const expectation = z.looseObject({
   note: z.string().optional(),
 });
 
+/** Depth by ablation (`run --depth`, core/domain/depth.ts): one entry per policy group's pass. */
+const cellDepth = z.looseObject({
+  layers: z.array(
+    z.looseObject({
+      policies: z.enum(POLICY_GROUPS),
+      layer: z.string(),
+      outcome: z.enum(OUTCOMES),
+      blockedBy: blockingLayer.optional(),
+      confidence: z.enum(['confirmed', 'inferred']).optional(),
+      evidence: z.array(evidenceItem),
+      stops: z.boolean(),
+      canary: z.string().optional(),
+      reason: z.string().optional(),
+    }),
+  ),
+  count: z.int().min(0).optional(),
+  atLeast: z.int().min(0).optional(),
+  incomplete: z.string().optional(),
+});
+
 const cell = z.looseObject({
   schemaVersion,
   runId: z.string().min(1),
@@ -83,6 +104,7 @@ const cell = z.looseObject({
     attemptMs: z.number().min(0),
     evidenceMs: z.number().min(0),
   }),
+  depth: cellDepth.optional(),
 });
 
 const versions = z.looseObject({

@@ -1,5 +1,6 @@
 import type { AttackFamily, Expectation } from './attack.ts';
 import type { ControlKind, FlowSummary } from './control.ts';
+import type { CellDepth } from './depth.ts';
 import type { EvidenceItem } from './evidence.ts';
 import type { BlockingLayer } from './layer.ts';
 import type { ProviderName } from './profile.ts';
@@ -63,6 +64,8 @@ export interface Cell {
   readonly attempts: number;
   readonly canary?: string;
   readonly timings: CellTimings;
+  /** Depth by ablation (`run --depth`), on cells of stacks with more than one policy group (core/depth). */
+  readonly depth?: CellDepth;
 }
 
 /** Whether the cell holds a measurement (a verdict, an n/a or an error), as opposed to an interrupted attempt. */

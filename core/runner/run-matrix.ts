@@ -7,6 +7,8 @@ import { stackTraits, type Profile } from '../domain/profile.ts';
 import { RESULTS_SCHEMA_VERSION, type RunHeaderLine } from '../domain/results.ts';
 import { failedChecks } from '../domain/scene-self-test.ts';
 import { applyPoliciesWithSelfTest } from '../scene-check/scene-self-test.ts';
+import { DepthPasses } from '../depth/depth-passes.ts';
+import type { LayeredScene } from '../depth/layered-scene.ts';
 import { TIMEOUTS } from '../timeouts.ts';
 import { AttackBroker, privateBrokerSocketPath, type BrokerProfile } from './attack-broker.ts';
 import { CellReporter } from './cell-reporter.ts';
@@ -48,6 +50,8 @@ export interface RunMatrixOptions {
   readonly syncTeardowns?: SyncTeardowns;
   /** Tests inject a failing file to prove a full disk loses no finished cell and tears no line. */
   readonly openResultsFile?: OpenResultsFile;
+  /** Depth by ablation (`run --depth`): each policy group named, one extra pass per group (core/depth). */
+  readonly depth?: { readonly renderLayers: (profile: Profile) => LayeredScene };
 }
 
 export interface RunOutcome {
@@ -131,7 +135,7 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
     concurrency: options.concurrency,
     podReadyMs: options.podReadyMs,
     controlRetries: options.controlRetries,
-    onCell: record,
+    onCell: async (cell) => record(depth === undefined ? cell : await depth.attach(cell)),
     recorded: (profileId, attackId) => notApplicable.get(cellKey(profileId, attackId)),
     onStart: (profileId, attackId) => options.progress.attackStarted(profileId, attackId),
     ...(options.scripts ? { scripts: options.scripts } : {}),
@@ -152,8 +156,11 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
   };
 
   const created: Cluster[] = [];
+  // Depth by ablation: the passes' clusters join `created`, so they are torn down with the full stacks'.
+  const depth = options.depth === undefined ? undefined : new DepthPasses({ ...options, renderLayers: options.depth.renderLayers, onCluster: (cluster) => created.push(cluster) });
   const provision = async (profile: Profile): Promise<BrokerProfile> => {
     options.progress.step(profile.id, 'provisioning');
+    depth?.start(profile);
     const cluster = await options.provider.create(profile, {
       runId: options.runId,
       onProgress: (step) => options.progress.step(profile.id, step),
@@ -218,12 +225,13 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
           profileIds: ready,
           attacks: options.attacks,
           // Tests queue in the broker behind the per-profile limit, so a test's budget covers its wait too.
-          testTimeoutMs: attackBudgetMs(options) * (Math.ceil(options.attacks.length / options.concurrency) + 1),
+          testTimeoutMs: attackBudgetMs(options) * (Math.ceil(options.attacks.length / options.concurrency) + 1) * (depth === undefined ? 1 : 2),
           reporter,
           signal: stop.signal,
         });
       }
       await broker.drain(TIMEOUTS.scriptExecMs);
+      await depth?.settle(batch.map((profile) => profile.id));
       await sealOutlived();
       for (const profileId of ready) broker.unregister(profileId);
       if (!options.keep) await teardownAll(created.splice(0), options.progress);

@@ -124,6 +124,27 @@ export function reportPageMain(): void {
       }
       children.push(el('h3', { text: `Evidence (${cell.evidence.length})` }));
       children.push(cell.evidence.length === 0 ? el('p', { className: 'muted', text: 'No layer recorded anything for this attempt.' }) : el('ul', { className: 'evidence-list' }, ...cell.evidence.map(evidenceBlock)));
+      if (cell.depth !== undefined) {
+        // Depth by ablation: each pass is its own attempt on a stack with one policy group, with its own records.
+        const depth = cell.depth;
+        const count = depth.count === undefined ? `incomplete (at least ${depth.atLeast ?? 0}): ${depth.incomplete ?? ''}` : `${depth.count}${depth.count === 1 ? ' — a single point of failure' : ''}`;
+        children.push(el('h3', { text: `Depth: ${count}` }));
+        children.push(
+          el(
+            'ul',
+            { className: 'depth-list' },
+            ...depth.layers.map((entry) =>
+              el(
+                'li',
+                {},
+                el('strong', { text: `only the ${entry.policies} policies: ` }),
+                `${entry.outcome === 'blocked' ? `blocked by ${entry.blockedBy ?? '?'} (${entry.confidence ?? 'inferred'})` : entry.outcome}${entry.stops ? ' — stops it alone' : ''}${entry.reason !== undefined && entry.outcome !== 'blocked' && entry.outcome !== 'allowed' ? ` — ${entry.reason}` : ''}${entry.canary === undefined ? '' : ` · canary ${entry.canary}`}`,
+                entry.evidence.length === 0 ? null : el('ul', { className: 'evidence-list' }, ...entry.evidence.map(evidenceBlock)),
+              ),
+            ),
+          ),
+        );
+      }
     }
     if (attack !== undefined && attack.references.length > 0) {
       children.push(el('h3', { text: 'References' }));

@@ -98,9 +98,27 @@ describe('breachmatrix run --provider lab (end to end)', () => {
     }
   });
 
+  it('measures depth by ablation on lab:netpol+sidecar: SC8 is stopped by each layer alone, SC1 only by the CNI', () => {
+    const sc8 = cell('lab:netpol+sidecar', 'SC8').depth;
+    expect(sc8?.count, JSON.stringify(sc8)).toBe(2);
+    expect(sc8?.layers.map((entry) => [entry.policies, entry.blockedBy, entry.confidence])).toEqual([
+      ['cni', 'cni', 'confirmed'],
+      ['mesh', 'mesh-sidecar', 'confirmed'],
+    ]);
+    const sc1 = cell('lab:netpol+sidecar', 'SC1').depth;
+    expect(sc1?.count, JSON.stringify(sc1)).toBe(1);
+    expect(sc1?.layers.map((entry) => [entry.policies, entry.outcome])).toEqual([
+      ['cni', 'blocked'],
+      ['mesh', 'allowed'],
+    ]);
+    // Stacks with one policy group get no passes.
+    expect(cell('lab:netpol', 'SC1').depth).toBeUndefined();
+  });
+
   it('leaves no network namespace, /etc/netns entry or process behind', async () => {
     const prefixes = labPrefixes();
-    expect(prefixes).toHaveLength(STACKS.length);
+    // One lab per stack, plus the two depth passes of lab:netpol+sidecar (depth is on by default for the lab).
+    expect(prefixes).toHaveLength(STACKS.length + 2);
     expect(await labLeftovers(prefixes)).toEqual([]);
   });
 });

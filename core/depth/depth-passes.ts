@@ -1,0 +1,176 @@
+import pLimit from 'p-limit';
+import type { AttackDefinition } from '../domain/attack.ts';
+import type { Cell } from '../domain/cell.ts';
+import type { Cluster, ClusterProvider } from '../domain/cluster.ts';
+import { depthOf, groupLayers, type DepthLayer, type PolicyGroup } from '../domain/depth.ts';
+import { stackTraits, type Mesh, type Profile } from '../domain/profile.ts';
+import { failedChecks } from '../domain/scene-self-test.ts';
+import { applyPoliciesWithSelfTest } from '../scene-check/scene-self-test.ts';
+import { executeAttack, type ExecuteOptions } from '../runner/execute-attack.ts';
+import type { Progress } from '../runner/progress.ts';
+import type { ScriptSource } from '../runner/script-runner.ts';
+import type { SyncTeardowns } from '../runner/sync-teardowns.ts';
+import type { LayeredScene } from './layered-scene.ts';
+
+export interface DepthPassesOptions {
+  readonly provider: ClusterProvider;
+  readonly runId: string;
+  readonly attacks: readonly AttackDefinition[];
+  readonly renderLayers: (profile: Profile) => LayeredScene;
+  /** Attacks at once per pass (the same limit as the full pass). */
+  readonly concurrency: number;
+  readonly podReadyMs: number;
+  readonly controlRetries: number;
+  readonly progress: Progress;
+  readonly signal: AbortSignal;
+  /** Every cluster a pass makes, so the run tears it down with the full stack's. */
+  readonly onCluster: (cluster: Cluster) => void;
+  readonly scripts?: ScriptSource;
+  /** Where pass labs register their synchronous teardown for a second Ctrl-C, like the full stack's (unused with `keep`). */
+  readonly syncTeardowns?: SyncTeardowns;
+  readonly keep?: boolean;
+  readonly sceneConvergence?: { readonly timeoutMs: number; readonly intervalMs: number };
+}
+
+/**
+ * How often a pass runs an attack again after an `error` cell (an infrastructure failure, e.g. a proxy slow to
+ * start on a loaded host): every try is a whole new attempt with its own canary, control and checks, so a retry
+ * never borrows from the failed one. An `error` says nothing about the network; without a retry the group would
+ * stay unmeasured. The full pass keeps its own rules.
+ */
+export const PASS_ERROR_RETRIES = 1;
+
+async function executeWithRetry(run: () => Promise<Cell>, signal: AbortSignal): Promise<Cell> {
+  let cell = await run();
+  for (let retry = 0; retry < PASS_ERROR_RETRIES && cell.outcome === 'error' && !signal.aborted; retry += 1) {
+    const failed = cell;
+    const next = await run();
+    cell = next.outcome === 'error' ? { ...next, reason: `${next.reason ?? 'error'} (also on the try before: ${failed.reason ?? 'error'})` } : next;
+  }
+  return cell;
+}
+
+/** One pass's answer for one attack: its cell, or why there is none. */
+type PassResult = Cell | Error;
+
+interface Pass {
+  readonly group: PolicyGroup;
+  readonly results: ReadonlyMap<string, Promise<PassResult>>;
+}
+
+/**
+ * Depth by ablation. For a stack with more than one policy group, one pass per group on a cluster of the same
+ * stack where only that group's policy objects are applied (the layers themselves still run: the sidecar still
+ * captures, the CNI still forwards). Each pass proves its own preconditions with the scene self-test on its
+ * reduced policy set, and runs every attack through executeAttack (same-path control, liveness, evidence of its own
+ * attempt). Passes run alongside the full pass; a full-stack cell waits for its attack's passes before it is written.
+ */
+export class DepthPasses {
+  private readonly options: DepthPassesOptions;
+  private readonly passes = new Map<string, { readonly mesh: Mesh; readonly passes: readonly Pass[] }>();
+
+  constructor(options: DepthPassesOptions) {
+    this.options = options;
+  }
+
+  /** Start the passes of `profile` (none when it has fewer than two policy groups). */
+  start(profile: Profile): void {
+    const layered = this.options.renderLayers(profile);
+    if (layered.groups.length < 2) return;
+    this.passes.set(profile.id, { mesh: profile.mesh, passes: layered.groups.map(({ group, objects }) => this.startPass(profile, layered, group, objects)) });
+  }
+
+  private startPass(profile: Profile, layered: LayeredScene, group: PolicyGroup, objects: LayeredScene['groups'][number]['objects']): Pass {
+    const say = (line: string): void => this.options.progress.step(profile.id, `depth ${group}-only: ${line}`);
+    const ready = this.provision(profile, layered, objects, say);
+    // A failed provisioning is every attack's answer; the rejection is handled here, never unhandled.
+    ready.catch(() => undefined);
+    const limit = pLimit(Math.max(1, this.options.concurrency));
+    const results = new Map<string, Promise<PassResult>>();
+    for (const attack of this.options.attacks) {
+      const result = ready.then(
+        ({ cluster, options }) =>
+          limit(async (): Promise<PassResult> => {
+            if (this.options.signal.aborted) return new Error('interrupted before this pass ran the attack');
+            return executeWithRetry(() => executeAttack(cluster, attack, options), this.options.signal);
+          }),
+        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+      );
+      results.set(attack.id, result);
+    }
+    return { group, results };
+  }
+
+  private async provision(profile: Profile, layered: LayeredScene, objects: LayeredScene['groups'][number]['objects'], say: (line: string) => void): Promise<{ cluster: Cluster; options: ExecuteOptions }> {
+    say('provisioning');
+    const cluster = await this.options.provider.create(profile, {
+      runId: this.options.runId,
+      onProgress: say,
+      signal: this.options.signal,
+      ...(this.options.syncTeardowns && this.options.keep !== true ? { syncTeardowns: this.options.syncTeardowns } : {}),
+    });
+    this.options.onCluster(cluster);
+    await cluster.apply(layered.scene);
+    const selfTest = await applyPoliciesWithSelfTest({
+      cluster,
+      stack: stackTraits(profile),
+      scene: layered.scene,
+      policies: [objects],
+      podReadyMs: this.options.podReadyMs,
+      signal: this.options.signal,
+      onProgress: say,
+      ...(this.options.scripts ? { scripts: this.options.scripts } : {}),
+      ...(this.options.sceneConvergence ? { convergence: this.options.sceneConvergence } : {}),
+    });
+    if (this.options.signal.aborted) throw new Error('interrupted during the scene self-test');
+    const failed = failedChecks(selfTest.checks);
+    if (failed.length > 0) {
+      throw new Error(`scene self-test of the pass failed ${failed.length} of ${selfTest.checks.length} checks: ${failed.map((check) => `${check.name} (expected ${check.expected}, observed ${check.observed})`).join('; ')}`);
+    }
+    say(`scene self-test: ${selfTest.checks.length} checks passed`);
+    const options: ExecuteOptions = {
+      runId: this.options.runId,
+      addresses: await cluster.addresses(),
+      podReadyMs: this.options.podReadyMs,
+      controlRetries: this.options.controlRetries,
+      ...(this.options.scripts ? { scripts: this.options.scripts } : {}),
+    };
+    return { cluster, options };
+  }
+
+  /** The full-stack cell with its depth, once every pass of its attack answered; unchanged without passes. */
+  async attach(cell: Cell): Promise<Cell> {
+    const stack = this.passes.get(cell.profileId);
+    if (stack === undefined || cell.outcome === 'not-applicable') return cell;
+    const layers = await Promise.all(stack.passes.map(async (pass) => depthLayer(pass.group, (await pass.results.get(cell.attackId)) ?? new Error('the pass has no such attack'), stack.mesh)));
+    return { ...cell, depth: depthOf(layers) };
+  }
+
+  /** Wait for every attack of every pass of these profiles (before their clusters are torn down). */
+  async settle(profileIds: readonly string[]): Promise<void> {
+    await Promise.allSettled(profileIds.flatMap((id) => (this.passes.get(id)?.passes ?? []).flatMap((pass) => [...pass.results.values()])));
+  }
+
+  /** Whether `profile` gets ablation passes. */
+  has(profileId: string): boolean {
+    return this.passes.has(profileId);
+  }
+}
+
+function depthLayer(group: PolicyGroup, result: PassResult, mesh: Mesh): DepthLayer {
+  const layers = groupLayers(group, mesh);
+  const layer = layers.join('/');
+  if (result instanceof Error) return { policies: group, layer, outcome: 'error', evidence: [], stops: false, reason: `did not run: ${result.message}` };
+  return {
+    policies: group,
+    layer,
+    outcome: result.outcome,
+    ...(result.blockedBy ? { blockedBy: result.blockedBy } : {}),
+    ...(result.confidence ? { confidence: result.confidence } : {}),
+    evidence: result.evidence,
+    stops: result.outcome === 'blocked' && result.blockedBy !== undefined && layers.includes(result.blockedBy),
+    ...(result.canary ? { canary: result.canary } : {}),
+    ...(result.reason ? { reason: result.reason } : {}),
+  };
+}
+
