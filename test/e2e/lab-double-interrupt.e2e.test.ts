@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { LAB_BASE_DIR } from '../../clusters/lab/lab-base-dir.ts';
 import type { ResultLine } from '../../core/domain/results.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/breachmatrix.js', import.meta.url));
@@ -33,7 +34,8 @@ async function footprint(prefixes: readonly string[]) {
     .map((line) => line.split(' ')[0] ?? '')
     .filter(ours);
   const etc = (await readdir('/etc/netns').catch(() => [] as string[])).filter(ours);
-  const temp = (await readdir(tmpdir())).filter(ours);
+  // Each lab's work dir and owner file live in the lab's root-owned base folder.
+  const temp = (await readdir(LAB_BASE_DIR).catch(() => [] as string[])).filter(ours);
   const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((line) => prefixes.some((prefix) => line.includes(`/${prefix}-`)));
   return { namespaces, etc, temp, mounts };
 }
@@ -74,7 +76,8 @@ describe('Ctrl-C twice during breachmatrix run --provider lab', () => {
     // The labs really exist: namespaces, their mounts, temp dirs, processes.
     expect(before.namespaces.length).toBeGreaterThanOrEqual(12);
     expect(before.mounts.length).toBeGreaterThanOrEqual(before.namespaces.length);
-    expect(before.temp).toHaveLength(2);
+    // A work dir and an owner file per lab.
+    expect(before.temp).toHaveLength(4);
     expect(processes.length).toBeGreaterThan(4);
 
     child.kill('SIGINT');
