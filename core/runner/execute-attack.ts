@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { newCanary } from '../../attack-pods/sink/canary.ts';
 import type { AttackDefinition, AttemptContext, Expectation } from '../domain/attack.ts';
-import { attribute, type Attribution } from '../domain/attribution.ts';
+import { attribute, attributeCapture, type Attribution } from '../domain/attribution.ts';
 import type { Cell, ControlResult } from '../domain/cell.ts';
 import type { Cluster, SinkRecord } from '../domain/cluster.ts';
 import { summarizeFlow, type ControlPlan } from '../domain/control.ts';
@@ -13,6 +13,7 @@ import { RESULTS_SCHEMA_VERSION } from '../domain/results.ts';
 import { PASS_SIGNALS } from '../domain/signal.ts';
 import { stackLayers } from '../domain/stack-layers.ts';
 import { TIMEOUTS } from '../timeouts.ts';
+import { captureEvidence, parseCaptureReport } from '../evidence/packet-capture.ts';
 import { matchesExpectation } from './expectation-match.ts';
 import { runPlan, type PlanRun, type ScriptSource } from './script-runner.ts';
 
@@ -146,12 +147,21 @@ export async function executeAttack(cluster: Cluster, attack: AttackDefinition, 
   let attempt: PlanRun | undefined;
   try {
     const plan = attack.attempt(context);
-    const [controlRun, attemptRun] = await Promise.all([
+    const victimPlan = attack.success === 'packet-capture' ? attack.victim?.(context) : undefined;
+    if (attack.success === 'packet-capture' && victimPlan === undefined) throw new Error(`${attack.id} captures packets but names no victim client`);
+    const [controlRun, attemptRun, victimRun] = await Promise.all([
       // The control gets its own canary so its traffic can never count as the attempt's delivery.
       runControl(cluster, attack, { ...context, canary: makeCanary() }, options),
       runPlan(cluster, plan, options.podReadyMs, options.scripts),
+      // The permitted client sends the attempt's canary while the sniffer captures.
+      victimPlan === undefined ? undefined : sleep(TIMEOUTS.captureLeadMs).then(() => runPlan(cluster, victimPlan, options.podReadyMs, options.scripts)),
     ]);
     attempt = attemptRun;
+    try {
+      await victimRun?.release();
+    } catch {
+      // The victim's pod is gone either way; its release failing says nothing of the capture.
+    }
 
     const evidenceStarted = performance.now();
     const sinkRecords = attack.success === 'sink-canary' ? await waitForCanary(cluster, canary) : await cluster.sinkReceived(canary);
@@ -159,9 +169,16 @@ export async function executeAttack(cluster: Cluster, attack: AttackDefinition, 
     // to the same destination never count for this one.
     const flow = ranFlow(plan.flow, attempt);
     // A pod admission refused sent nothing: any record matching its intended flow belongs to another attempt.
-    const layerEvidence = attempt.admissionEvidence ? [] : await cluster.collectEvidence({ window: { from: startedAt, to: new Date() }, flow });
+    // A sniffer's evidence is its capture; layer records matching its node address belong to other flows.
+    const layerEvidence = attempt.admissionEvidence || victimRun !== undefined ? [] : await cluster.collectEvidence({ window: { from: startedAt, to: new Date() }, flow });
+    const report = victimRun?.pod === undefined ? undefined : parseCaptureReport(attempt.fields);
+    const capture =
+      report === undefined || victimRun?.pod === undefined || plan.flow.destinationIp === undefined
+        ? undefined
+        : captureEvidence(report, JSON.stringify(attempt.fields), victimRun.pod.ip, plan.flow.destinationIp, plan.flow.destinationPort ?? 0, stackLayers(stack));
     const evidence: EvidenceItem[] = [
       ...(attempt.admissionEvidence ? [attempt.admissionEvidence] : []),
+      ...(capture === undefined ? [] : [capture]),
       ...layerEvidence,
       ...sinkRecords.map((record): EvidenceItem => ({
         layer: 'none',
@@ -174,14 +191,22 @@ export async function executeAttack(cluster: Cluster, attack: AttackDefinition, 
     ];
     const evidenceMs = performance.now() - evidenceStarted;
 
-    const attributed = attribute({
-      controlPassed: controlRun.control.passed,
-      signal: attempt.signal,
-      success: attack.success,
-      sinkReceivedCanary: sinkRecords.length > 0,
-      evidence,
-      stackLayers: stackLayers(stack),
-    });
+    const attributed =
+      victimRun === undefined
+        ? attribute({
+            controlPassed: controlRun.control.passed,
+            signal: attempt.signal,
+            success: attack.success,
+            sinkReceivedCanary: sinkRecords.length > 0,
+            evidence,
+            stackLayers: stackLayers(stack),
+          })
+        : attributeCapture({
+            controlPassed: controlRun.control.passed,
+            signal: attempt.signal,
+            victimPassed: PASS_SIGNALS.has(victimRun.signal),
+            capture,
+          });
     // A dead destination refuses or drops exactly like a policy: no `blocked` without it alive for the window, and
     // a failed control on a dead destination is named for what it is.
     const window = { from: startedAt, to: new Date() };
