@@ -18,4 +18,8 @@ export const EAVESDROPPING_ADVICE: AdviceTable = {
       FIX.podSecurityBaseline('hostNetwork and NET_RAW'),
     ],
   },
+  EV2: {
+    severity: rating('high', 'anyone on the network between the nodes reads requests between workloads'),
+    fixes: (stack) => (stack.mesh === 'none' ? [meshEncryption] : []),
+  },
 };
