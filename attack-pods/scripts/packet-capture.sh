@@ -19,24 +19,30 @@ bm_pcap_text=$(
   fi
   wait "$bm_pcap_pid"
 )
-bm_pcap_note=$bm_pcap_text
-case $bm_pcap_note in
-  *' packets captured'*) ;;
-  *'Operation not permitted'* | *'ermission denied'*) bm_finish permission-denied 1 "tcpdump could not capture (CAP_NET_RAW needed)" ;;
-  *) bm_finish error 1 "tcpdump did not run: ${bm_pcap_note%%"$BM_NL"*}" ;;
-esac
-bm_count=${bm_pcap_note%%' packets captured'*}
-bm_count=${bm_count##*"$BM_NL"}
+# One pass over the lines, each matched only against short, anchored patterns: a glob with several `*` over
+# the whole capture (or over long binary payload lines) is quadratic in sh and overran the script's deadline.
+bm_count=''
+bm_send=''
+bm_failure=''
+bm_seen=0
 bm_flows=' '
 while IFS= read -r bm_l; do
   case $bm_l in
-    [0-9][0-9]:[0-9][0-9]:*' IP '*' > '*':'*) ;;
+    *"$CANARY"*) bm_seen=1 ;;
+  esac
+  case $bm_l in
+    [0-9][0-9]:[0-9][0-9]:[0-9][0-9].*) ;;
+    'BM-SEND '*) bm_send=${bm_l#BM-SEND }; continue ;;
+    [0-9]*' packets captured') bm_count=${bm_l%% *}; continue ;;
+    'tcpdump: '*) bm_failure=${bm_failure:-$bm_l}; continue ;;
     *) continue ;;
   esac
   bm_pair=${bm_l#*' IP '}
-  bm_pair=${bm_pair%%:*}
+  if [ "$bm_pair" = "$bm_l" ]; then continue; fi
+  bm_pair=${bm_pair%%: *}
   bm_src=${bm_pair%% > *}
   bm_dst=${bm_pair#* > }
+  if [ "$bm_src" = "$bm_pair" ]; then continue; fi
   if [ "${bm_src%.*}" = "$CAPTURE_HOST" ]; then bm_flow="${bm_dst%.*}>$bm_src"; else bm_flow="${bm_src%.*}>$bm_dst"; fi
   case $bm_flows in
     *" $bm_flow "*) ;;
@@ -45,14 +51,14 @@ while IFS= read -r bm_l; do
 done <<EOF2
 $bm_pcap_text
 EOF2
+if [ -z "$bm_count" ]; then
+  case $bm_failure in
+    *'Operation not permitted'* | *'ermission denied'*) bm_finish permission-denied 1 "tcpdump could not capture (CAP_NET_RAW needed)" ;;
+  esac
+  bm_finish error 1 "tcpdump did not run: ${bm_failure:-no statistics line}"
+fi
 bm_flows=${bm_flows# }
 bm_flows=${bm_flows% }
-bm_send=${bm_pcap_text##*BM-SEND }
-bm_send=${bm_send%%"$BM_NL"*}
-case $bm_pcap_text in
-  *"$CANARY"*) bm_seen=1 ;;
-  *) bm_seen=0 ;;
-esac
 if [ "${SELF_SEND:-0}" = 1 ]; then
   if [ "$bm_seen" = 1 ]; then bm_finish delivered 0 "captured its own plaintext canary to $CAPTURE_HOST:$SELF_PORT" packets "$bm_count" canary_seen 1 flows "$bm_flows"; fi
   bm_finish timeout 1 "the capture did not see its own canary to $CAPTURE_HOST:$SELF_PORT ($bm_count packets; send: $bm_send)" packets "$bm_count" canary_seen 0 flows "$bm_flows"

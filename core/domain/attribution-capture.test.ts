@@ -5,7 +5,7 @@ import type { EvidenceItem } from './evidence.ts';
 const plaintext: EvidenceItem = { layer: 'none', source: 'packet-capture', verdict: 'observed', raw: '{}', matched: ['canary'] };
 const sidecarTls: EvidenceItem = { layer: 'mesh-sidecar', source: 'packet-capture', verdict: 'observed', raw: '{}', matched: ['source-ip', 'destination-ip', 'destination-port'] };
 const otherFlows: EvidenceItem = { layer: 'none', source: 'packet-capture', verdict: 'observed', raw: '{}', matched: ['source-ip', 'destination-ip'] };
-const base = { controlPassed: true, signal: 'delivered' as const, victimPassed: true };
+const base = { controlPassed: true, signal: 'delivered' as const, detail: '', victimPassed: true };
 
 describe('attributeCapture (eavesdropping)', () => {
   it('the canary in plaintext is allowed, whatever the control', () => {

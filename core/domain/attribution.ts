@@ -131,8 +131,9 @@ export function attribute(input: AttributionInput): Attribution {
 
 export interface CaptureAttributionInput {
   readonly controlPassed: boolean;
-  /** The sniffer script's signal. */
+  /** The sniffer script's signal and what it said. */
   readonly signal: ClientSignal;
+  readonly detail: string;
   /** Whether the permitted client's own request got its answer (there was traffic to read). */
   readonly victimPassed: boolean;
   /** The capture's evidence item (core/evidence/packet-capture.ts); undefined when the report was unreadable. */
@@ -145,7 +146,7 @@ export interface CaptureAttributionInput {
  * the canary, the control proved the sniffer sees plaintext on that path, and a layer of the stack explains it.
  */
 export function attributeCapture(input: CaptureAttributionInput): Attribution {
-  if (input.signal === 'error') return { outcome: 'error', reason: 'the capture script failed' };
+  if (input.signal === 'error') return { outcome: 'error', reason: `the capture script failed: ${input.detail}` };
   if (input.signal === 'permission-denied') return { outcome: 'inconclusive', reason: 'the sniffer lacked the privilege to capture' };
   if (input.capture === undefined) return { outcome: 'error', reason: 'the capture report was missing or malformed' };
   if (input.capture.matched?.includes('canary') === true) return { outcome: 'allowed' };

@@ -204,6 +204,7 @@ export async function executeAttack(cluster: Cluster, attack: AttackDefinition, 
         : attributeCapture({
             controlPassed: controlRun.control.passed,
             signal: attempt.signal,
+            detail: attempt.detail,
             victimPassed: PASS_SIGNALS.has(victimRun.signal),
             capture,
           });
