@@ -53,7 +53,7 @@ $bm_pcap_text
 EOF2
 if [ -z "$bm_count" ]; then
   case $bm_failure in
-    *'Operation not permitted'* | *'ermission denied'*) bm_finish permission-denied 1 "tcpdump could not capture (CAP_NET_RAW needed)" ;;
+    *'Operation not permitted'* | *'ermission denied'* | *"have permission"*) bm_finish permission-denied 1 "tcpdump could not capture (CAP_NET_RAW needed)" ;;
   esac
   bm_finish error 1 "tcpdump did not run: ${bm_failure:-no statistics line}"
 fi
