@@ -49,7 +49,7 @@ function attack(id: string): AttackDefinition {
 }
 
 describe('catalogue contents', () => {
-  it('covers the nine kind profiles and the five lab stacks', () => {
+  it('covers the ten kind profiles and the five lab stacks', () => {
     expect(stacks.map((s) => s.profileId).sort()).toEqual([...KIND_PROFILE_IDS, ...LAB_PROFILE_IDS].sort());
   });
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { newCanary } from '../../attack-pods/sink/canary.ts';
-import type { AttackDefinition, AttemptContext, Expectation } from '../domain/attack.ts';
+import type { AttackDefinition, AttemptContext, AttemptPlan, Expectation } from '../domain/attack.ts';
 import { attribute, attributeCapture, type Attribution } from '../domain/attribution.ts';
 import type { Cell, ControlResult } from '../domain/cell.ts';
 import type { Cluster, SinkRecord } from '../domain/cluster.ts';
@@ -15,7 +15,7 @@ import { stackLayers } from '../domain/stack-layers.ts';
 import { TIMEOUTS } from '../timeouts.ts';
 import { captureEvidence, parseCaptureReport } from '../evidence/packet-capture.ts';
 import { matchesExpectation } from './expectation-match.ts';
-import { runPlan, type PlanRun, type ScriptSource } from './script-runner.ts';
+import { preparePlan, runPlan, type PlanRun, type ScriptSource } from './script-runner.ts';
 
 export interface ExecuteOptions {
   readonly runId: string;
@@ -86,6 +86,29 @@ async function runControl(cluster: Cluster, attack: AttackDefinition, context: A
 }
 
 /**
+ * Eavesdropping: both pods up first, then the capture starts, and the victim sends only after TIMEOUTS.captureLeadMs,
+ * inside the capture's window whatever the pods' start-up took.
+ */
+async function captureWithVictim(cluster: Cluster, plan: AttemptPlan, victimPlan: AttemptPlan, options: ExecuteOptions): Promise<{ attemptRun: PlanRun; victimRun: PlanRun }> {
+  const [sniffer, victim] = await Promise.allSettled([
+    preparePlan(cluster, plan, options.podReadyMs, options.scripts),
+    preparePlan(cluster, victimPlan, options.podReadyMs, options.scripts),
+  ]);
+  if (sniffer.status === 'rejected' || victim.status === 'rejected') {
+    await Promise.all([sniffer, victim].map((prepared) => (prepared.status === 'fulfilled' ? prepared.value.release() : undefined)));
+    throw sniffer.status === 'rejected' ? sniffer.reason : victim.status === 'rejected' ? victim.reason : new Error('unreachable');
+  }
+  const capture = sniffer.value.run();
+  const sent = sleep(TIMEOUTS.captureLeadMs).then(() => victim.value.run());
+  const [attemptRun, victimRun] = await Promise.allSettled([capture, sent]);
+  if (attemptRun.status === 'rejected' || victimRun.status === 'rejected') {
+    await Promise.all([attemptRun, victimRun].map((run) => (run.status === 'fulfilled' ? run.value.release() : undefined)));
+    throw attemptRun.status === 'rejected' ? attemptRun.reason : victimRun.status === 'rejected' ? victimRun.reason : new Error('unreachable');
+  }
+  return { attemptRun: attemptRun.value, victimRun: victimRun.value };
+}
+
+/**
  * A stopped attempt (`blocked`, or `inconclusive` after a failed control) stands only when the destination was alive
  * for the whole window; otherwise the cell is `error`, naming what died.
  */
@@ -149,12 +172,12 @@ export async function executeAttack(cluster: Cluster, attack: AttackDefinition, 
     const plan = attack.attempt(context);
     const victimPlan = attack.success === 'packet-capture' ? attack.victim?.(context) : undefined;
     if (attack.success === 'packet-capture' && victimPlan === undefined) throw new Error(`${attack.id} captures packets but names no victim client`);
-    const [controlRun, attemptRun, victimRun] = await Promise.all([
+    const [controlRun, { attemptRun, victimRun }] = await Promise.all([
       // The control gets its own canary so its traffic can never count as the attempt's delivery.
       runControl(cluster, attack, { ...context, canary: makeCanary() }, options),
-      runPlan(cluster, plan, options.podReadyMs, options.scripts),
-      // The permitted client sends the attempt's canary while the sniffer captures.
-      victimPlan === undefined ? undefined : sleep(TIMEOUTS.captureLeadMs).then(() => runPlan(cluster, victimPlan, options.podReadyMs, options.scripts)),
+      victimPlan === undefined
+        ? runPlan(cluster, plan, options.podReadyMs, options.scripts).then((run) => ({ attemptRun: run, victimRun: undefined }))
+        : captureWithVictim(cluster, plan, victimPlan, options),
     ]);
     attempt = attemptRun;
     try {

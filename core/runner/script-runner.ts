@@ -43,12 +43,22 @@ async function runInPod(pod: PodHandle, plan: AttemptPlan, scripts: ScriptSource
   return { signal: result.signal, detail: result.detail, fields: result.fields };
 }
 
-/** Create the plan's pod (admission may refuse it) and run its script. */
-export async function runPlan(cluster: Cluster, plan: AttemptPlan, podReadyMs: number, scripts: ScriptSource = composeScript): Promise<PlanRun> {
+/**
+ * A plan whose pod exists (or was refused) and whose script has not run yet: `run()` executes it once. Lets a caller
+ * order scripts across pods after every pod is up (eavesdropping: the capture must be open before the victim sends).
+ * `release()` deletes the pod when `run()` was never called or failed.
+ */
+export interface PreparedPlan {
+  run(): Promise<PlanRun>;
+  release(): Promise<void>;
+}
+
+/** Create the plan's pod (admission may refuse it); the script runs on `run()`. */
+export async function preparePlan(cluster: Cluster, plan: AttemptPlan, podReadyMs: number, scripts: ScriptSource = composeScript): Promise<PreparedPlan> {
   const started = performance.now();
   const creation = await cluster.createPod(plan.pod, { timeoutMs: podReadyMs });
   if (creation.status === 'rejected') {
-    return {
+    const refused: PlanRun = {
       signal: 'admission-denied',
       detail: creation.message,
       fields: {},
@@ -56,22 +66,27 @@ export async function runPlan(cluster: Cluster, plan: AttemptPlan, podReadyMs: n
       admissionEvidence: { layer: 'admission', source: 'admission', verdict: 'denied', raw: creation.message },
       release: async () => {},
     };
+    return { run: async () => refused, release: async () => {} };
   }
   const pod = creation.pod;
-  try {
-    const { signal, detail, fields } = await runInPod(pod, plan, scripts);
-    return {
-      signal,
-      detail,
-      fields,
-      durationMs: performance.now() - started,
-      pod: { namespace: pod.namespace, name: pod.name, ip: pod.ip },
-      release: async () => {
-        await pod[Symbol.asyncDispose]();
-      },
-    };
-  } catch (error) {
+  const release = async (): Promise<void> => {
     await pod[Symbol.asyncDispose]();
-    throw error;
-  }
+  };
+  return {
+    release,
+    run: async () => {
+      try {
+        const { signal, detail, fields } = await runInPod(pod, plan, scripts);
+        return { signal, detail, fields, durationMs: performance.now() - started, pod: { namespace: pod.namespace, name: pod.name, ip: pod.ip }, release };
+      } catch (error) {
+        await release();
+        throw error;
+      }
+    },
+  };
+}
+
+/** Create the plan's pod (admission may refuse it) and run its script. */
+export async function runPlan(cluster: Cluster, plan: AttemptPlan, podReadyMs: number, scripts: ScriptSource = composeScript): Promise<PlanRun> {
+  return (await preparePlan(cluster, plan, podReadyMs, scripts)).run();
 }

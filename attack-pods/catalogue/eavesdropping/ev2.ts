@@ -26,7 +26,7 @@ export const EV2 = defineAttack({
   technique:
     "A capture point on the network between the nodes (kind: a container on the kind network; lab: the fabric) runs tcpdump for api's pod IP while frontend's identity, on another node, sends GET /api/ping carrying the canary to api.",
   preconditions: ['a foothold on the node network (a cloud VPC peer, a switch port, a compromised node)', 'the victim and api on different nodes'],
-  references: [REF.istioMutualTls, REF.ztunnelHbone],
+  references: [REF.istioMutualTls, REF.ztunnelHbone, REF.ciliumWireguard],
   success: 'packet-capture',
   source: EAVESDROPPING_SOURCE,
   notApplicable: (stack) =>
@@ -43,5 +43,5 @@ export const EV2 = defineAttack({
     );
   },
   victim: (context) => victimRequest(context, 'EV2', otherNode(context, workloadAddress(context, 'api').node).name),
-  expect: (stack) => encryptionExpectation(stack, 'captured between the nodes'),
+  expect: (stack) => encryptionExpectation(stack, 'captured between the nodes', false),
 });
