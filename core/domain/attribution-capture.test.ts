@@ -26,6 +26,8 @@ describe('attributeCapture (eavesdropping)', () => {
   it('a failed script or a missing report is an error; a missing privilege is inconclusive', () => {
     expect(attributeCapture({ ...base, signal: 'error', capture: sidecarTls }).outcome).toBe('error');
     expect(attributeCapture({ ...base, capture: undefined }).outcome).toBe('error');
+    // A victim that never ran (refused, no address) leaves nothing to match: inconclusive, not an error.
+    expect(attributeCapture({ ...base, victimPassed: false, capture: undefined }).outcome).toBe('inconclusive');
     expect(attributeCapture({ ...base, signal: 'permission-denied', capture: sidecarTls }).outcome).toBe('inconclusive');
   });
 });

@@ -148,6 +148,7 @@ export interface CaptureAttributionInput {
 export function attributeCapture(input: CaptureAttributionInput): Attribution {
   if (input.signal === 'error') return { outcome: 'error', reason: `the capture script failed: ${input.detail}` };
   if (input.signal === 'permission-denied') return { outcome: 'inconclusive', reason: 'the sniffer lacked the privilege to capture' };
+  if (input.capture === undefined && !input.victimPassed) return { outcome: 'inconclusive', reason: "the permitted client's request failed: there was no traffic to read" };
   if (input.capture === undefined) return { outcome: 'error', reason: 'the capture report was missing or malformed' };
   if (input.capture.matched?.includes('canary') === true) return { outcome: 'allowed' };
   if (!input.victimPassed) return { outcome: 'inconclusive', reason: "the permitted client's request failed: there was no traffic to read" };
