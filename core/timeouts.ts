@@ -11,6 +11,10 @@ export const TIMEOUTS = {
   dnsSeconds: 2,
   /** Deadline for one script exec, a little above the script's own budget so its result line is read. */
   scriptExecMs: 15_000,
+  /** Eavesdropping: how long the sniffer captures, seconds (the victim's pod start and request fit inside). */
+  captureSeconds: 8,
+  /** Eavesdropping: the victim starts this long after the sniffer, so the capture is open when it sends. */
+  captureLeadMs: 2_000,
   /** How long the sink is polled for a canary after the attempt ended (UDP/ICMP arrive late). */
   sinkSettleMs: 1_500,
   /**

@@ -2,6 +2,7 @@ import type { AttackDefinition } from '../../core/domain/attack.ts';
 import { ADMISSION_ADVICE } from './admission/advice.ts';
 import { AMBIENT_BYPASS_ADVICE } from './ambient-bypass/advice.ts';
 import type { UnratedAttack } from './define-attack.ts';
+import { EAVESDROPPING_ADVICE } from './eavesdropping/advice.ts';
 import { EGRESS_EXFILTRATION_ADVICE } from './egress-exfiltration/advice.ts';
 import type { AdviceTable, AttackAdvice } from './fix-builders.ts';
 import { HOST_NETWORK_ADVICE } from './host-network/advice.ts';
@@ -18,6 +19,7 @@ export const ATTACK_ADVICE: AdviceTable = {
   ...LATERAL_MOVEMENT_ADVICE,
   ...MTLS_IDENTITY_ADVICE,
   ...ADMISSION_ADVICE,
+  ...EAVESDROPPING_ADVICE,
 };
 
 export function adviceFor(attackId: string): AttackAdvice | undefined {

@@ -14,6 +14,7 @@ const DOC_CANARY = 'bm0000000000000000';
 const SUCCESS_TEXT: Record<SuccessCriterion, string> = {
   'sink-canary': "the attack worked only if the sink recorded this attempt's canary",
   'client-signal': "the client's own signal decides (connected, HTTP status, timeout, reset, admission denied)",
+  'packet-capture': "the sniffer's capture decides: the canary a permitted client sent meanwhile, seen in plaintext, is allowed; packets of that flow without it are blocked by the layer that encrypted them",
 };
 
 /** Markdown table cell / list text: pipes escaped, one line, `<` kept only for `<https://…>` autolinks. */

@@ -49,11 +49,11 @@ function attack(id: string): AttackDefinition {
 }
 
 describe('catalogue contents', () => {
-  it('covers the nine kind profiles and the five lab stacks', () => {
+  it('covers the ten kind profiles and the five lab stacks', () => {
     expect(stacks.map((s) => s.profileId).sort()).toEqual([...KIND_PROFILE_IDS, ...LAB_PROFILE_IDS].sort());
   });
 
-  it('holds the 32 techniques and their variants, in catalogue order', () => {
+  it('holds the 34 techniques and their variants, in catalogue order', () => {
     // Spelled out so that dropping, renaming or reordering an attack is a visible change (docs/catalogue.md
     // follows the same order).
     expect(ATTACKS.map((a) => a.id)).toEqual([
@@ -62,9 +62,10 @@ describe('catalogue contents', () => {
       'EG1', 'EG2', 'EG3', 'EG4', 'EG5', 'EG6', 'EG7',
       'HN1', 'HN2', 'HN2-priv', 'HN3', 'HN3-nodeport', 'HN4', 'HN4-priv', 'HN5', 'HN5-priv',
       'LM1', 'LM2', 'LM3', 'LM4',
+      'EV1', 'EV2',
     ]);
     const techniques = new Set(ATTACKS.map((a) => /^[A-Z]+\d+/.exec(a.id)?.[0]));
-    expect(techniques.size).toBe(32);
+    expect(techniques.size).toBe(34);
   });
 
   it('has unique ids, and a -priv variant only next to its baseline twin', () => {
@@ -254,6 +255,46 @@ describe('plans', () => {
     expect(attack('HN2-priv').attempt(context(traits)).pod.spec?.nodeName).toBe('bm-worker2');
     expect(attack('AM5-priv').attempt(context(traits)).pod.spec?.nodeName).toBe('bm-worker');
     expect(attack('AM5-priv').attempt(context(traits)).pod.spec?.dnsPolicy).toBe('ClusterFirstWithHostNet');
+  });
+
+  it('eavesdropping attacks count on a capture, and exactly they name the victim client they listen to', () => {
+    expect(ATTACKS.filter((a) => a.success === 'packet-capture').map((a) => a.id)).toEqual(['EV1', 'EV2']);
+    expect(ATTACKS.filter((a) => (a.victim !== undefined) !== (a.success === 'packet-capture')).map((a) => a.id)).toEqual([]);
+  });
+
+  it("EV1: a hostNetwork sniffer on api's node; frontend's identity sends the attempt's canary to api; the control captures its own", () => {
+    const traits = stack('lab:sidecar');
+    const ctx: AttemptContext = { stack: traits, canary: CANARY, addresses: CONTEXT_ADDRESSES };
+    const ev1 = attack('EV1');
+    const attempt = ev1.attempt(ctx);
+    const control = ev1.control({ ...ctx, canary: 'bm00000000000000cc' });
+    const victim = ev1.victim?.(ctx);
+    const api = CONTEXT_ADDRESSES.workloads['bm-app/api'];
+    expect(attempt.pod.spec?.hostNetwork).toBe(true);
+    expect(attempt.pod.spec?.nodeName).toBe(api?.node);
+    expect(attempt.env.CAPTURE_HOST).toBe(api?.podIp);
+    expect(attempt.env.SELF_SEND).toBeUndefined();
+    expect(control.env).toMatchObject({ SELF_SEND: '1', SELF_PORT: String(SCENE.workloads.api.port), CAPTURE_HOST: api?.podIp, CANARY: 'bm00000000000000cc' });
+    expect(victim?.pod.spec?.serviceAccountName).toBe(SCENE.workloads.frontend.serviceAccount);
+    expect(victim?.env.CANARY).toBe(ctx.canary);
+    expect(victim?.env.TARGET_URL).toBe(`http://${api?.podIp}:${SCENE.workloads.api.port}/api/ping`);
+    expect(ev1.expect(stack('lab:netpol'))).toMatchObject({ outcome: 'allowed' });
+    expect(ev1.expect(stack('lab:sidecar'))).toMatchObject({ outcome: 'blocked', blockedBy: 'mesh-sidecar' });
+    expect(ev1.expect(stack('lab:ambient'))).toMatchObject({ outcome: 'blocked', blockedBy: 'mesh-ztunnel' });
+  });
+
+  it('EV2: the sniffer asks for the node network, the victim runs on a node other than api’s; n/a on kind with its reason', () => {
+    const traits = stack('lab:netpol+sidecar');
+    const ctx: AttemptContext = { stack: traits, canary: CANARY, addresses: CONTEXT_ADDRESSES };
+    const ev2 = attack('EV2');
+    const attempt = ev2.attempt(ctx);
+    expect(attempt.pod.metadata?.annotations?.['breachmatrix.io/placement']).toBe('node-network');
+    expect(attempt.pod.spec?.hostNetwork).toBe(true);
+    expect(ev2.victim?.(ctx).pod.spec?.nodeName).not.toBe(CONTEXT_ADDRESSES.workloads['bm-app/api']?.node);
+    expect(ev2.control(ctx).env).toMatchObject({ SELF_SEND: '1', CAPTURE_HOST: CONTEXT_ADDRESSES.sink.ip, SELF_PORT: String(CONTEXT_ADDRESSES.sink.tcpPort) });
+    expect(ev2.expect(traits)).toMatchObject({ outcome: 'blocked', blockedBy: 'mesh-sidecar' });
+    const kind = stacks.find((candidate) => !candidate.isLab);
+    expect(kind === undefined ? undefined : ev2.notApplicable(kind)).toMatch(/kind docker network/);
   });
 
   it('exfiltration attacks count on the sink; the rest on the client', () => {

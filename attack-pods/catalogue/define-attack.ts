@@ -27,6 +27,8 @@ export interface AttackSpec {
   readonly control: (context: AttemptContext) => ControlPlan;
   /** Only asked for stacks the attack applies to. */
   readonly expect: (stack: StackTraits) => Expectation;
+  /** `packet-capture` attacks: the permitted client the sniffer listens to (core/domain/attack.ts). */
+  readonly victim?: (context: AttemptContext) => AttemptPlan;
 }
 
 /** An attack as its file defines it; its severity and fixes come from its family's advice.ts (see advice.ts). */
@@ -46,6 +48,7 @@ export function defineAttack(spec: AttackSpec): UnratedAttack {
     notApplicable,
     attempt: spec.attempt,
     control: spec.control,
+    ...(spec.victim === undefined ? {} : { victim: spec.victim }),
     expect(stack: StackTraits): Expectation {
       const reason = notApplicable(stack);
       return reason === undefined ? spec.expect(stack) : notApplicableExpectation(reason, spec.source);

@@ -10,6 +10,8 @@ import { AM4, AM4_PRIV } from './ambient-bypass/am4.ts';
 import { AM4_MARK, AM4_MARK_MESH } from './ambient-bypass/am4-mark.ts';
 import { AM5, AM5_PRIV } from './ambient-bypass/am5.ts';
 import { AM6 } from './ambient-bypass/am6.ts';
+import { EV1 } from './eavesdropping/ev1.ts';
+import { EV2 } from './eavesdropping/ev2.ts';
 import { EG1 } from './egress-exfiltration/eg1.ts';
 import { EG2 } from './egress-exfiltration/eg2.ts';
 import { EG3 } from './egress-exfiltration/eg3.ts';
@@ -48,6 +50,7 @@ export const ATTACKS: readonly AttackDefinition[] = [
   EG1, EG2, EG3, EG4, EG5, EG6, EG7,
   HN1, HN2, HN2_PRIV, HN3, HN3_NODEPORT, HN4, HN4_PRIV, HN5, HN5_PRIV,
   LM1, LM2, LM3, LM4,
+  EV1, EV2,
 ].map(withAdvice);
 
 function isFamily(value: string): value is AttackFamily {

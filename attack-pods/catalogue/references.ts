@@ -64,6 +64,18 @@ export const REF = {
     'Istio traffic routing (calls to pod IPs, passthrough)',
     'https://istio.io/latest/docs/ops/configuration/traffic-management/traffic-routing/',
   ),
+  istioMutualTls: ref(
+    'Istio mutual TLS migration (sidecars send mutual TLS automatically)',
+    'https://istio.io/latest/docs/tasks/security/authentication/mtls-migration/',
+  ),
+  ztunnelHbone: ref(
+    'Istio ambient HBONE (ztunnel-to-ztunnel mTLS tunnels on port 15008)',
+    'https://istio.io/latest/docs/ambient/architecture/hbone/',
+  ),
+  ciliumWireguard: ref(
+    'Cilium WireGuard transparent encryption (v1.20.2)',
+    'https://github.com/cilium/cilium/blob/v1.20.2/Documentation/security/network/encryption-wireguard.rst',
+  ),
   peerAuthentication: ref(
     'PeerAuthentication reference',
     'https://istio.io/latest/docs/reference/config/security/peer_authentication/',

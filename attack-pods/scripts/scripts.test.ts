@@ -591,3 +591,58 @@ describe('marked-tcp.sh (SO_MARK before connect)', () => {
     expect(result.detail).toContain('SOCKET_MARK');
   });
 });
+
+describe('packet-capture.sh (tcpdump in a private namespace)', () => {
+  const HOST = '127.0.0.2';
+  const PORT = 18090;
+
+  async function captureNamespace(suffix: string): Promise<string> {
+    const ns = await newNetns(suffix);
+    const server = spawn('ip', ['netns', 'exec', ns, 'nc', '-l', '-k', HOST, String(PORT)], { stdio: ['ignore', 'ignore', 'ignore'] });
+    children.push(server);
+    return ns;
+  }
+
+  /** A client in `ns` sends `payload` from 127.0.0.1 to the server after the capture opened. */
+  function sendLater(ns: string, payload: string): void {
+    const client = spawn('ip', ['netns', 'exec', ns, 'sh', '-c', `sleep 1; printf '%s\\n' "$0" | nc -N -w 1 -s 127.0.0.1 ${HOST} ${PORT}`, payload], { stdio: 'ignore' });
+    children.push(client);
+  }
+
+  it('reports the canary seen in plaintext and the flow with the captured host’s port', async () => {
+    const ns = await captureNamespace('pc1');
+    sendLater(ns, `GET /api/ping X-Canary: ${CANARY}`);
+    const result = await runScript('packet-capture.sh', { CAPTURE_HOST: HOST, CAPTURE_SECONDS: '3', CANARY }, { netns: ns });
+    expect(result.signal).toBe('delivered');
+    expect(result.fields.canary_seen).toBe(1);
+    expect(result.fields.packets).toBeGreaterThan(0);
+    expect(String(result.fields.flows).split(' ')).toContain(`127.0.0.1>${HOST}.${PORT}`);
+  });
+
+  it('packets of the flow without the canary: captured, canary_seen 0', async () => {
+    const ns = await captureNamespace('pc2');
+    sendLater(ns, 'opaque bytes that carry no canary');
+    const result = await runScript('packet-capture.sh', { CAPTURE_HOST: HOST, CAPTURE_SECONDS: '3', CANARY }, { netns: ns });
+    expect(result.signal).toBe('delivered');
+    expect(result.fields.canary_seen).toBe(0);
+    expect(result.fields.packets).toBeGreaterThan(0);
+    expect(String(result.fields.flows).split(' ')).toContain(`127.0.0.1>${HOST}.${PORT}`);
+  });
+
+  it('the control passes only on its own captured canary; without a listener it fails', async () => {
+    const ns = await captureNamespace('pc3');
+    const passed = await runScript('packet-capture.sh', { CAPTURE_HOST: HOST, CAPTURE_SECONDS: '3', CANARY, SELF_SEND: '1', SELF_PORT: String(PORT) }, { netns: ns });
+    expect(passed.signal).toBe('delivered');
+    expect(passed.fields.canary_seen).toBe(1);
+    const silent = await newNetns('pc4');
+    const failed = await runScript('packet-capture.sh', { CAPTURE_HOST: HOST, CAPTURE_SECONDS: '3', CANARY, SELF_SEND: '1', SELF_PORT: String(PORT) }, { netns: silent });
+    expect(failed.signal).toBe('timeout');
+    expect(failed.fields.canary_seen).toBe(0);
+  });
+
+  it('permission-denied without CAP_NET_RAW', async () => {
+    const ns = await newNetns('pc5');
+    const result = await runScript('packet-capture.sh', { CAPTURE_HOST: HOST, CAPTURE_SECONDS: '1', CANARY }, { netns: ns, onlyCapabilities: [] });
+    expect(result.signal).toBe('permission-denied');
+  });
+});

@@ -25,6 +25,7 @@ import { pod as podBuilder } from '../../manifests/pod-builder.ts';
 import { sinkCommand } from '../../attack-pods/sink/sink-process.ts';
 import { nftCounterEvidence, parseNftDropCounters, type NftDropCounter } from '../../core/evidence/nft-counters.ts';
 import { admitPod } from './admission/pod-security.ts';
+import { onFabric } from './fabric-placement.ts';
 import { LAB_ADDRESSES, PodIpPool, labNodes, podClassCidr, type LabNodePlan } from './addressing.ts';
 import { containerPrivileges, setprivArguments } from './container-privileges.ts';
 import { dnsRecords, nodeResolvConf, podResolvConf } from './dns/dns-records.ts';
@@ -278,6 +279,8 @@ export class LabCluster implements Cluster {
     const node = this.chooseNode(spec);
     const index = this.podCounter++;
     const hostNetwork = spec.spec?.hostNetwork === true;
+    // EV2's sniffer: on the node network, on no node (its `node` only names the pod's nominal node).
+    const fabric = onFabric(spec);
     const pool = this.pools.get(node.name);
     if (pool === undefined) throw new InfrastructureError('lab', `no IP pool for node ${node.name}`);
     const annotations = spec.metadata?.annotations ?? {};
@@ -292,10 +295,10 @@ export class LabCluster implements Cluster {
       annotations: { ...(spec.metadata?.annotations ?? {}) },
       serviceAccount: spec.spec?.serviceAccountName ?? 'default',
       node,
-      ip: hostNetwork ? node.ip : pool.allocate(addressClass),
+      ip: fabric ? LAB_ADDRESSES.underlayGateway : hostNetwork ? node.ip : pool.allocate(addressClass),
       hostNetwork,
       hostPid: spec.spec?.hostPID === true,
-      netns: hostNetwork ? this.names.node(node.index) : this.names.pod(index),
+      netns: fabric ? this.names.fabric : hostNetwork ? this.names.node(node.index) : this.names.pod(index),
       nodeVeth: hostNetwork ? undefined : this.names.podVeth(index),
       ports: containerPorts(spec),
       workDir: join(this.workDir, 'pods', `${namespace}_${name}_${index}`),

@@ -14,6 +14,8 @@ export const LAB_TOOLS: readonly { readonly tool: string; readonly pkg: string }
   { tool: 'iptables-nft-restore', pkg: 'iptables' },
   { tool: 'haproxy', pkg: 'haproxy' },
   { tool: 'curl', pkg: 'curl' },
+  // The eavesdropping family's sniffer (attack-pods/scripts/packet-capture.sh).
+  { tool: 'tcpdump', pkg: 'tcpdump' },
   { tool: 'dig', pkg: 'dnsutils' },
   { tool: 'nc', pkg: 'netcat-openbsd' },
   { tool: 'ping', pkg: 'iputils-ping' },

@@ -25,6 +25,8 @@ export interface ScriptedRun {
   readonly deliversOver?: SinkRecord['protocol'];
   /** Admission refuses the pod with this message. */
   readonly rejectWith?: string;
+  /** Further result-line fields the script reports (e.g. a capture's `packets`, `canary_seen`, `flows`). */
+  readonly fields?: Readonly<Record<string, string | number>>;
 }
 
 /** Decides a pod's scripted behaviour from the pod itself (tests key it by pod name or labels). */
@@ -148,7 +150,7 @@ export class MemoryCluster implements Cluster {
   }
 
   private resultLine(scripted: ScriptedRun): string {
-    return `BM-RESULT ${JSON.stringify({ signal: scripted.signal, exit: 0, detail: scripted.detail ?? '' })}\n`;
+    return `BM-RESULT ${JSON.stringify({ ...scripted.fields, signal: scripted.signal, exit: 0, detail: scripted.detail ?? '' })}\n`;
   }
 
   private async exec(podName: string, scripted: ScriptedRun, options: ExecOptions): Promise<ExecResult> {

@@ -26,7 +26,7 @@ function expectBadInput(run: () => unknown, ...fragments: string[]): void {
 }
 
 describe('profiles configuration', () => {
-  it('loads the shipped profiles: the nine stacks of the design, with derived ids and pinned versions', async () => {
+  it('loads the shipped profiles: the nine stacks of the design and cilium-wireguard, with derived ids and pinned versions', async () => {
     const catalog = await loadProfileCatalog();
     expect(catalog.profiles.map((profile) => profile.id)).toEqual(KIND_PROFILE_IDS);
     const ambient = catalog.profiles.find((profile) => profile.id === 'cilium+istio-ambient');
@@ -59,6 +59,16 @@ describe('profiles configuration', () => {
   it('rejects a bad option value and duplicate profiles', () => {
     expectBadInput(() => buildProfileCatalog('f.yaml', { profiles: [{ cni: 'cilium', mesh: 'none', options: { workers: 9 } }] }, pins), 'profiles[0].options.workers');
     expectBadInput(() => buildProfileCatalog('f.yaml', { profiles: [{ cni: 'cilium', mesh: 'none' }, { cni: 'cilium', mesh: 'none' }] }, pins), 'duplicate profile "cilium"');
+  });
+
+  it('WireGuard: `<cni>-wireguard` ids on Cilium; refused on kindnet and (until its FelixConfiguration is checked) Calico', () => {
+    const catalog = buildProfileCatalog('f.yaml', { profiles: [{ cni: 'cilium', mesh: 'none', options: { encryption: 'wireguard' } }, { cni: 'cilium', mesh: 'istio-ambient', options: { encryption: 'wireguard' } }] }, pins);
+    expect(catalog.profiles.map((profile) => profile.id)).toEqual(['cilium-wireguard', 'cilium-wireguard+istio-ambient']);
+    expect(catalog.profiles.map((profile) => stackTraits(profile).encryption)).toEqual(['wireguard', 'wireguard']);
+    expectBadInput(() => buildProfileCatalog('f.yaml', { profiles: [{ cni: 'kindnet', mesh: 'none', options: { encryption: 'wireguard' } }] }, pins), 'profiles[0].options.encryption', 'kindnet with encryption "wireguard" is not supported', 'wireguard on cilium');
+    expectBadInput(() => buildProfileCatalog('f.yaml', { profiles: [{ cni: 'calico', mesh: 'none', options: { encryption: 'wireguard' } }] }, pins), 'calico with encryption "wireguard" is not supported');
+    expectBadInput(() => buildProfileCatalog('f.yaml', { profiles: [{ cni: 'cilium', mesh: 'none', options: { encryption: 'ipsec' } }] }, pins), 'profiles[0].options.encryption');
+    expect(buildProfileCatalog('f.yaml', { profiles: [{ cni: 'cilium', mesh: 'none' }] }, pins).profiles[0]?.options.encryption).toBe('none');
   });
 
   it('appends the version set to the id of non-pinned profiles so pinned and next can run side by side', () => {

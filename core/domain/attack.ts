@@ -14,6 +14,7 @@ export const ATTACK_FAMILIES = [
   'lateral-movement',
   'mtls-identity',
   'admission',
+  'eavesdropping',
 ] as const;
 export type AttackFamily = (typeof ATTACK_FAMILIES)[number];
 
@@ -99,8 +100,10 @@ export interface AttemptPlan {
  * How the runner decides that the attack worked.
  * - `sink-canary`: only when the sink recorded this attempt's canary (exfiltration).
  * - `client-signal`: the client signal alone (reaching an in-cluster target, admission).
+ * - `packet-capture`: the attempt is a sniffer; it worked when its capture holds the canary that a permitted client
+ *   (the attack's `victim`) sent meanwhile, in plaintext (eavesdropping).
  */
-export type SuccessCriterion = 'sink-canary' | 'client-signal';
+export type SuccessCriterion = 'sink-canary' | 'client-signal' | 'packet-capture';
 
 export interface AttackDefinition {
   readonly id: string;
@@ -122,6 +125,11 @@ export interface AttackDefinition {
    */
   control(context: AttemptContext): ControlPlan;
   expect(stack: StackTraits): Expectation;
+  /**
+   * For `packet-capture` attacks (required there, absent elsewhere): the permitted client whose traffic, carrying
+   * the attempt's canary, the sniffer tries to read. It runs while the capture does.
+   */
+  victim?(context: AttemptContext): AttemptPlan;
   readonly severity: SeverityRating;
   /** What would close the attack on this stack; at least one wherever it is expected or observed `allowed`. */
   fixes(stack: FixTarget): readonly Fix[];

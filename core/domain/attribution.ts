@@ -128,3 +128,34 @@ export function attribute(input: AttributionInput): Attribution {
   }
   return blockedFromEvidence(input, blockSignal);
 }
+
+export interface CaptureAttributionInput {
+  readonly controlPassed: boolean;
+  /** The sniffer script's signal and what it said. */
+  readonly signal: ClientSignal;
+  readonly detail: string;
+  /** Whether the permitted client's own request got its answer (there was traffic to read). */
+  readonly victimPassed: boolean;
+  /** The capture's evidence item (core/evidence/packet-capture.ts); undefined when the report was unreadable. */
+  readonly capture: EvidenceItem | undefined;
+}
+
+/**
+ * Eavesdropping (`packet-capture`): `allowed` when the capture holds this attempt's canary in plaintext; `blocked`
+ * by the layer that encrypted it only when the victim's request worked, packets of its flow were captured without
+ * the canary, the control proved the sniffer sees plaintext on that path, and a layer of the stack explains it.
+ */
+export function attributeCapture(input: CaptureAttributionInput): Attribution {
+  if (input.signal === 'error') return { outcome: 'error', reason: `the capture script failed: ${input.detail}` };
+  if (input.signal === 'permission-denied') return { outcome: 'inconclusive', reason: 'the sniffer lacked the privilege to capture' };
+  if (input.capture === undefined && !input.victimPassed) return { outcome: 'inconclusive', reason: "the permitted client's request failed: there was no traffic to read" };
+  if (input.capture === undefined) return { outcome: 'error', reason: 'the capture report was missing or malformed' };
+  if (input.capture.matched?.includes('canary') === true) return { outcome: 'allowed' };
+  if (!input.victimPassed) return { outcome: 'inconclusive', reason: "the permitted client's request failed: there was no traffic to read" };
+  if (!input.controlPassed) return { outcome: 'inconclusive', reason: 'the canary was not captured, but the control did not prove the sniffer sees plaintext there' };
+  if (input.capture.matched?.includes('destination-port') !== true) {
+    return { outcome: 'inconclusive', reason: "no packet of the victim's flow was captured: the sniffer did not see it, so it says nothing of encryption" };
+  }
+  if (input.capture.layer === 'none') return { outcome: 'inconclusive', reason: input.capture.detail ?? 'no layer explains the missing canary' };
+  return { outcome: 'blocked', blockedBy: input.capture.layer, confidence: 'confirmed' };
+}

@@ -12,6 +12,7 @@ export const EVIDENCE_SOURCES = [
   'lab-proxy-log', // lab: the HAProxy sidecar's access log
   'sink', // the exfiltration sink: the canary arrived
   'api-audit', // Kubernetes API response (RBAC)
+  'packet-capture', // a sniffer's own capture (eavesdropping): packets of the flow, and whether the canary was in plaintext
 ] as const;
 export type EvidenceSource = (typeof EVIDENCE_SOURCES)[number];
 

@@ -31,6 +31,13 @@ export type PolicySet = (typeof POLICY_SETS)[number];
 export const PATH_NORMALIZATIONS = ['NONE', 'BASE', 'MERGE_SLASHES', 'DECODE_AND_MERGE_SLASHES'] as const;
 export type PathNormalization = (typeof PATH_NORMALIZATIONS)[number];
 
+/**
+ * Transparent encryption at the CNI: `wireguard` is Cilium's `encryption.type: wireguard` or Calico's Felix
+ * `wireguardEnabled`; kindnet has none. Encrypts node-to-node pod traffic only (same-node packets stay plaintext).
+ */
+export const ENCRYPTIONS = ['none', 'wireguard'] as const;
+export type Encryption = (typeof ENCRYPTIONS)[number];
+
 export interface ComponentVersions {
   readonly kubernetes: string;
   readonly kind?: string;
@@ -56,6 +63,8 @@ export interface ProfileOptions {
    * lab stacks set it per stack (core/config/profiles-config.ts).
    */
   readonly pathNormalization: PathNormalization;
+  /** The CNI's transparent encryption between nodes (part of the profile id: `<cni>-wireguard`). */
+  readonly encryption: Encryption;
 }
 
 export interface Profile {
@@ -76,11 +85,13 @@ export const DEFAULT_PROFILE_OPTIONS: ProfileOptions = {
   workers: 2,
   policy: 'layered',
   pathNormalization: 'BASE',
+  encryption: 'none',
 };
 
-export function profileId(cni: Cni, mesh: Mesh): string {
-  if (mesh === 'none') return cni;
-  return cni === 'kindnet' ? mesh : `${cni}+${mesh}`;
+export function profileId(cni: Cni, mesh: Mesh, encryption: Encryption = 'none'): string {
+  const network = encryption === 'none' ? cni : `${cni}-${encryption}`;
+  if (mesh === 'none') return network;
+  return network === 'kindnet' ? mesh : `${network}+${mesh}`;
 }
 
 /** What attack expectations and applicability look at: the layers a stack has, not how it is provisioned. */
@@ -99,6 +110,8 @@ export interface StackTraits {
   readonly istioCni: boolean;
   /** The mesh's `meshConfig.pathNormalization` (meaningless without a mesh). */
   readonly pathNormalization: PathNormalization;
+  /** The CNI encrypts pod traffic between nodes. */
+  readonly encryption: Encryption;
   readonly versions: ComponentVersions;
 }
 
@@ -113,6 +126,7 @@ export function stackTraits(profile: Profile): StackTraits {
     meshPolicies: profile.mesh !== 'none' && profile.options.policy !== 'none',
     istioCni: profile.options.istioCni,
     pathNormalization: profile.options.pathNormalization,
+    encryption: profile.options.encryption,
     enforcesNetworkPolicy: profile.options.policy === 'layered',
     versions: profile.versions,
   };

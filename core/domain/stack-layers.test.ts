@@ -13,6 +13,7 @@ function traits(mesh: Mesh, policy: PolicySet): StackTraits {
     meshPolicies: mesh !== 'none' && policy !== 'none',
     istioCni: true,
     pathNormalization: 'BASE',
+    encryption: 'none',
     versions: { kubernetes: '1.33.1' },
   };
 }

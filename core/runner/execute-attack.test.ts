@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MEMORY_ADDRESSES, MemoryCluster, type Replay } from '../../clusters/memory/memory-cluster.ts';
+import { MEMORY_ADDRESSES, MemoryCluster, type Replay, type ScriptedRun } from '../../clusters/memory/memory-cluster.ts';
+import type { Expectation } from '../domain/attack.ts';
 import { labProfiles } from '../config/profiles-config.ts';
 import type { Profile } from '../domain/profile.ts';
 import { executeAttack } from './execute-attack.ts';
-import { EXPECT_ALLOWED, EXPECT_BLOCKED_BY_CNI, syntheticAttack } from './testing/synthetic-attack.ts';
+import { EXPECT_ALLOWED, EXPECT_BLOCKED_BY_CNI, SYNTHETIC_CAPTURED_IP, syntheticAttack } from './testing/synthetic-attack.ts';
 
 const netpolSidecar = labProfiles().find((profile) => profile.id === 'lab:netpol+sidecar') as Profile;
 const options = { runId: 'test-run', addresses: MEMORY_ADDRESSES, podReadyMs: 1000, controlRetries: 1, scripts: () => 'true' };
@@ -119,5 +120,42 @@ describe('executeAttack', () => {
     expect(unproven.control).toMatchObject({ passed: false, result: 'failed', signal: 'delivered' });
     const heard = cluster(byRole({ signal: 'timeout', evidence: [NFT_DENY] }, { signal: 'delivered', delivers: true }));
     expect((await executeAttack(heard, toSink, options)).outcome).toBe('blocked');
+  });
+
+  describe('packet-capture (eavesdropping)', () => {
+    const EXPECT_SIDECAR: Expectation = { outcome: 'blocked', blockedBy: 'mesh-sidecar', certainty: 'documented', source: 'test' };
+    const victimFlow = `10.244.0.10>${SYNTHETIC_CAPTURED_IP}.8080`;
+    const roles = (sniffer: ScriptedRun, control: ScriptedRun, victim: ScriptedRun): Replay => (pod) => {
+      const name = pod.metadata?.name ?? '';
+      return name.includes('-victim-') ? victim : name.includes('-control-') ? control : sniffer;
+    };
+
+    it('allowed when the capture holds the canary; the capture is the evidence, matched on the canary', async () => {
+      const memory = cluster(roles({ signal: 'delivered', fields: { packets: 12, canary_seen: 1, flows: victimFlow } }, { signal: 'delivered' }, { signal: 'http-ok' }));
+      const cell = await executeAttack(memory, syntheticAttack({ id: 'P1', success: 'packet-capture', expected: EXPECT_ALLOWED }), options);
+      expect(cell).toMatchObject({ outcome: 'allowed', asExpected: true });
+      expect(cell.evidence).toEqual([expect.objectContaining({ source: 'packet-capture', layer: 'none', matched: ['canary'] })]);
+      expect(memory.podsCreated.some((name) => name.includes('-victim-'))).toBe(true);
+      expect([...memory.podsDeleted].sort()).toEqual([...memory.podsCreated].sort());
+    });
+
+    it('blocked by the encrypting layer only with the victim flow captured, the victim answered and the control passed', async () => {
+      const sniffed = { signal: 'delivered' as const, fields: { packets: 12, canary_seen: 0, flows: victimFlow } };
+      const blocked = await executeAttack(cluster(roles(sniffed, { signal: 'delivered' }, { signal: 'http-ok' })), syntheticAttack({ id: 'P2', success: 'packet-capture', expected: EXPECT_SIDECAR }), options);
+      expect(blocked).toMatchObject({ outcome: 'blocked', blockedBy: 'mesh-sidecar', confidence: 'confirmed', asExpected: true });
+
+      const noControl = await executeAttack(cluster(roles(sniffed, { signal: 'timeout' }, { signal: 'http-ok' })), syntheticAttack({ id: 'P3', success: 'packet-capture', expected: EXPECT_SIDECAR }), options);
+      expect(noControl.outcome).toBe('inconclusive');
+      const victimFailed = await executeAttack(cluster(roles(sniffed, { signal: 'delivered' }, { signal: 'timeout' })), syntheticAttack({ id: 'P4', success: 'packet-capture', expected: EXPECT_SIDECAR }), options);
+      expect(victimFailed.outcome).toBe('inconclusive');
+      const otherFlows = { signal: 'delivered' as const, fields: { packets: 3, canary_seen: 0, flows: `172.18.0.3>${SYNTHETIC_CAPTURED_IP}.8080` } };
+      const missed = await executeAttack(cluster(roles(otherFlows, { signal: 'delivered' }, { signal: 'http-ok' })), syntheticAttack({ id: 'P5', success: 'packet-capture', expected: EXPECT_SIDECAR }), options);
+      expect(missed.outcome).toBe('inconclusive');
+    });
+
+    it('a capture without its report is an error, never blocked', async () => {
+      const cell = await executeAttack(cluster(roles({ signal: 'delivered' }, { signal: 'delivered' }, { signal: 'http-ok' })), syntheticAttack({ id: 'P6', success: 'packet-capture', expected: EXPECT_SIDECAR }), options);
+      expect(cell.outcome).toBe('error');
+    });
   });
 });

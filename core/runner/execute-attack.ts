@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { newCanary } from '../../attack-pods/sink/canary.ts';
-import type { AttackDefinition, AttemptContext, Expectation } from '../domain/attack.ts';
-import { attribute, type Attribution } from '../domain/attribution.ts';
+import type { AttackDefinition, AttemptContext, AttemptPlan, Expectation } from '../domain/attack.ts';
+import { attribute, attributeCapture, type Attribution } from '../domain/attribution.ts';
 import type { Cell, ControlResult } from '../domain/cell.ts';
 import type { Cluster, SinkRecord } from '../domain/cluster.ts';
 import { summarizeFlow, type ControlPlan } from '../domain/control.ts';
@@ -13,8 +13,9 @@ import { RESULTS_SCHEMA_VERSION } from '../domain/results.ts';
 import { PASS_SIGNALS } from '../domain/signal.ts';
 import { stackLayers } from '../domain/stack-layers.ts';
 import { TIMEOUTS } from '../timeouts.ts';
+import { captureEvidence, parseCaptureReport } from '../evidence/packet-capture.ts';
 import { matchesExpectation } from './expectation-match.ts';
-import { runPlan, type PlanRun, type ScriptSource } from './script-runner.ts';
+import { preparePlan, runPlan, type PlanRun, type ScriptSource } from './script-runner.ts';
 
 export interface ExecuteOptions {
   readonly runId: string;
@@ -85,6 +86,29 @@ async function runControl(cluster: Cluster, attack: AttackDefinition, context: A
 }
 
 /**
+ * Eavesdropping: both pods up first, then the capture starts, and the victim sends only after TIMEOUTS.captureLeadMs,
+ * inside the capture's window whatever the pods' start-up took.
+ */
+async function captureWithVictim(cluster: Cluster, plan: AttemptPlan, victimPlan: AttemptPlan, options: ExecuteOptions): Promise<{ attemptRun: PlanRun; victimRun: PlanRun }> {
+  const [sniffer, victim] = await Promise.allSettled([
+    preparePlan(cluster, plan, options.podReadyMs, options.scripts),
+    preparePlan(cluster, victimPlan, options.podReadyMs, options.scripts),
+  ]);
+  if (sniffer.status === 'rejected' || victim.status === 'rejected') {
+    await Promise.all([sniffer, victim].map((prepared) => (prepared.status === 'fulfilled' ? prepared.value.release() : undefined)));
+    throw sniffer.status === 'rejected' ? sniffer.reason : victim.status === 'rejected' ? victim.reason : new Error('unreachable');
+  }
+  const capture = sniffer.value.run();
+  const sent = sleep(TIMEOUTS.captureLeadMs).then(() => victim.value.run());
+  const [attemptRun, victimRun] = await Promise.allSettled([capture, sent]);
+  if (attemptRun.status === 'rejected' || victimRun.status === 'rejected') {
+    await Promise.all([attemptRun, victimRun].map((run) => (run.status === 'fulfilled' ? run.value.release() : undefined)));
+    throw attemptRun.status === 'rejected' ? attemptRun.reason : victimRun.status === 'rejected' ? victimRun.reason : new Error('unreachable');
+  }
+  return { attemptRun: attemptRun.value, victimRun: victimRun.value };
+}
+
+/**
  * A stopped attempt (`blocked`, or `inconclusive` after a failed control) stands only when the destination was alive
  * for the whole window; otherwise the cell is `error`, naming what died.
  */
@@ -146,12 +170,21 @@ export async function executeAttack(cluster: Cluster, attack: AttackDefinition, 
   let attempt: PlanRun | undefined;
   try {
     const plan = attack.attempt(context);
-    const [controlRun, attemptRun] = await Promise.all([
+    const victimPlan = attack.success === 'packet-capture' ? attack.victim?.(context) : undefined;
+    if (attack.success === 'packet-capture' && victimPlan === undefined) throw new Error(`${attack.id} captures packets but names no victim client`);
+    const [controlRun, { attemptRun, victimRun }] = await Promise.all([
       // The control gets its own canary so its traffic can never count as the attempt's delivery.
       runControl(cluster, attack, { ...context, canary: makeCanary() }, options),
-      runPlan(cluster, plan, options.podReadyMs, options.scripts),
+      victimPlan === undefined
+        ? runPlan(cluster, plan, options.podReadyMs, options.scripts).then((run) => ({ attemptRun: run, victimRun: undefined }))
+        : captureWithVictim(cluster, plan, victimPlan, options),
     ]);
     attempt = attemptRun;
+    try {
+      await victimRun?.release();
+    } catch {
+      // The victim's pod is gone either way; its release failing says nothing of the capture.
+    }
 
     const evidenceStarted = performance.now();
     const sinkRecords = attack.success === 'sink-canary' ? await waitForCanary(cluster, canary) : await cluster.sinkReceived(canary);
@@ -159,9 +192,16 @@ export async function executeAttack(cluster: Cluster, attack: AttackDefinition, 
     // to the same destination never count for this one.
     const flow = ranFlow(plan.flow, attempt);
     // A pod admission refused sent nothing: any record matching its intended flow belongs to another attempt.
-    const layerEvidence = attempt.admissionEvidence ? [] : await cluster.collectEvidence({ window: { from: startedAt, to: new Date() }, flow });
+    // A sniffer's evidence is its capture; layer records matching its node address belong to other flows.
+    const layerEvidence = attempt.admissionEvidence || victimRun !== undefined ? [] : await cluster.collectEvidence({ window: { from: startedAt, to: new Date() }, flow });
+    const report = victimRun?.pod === undefined ? undefined : parseCaptureReport(attempt.fields);
+    const capture =
+      report === undefined || victimRun?.pod === undefined || plan.flow.destinationIp === undefined
+        ? undefined
+        : captureEvidence(report, JSON.stringify(attempt.fields), victimRun.pod.ip, plan.flow.destinationIp, plan.flow.destinationPort ?? 0, stackLayers(stack));
     const evidence: EvidenceItem[] = [
       ...(attempt.admissionEvidence ? [attempt.admissionEvidence] : []),
+      ...(capture === undefined ? [] : [capture]),
       ...layerEvidence,
       ...sinkRecords.map((record): EvidenceItem => ({
         layer: 'none',
@@ -174,14 +214,23 @@ export async function executeAttack(cluster: Cluster, attack: AttackDefinition, 
     ];
     const evidenceMs = performance.now() - evidenceStarted;
 
-    const attributed = attribute({
-      controlPassed: controlRun.control.passed,
-      signal: attempt.signal,
-      success: attack.success,
-      sinkReceivedCanary: sinkRecords.length > 0,
-      evidence,
-      stackLayers: stackLayers(stack),
-    });
+    const attributed =
+      victimRun === undefined
+        ? attribute({
+            controlPassed: controlRun.control.passed,
+            signal: attempt.signal,
+            success: attack.success,
+            sinkReceivedCanary: sinkRecords.length > 0,
+            evidence,
+            stackLayers: stackLayers(stack),
+          })
+        : attributeCapture({
+            controlPassed: controlRun.control.passed,
+            signal: attempt.signal,
+            detail: attempt.detail,
+            victimPassed: PASS_SIGNALS.has(victimRun.signal),
+            capture,
+          });
     // A dead destination refuses or drops exactly like a policy: no `blocked` without it alive for the window, and
     // a failed control on a dead destination is named for what it is.
     const window = { from: startedAt, to: new Date() };

@@ -10,6 +10,8 @@ import { TIMEOUTS } from '../timeouts.ts';
 export interface PlanRun {
   readonly signal: ClientSignal;
   readonly detail: string;
+  /** The script's other result fields (e.g. a capture's packet count). */
+  readonly fields: Readonly<Record<string, string | number>>;
   readonly durationMs: number;
   /** Admission's own record when the pod was refused. */
   readonly admissionEvidence?: EvidenceItem;
@@ -28,44 +30,63 @@ function initContainerName(plan: AttemptPlan): string {
 /** Turns a script name into the text `sh -c` runs; the catalogue's loader unless a test injects another. */
 export type ScriptSource = (name: string) => string;
 
-async function runInPod(pod: PodHandle, plan: AttemptPlan, scripts: ScriptSource): Promise<{ signal: ClientSignal; detail: string }> {
+type ScriptOutcome = { signal: ClientSignal; detail: string; fields: Readonly<Record<string, string | number>> };
+
+async function runInPod(pod: PodHandle, plan: AttemptPlan, scripts: ScriptSource): Promise<ScriptOutcome> {
   if (plan.placement === 'init-container') {
     const result = parseScriptResult(await pod.logs(initContainerName(plan)), '', 0);
-    return { signal: result.signal, detail: result.detail };
+    return { signal: result.signal, detail: result.detail, fields: result.fields };
   }
   const exec = await pod.exec(['sh', '-c', scripts(plan.script)], { timeoutMs: TIMEOUTS.scriptExecMs, env: plan.env });
-  if (exec.timedOut) return { signal: 'error', detail: `script exceeded its ${TIMEOUTS.scriptExecMs} ms deadline` };
+  if (exec.timedOut) return { signal: 'error', detail: `script exceeded its ${TIMEOUTS.scriptExecMs} ms deadline`, fields: {} };
   const result = parseScriptResult(exec.stdout, exec.stderr, exec.exitCode);
-  return { signal: result.signal, detail: result.detail };
+  return { signal: result.signal, detail: result.detail, fields: result.fields };
 }
 
-/** Create the plan's pod (admission may refuse it) and run its script. */
-export async function runPlan(cluster: Cluster, plan: AttemptPlan, podReadyMs: number, scripts: ScriptSource = composeScript): Promise<PlanRun> {
+/**
+ * A plan whose pod exists (or was refused) and whose script has not run yet: `run()` executes it once. Lets a caller
+ * order scripts across pods after every pod is up (eavesdropping: the capture must be open before the victim sends).
+ * `release()` deletes the pod when `run()` was never called or failed.
+ */
+export interface PreparedPlan {
+  run(): Promise<PlanRun>;
+  release(): Promise<void>;
+}
+
+/** Create the plan's pod (admission may refuse it); the script runs on `run()`. */
+export async function preparePlan(cluster: Cluster, plan: AttemptPlan, podReadyMs: number, scripts: ScriptSource = composeScript): Promise<PreparedPlan> {
   const started = performance.now();
   const creation = await cluster.createPod(plan.pod, { timeoutMs: podReadyMs });
   if (creation.status === 'rejected') {
-    return {
+    const refused: PlanRun = {
       signal: 'admission-denied',
       detail: creation.message,
+      fields: {},
       durationMs: performance.now() - started,
       admissionEvidence: { layer: 'admission', source: 'admission', verdict: 'denied', raw: creation.message },
       release: async () => {},
     };
+    return { run: async () => refused, release: async () => {} };
   }
   const pod = creation.pod;
-  try {
-    const { signal, detail } = await runInPod(pod, plan, scripts);
-    return {
-      signal,
-      detail,
-      durationMs: performance.now() - started,
-      pod: { namespace: pod.namespace, name: pod.name, ip: pod.ip },
-      release: async () => {
-        await pod[Symbol.asyncDispose]();
-      },
-    };
-  } catch (error) {
+  const release = async (): Promise<void> => {
     await pod[Symbol.asyncDispose]();
-    throw error;
-  }
+  };
+  return {
+    release,
+    run: async () => {
+      try {
+        const { signal, detail, fields } = await runInPod(pod, plan, scripts);
+        return { signal, detail, fields, durationMs: performance.now() - started, pod: { namespace: pod.namespace, name: pod.name, ip: pod.ip }, release };
+      } catch (error) {
+        await release();
+        throw error;
+      }
+    },
+  };
+}
+
+/** Create the plan's pod (admission may refuse it) and run its script. */
+export async function runPlan(cluster: Cluster, plan: AttemptPlan, podReadyMs: number, scripts: ScriptSource = composeScript): Promise<PlanRun> {
+  return (await preparePlan(cluster, plan, podReadyMs, scripts)).run();
 }

@@ -76,10 +76,10 @@ beforeAll(async () => {
   crds = loadCrdValidator(UPSTREAM_SCHEMAS_DIR);
 });
 
-describe('planKindProfile: all nine kind profiles', () => {
+describe('planKindProfile: all ten kind profiles', () => {
   it('plans every profile of the catalogue', () => {
     expect(profiles.map((profile) => profile.id)).toEqual(KIND_PROFILE_IDS);
-    expect(plans.size).toBe(9);
+    expect(plans.size).toBe(10);
   });
 
   it('renders a kind config that passes the strict v1alpha4 schema, with the CNI-specific networking', () => {
@@ -133,6 +133,14 @@ describe('planKindProfile: all nine kind profiles', () => {
     expect([...undeclared]).toEqual(['socketLB.hostNamespaceOnly']);
   });
 
+  it('cilium-wireguard turns on WireGuard in the Cilium values, and no other profile does', () => {
+    for (const profile of profiles.filter((candidate) => candidate.cni === 'cilium')) {
+      const values = fileOf(planFor(profile.id), 'values/cilium.yaml') as Record<string, unknown>;
+      if (profile.id === 'cilium-wireguard') expect(values['encryption']).toEqual({ enabled: true, type: 'wireguard' });
+      else expect(values).not.toHaveProperty('encryption');
+    }
+  });
+
   it('every object the plan applies validates: the Calico Installation against its CRD, the CoreDNS ConfigMap as a core kind', () => {
     let checked = 0;
     for (const profile of profiles) {
@@ -159,7 +167,7 @@ describe('planKindProfile: all nine kind profiles', () => {
     }
     // The three Calico profiles apply one Installation each; every profile applies the CoreDNS ConfigMap, its restart
     // annotation and the forwarding probe (a Namespace and a Pod).
-    expect(checked).toBe(3 + 9 * 4);
+    expect(checked).toBe(3 + 10 * 4);
     const installation = appliedObjects(planFor('calico')).find((object) => object.kind === 'Installation');
     expect(installation).toMatchObject({ spec: { calicoNetwork: { linuxDataplane: 'Iptables', ipPools: [{ cidr: '192.168.0.0/16' }] } } });
   });

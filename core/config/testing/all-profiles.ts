@@ -1,11 +1,12 @@
 import { labProfiles, loadProfileCatalog } from '../profiles-config.ts';
 import { stackTraits, type Profile, type StackTraits } from '../../domain/profile.ts';
 
-/** The nine kind stacks of the design, in the order clusters/profiles.yaml lists them. */
+/** The ten kind stacks (the design's nine and Cilium with WireGuard), in the order clusters/profiles.yaml lists them. */
 export const KIND_PROFILE_IDS: readonly string[] = [
   'kindnet',
   'calico',
   'cilium',
+  'cilium-wireguard',
   'istio-sidecar',
   'istio-ambient',
   'calico+istio-sidecar',

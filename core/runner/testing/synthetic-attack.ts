@@ -1,4 +1,7 @@
-import type { AttackDefinition, AttackFamily, Expectation, SuccessCriterion } from '../../domain/attack.ts';
+import type { AttackDefinition, AttackFamily, AttemptContext, Expectation, SuccessCriterion } from '../../domain/attack.ts';
+
+/** The address a synthetic packet-capture attack listens to (port 8080). */
+export const SYNTHETIC_CAPTURED_IP = '10.244.9.9';
 import type { StackTraits } from '../../domain/profile.ts';
 import { pod } from '../../../manifests/pod-builder.ts';
 
@@ -30,7 +33,11 @@ export function syntheticAttack(spec: SyntheticAttackSpec): AttackDefinition {
       script: 'synthetic.sh',
       env: { CANARY: context.canary },
       placement: 'exec',
-      flow: { protocol: 'tcp', sourcePod: `${lower}-attempt-${context.canary.slice(-6)}` },
+      flow: {
+        protocol: 'tcp',
+        sourcePod: `${lower}-attempt-${context.canary.slice(-6)}`,
+        ...(spec.success === 'packet-capture' ? { destinationIp: SYNTHETIC_CAPTURED_IP, destinationPort: 8080 } : {}),
+      },
     }),
     control: (context) => ({
       pod: pod(`${lower}-control-${context.canary.slice(-6)}`, 'bm-app').build(),
@@ -42,6 +49,18 @@ export function syntheticAttack(spec: SyntheticAttackSpec): AttackDefinition {
       proof: 'client-signal',
       techniqueRemoved: [],
     }),
+    // A packet-capture attack's victim: `<id>-victim-…`, to the address the attempt captures.
+    ...(spec.success === 'packet-capture'
+      ? {
+          victim: (context: AttemptContext) => ({
+            pod: pod(`${lower}-victim-${context.canary.slice(-6)}`, 'bm-app').build(),
+            script: 'synthetic.sh',
+            env: { CANARY: context.canary },
+            placement: 'exec' as const,
+            flow: { protocol: 'http' as const, destinationIp: SYNTHETIC_CAPTURED_IP, destinationPort: 8080 },
+          }),
+        }
+      : {}),
     expect: () => spec.expected,
     severity: { level: 'low', reason: 'synthetic attack for runner tests' },
     fixes: () => [],

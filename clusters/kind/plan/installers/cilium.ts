@@ -10,6 +10,8 @@ const API_SERVER_PORT = 6443;
  * Cilium's kind values. Hubble and Relay on, and `bpf.monitorAggregation=none` so every drop is a flow the
  * evidence collector can read. With Istio: `cni.exclusive=false` (istio-cni needs its own config to stay),
  * `socketLB.hostNamespaceOnly=true` (socket LB would bypass the sidecar's capture) and no BPF masquerade.
+ * WireGuard profiles add `encryption: { enabled: true, type: wireguard }` (pod traffic between nodes goes through a
+ * WireGuard tunnel on UDP 51871; same-node traffic is not encrypted — docs.cilium.io, WireGuard Transparent Encryption).
  */
 export function ciliumValues(context: InstallerContext): Record<string, unknown> {
   const { profile } = context;
@@ -23,6 +25,7 @@ export function ciliumValues(context: InstallerContext): Record<string, unknown>
     bpf: { monitorAggregation: 'none', ...(withIstio ? { masquerade: false } : {}) },
     operator: { replicas: 1 },
     ...(withIstio ? { cni: { exclusive: false }, socketLB: { hostNamespaceOnly: true } } : {}),
+    ...(profile.options.encryption === 'wireguard' ? { encryption: { enabled: true, type: 'wireguard' } } : {}),
   };
 }
 

@@ -1,0 +1,3 @@
+import { defineAttackSuite } from '../core/runner/define-attack-suite.ts';
+
+defineAttackSuite('eavesdropping');
