@@ -5,7 +5,7 @@ import { findAttacks } from '../../../attack-pods/catalogue/index.ts';
 import { loadKindPins, planKindProfile, planPreamble, writePlan } from '../../../clusters/kind/index.ts';
 import { renderSceneObjects } from '../../../manifests/render-scene-objects.ts';
 import type { AttackDefinition } from '../../domain/attack.ts';
-import { stackTraits, type Profile, type ProviderName } from '../../domain/profile.ts';
+import { stackTraits, type PolicyStrength, type Profile, type ProviderName } from '../../domain/profile.ts';
 import { PLANNING_ADDRESSES } from '../../runner/planning-addresses.ts';
 import { resolveProfiles } from '../profile-selection.ts';
 
@@ -16,6 +16,7 @@ export interface PlanFlags {
   readonly out: string;
   readonly config?: string;
   readonly pins?: string;
+  readonly policySet: PolicyStrength;
 }
 
 const LAYER_FILES = ['scene', 'policies-1', 'policies-2', 'policies-3'] as const;
