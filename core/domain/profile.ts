@@ -31,7 +31,7 @@ export type PolicySet = (typeof POLICY_SETS)[number];
  */
 export const POLICY_STRENGTHS = ['baseline', 'hardened'] as const;
 export type PolicyStrength = (typeof POLICY_STRENGTHS)[number];
-export const HARDENED_ID_SUFFIX = '/hardened';
+export const HARDENED_ID_SUFFIX = '+hardened';
 
 /** The profile as measured under a policy strength: baseline is unchanged, hardened gets the id suffix. */
 export function withPolicyStrength(profile: Profile, strength: PolicyStrength): Profile {

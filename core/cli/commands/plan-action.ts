@@ -16,7 +16,8 @@ export interface PlanFlags {
   readonly out: string;
   readonly config?: string;
   readonly pins?: string;
-  readonly policySet: PolicyStrength;
+  /** `--policy-set`; baseline when absent. */
+  readonly policySet?: PolicyStrength;
 }
 
 const LAYER_FILES = ['scene', 'policies-1', 'policies-2', 'policies-3'] as const;
