@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LabAdmissionPolicies } from '../../clusters/lab/admission/validating-admission-policy.ts';
-import { loadAllStackTraits } from '../../core/config/testing/all-profiles.ts';
+import { labProfiles } from '../../core/config/profiles-config.ts';
+import { loadKindProfiles } from '../../core/config/testing/all-profiles.ts';
 import type { AttemptContext } from '../../core/domain/attack.ts';
-import type { StackTraits } from '../../core/domain/profile.ts';
+import { stackTraits, withPolicyStrength, type Profile, type StackTraits } from '../../core/domain/profile.ts';
 import { buildHardenedAdmissionPolicies } from '../../manifests/policies/hardened-admission-policies.ts';
 import { ATTACKS } from './index.ts';
 
@@ -23,12 +24,12 @@ const ADDRESSES: AttemptContext['addresses'] = {
   apiNodePort: 30080,
 };
 
-let baseline: StackTraits[] = [];
+let profiles: Profile[] = [];
 const policies = new LabAdmissionPolicies();
 for (const object of buildHardenedAdmissionPolicies()) policies.accept(object);
 
 beforeAll(async () => {
-  baseline = await loadAllStackTraits();
+  profiles = [...(await loadKindProfiles()), ...labProfiles()];
 });
 
 function refusedByPolicy(traits: StackTraits, attackIndex: number, role: 'attempt' | 'control'): boolean {
@@ -42,10 +43,13 @@ function refusedByPolicy(traits: StackTraits, attackIndex: number, role: 'attemp
 describe('expectations under --policy-set hardened', () => {
   it('say admission exactly where the hardened policy (evaluated by the lab) refuses the attempt, on every stack', () => {
     const refused = new Set<string>();
-    for (const base of baseline) {
-      const traits: StackTraits = { ...base, strength: 'hardened' };
+    for (const profile of profiles) {
+      const base = stackTraits(profile);
+      const traits = stackTraits(withPolicyStrength(profile, 'hardened'));
+      expect(traits.strength).toBe('hardened');
       ATTACKS.forEach((attack, index) => {
-        const before = attack.expect(base);
+        // The only other hardened change: lab sidecar stacks normalise paths as Istio recommends (SC10).
+        const before = attack.expect({ ...base, pathNormalization: traits.pathNormalization });
         const after = attack.expect(traits);
         if (after.outcome === 'not-applicable') return;
         if (refusedByPolicy(traits, index, 'attempt')) {
@@ -62,18 +66,30 @@ describe('expectations under --policy-set hardened', () => {
   });
 
   it('never refuse a positive control (a refused control would make every cell inconclusive)', () => {
-    for (const base of baseline) {
-      const traits: StackTraits = { ...base, strength: 'hardened' };
-      ATTACKS.forEach((attack, index) => expect(refusedByPolicy(traits, index, 'control'), `${attack.id} control on ${base.profileId}`).toBe(false));
+    for (const profile of profiles) {
+      const traits = stackTraits(withPolicyStrength(profile, 'hardened'));
+      ATTACKS.forEach((attack, index) => expect(refusedByPolicy(traits, index, 'control'), `${attack.id} control on ${traits.profileId}`).toBe(false));
     }
   });
 
   it('leave LM2 allowed, and say why', () => {
     const lm2 = ATTACKS.find((attack) => attack.id === 'LM2');
-    const lab = baseline.find((traits) => traits.profileId === 'lab:ambient');
+    const lab = profiles.find((profile) => profile.id === 'lab:ambient');
     if (lm2 === undefined || lab === undefined) throw new Error('LM2 and lab:ambient expected');
-    const expectation = lm2.expect({ ...lab, strength: 'hardened' });
+    const expectation = lm2.expect(stackTraits(withPolicyStrength(lab, 'hardened')));
     expect(expectation.outcome).toBe('allowed');
     expect(expectation.note).toContain('cannot tell');
+  });
+});
+
+describe('hardened lab sidecar stacks', () => {
+  it('normalise paths with DECODE_AND_MERGE_SLASHES, so SC10 is expected blocked on lab:sidecar+hardened', () => {
+    const sidecar = labProfiles().find((profile) => profile.id === 'lab:sidecar');
+    const sc10 = ATTACKS.find((attack) => attack.id === 'SC10');
+    if (sidecar === undefined || sc10 === undefined) throw new Error('lab:sidecar and SC10 expected');
+    expect(sc10.expect(stackTraits(sidecar)).outcome).toBe('allowed');
+    const hardened = stackTraits(withPolicyStrength(sidecar, 'hardened'));
+    expect(hardened.pathNormalization).toBe('DECODE_AND_MERGE_SLASHES');
+    expect(sc10.expect(hardened)).toMatchObject({ outcome: 'blocked', blockedBy: 'mesh-sidecar' });
   });
 });

@@ -33,10 +33,16 @@ export const POLICY_STRENGTHS = ['baseline', 'hardened'] as const;
 export type PolicyStrength = (typeof POLICY_STRENGTHS)[number];
 export const HARDENED_ID_SUFFIX = '+hardened';
 
-/** The profile as measured under a policy strength: baseline is unchanged, hardened gets the id suffix. */
+/**
+ * The profile as measured under a policy strength: baseline is unchanged, hardened gets the id suffix and, on lab
+ * sidecar stacks, the path normalisation Istio's security best practices recommend (DECODE_AND_MERGE_SLASHES,
+ * https://istio.io/latest/docs/ops/best-practices/security/). Kind profiles install Istio's default and cannot change it.
+ */
 export function withPolicyStrength(profile: Profile, strength: PolicyStrength): Profile {
   if (strength === 'baseline') return profile;
-  return { ...profile, id: `${profile.id}${HARDENED_ID_SUFFIX}`, options: { ...profile.options, strength } };
+  const pathNormalization: PathNormalization =
+    profile.lab !== undefined && profile.mesh === 'istio-sidecar' ? 'DECODE_AND_MERGE_SLASHES' : profile.options.pathNormalization;
+  return { ...profile, id: `${profile.id}${HARDENED_ID_SUFFIX}`, options: { ...profile.options, strength, pathNormalization } };
 }
 
 /** The profile id without the policy-strength suffix (version sets and cluster names are about the stack). */
