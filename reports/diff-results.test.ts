@@ -81,6 +81,9 @@ describe('diffResults', () => {
   it('strips only a version-set suffix from stack keys', () => {
     expect(stackKey('cilium+istio-ambient@next')).toBe('cilium+istio-ambient');
     expect(stackKey('lab:netpol+sidecar')).toBe('lab:netpol+sidecar');
+    // A hardened column never matches a baseline one, across version sets too.
+    expect(stackKey('cilium+istio-ambient@next+hardened')).toBe('cilium+istio-ambient+hardened');
+    expect(stackKey('lab:ambient+hardened')).toBe('lab:ambient+hardened');
   });
 });
 

@@ -8,6 +8,7 @@ import { compareDepth } from './diff-depth.ts';
 import { markdownCell } from './markdown-summary.ts';
 import { incompleteReasons } from './run-completeness.ts';
 import type { RunResults } from './run-results.ts';
+import { HARDENED_ID_SUFFIX, stackProfileId } from '../core/domain/profile.ts';
 
 /** `missing`: the cell is in OLD and not in NEW — worse, never "changed": a vanished verdict protects nothing. */
 export const DIFF_KINDS = ['worse', 'missing', 'better', 'changed', 'same'] as const;
@@ -52,10 +53,13 @@ export interface ResultsDiff {
   readonly oldIncomplete: readonly string[];
 }
 
-/** The profile id without a trailing `@versionSet`. */
+/** The profile id without its `@versionSet`; a `+hardened` column stays apart from the baseline one. */
 export function stackKey(profileId: string): string {
-  const at = profileId.lastIndexOf('@');
-  return at > 0 ? profileId.slice(0, at) : profileId;
+  const hardened = profileId.endsWith(HARDENED_ID_SUFFIX);
+  const id = stackProfileId(profileId);
+  const at = id.lastIndexOf('@');
+  const stack = at > 0 ? id.slice(0, at) : id;
+  return hardened ? `${stack}${HARDENED_ID_SUFFIX}` : stack;
 }
 
 /**

@@ -54,3 +54,27 @@ export function labNote(stack: StackTraits, note?: string): string | undefined {
   const lab = "lab: measures the lab's model of each layer (nftables NetworkPolicy, HAProxy sidecar, a per-pod ztunnel stand-in)";
   return note === undefined ? lab : `${note}; ${lab}`;
 }
+
+/** What the hardened set's ValidatingAdmissionPolicy refuses (manifests/policies/hardened-admission-policies.ts). */
+export const HARDENED_REFUSALS = {
+  proxyIdentity: 'runAsUser/runAsGroup 1337 outside the proxy\'s own containers',
+  captureOptOut: 'the sidecar capture opt-outs (traffic.sidecar.istio.io/excludeOutbound*, sidecar.istio.io/inject: "false")',
+  meshOptOut: 'the mesh opt-out label istio.io/dataplane-mode: none',
+} as const;
+export type HardenedRefusal = keyof typeof HARDENED_REFUSALS;
+
+/** `--policy-set hardened`: the stack carries the hardened ValidatingAdmissionPolicy in its mesh namespaces. */
+export function hardenedAdmission(stack: StackTraits): boolean {
+  return stack.strength === 'hardened';
+}
+
+/** The hardened admission policy refuses the attempt's pod before any data plane sees it. */
+export function hardenedAdmissionDeny(refusal: HardenedRefusal, tag: string, stack: StackTraits): Expectation {
+  return blocked(
+    'admission',
+    'admission-denied',
+    `${tag}; the hardened set's ValidatingAdmissionPolicy refuses ${HARDENED_REFUSALS[refusal]} in bm-app and bm-privileged — ${REF.validatingAdmissionPolicy.cite}`,
+    'documented',
+    labNote(stack, stack.isLab ? 'the lab evaluates the same policy objects with @bufbuild/cel' : undefined),
+  );
+}

@@ -26,6 +26,7 @@ import { sinkCommand } from '../../attack-pods/sink/sink-process.ts';
 import { nftCounterEvidence, parseNftDropCounters, type NftDropCounter } from '../../core/evidence/nft-counters.ts';
 import { admitPod } from './admission/pod-security.ts';
 import { onFabric } from './fabric-placement.ts';
+import { LabAdmissionPolicies } from './admission/validating-admission-policy.ts';
 import { LAB_ADDRESSES, PodIpPool, labNodes, podClassCidr, type LabNodePlan } from './addressing.ts';
 import { containerPrivileges, setprivArguments } from './container-privileges.ts';
 import { dnsRecords, nodeResolvConf, podResolvConf } from './dns/dns-records.ts';
@@ -87,6 +88,7 @@ export class LabCluster implements Cluster {
   private readonly policies = new Map<string, LabNetworkPolicy>();
   private readonly istio = new Map<string, KubeObject>();
   private readonly unmodelled = new Map<string, KubeObject>();
+  private readonly admissionPolicies = new LabAdmissionPolicies();
   private readonly accepted = new AcceptedObjects();
   private readonly pods = new Map<string, LabPod>();
   private readonly sidecars = new Map<string, LabSidecar>();
@@ -158,6 +160,7 @@ export class LabCluster implements Cluster {
     for (const object of objects) {
       if (routeObject(object) === 'network-policy') parsedPolicies.set(objectKey(object), parseNetworkPolicy(object));
       if (routeObject(object) === 'istio') istioObjectNotes([object]);
+      if (routeObject(object) === 'admission-policy') LabAdmissionPolicies.validate(object);
       if (['service-account', 'service', 'network-policy', 'istio', 'pod'].includes(routeObject(object))) {
         requireNamespace(object);
       }
@@ -197,6 +200,9 @@ export class LabCluster implements Cluster {
         case 'pod':
           podsToCreate.push(object as unknown as V1Pod);
           break;
+        case 'admission-policy':
+          this.admissionPolicies.accept(object);
+          break;
         case 'not-modelled':
           this.unmodelled.set(key, object);
           break;
@@ -218,6 +224,7 @@ export class LabCluster implements Cluster {
     return labReadBack(
       {
         accepted: this.accepted,
+        admissionPolicy: (key) => this.admissionPolicies.holds(key),
         namespaceLabels: (name) => this.namespaces.get(name),
         serviceAccount: (namespace, name) => this.serviceAccounts.has(podKey(namespace, name)),
         service: (key) => this.services.get(key),
@@ -260,7 +267,9 @@ export class LabCluster implements Cluster {
     }
     const key = podKey(namespace, name);
     if (this.pods.has(key)) throw new BadInputError(`pod ${key} already exists`, 'createPod', 'a new pod name');
-    const decision = admitPod(spec, namespace, namespaceLabels);
+    // PodSecurity runs before ValidatingAdmissionPolicy in the API server's plugin order.
+    const podSecurity = admitPod(spec, namespace, namespaceLabels);
+    const decision = podSecurity.allowed ? this.admissionPolicies.admit(spec, namespace, namespaceLabels) : podSecurity;
     if (!decision.allowed) return { status: 'rejected', layer: 'admission', message: decision.message };
 
     const labPod = this.placePod(spec, namespace, name);

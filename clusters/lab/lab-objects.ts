@@ -9,6 +9,8 @@ export type ObjectRoute =
   | 'service'
   | 'network-policy'
   | 'istio'
+  /** ValidatingAdmissionPolicy, its binding and the ConfigMaps params name (clusters/lab/admission/). */
+  | 'admission-policy'
   | 'not-modelled';
 
 export function routeObject(object: KubeObject): ObjectRoute {
@@ -18,6 +20,10 @@ export function routeObject(object: KubeObject): ObjectRoute {
   if (apiVersion === 'v1' && kind === 'Pod') return 'pod';
   if (apiVersion === 'v1' && kind === 'Service') return 'service';
   if (apiVersion === 'networking.k8s.io/v1' && kind === 'NetworkPolicy') return 'network-policy';
+  if (apiVersion === 'admissionregistration.k8s.io/v1' && (kind === 'ValidatingAdmissionPolicy' || kind === 'ValidatingAdmissionPolicyBinding')) {
+    return 'admission-policy';
+  }
+  if (apiVersion === 'v1' && kind === 'ConfigMap') return 'admission-policy';
   if (apiVersion.startsWith('security.istio.io/') || apiVersion.startsWith('networking.istio.io/')) return 'istio';
   return 'not-modelled';
 }

@@ -29,6 +29,7 @@ function state(overrides: Partial<LabObjectState>, objects: readonly KubeObject[
     pod: () => undefined,
     hasSidecar: () => false,
     ambientEnrolled: () => false,
+    admissionPolicy: () => false,
     ...overrides,
   };
 }

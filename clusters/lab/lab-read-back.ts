@@ -8,6 +8,7 @@ import { objectKey, routeObject, type AcceptedObjects } from './lab-objects.ts';
 /** What the lab holds about applied objects: its models, read by `labReadBack`. */
 export interface LabObjectState {
   readonly accepted: AcceptedObjects;
+  readonly admissionPolicy: (key: string) => boolean;
   readonly namespaceLabels: (name: string) => Readonly<Record<string, string>> | undefined;
   readonly serviceAccount: (namespace: string, name: string) => boolean;
   readonly service: (key: string) => KubeObject | undefined;
@@ -100,6 +101,9 @@ export function labReadBack(state: LabObjectState, objects: readonly KubeObject[
         if (pod === undefined || pod.deleted) return undefined;
         return podObject(pod, state.hasSidecar(pod.key), state.ambientEnrolled(pod.key));
       }
+      case 'admission-policy':
+        // Stored as applied (the evaluator parsed it strictly, or apply refused it).
+        return state.admissionPolicy(key) ? accepted : undefined;
       case 'not-modelled':
         return state.unmodelled(key);
     }

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { BadInputError } from '../domain/errors.ts';
-import { PROVIDERS, type ProviderName } from '../domain/profile.ts';
+import { POLICY_STRENGTHS, PROVIDERS, type PolicyStrength, type ProviderName } from '../domain/profile.ts';
 
 export function positiveInt(flag: string, max: number): (value: string) => number {
   return (value: string): number => {
@@ -17,6 +17,13 @@ export function providerName(value: string): ProviderName {
     throw new InvalidArgumentError(`unknown provider "${value}" (allowed: ${PROVIDERS.join(', ')}).`);
   }
   return value as ProviderName;
+}
+
+export function policyStrength(value: string): PolicyStrength {
+  if (!(POLICY_STRENGTHS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`unknown policy set "${value}" (allowed: ${POLICY_STRENGTHS.join(', ')}).`);
+  }
+  return value as PolicyStrength;
 }
 
 /** Repeatable and comma-separated: `--profile a --profile b,c` → [a, b, c]. */

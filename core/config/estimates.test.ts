@@ -12,7 +12,7 @@ describe('resource estimates (clusters/estimates.yaml)', () => {
       cni: { kindnet: { memoryMiB: 0, diskMiB: 0 }, calico: { memoryMiB: 10, diskMiB: 20 }, cilium: { memoryMiB: 30, diskMiB: 40 } },
       mesh: { none: { memoryMiB: 0, diskMiB: 0 }, 'istio-sidecar': { memoryMiB: 1, diskMiB: 2 }, 'istio-ambient': { memoryMiB: 3, diskMiB: 4 } },
     });
-    const profile = { id: 'cilium+istio-ambient', cni: 'cilium', mesh: 'istio-ambient', versions: { kubernetes: 'v1' }, options: { kubeProxyReplacement: false, istioCni: true, smallFootprint: true, workers: 3, policy: 'layered', pathNormalization: 'BASE', encryption: 'none' } } as const;
+    const profile = { id: 'cilium+istio-ambient', cni: 'cilium', mesh: 'istio-ambient', versions: { kubernetes: 'v1' }, options: { kubeProxyReplacement: false, istioCni: true, smallFootprint: true, workers: 3, policy: 'layered', strength: 'baseline', pathNormalization: 'BASE', encryption: 'none' } } as const;
     expect(estimateFor(profile, estimates)).toEqual({ profileId: 'cilium+istio-ambient', memoryBytes: (1000 + 300 + 30 + 3) * MIB, diskBytes: (2000 + 40 + 4) * MIB });
   });
 

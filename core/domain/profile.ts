@@ -25,6 +25,32 @@ export const POLICY_SETS = ['layered', 'mesh-only', 'none'] as const;
 export type PolicySet = (typeof POLICY_SETS)[number];
 
 /**
+ * How strong the applied policy set is (`--policy-set`): `baseline` — a typical set-up (NetworkPolicy, STRICT mTLS,
+ * PSA baseline); `hardened` — adds each layer's strongest documented controls (ValidatingAdmissionPolicy…).
+ * A hardened column's profile id carries HARDENED_ID_SUFFIX so reports, `diff` and merges keep the two apart.
+ */
+export const POLICY_STRENGTHS = ['baseline', 'hardened'] as const;
+export type PolicyStrength = (typeof POLICY_STRENGTHS)[number];
+export const HARDENED_ID_SUFFIX = '+hardened';
+
+/**
+ * The profile as measured under a policy strength: baseline is unchanged, hardened gets the id suffix and, on lab
+ * sidecar stacks, the path normalisation Istio's security best practices recommend (DECODE_AND_MERGE_SLASHES,
+ * https://istio.io/latest/docs/ops/best-practices/security/). Kind profiles install Istio's default and cannot change it.
+ */
+export function withPolicyStrength(profile: Profile, strength: PolicyStrength): Profile {
+  if (strength === 'baseline') return profile;
+  const pathNormalization: PathNormalization =
+    profile.lab !== undefined && profile.mesh === 'istio-sidecar' ? 'DECODE_AND_MERGE_SLASHES' : profile.options.pathNormalization;
+  return { ...profile, id: `${profile.id}${HARDENED_ID_SUFFIX}`, options: { ...profile.options, strength, pathNormalization } };
+}
+
+/** The profile id without the policy-strength suffix (version sets and cluster names are about the stack). */
+export function stackProfileId(profileId: string): string {
+  return profileId.endsWith(HARDENED_ID_SUFFIX) ? profileId.slice(0, -HARDENED_ID_SUFFIX.length) : profileId;
+}
+
+/**
  * Istio's `meshConfig.pathNormalization` (https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/):
  * how the proxy normalises a request path before AuthorizationPolicy `paths` are matched. `BASE` is Istio's default.
  */
@@ -58,6 +84,8 @@ export interface ProfileOptions {
   readonly workers: number;
   /** Which policy set to apply. */
   readonly policy: PolicySet;
+  /** `--policy-set`: baseline or hardened. */
+  readonly strength: PolicyStrength;
   /**
    * The mesh's `meshConfig.pathNormalization`. Kind profiles install Istio's default (`BASE`) and cannot change it;
    * lab stacks set it per stack (core/config/profiles-config.ts).
@@ -84,6 +112,7 @@ export const DEFAULT_PROFILE_OPTIONS: ProfileOptions = {
   smallFootprint: true,
   workers: 2,
   policy: 'layered',
+  strength: 'baseline',
   pathNormalization: 'BASE',
   encryption: 'none',
 };
@@ -100,6 +129,8 @@ export interface StackTraits {
   readonly cni: Cni;
   readonly mesh: Mesh;
   readonly policy: PolicySet;
+  /** `--policy-set`: the hardened set adds each layer's strongest documented controls. */
+  readonly strength: PolicyStrength;
   /** True on lab stacks: the layers are the lab's models of the real ones. */
   readonly isLab: boolean;
   /** NetworkPolicy (and the CNI's own policy kinds) is applied and enforced. */
@@ -122,6 +153,7 @@ export function stackTraits(profile: Profile): StackTraits {
     cni: profile.cni,
     mesh: profile.mesh,
     policy: profile.options.policy,
+    strength: profile.options.strength,
     isLab: lab !== undefined,
     meshPolicies: profile.mesh !== 'none' && profile.options.policy !== 'none',
     istioCni: profile.options.istioCni,

@@ -8,6 +8,7 @@ function traits(mesh: Mesh, policy: PolicySet): StackTraits {
     cni: 'calico',
     mesh,
     policy,
+    strength: 'baseline',
     isLab: false,
     enforcesNetworkPolicy: policy === 'layered',
     meshPolicies: mesh !== 'none' && policy !== 'none',

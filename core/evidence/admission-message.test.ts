@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAdmissionMessages, parsePodSecurityRejection } from './admission-message.ts';
+import { parseAdmissionMessages, parseAdmissionPolicyRejection, parsePodSecurityRejection } from './admission-message.ts';
 
 const BASELINE_HOSTNET =
   'pods "intruder-hostnet" is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true), hostPort (container "attacker" uses hostPort 8080)';
@@ -53,5 +53,39 @@ describe('parseAdmissionMessages', () => {
           'PodSecurity "baseline:latest" rejected pod intruder-hostnet: host namespaces (hostNetwork=true); hostPort (container "attacker" uses hostPort 8080)',
       },
     ]);
+  });
+});
+
+// As kubectl printed it in a public walkthrough of the VAP docs' example (replicas <= 5, no message set).
+const VAP_DEPLOYMENT =
+  "error: failed to create deployment: deployments.apps \"nginx\" is forbidden: ValidatingAdmissionPolicy 'demo-policy.example.com' with binding 'demo-binding-test.example.com' denied request: failed expression: object.spec.replicas <= 5";
+const VAP_POD =
+  "pods \"sc1-abc-attempt\" is forbidden: ValidatingAdmissionPolicy 'bm-hardened-pod-guard' with binding 'bm-hardened-pod-guard-binding' denied request: runAsUser/runAsGroup 1337 is the mesh proxy's identity";
+
+describe('parseAdmissionPolicyRejection', () => {
+  it('reads resource, name, policy, binding and message, through the kubectl wrapping', () => {
+    expect(parseAdmissionPolicyRejection(VAP_DEPLOYMENT)).toEqual({
+      resource: 'deployments.apps',
+      name: 'nginx',
+      policy: 'demo-policy.example.com',
+      binding: 'demo-binding-test.example.com',
+      message: 'failed expression: object.spec.replicas <= 5',
+    });
+  });
+
+  it('reads the form without a binding and refuses a PodSecurity message', () => {
+    expect(parseAdmissionPolicyRejection("pods \"x\" is forbidden: ValidatingAdmissionPolicy 'p' denied request: no")).toEqual({
+      resource: 'pods', name: 'x', policy: 'p', message: 'no',
+    });
+    expect(parseAdmissionPolicyRejection(BASELINE_HOSTNET)).toBeUndefined();
+  });
+
+  it('becomes admission evidence for the pod it names only, never for a Deployment', () => {
+    const [item, ...rest] = parseAdmissionMessages(VAP_POD, { protocol: 'tcp', sourcePod: 'sc1-abc-attempt' });
+    expect(rest).toEqual([]);
+    expect(item).toMatchObject({ layer: 'admission', verdict: 'denied', rule: 'ValidatingAdmissionPolicy bm-hardened-pod-guard' });
+    expect(item?.detail).toContain('binding bm-hardened-pod-guard-binding');
+    expect(parseAdmissionMessages(VAP_POD, { protocol: 'tcp', sourcePod: 'other' })).toEqual([]);
+    expect(parseAdmissionMessages(VAP_DEPLOYMENT, { protocol: 'tcp' })).toEqual([]);
   });
 });

@@ -103,7 +103,62 @@ const networkPolicy = z.strictObject({
   }),
 });
 
+/**
+ * admissionregistration.k8s.io/v1, the fields the hardened builders use, from the API reference
+ * https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/validating-admission-policy-v1/ and
+ * https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/validating-admission-policy-binding-v1/ .
+ */
+const namedRuleWithOperations = z.strictObject({
+  apiGroups: z.array(z.string()).min(1),
+  apiVersions: z.array(z.string()).min(1),
+  operations: z.array(z.enum(['*', 'CREATE', 'UPDATE', 'DELETE', 'CONNECT'])).min(1),
+  resources: z.array(z.string()).min(1),
+  scope: z.enum(['Cluster', 'Namespaced', '*']).optional(),
+});
+const statusReason = z.enum(['Unauthorized', 'Forbidden', 'Invalid', 'RequestEntityTooLarge']);
+const validatingAdmissionPolicy = z.strictObject({
+  apiVersion: z.literal('admissionregistration.k8s.io/v1'),
+  kind: z.literal('ValidatingAdmissionPolicy'),
+  metadata: metadata(false).extend({ name: dns1123Subdomain }),
+  spec: z.strictObject({
+    failurePolicy: z.enum(['Fail', 'Ignore']).optional(),
+    paramKind: z.strictObject({ apiVersion: z.string().min(1), kind: z.string().min(1) }).optional(),
+    matchConstraints: z.strictObject({ resourceRules: z.array(namedRuleWithOperations).min(1) }),
+    validations: z
+      .array(z.strictObject({ expression: z.string().min(1).max(5 * 1024), message: z.string().optional(), reason: statusReason.optional() }))
+      .min(1),
+  }),
+});
+const expressionSelector = z.strictObject({
+  matchLabels: labels.optional(),
+  matchExpressions: z
+    .array(z.strictObject({ key: labelKey, operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']), values: z.array(labelValue).optional() }))
+    .optional(),
+});
+const validatingAdmissionPolicyBinding = z.strictObject({
+  apiVersion: z.literal('admissionregistration.k8s.io/v1'),
+  kind: z.literal('ValidatingAdmissionPolicyBinding'),
+  metadata: metadata(false).extend({ name: dns1123Subdomain }),
+  spec: z.strictObject({
+    policyName: dns1123Subdomain,
+    paramRef: z
+      .strictObject({ name: dns1123Subdomain, namespace: dns1123Label.optional(), parameterNotFoundAction: z.enum(['Allow', 'Deny']) })
+      .optional(),
+    validationActions: z.array(z.enum(['Deny', 'Warn', 'Audit'])).min(1),
+    matchResources: z.strictObject({ namespaceSelector: expressionSelector.optional() }).optional(),
+  }),
+});
+const configMap = z.strictObject({
+  apiVersion: z.literal('v1'),
+  kind: z.literal('ConfigMap'),
+  metadata: metadata(true),
+  data: z.record(z.string().regex(/^[-._a-zA-Z0-9]+$/), z.string()).optional(),
+});
+
 const CORE_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
+  'admissionregistration.k8s.io/v1|ValidatingAdmissionPolicy': validatingAdmissionPolicy,
+  'admissionregistration.k8s.io/v1|ValidatingAdmissionPolicyBinding': validatingAdmissionPolicyBinding,
+  'v1|ConfigMap': configMap,
   'v1|Namespace': namespace,
   'v1|ServiceAccount': serviceAccount,
   'v1|Pod': pod,

@@ -2,7 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../core/domain/cluster.ts';
 import { labProfiles } from '../../core/config/profiles-config.ts';
 import { KIND_PROFILE_IDS, loadKindProfiles } from '../../core/config/testing/all-profiles.ts';
-import { stackTraits, type Profile } from '../../core/domain/profile.ts';
+import { stackTraits, withPolicyStrength, type Profile } from '../../core/domain/profile.ts';
+import { parse as parseCel } from '@bufbuild/cel';
+import { HARDENED_VALIDATIONS, buildHardenedAdmissionPolicies } from '../policies/hardened-admission-policies.ts';
 import { asKubeObject } from '../kube-object.ts';
 import { buildPolicySet, policySetObjects } from '../policies/layered-policy-set.ts';
 import { intruderPod, roguePod } from '../scene/attacker-pods.ts';
@@ -77,6 +79,26 @@ describe('every rendered object matches its upstream schema', () => {
       'v1|Service',
       'v1|ServiceAccount',
     ]);
+  });
+
+  it('kind and lab profiles under --policy-set hardened: all objects valid, the admission policy rendered with CEL that parses', () => {
+    const validator = upstreamValidator();
+    for (const profile of [...kindProfiles, ...labProfiles()].map((base) => withPolicyStrength(base, 'hardened'))) {
+      const objects = rendered(profile);
+      expect(describeFailures(objects, validator), profile.id).toEqual([]);
+      const kinds = objects.map((object) => `${object.apiVersion}|${object.kind}`);
+      expect(kinds, profile.id).toContain('admissionregistration.k8s.io/v1|ValidatingAdmissionPolicy');
+      expect(kinds, profile.id).toContain('admissionregistration.k8s.io/v1|ValidatingAdmissionPolicyBinding');
+      for (const validation of HARDENED_VALIDATIONS) expect(() => parseCel(validation.expression), validation.expression).not.toThrow();
+    }
+  });
+
+  it('the admission schemas refuse what the API server would', () => {
+    const [policy] = buildHardenedAdmissionPolicies().filter((object) => object.kind === 'ValidatingAdmissionPolicy');
+    if (policy === undefined) throw new Error('policy expected');
+    expect(validateCoreKind(policy)).toEqual({ ok: true });
+    expect(validateCoreKind({ ...policy, spec: { ...(policy['spec'] as object), validation: [] } }).ok).toBe(false);
+    expect(validateCoreKind({ ...policy, spec: { ...(policy['spec'] as object), failurePolicy: 'Deny' } }).ok).toBe(false);
   });
 
   it('lab profiles: all objects valid', () => {

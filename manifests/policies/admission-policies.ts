@@ -1,11 +1,12 @@
 import type { KubeObject } from '../../core/domain/cluster.ts';
+import type { StackTraits } from '../../core/domain/profile.ts';
+import { buildHardenedAdmissionPolicies } from './hardened-admission-policies.ts';
 
 /**
- * The admission layer is Pod Security Admission, configured by the namespace labels of the scene
- * (scene/namespaces.ts), so this part of the policy set is empty on purpose. A ValidatingAdmissionPolicy could
- * refuse identity claims (LM2: a pod taking `serviceAccountName: frontend`), but the catalogue measures that
- * stock stacks do NOT stop them; adding one would change the question the matrix answers.
+ * The baseline admission layer is Pod Security Admission, configured by the namespace labels of the scene
+ * (scene/namespaces.ts), so the baseline part of the policy set is empty on purpose: it measures what stock stacks
+ * stop. The hardened set (`--policy-set hardened`) adds a ValidatingAdmissionPolicy (hardened-admission-policies.ts).
  */
-export function buildAdmissionPolicies(): KubeObject[] {
-  return [];
+export function buildAdmissionPolicies(stack: StackTraits): KubeObject[] {
+  return stack.strength === 'hardened' ? buildHardenedAdmissionPolicies() : [];
 }

@@ -26,7 +26,7 @@ export function buildPolicySet(stack: StackTraits): LayeredPolicySet {
     if (stack.cni === 'calico') cni.push(...buildCalicoPolicies());
   }
   return {
-    admission: buildAdmissionPolicies(),
+    admission: buildAdmissionPolicies(stack),
     cni,
     mesh: stack.meshPolicies ? buildIstioPolicies(stack) : [],
   };

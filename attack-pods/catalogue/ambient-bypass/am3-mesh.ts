@@ -1,5 +1,5 @@
 import { defineAttack } from '../define-attack.ts';
-import { allowed, ambientEnforces, blocked, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
+import { allowed, ambientEnforces, blocked, cniDrop, cniEnforces, labNote, hardenedAdmission, hardenedAdmissionDeny } from '../expectation-builders.ts';
 import { apiServiceHttpPlan } from '../plans.ts';
 import { apiServiceControl } from '../controls.ts';
 import { REF } from '../references.ts';
@@ -24,6 +24,7 @@ export const AM3_MESH = defineAttack({
     apiServiceHttpPlan(intruder(context, ID, 'attempt').label(DATAPLANE_MODE_NONE.key, DATAPLANE_MODE_NONE.value).build(), context, '/api/ping'),
   control: (context) => apiServiceControl(context, ID),
   expect: (stack) => {
+    if (hardenedAdmission(stack)) return hardenedAdmissionDeny('meshOptOut', TAG, stack);
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack, 'intruder egress to api is not allowed'));
     if (ambientEnforces(stack)) return blocked('mesh-ztunnel', 'reset', TAG, stack.isLab ? 'inferred' : 'documented', labNote(stack, 'ztunnel logs an empty src.identity'));
     return allowed(`${TAG}; no mesh policies applied`, 'documented', labNote(stack));

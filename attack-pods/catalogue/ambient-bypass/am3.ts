@@ -1,5 +1,5 @@
 import { defineAttack } from '../define-attack.ts';
-import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
+import { allowed, cniDrop, cniEnforces, labNote, hardenedAdmission, hardenedAdmissionDeny } from '../expectation-builders.ts';
 import { sinkHttpPlan } from '../plans.ts';
 import { sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
@@ -24,6 +24,7 @@ export const AM3 = defineAttack({
     sinkHttpPlan(intruder(context, ID, 'attempt').label(DATAPLANE_MODE_NONE.key, DATAPLANE_MODE_NONE.value).build(), context),
   control: (context) => sinkControl(context, ID, 'http'),
   expect: (stack) => {
+    if (hardenedAdmission(stack)) return hardenedAdmissionDeny('meshOptOut', TAG, stack);
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));
     return allowed(`${TAG}; egress A`, 'documented', labNote(stack));
   },

@@ -1,5 +1,5 @@
 import { defineAttack } from '../define-attack.ts';
-import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
+import { allowed, cniDrop, cniEnforces, labNote, hardenedAdmission, hardenedAdmissionDeny } from '../expectation-builders.ts';
 import { plan } from '../plans.ts';
 import { sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
@@ -32,6 +32,7 @@ export const EG6 = defineAttack({
     }),
   control: (context) => sinkControl(context, ID, 'tcp'),
   expect: (stack) => {
+    if (hardenedAdmission(stack)) return hardenedAdmissionDeny('captureOptOut', TAG, stack);
     if (cniEnforces(stack)) return cniDrop(`${TAG}; D when only a gateway may leave (here: nothing may)`, 'documented', labNote(stack));
     return allowed(TAG, 'documented', labNote(stack, stack.mesh === 'istio-ambient' ? 'the annotation is inert in ambient; ztunnel passes egress anyway' : undefined));
   },

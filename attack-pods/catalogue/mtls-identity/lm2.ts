@@ -1,5 +1,5 @@
 import { defineAttack } from '../define-attack.ts';
-import { allowed, labNote } from '../expectation-builders.ts';
+import { allowed, hardenedAdmission, labNote } from '../expectation-builders.ts';
 import { apiServiceHttpPlan } from '../plans.ts';
 import { apiServiceControl } from '../controls.ts';
 import { REF } from '../references.ts';
@@ -21,5 +21,17 @@ export const LM2 = defineAttack({
     apiServiceHttpPlan(frontendImpostor(context, ID, 'attempt').build(), context, '/api/ping'),
   // frontend itself (a pod with its identity) on the same path: if that fails, api is down, not the claim refused.
   control: (context) => apiServiceControl(context, ID),
-  expect: (stack) => allowed(TAG, 'inferred', labNote(stack, 'every layer checks a label or a service account the pod chose itself')),
+  expect: (stack) => {
+    if (hardenedAdmission(stack)) {
+      // The hardened policy pairs each workload's service account with its app label; the impostor claims both, so
+      // its pod is indistinguishable from frontend's by content. Only the requester (RBAC on who may create pods in
+      // bm-app, or a policy on request.userInfo) tells them apart — not part of the scene. The finding stands.
+      return allowed(
+        `${TAG}; the hardened set's ValidatingAdmissionPolicy refuses a workload's account with another app label, not a pod claiming both — ${REF.validatingAdmissionPolicy.cite}`,
+        'inferred',
+        labNote(stack, 'hardened admission cannot tell a pod claiming frontend\'s account AND label from frontend'),
+      );
+    }
+    return allowed(TAG, 'inferred', labNote(stack, 'every layer checks a label or a service account the pod chose itself'));
+  },
 });

@@ -1,5 +1,5 @@
 import { defineAttack } from '../define-attack.ts';
-import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
+import { allowed, cniDrop, cniEnforces, labNote, hardenedAdmission, hardenedAdmissionDeny } from '../expectation-builders.ts';
 import { sinkHttpPlan } from '../plans.ts';
 import { sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
@@ -22,6 +22,7 @@ export const SC1 = defineAttack({
     sinkHttpPlan(intruder(context, ID, 'attempt').runAsUser(SCENE.proxyUid).build(), context),
   control: (context) => sinkControl(context, ID, 'http'),
   expect: (stack) => {
+    if (hardenedAdmission(stack)) return hardenedAdmissionDeny('proxyIdentity', TAG, stack);
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack, 'the capture is skipped, the CNI still drops at the source node'));
     if (stack.mesh === 'istio-sidecar') return allowed(TAG, 'documented', labNote(stack, 'no proxy sees the traffic: no access-log line'));
     if (stack.mesh === 'istio-ambient') return allowed(`${TAG}; ztunnel ignores the UID`, 'documented', labNote(stack));

@@ -1,5 +1,5 @@
 import { defineAttack } from '../define-attack.ts';
-import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
+import { allowed, cniDrop, cniEnforces, labNote, hardenedAdmission, hardenedAdmissionDeny } from '../expectation-builders.ts';
 import { sinkHttpPlan } from '../plans.ts';
 import { sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
@@ -26,6 +26,7 @@ export const SC3_NOINJECT = defineAttack({
     sinkHttpPlan(intruder(context, ID, 'attempt').annotate(NO_INJECT.key, NO_INJECT.value).build(), context),
   control: (context) => sinkControl(context, ID, 'http'),
   expect: (stack) => {
+    if (hardenedAdmission(stack)) return hardenedAdmissionDeny('captureOptOut', TAG, stack);
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack, 'no proxy, but the CNI still drops at the source node'));
     if (stack.mesh === 'istio-sidecar') {
       return allowed(`${TAG}; no sidecar: neither capture nor REGISTRY_ONLY applies`, 'documented', labNote(stack, 'no proxy sees the traffic: no access-log line'));

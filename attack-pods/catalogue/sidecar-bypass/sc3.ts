@@ -1,5 +1,5 @@
 import { defineAttack } from '../define-attack.ts';
-import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
+import { allowed, cniDrop, cniEnforces, labNote, hardenedAdmission, hardenedAdmissionDeny } from '../expectation-builders.ts';
 import { sinkHttpPlan } from '../plans.ts';
 import { sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
@@ -24,6 +24,7 @@ export const SC3 = defineAttack({
     sinkHttpPlan(intruder(context, ID, 'attempt').annotate(EXCLUDE_ALL.key, EXCLUDE_ALL.value).build(), context),
   control: (context) => sinkControl(context, ID, 'http'),
   expect: (stack) => {
+    if (hardenedAdmission(stack)) return hardenedAdmissionDeny('captureOptOut', TAG, stack);
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));
     return allowed(TAG, 'documented', labNote(stack, stack.mesh === 'none' ? 'no mesh: the annotation is inert, nothing filters egress' : undefined));
   },

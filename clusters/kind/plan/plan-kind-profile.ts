@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { KubeObject } from '../../../core/domain/cluster.ts';
 import { BadInputError } from '../../../core/domain/errors.ts';
-import type { Profile } from '../../../core/domain/profile.ts';
+import { stackProfileId, type Profile } from '../../../core/domain/profile.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 import { imageTag, versionSetNameFor, type KindPins } from '../pins-tools.ts';
 import { kindClusterName } from './cluster-name.ts';
@@ -210,7 +210,7 @@ export function planKindProfile(profile: Profile, pins: KindPins, options: KindP
   if (profile.lab !== undefined) {
     throw new BadInputError(`profile ${profile.id} is a lab stack`, 'kind plan', 'the kind profiles of clusters/profiles.yaml');
   }
-  const versionSet = versionSetNameFor(pins, profile.id);
+  const versionSet = versionSetNameFor(pins, stackProfileId(profile.id));
   const versions = pins.versionSets[versionSet];
   const nodeImage = pins.nodeImages[versionSet];
   if (versions === undefined || nodeImage === undefined) throw new BadInputError(`version set "${versionSet}" is incomplete`, pins.file);

@@ -5,7 +5,7 @@ import { findAttacks } from '../../../attack-pods/catalogue/index.ts';
 import { loadKindPins, planKindProfile, planPreamble, writePlan } from '../../../clusters/kind/index.ts';
 import { renderSceneObjects } from '../../../manifests/render-scene-objects.ts';
 import type { AttackDefinition } from '../../domain/attack.ts';
-import { stackTraits, type Profile, type ProviderName } from '../../domain/profile.ts';
+import { stackTraits, type PolicyStrength, type Profile, type ProviderName } from '../../domain/profile.ts';
 import { loadEstimates } from '../../config/estimates.ts';
 import { PLANNING_ADDRESSES } from '../../runner/planning-addresses.ts';
 import { estimateLines, planEstimate } from '../../../clusters/kind/plan/plan-estimate.ts';
@@ -18,6 +18,8 @@ export interface PlanFlags {
   readonly out: string;
   readonly config?: string;
   readonly pins?: string;
+  /** `--policy-set`; baseline when absent. */
+  readonly policySet?: PolicyStrength;
 }
 
 const ATTEMPT_CANARY = 'bm0000000000000000';

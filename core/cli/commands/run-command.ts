@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
-import { PROVIDERS, type ProviderName } from '../../domain/profile.ts';
+import { HARDENED_ID_SUFFIX, POLICY_STRENGTHS, PROVIDERS, type PolicyStrength, type ProviderName } from '../../domain/profile.ts';
 import { checkOutDir } from '../out-dir.ts';
-import { listOption, positiveInt, providerName } from '../option-parsers.ts';
+import { listOption, positiveInt, policyStrength, providerName } from '../option-parsers.ts';
 import { checkProviderFlags, providerFlagsHelp } from '../provider-flags.ts';
 
 export interface RunFlags {
@@ -25,6 +25,7 @@ export interface RunFlags {
   readonly controlRetries: number;
   readonly skipCheck: string[];
   readonly depth?: boolean;
+  readonly policySet: PolicyStrength;
 }
 
 export function runCommand(): Command {
@@ -33,6 +34,7 @@ export function runCommand(): Command {
     .addOption(new Option('--provider <name>', `where the stacks run (${PROVIDERS.join(', ')})`).default('kind').argParser(providerName))
     .addOption(listOption('--profile <id...>', 'profile id(s) to run, repeatable or comma-separated', 'all of the provider'))
     .addOption(listOption('--attack <id|family...>', 'attack ids or families, repeatable or comma-separated', 'the whole catalogue'))
+    .addOption(new Option('--policy-set <name>', `policy set to apply (${POLICY_STRENGTHS.join(', ')}); hardened columns get the id suffix ${HARDENED_ID_SUFFIX}`).default('baseline').argParser(policyStrength))
     .option('--out <dir>', 'where results.jsonl and the reports go (must not hold an earlier run\'s results.jsonl)', 'out')
     .option('--force', 'overwrite the results and reports of an earlier run in --out', false)
     .option('--concurrency <n>', 'attacks running at once per profile', positiveInt('--concurrency', 256), 8)

@@ -1,0 +1,95 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LabAdmissionPolicies } from '../../clusters/lab/admission/validating-admission-policy.ts';
+import { labProfiles } from '../../core/config/profiles-config.ts';
+import { loadKindProfiles } from '../../core/config/testing/all-profiles.ts';
+import type { AttemptContext } from '../../core/domain/attack.ts';
+import { stackTraits, withPolicyStrength, type Profile, type StackTraits } from '../../core/domain/profile.ts';
+import { buildHardenedAdmissionPolicies } from '../../manifests/policies/hardened-admission-policies.ts';
+import { ATTACKS } from './index.ts';
+
+const ADDRESSES: AttemptContext['addresses'] = {
+  sink: { ip: '198.51.100.10', httpPort: 8080, tcpPort: 9000, udpPort: 9001, dnsPort: 53, dnsZone: 'exfil.test' },
+  metadata: { ip: '169.254.169.254', port: 80 },
+  nodes: [
+    { name: 'bm-control-plane', ip: '172.18.0.2' },
+    { name: 'bm-worker', ip: '172.18.0.3' },
+    { name: 'bm-worker2', ip: '172.18.0.4' },
+  ],
+  apiServer: { host: '10.96.0.1', port: 443 },
+  workloads: {
+    'bm-app/frontend': { podIp: '10.244.1.5', node: 'bm-worker' },
+    'bm-app/api': { podIp: '10.244.1.6', node: 'bm-worker' },
+    'bm-app/db': { podIp: '10.244.2.7', node: 'bm-worker2' },
+  },
+  apiNodePort: 30080,
+};
+
+let profiles: Profile[] = [];
+const policies = new LabAdmissionPolicies();
+for (const object of buildHardenedAdmissionPolicies()) policies.accept(object);
+
+beforeAll(async () => {
+  profiles = [...(await loadKindProfiles()), ...labProfiles()];
+});
+
+function refusedByPolicy(traits: StackTraits, attackIndex: number, role: 'attempt' | 'control'): boolean {
+  const attack = ATTACKS[attackIndex];
+  if (attack === undefined) throw new Error('no attack');
+  const { pod } = attack[role]({ stack: traits, canary: 'bm3f9a0c1d2e4b5a6c', addresses: ADDRESSES });
+  const namespace = pod.metadata?.namespace ?? '';
+  return !policies.admit(pod, namespace, { 'kubernetes.io/metadata.name': namespace }).allowed;
+}
+
+describe('expectations under --policy-set hardened', () => {
+  it('say admission exactly where the hardened policy (evaluated by the lab) refuses the attempt, on every stack', () => {
+    const refused = new Set<string>();
+    for (const profile of profiles) {
+      const base = stackTraits(profile);
+      const traits = stackTraits(withPolicyStrength(profile, 'hardened'));
+      expect(traits.strength).toBe('hardened');
+      ATTACKS.forEach((attack, index) => {
+        // The only other hardened change: lab sidecar stacks normalise paths as Istio recommends (SC10).
+        const before = attack.expect({ ...base, pathNormalization: traits.pathNormalization });
+        const after = attack.expect(traits);
+        if (after.outcome === 'not-applicable') return;
+        if (refusedByPolicy(traits, index, 'attempt')) {
+          refused.add(attack.id);
+          expect(after, `${attack.id} on ${base.profileId}`).toMatchObject({ outcome: 'blocked', blockedBy: 'admission', signal: 'admission-denied' });
+          expect(after.source).toContain('ValidatingAdmissionPolicy');
+        } else {
+          // Nothing else of the hardened set is rendered yet: every other expectation is the baseline's.
+          expect({ outcome: after.outcome, blockedBy: after.blockedBy }, `${attack.id} on ${base.profileId}`).toEqual({ outcome: before.outcome, blockedBy: before.blockedBy });
+        }
+      });
+    }
+    expect([...refused].sort()).toEqual(['AM3', 'AM3-mesh', 'EG6', 'SC1', 'SC3', 'SC3-noinject']);
+  });
+
+  it('never refuse a positive control (a refused control would make every cell inconclusive)', () => {
+    for (const profile of profiles) {
+      const traits = stackTraits(withPolicyStrength(profile, 'hardened'));
+      ATTACKS.forEach((attack, index) => expect(refusedByPolicy(traits, index, 'control'), `${attack.id} control on ${traits.profileId}`).toBe(false));
+    }
+  });
+
+  it('leave LM2 allowed, and say why', () => {
+    const lm2 = ATTACKS.find((attack) => attack.id === 'LM2');
+    const lab = profiles.find((profile) => profile.id === 'lab:ambient');
+    if (lm2 === undefined || lab === undefined) throw new Error('LM2 and lab:ambient expected');
+    const expectation = lm2.expect(stackTraits(withPolicyStrength(lab, 'hardened')));
+    expect(expectation.outcome).toBe('allowed');
+    expect(expectation.note).toContain('cannot tell');
+  });
+});
+
+describe('hardened lab sidecar stacks', () => {
+  it('normalise paths with DECODE_AND_MERGE_SLASHES, so SC10 is expected blocked on lab:sidecar+hardened', () => {
+    const sidecar = labProfiles().find((profile) => profile.id === 'lab:sidecar');
+    const sc10 = ATTACKS.find((attack) => attack.id === 'SC10');
+    if (sidecar === undefined || sc10 === undefined) throw new Error('lab:sidecar and SC10 expected');
+    expect(sc10.expect(stackTraits(sidecar)).outcome).toBe('allowed');
+    const hardened = stackTraits(withPolicyStrength(sidecar, 'hardened'));
+    expect(hardened.pathNormalization).toBe('DECODE_AND_MERGE_SLASHES');
+    expect(sc10.expect(hardened)).toMatchObject({ outcome: 'blocked', blockedBy: 'mesh-sidecar' });
+  });
+});
