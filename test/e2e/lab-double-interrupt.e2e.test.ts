@@ -75,7 +75,10 @@ describe('Ctrl-C twice during breachmatrix run --provider lab', () => {
     const processes = await labProcesses(before.namespaces);
     // The labs really exist: namespaces, their mounts, temp dirs, processes.
     expect(before.namespaces.length).toBeGreaterThanOrEqual(12);
-    expect(before.mounts.length).toBeGreaterThanOrEqual(before.namespaces.length);
+    // Pods come and go while the run measures: a namespace listed a moment before its bind mount exists is not a
+    // missing mount. What matters is that the labs' namespaces really are mounted (and are all gone afterwards).
+    const mounted = before.namespaces.filter((ns) => before.mounts.some((line) => line.includes(`/${ns} `)));
+    expect(mounted.length).toBeGreaterThanOrEqual(12);
     // A work dir and an owner file per lab.
     expect(before.temp).toHaveLength(4);
     expect(processes.length).toBeGreaterThan(4);
