@@ -10,25 +10,11 @@ import { SCENE } from '../../manifests/scene.ts';
 import { podSecurityViolations } from '../../clusters/lab/admission/pod-security.ts';
 import { InfrastructureError } from '../../core/domain/errors.ts';
 import { composeScript } from '../script-loader.ts';
+import { testAddresses } from './testing/test-addresses.ts';
 import { ATTACKS, findAttacks } from './index.ts';
 
 const CANARY = 'bm3f9a0c1d2e4b5a6c';
-const CONTEXT_ADDRESSES: AttemptContext['addresses'] = {
-  sink: { ip: '198.51.100.10', httpPort: 8080, tcpPort: 9000, udpPort: 9001, dnsPort: 53, dnsZone: 'exfil.test' },
-  metadata: { ip: '169.254.169.254', port: 80 },
-  nodes: [
-    { name: 'bm-control-plane', ip: '172.18.0.2' },
-    { name: 'bm-worker', ip: '172.18.0.3' },
-    { name: 'bm-worker2', ip: '172.18.0.4' },
-  ],
-  apiServer: { host: '10.96.0.1', port: 443 },
-  workloads: {
-    'bm-app/frontend': { podIp: '10.244.1.5', node: 'bm-worker' },
-    'bm-app/api': { podIp: '10.244.1.6', node: 'bm-worker' },
-    'bm-app/db': { podIp: '10.244.2.7', node: 'bm-worker2' },
-  },
-  apiNodePort: 30080,
-};
+const CONTEXT_ADDRESSES = testAddresses();
 
 let stacks: StackTraits[] = [];
 

@@ -1,30 +1,16 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAllStackTraits } from '../../core/config/testing/all-profiles.ts';
-import type { AttackDefinition, AttemptContext, AttemptPlan } from '../../core/domain/attack.ts';
+import type { AttackDefinition, AttemptPlan } from '../../core/domain/attack.ts';
 import type { ControlPlan } from '../../core/domain/control.ts';
 import type { StackTraits } from '../../core/domain/profile.ts';
 import { SCENE } from '../../manifests/scene.ts';
+import { testAddresses } from './testing/test-addresses.ts';
 import { ATTACKS } from './index.ts';
 
 const ATTEMPT_CANARY = 'bm00000000000000aa';
 const CONTROL_CANARY = 'bm00000000000000bb';
-const ADDRESSES: AttemptContext['addresses'] = {
-  sink: { ip: '198.51.100.10', httpPort: 8080, tcpPort: 9000, udpPort: 9001, dnsPort: 53, dnsZone: 'exfil.test' },
-  metadata: { ip: '169.254.169.254', port: 80 },
-  nodes: [
-    { name: 'bm-control-plane', ip: '172.18.0.2' },
-    { name: 'bm-worker', ip: '172.18.0.3' },
-    { name: 'bm-worker2', ip: '172.18.0.4' },
-  ],
-  apiServer: { host: '172.18.0.2', port: 6443 },
-  workloads: {
-    'bm-app/frontend': { podIp: '10.244.1.5', node: 'bm-worker' },
-    'bm-app/api': { podIp: '10.244.1.6', node: 'bm-worker' },
-    'bm-app/db': { podIp: '10.244.2.7', node: 'bm-worker2' },
-  },
-  apiNodePort: 30080,
-};
+const ADDRESSES = testAddresses({ apiServer: { host: '172.18.0.2', port: 6443 } });
 
 let stacks: StackTraits[] = [];
 beforeAll(async () => {

@@ -2,27 +2,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LabAdmissionPolicies } from '../../clusters/lab/admission/validating-admission-policy.ts';
 import { labProfiles } from '../../core/config/profiles-config.ts';
 import { loadKindProfiles } from '../../core/config/testing/all-profiles.ts';
-import type { AttemptContext } from '../../core/domain/attack.ts';
 import { stackTraits, withPolicyStrength, type Profile, type StackTraits } from '../../core/domain/profile.ts';
 import { buildHardenedAdmissionPolicies } from '../../manifests/policies/hardened-admission-policies.ts';
+import { testAddresses } from './testing/test-addresses.ts';
 import { ATTACKS } from './index.ts';
 
-const ADDRESSES: AttemptContext['addresses'] = {
-  sink: { ip: '198.51.100.10', httpPort: 8080, tcpPort: 9000, udpPort: 9001, dnsPort: 53, dnsZone: 'exfil.test' },
-  metadata: { ip: '169.254.169.254', port: 80 },
-  nodes: [
-    { name: 'bm-control-plane', ip: '172.18.0.2' },
-    { name: 'bm-worker', ip: '172.18.0.3' },
-    { name: 'bm-worker2', ip: '172.18.0.4' },
-  ],
-  apiServer: { host: '10.96.0.1', port: 443 },
-  workloads: {
-    'bm-app/frontend': { podIp: '10.244.1.5', node: 'bm-worker' },
-    'bm-app/api': { podIp: '10.244.1.6', node: 'bm-worker' },
-    'bm-app/db': { podIp: '10.244.2.7', node: 'bm-worker2' },
-  },
-  apiNodePort: 30080,
-};
+const ADDRESSES = testAddresses();
 
 let profiles: Profile[] = [];
 const policies = new LabAdmissionPolicies();
