@@ -2,6 +2,7 @@
 export { createLabProvider } from './lab-provider.ts';
 export { sweepLabLeftovers } from './lab-sweep.ts';
 export { installInterruptTeardown } from './interrupt-teardown.ts';
-export { LabCluster, parseSinkAnswer } from './lab-cluster.ts';
+export { LabCluster } from './lab-cluster.ts';
+export { parseSinkAnswer } from './lab-services.ts';
 export { LAB_TOOLS, checkLabHost } from './preflight.ts';
 export { LAB_ADDRESSES } from './addressing.ts';

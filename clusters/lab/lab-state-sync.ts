@@ -1,0 +1,100 @@
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TIMEOUTS } from '../../core/timeouts.ts';
+import { CoalescingSync } from './coalescing-sync.ts';
+import { dnsRecords } from './dns/dns-records.ts';
+import { mustRun } from './host-command.ts';
+import { serviceSelector } from './lab-objects.ts';
+import type { LabPod } from './lab-pod.ts';
+import type { LabState } from './lab-state.ts';
+import { compileNodeRuleset } from './netpol/compile.ts';
+import { renderRuleset } from './netpol/render.ts';
+
+interface LoadedRuleset {
+  readonly chains: string[];
+  readonly counters: string[];
+  readonly sourceSets: string[];
+  readonly text: string;
+}
+
+/** Keeps the lab's DNS records and each node's NetworkPolicy ruleset in step with the pods and objects it holds. */
+export class LabStateSync {
+  private readonly state: LabState;
+  private readonly sync = new CoalescingSync(() => this.syncState());
+  private readonly loadedRulesets = new Map<string, LoadedRuleset>();
+  private loadedDnsRecords = '';
+
+  constructor(state: LabState) {
+    this.state = state;
+  }
+
+  /** DNS records and rulesets reflect every pod and object known when this is called, once it resolves. */
+  resyncAll(): Promise<void> {
+    return this.sync.request();
+  }
+
+  private async syncState(): Promise<void> {
+    const state = this.state;
+    if (state.tornDown) return;
+    const pods = [...state.pods.values()].filter((candidate) => !candidate.deleted);
+    const services = [...state.services.values()].map((service) => ({
+      namespace: service.metadata.namespace ?? '',
+      name: service.metadata.name,
+      selector: serviceSelector(service),
+    }));
+    const records = dnsRecords(
+      services,
+      pods.map((p) => ({ namespace: p.namespace, labels: p.labels, ip: p.ip, hostNetwork: p.hostNetwork })),
+    );
+    const recordsText = JSON.stringify({ names: records });
+    if (recordsText !== this.loadedDnsRecords) {
+      // Renamed into place: the resolver never reads a half-written file.
+      const recordsFile = join(state.workDir, 'dns-records.json');
+      await writeFile(`${recordsFile}.tmp`, recordsText, { mode: 0o644 });
+      await rename(`${recordsFile}.tmp`, recordsFile);
+      this.loadedDnsRecords = recordsText;
+    }
+    await this.syncNetworkPolicy(pods);
+  }
+
+  private async syncNetworkPolicy(pods: readonly LabPod[]): Promise<void> {
+    const state = this.state;
+    if (!state.enforcesNetworkPolicy) return;
+    const input = {
+      policies: [...state.policies.values()],
+      namespaces: state.namespaces,
+      pods: pods.map((p) => ({
+        id: String(p.index),
+        namespace: p.namespace,
+        name: p.name,
+        ip: p.ip,
+        node: p.node.name,
+        hostNetwork: p.hostNetwork,
+        labels: p.labels,
+        ports: p.ports,
+        ...(p.nodeVeth === undefined ? {} : { veth: p.nodeVeth }),
+      })),
+    };
+    await Promise.all(
+      state.nodes.map(async (node) => {
+        const ruleset = compileNodeRuleset(input, node.name);
+        const before = this.loadedRulesets.get(node.name);
+        const chains = new Set(ruleset.chains.map((chain) => chain.name));
+        const counters = new Set(ruleset.counters);
+        const sourceSets = new Set(ruleset.sourceSets);
+        const text = renderRuleset(ruleset, {
+          staleChains: (before?.chains ?? []).filter((name) => !chains.has(name)),
+          staleCounters: (before?.counters ?? []).filter((name) => !counters.has(name)),
+          staleSourceSets: (before?.sourceSets ?? []).filter((name) => !sourceSets.has(name)),
+        });
+        // A node whose ruleset did not change (most pods change one or two nodes' rules) is not reloaded.
+        if (before?.text === text) return;
+        await mustRun('ip', ['netns', 'exec', state.names.node(node.index), 'nft', '-f', '-'], {
+          input: text,
+          timeoutMs: TIMEOUTS.labPodReadyMs,
+        }, 'lab netpol');
+        this.loadedRulesets.set(node.name, { chains: [...chains], counters: [...counters], sourceSets: [...sourceSets], text });
+      }),
+    );
+  }
+}
