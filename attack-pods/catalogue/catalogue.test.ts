@@ -39,19 +39,19 @@ describe('catalogue contents', () => {
     expect(stacks.map((s) => s.profileId).sort()).toEqual([...KIND_PROFILE_IDS, ...LAB_PROFILE_IDS].sort());
   });
 
-  it('holds the 34 techniques and their variants, in catalogue order', () => {
+  it('holds the 35 techniques and their variants, in catalogue order', () => {
     // Spelled out so that dropping, renaming or reordering an attack is a visible change (docs/catalogue.md
     // follows the same order).
     expect(ATTACKS.map((a) => a.id)).toEqual([
       'SC1', 'SC2', 'SC2-priv', 'SC3', 'SC3-noinject', 'SC4', 'SC5', 'SC6', 'SC7', 'SC8', 'SC9', 'SC10',
       'AM1', 'AM2', 'AM3', 'AM3-mesh', 'AM4', 'AM4-priv', 'AM4-mark', 'AM4-mark-mesh', 'AM5', 'AM5-priv', 'AM6',
-      'EG1', 'EG2', 'EG3', 'EG4', 'EG5', 'EG6', 'EG7',
+      'EG1', 'EG2', 'EG3', 'EG4', 'EG5', 'EG6', 'EG7', 'EG8',
       'HN1', 'HN2', 'HN2-priv', 'HN3', 'HN3-nodeport', 'HN4', 'HN4-priv', 'HN5', 'HN5-priv',
       'LM1', 'LM2', 'LM3', 'LM4',
       'EV1', 'EV2',
     ]);
     const techniques = new Set(ATTACKS.map((a) => /^[A-Z]+\d+/.exec(a.id)?.[0]));
-    expect(techniques.size).toBe(34);
+    expect(techniques.size).toBe(35);
   });
 
   it('has unique ids, and a -priv variant only next to its baseline twin', () => {
@@ -130,6 +130,21 @@ describe('expectations for every stack', () => {
       const expectation = attack('SC1').expect(stack(id));
       expect([expectation.outcome, expectation.blockedBy, expectation.signal], id).toEqual(['blocked', 'cni', 'timeout']);
     }
+  });
+
+  it('EG8: Calico and Cilium drop the forged source on every policy set; without a source check it leaves', () => {
+    for (const id of ['calico', 'cilium', 'calico+istio-ambient', 'cilium+istio-sidecar']) {
+      for (const policy of ['layered', 'mesh-only', 'none'] as const) {
+        const traits = { ...stack(id), policy, enforcesNetworkPolicy: policy === 'layered', meshPolicies: policy !== 'none' };
+        const expectation = attack('EG8').expect(traits);
+        expect([expectation.outcome, expectation.blockedBy, expectation.certainty], `${id} ${policy}`).toEqual(['blocked', 'cni', 'documented']);
+      }
+    }
+    for (const id of ['kindnet', 'istio-sidecar', 'istio-ambient']) {
+      expect([attack('EG8').expect(stack(id)).outcome, attack('EG8').expect(stack(id)).certainty], id).toEqual(['allowed', 'version-dependent']);
+    }
+    for (const id of ['lab:none', 'lab:sidecar', 'lab:ambient']) expect(attack('EG8').expect(stack(id)).outcome, id).toBe('allowed');
+    for (const id of ['lab:netpol', 'lab:netpol+sidecar']) expect(attack('EG8').expect(stack(id)).blockedBy, id).toBe('cni');
   });
 
   it('EG2: allowed on every stack', () => {
@@ -287,7 +302,7 @@ describe('plans', () => {
     const sinkAttacks = ATTACKS.filter((a) => a.success === 'sink-canary').map((a) => a.id);
     expect(sinkAttacks).toEqual([
       'SC1', 'SC2', 'SC2-priv', 'SC3', 'SC3-noinject', 'SC4', 'SC5', 'AM3', 'AM4', 'AM4-priv', 'AM4-mark',
-      'EG1', 'EG2', 'EG3', 'EG4', 'EG5', 'EG6', 'EG7', 'HN4', 'HN4-priv',
+      'EG1', 'EG2', 'EG3', 'EG4', 'EG5', 'EG6', 'EG7', 'EG8', 'HN4', 'HN4-priv',
     ]);
   });
 });

@@ -181,4 +181,20 @@ export const REF = {
     'Cilium host firewall (policies for host and node traffic)',
     'https://docs.cilium.io/en/stable/security/host-firewall/',
   ),
+  calicoWorkloadSourceSpoofing: ref(
+    'Calico FelixConfiguration workloadSourceSpoofing (default Disabled: a pod may send only from its own addresses; Felix\'s RPF check drops the rest)',
+    'https://docs.tigera.io/calico/latest/reference/resources/felixconfig',
+  ),
+  ciliumSourceIpVerification: ref(
+    'Cilium Helm reference, daemon.enableSourceIPVerification (source IP verification of endpoints, on by default)',
+    'https://docs.cilium.io/en/stable/helm-reference/',
+  ),
+  kindNodeSysctls: ref(
+    'kind node image sysctls, images/base/files/etc/sysctl.d/10-network-magic.conf (route_localnet=1, arp_ignore=0; no rp_filter)',
+    'https://github.com/kubernetes-sigs/kind/blob/main/images/base/files/etc/sysctl.d/10-network-magic.conf',
+  ),
+  rawSocket: ref(
+    'Linux net/ipv4/raw.c v6.12, raw_send_hdrinc (IP_HDRINCL: the sender writes the IP header, its source address included; a raw socket needs CAP_NET_RAW)',
+    'https://github.com/torvalds/linux/blob/v6.12/net/ipv4/raw.c',
+  ),
 } as const satisfies Record<string, Citation>;

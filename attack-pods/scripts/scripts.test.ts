@@ -646,3 +646,77 @@ describe('packet-capture.sh (tcpdump in a private namespace)', () => {
     expect(result.signal).toBe('permission-denied');
   });
 });
+
+describe('spoofed-udp.sh (raw socket with IP_HDRINCL, between two namespaces this test links)', () => {
+  let attacker: string;
+  let receiver: string;
+  beforeAll(async () => {
+    attacker = await newNetns('sa');
+    receiver = await newNetns('sb');
+    await ip('link', 'add', 'bmspA', 'netns', attacker, 'type', 'veth', 'peer', 'name', 'bmspB', 'netns', receiver);
+    await ip('-n', attacker, 'addr', 'add', '10.99.0.1/24', 'dev', 'bmspA');
+    await ip('-n', receiver, 'addr', 'add', '10.99.0.2/24', 'dev', 'bmspB');
+    await ip('-n', attacker, 'link', 'set', 'bmspA', 'up');
+    await ip('-n', receiver, 'link', 'set', 'bmspB', 'up');
+  });
+
+  /**
+   * Binds 10.99.0.2:`port` in the receiver namespace; resolves once it listens, with the promise of the first
+   * datagram there as `<source address> <payload>` (`none` after 4 s).
+   */
+  function listening(port: number): Promise<{ readonly received: Promise<string> }> {
+    const code = `
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("10.99.0.2", ${port})); s.settimeout(4)
+print("listening", flush=True)
+try:
+    data, (source, _) = s.recvfrom(2048)
+    print(source, data.decode().strip(), flush=True)
+except socket.timeout:
+    print("none", flush=True)
+`;
+    const child = spawn('ip', ['netns', 'exec', receiver, 'python3', '-c', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
+    return new Promise((resolveListening, reject) => {
+      let resolveReceived: (line: string) => void = () => undefined;
+      const received = new Promise<string>((resolve) => {
+        resolveReceived = resolve;
+      });
+      child.once('exit', (exitCode) => reject(new Error(`receiver exited ${String(exitCode)}`)));
+      let pending = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        // Whole lines only: a chunk may end mid-line.
+        const lines = (pending + chunk.toString('utf8')).split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          if (line === 'listening') resolveListening({ received });
+          else if (line !== '') resolveReceived(line);
+        }
+      });
+    });
+  }
+
+  it('the receiver sees the forged source address and the canary', async () => {
+    const receiver77 = await listening(19100);
+    const result = await runScript('spoofed-udp.sh', { TARGET_HOST: '10.99.0.2', TARGET_PORT: '19100', CANARY, SPOOF_SOURCE: '10.99.0.77' }, { netns: attacker });
+    expect(result.signal).toBe('delivered');
+    expect(result.fields.source).toBe('10.99.0.77');
+    expect(await receiver77.received).toBe(`10.99.0.77 ${CANARY}`);
+  });
+
+  it('CAP_NET_RAW alone is enough; without it the raw socket is refused and nothing is sent', async () => {
+    const withRaw = await listening(19101);
+    const raw = await runScript('spoofed-udp.sh', { TARGET_HOST: '10.99.0.2', TARGET_PORT: '19101', CANARY, SPOOF_SOURCE: '10.99.0.78' }, { netns: attacker, onlyCapabilities: ['net_raw'] });
+    expect(raw.signal).toBe('delivered');
+    expect(await withRaw.received).toBe(`10.99.0.78 ${CANARY}`);
+    const without = await listening(19102);
+    const none = await runScript('spoofed-udp.sh', { TARGET_HOST: '10.99.0.2', TARGET_PORT: '19102', CANARY, SPOOF_SOURCE: '10.99.0.79' }, { netns: attacker, unprivileged: true });
+    expect(none.signal).toBe('permission-denied');
+    expect(await without.received).toBe('none');
+  });
+
+  it('a malformed forged address is the harness\'s error', async () => {
+    const result = await runScript('spoofed-udp.sh', { TARGET_HOST: '10.99.0.2', TARGET_PORT: '19103', CANARY, SPOOF_SOURCE: '10.99.0.777' }, { netns: attacker });
+    expect(result.signal).toBe('error');
+  });
+});
