@@ -39,7 +39,7 @@ describe('catalogue contents', () => {
     expect(stacks.map((s) => s.profileId).sort()).toEqual([...KIND_PROFILE_IDS, ...LAB_PROFILE_IDS].sort());
   });
 
-  it('holds the 35 techniques and their variants, in catalogue order', () => {
+  it('holds the 36 techniques and their variants, in catalogue order', () => {
     // Spelled out so that dropping, renaming or reordering an attack is a visible change (docs/catalogue.md
     // follows the same order).
     expect(ATTACKS.map((a) => a.id)).toEqual([
@@ -47,11 +47,11 @@ describe('catalogue contents', () => {
       'AM1', 'AM2', 'AM3', 'AM3-mesh', 'AM4', 'AM4-priv', 'AM4-mark', 'AM4-mark-mesh', 'AM5', 'AM5-priv', 'AM6',
       'EG1', 'EG2', 'EG3', 'EG4', 'EG5', 'EG6', 'EG7', 'EG8',
       'HN1', 'HN2', 'HN2-priv', 'HN3', 'HN3-nodeport', 'HN4', 'HN4-priv', 'HN5', 'HN5-priv',
-      'LM1', 'LM2', 'LM3', 'LM4',
+      'LM1', 'LM2', 'LM3', 'LM4', 'LM5',
       'EV1', 'EV2',
     ]);
     const techniques = new Set(ATTACKS.map((a) => /^[A-Z]+\d+/.exec(a.id)?.[0]));
-    expect(techniques.size).toBe(35);
+    expect(techniques.size).toBe(36);
   });
 
   it('has unique ids, and a -priv variant only next to its baseline twin', () => {
@@ -145,6 +145,18 @@ describe('expectations for every stack', () => {
     }
     for (const id of ['lab:none', 'lab:sidecar', 'lab:ambient']) expect(attack('EG8').expect(stack(id)).outcome, id).toBe('allowed');
     for (const id of ['lab:netpol', 'lab:netpol+sidecar']) expect(attack('EG8').expect(stack(id)).blockedBy, id).toBe('cni');
+  });
+
+  it('LM5: a dry-run create of a Service whose externalIPs name the sink, selecting the attempt pod; RBAC or the CNI answers', () => {
+    const attempt = attack('LM5').attempt({ stack: stack('kindnet'), canary: CANARY, addresses: CONTEXT_ADDRESSES });
+    expect(attempt.env.API_PATH).toBe('/api/v1/namespaces/bm-app/services?dryRun=All');
+    expect(attempt.env.API_METHOD).toBe('POST');
+    const service = JSON.parse(attempt.env.API_BODY ?? '{}') as { spec: { externalIPs: string[]; selector: Record<string, string> } };
+    expect(service.spec.externalIPs).toEqual([CONTEXT_ADDRESSES.sink.ip]);
+    expect(service.spec.selector).toEqual({ [SCENE.appLabel]: attempt.pod.metadata?.name });
+    for (const id of ['kindnet', 'istio-sidecar', 'istio-ambient']) expect(attack('LM5').expect(stack(id)).blockedBy, id).toBe('api');
+    for (const id of ['calico', 'cilium+istio-ambient']) expect(attack('LM5').expect(stack(id)).blockedBy, id).toBe('cni');
+    for (const id of LAB_PROFILE_IDS) expect(attack('LM5').expect(stack(id)).outcome, id).toBe('not-applicable');
   });
 
   it('EG2: allowed on every stack', () => {

@@ -28,6 +28,7 @@ import { HN5, HN5_PRIV } from './host-network/hn5.ts';
 import { LM1 } from './lateral-movement/lm1.ts';
 import { LM3 } from './lateral-movement/lm3.ts';
 import { LM4 } from './lateral-movement/lm4.ts';
+import { LM5 } from './lateral-movement/lm5.ts';
 import { LM2 } from './mtls-identity/lm2.ts';
 import { SC8 } from './mtls-identity/sc8.ts';
 import { SC9 } from './mtls-identity/sc9.ts';
@@ -50,7 +51,7 @@ export const ATTACKS: readonly AttackDefinition[] = [
   AM1, AM2, AM3, AM3_MESH, AM4, AM4_PRIV, AM4_MARK, AM4_MARK_MESH, AM5, AM5_PRIV, AM6,
   EG1, EG2, EG3, EG4, EG5, EG6, EG7, EG8,
   HN1, HN2, HN2_PRIV, HN3, HN3_NODEPORT, HN4, HN4_PRIV, HN5, HN5_PRIV,
-  LM1, LM2, LM3, LM4,
+  LM1, LM2, LM3, LM4, LM5,
   EV1, EV2,
 ].map(withAdvice);
 

@@ -197,4 +197,12 @@ export const REF = {
     'Linux net/ipv4/raw.c v6.12, raw_send_hdrinc (IP_HDRINCL: the sender writes the IP header, its source address included; a raw socket needs CAP_NET_RAW)',
     'https://github.com/torvalds/linux/blob/v6.12/net/ipv4/raw.c',
   ),
+  cve20208554: ref(
+    'kubernetes/kubernetes#97076, CVE-2020-8554: man in the middle using LoadBalancer or ExternalIPs (mitigation: admission)',
+    'https://github.com/kubernetes/kubernetes/issues/97076',
+  ),
+  denyServiceExternalIps: ref(
+    'Kubernetes admission controllers, DenyServiceExternalIPs (refuses new uses of Service externalIPs)',
+    'https://kubernetes.io/docs/reference/access-authn-authz/admission-controllers/#denyserviceexternalips',
+  ),
 } as const satisfies Record<string, Citation>;

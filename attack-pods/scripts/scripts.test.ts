@@ -720,3 +720,40 @@ except socket.timeout:
     expect(result.signal).toBe('error');
   });
 });
+
+describe('token-api.sh writes (LM5: server-side dry-run create)', () => {
+  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  let dir: string;
+  let tokenFile: string;
+  beforeAll(async () => {
+    http = await startHttpServer();
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    dir = await mkdtemp('/tmp/bm-token-');
+    tokenFile = `${dir}/token`;
+    await writeFile(tokenFile, 'not-a-real-token');
+  });
+  afterAll(async () => {
+    await http.close();
+    const { rm } = await import('node:fs/promises');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const body = JSON.stringify({ apiVersion: 'v1', kind: 'Service', spec: { externalIPs: ['198.51.100.10'] } });
+  const env = (path: string): Record<string, string> => ({ API_URL: `http://127.0.0.1:${http.port}`, TOKEN_FILE: tokenFile, API_PATH: path, API_METHOD: 'POST', API_BODY: body });
+
+  it('POSTs the JSON body; 201 (the API server would create it) is http-ok', async () => {
+    const result = await runScript('token-api.sh', env('/k8s-create/api/v1/namespaces/bm-app/services?dryRun=All'));
+    expect(result.signal).toBe('http-ok');
+    expect(result.fields.http_code).toBe(201);
+    expect(http.targets).toContain('POST /k8s-create/api/v1/namespaces/bm-app/services?dryRun=All canary=');
+    expect(http.bodies).toContain(body);
+  });
+
+  it("RBAC's 403 is http-403; an admission policy's refusal is admission-denied", async () => {
+    expect((await runScript('token-api.sh', env('/k8s/api/v1/namespaces/bm-app/services?dryRun=All'))).signal).toBe('http-403');
+    const refused = await runScript('token-api.sh', env('/k8s-vap/api/v1/namespaces/bm-app/services?dryRun=All'));
+    expect(refused.signal).toBe('admission-denied');
+    expect(refused.fields.http_code).toBe(422);
+    expect(refused.detail).toContain('ValidatingAdmissionPolicy');
+  });
+});
