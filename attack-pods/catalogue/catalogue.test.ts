@@ -39,19 +39,19 @@ describe('catalogue contents', () => {
     expect(stacks.map((s) => s.profileId).sort()).toEqual([...KIND_PROFILE_IDS, ...LAB_PROFILE_IDS].sort());
   });
 
-  it('holds the 36 techniques and their variants, in catalogue order', () => {
+  it('holds the 37 techniques and their variants, in catalogue order', () => {
     // Spelled out so that dropping, renaming or reordering an attack is a visible change (docs/catalogue.md
     // follows the same order).
     expect(ATTACKS.map((a) => a.id)).toEqual([
       'SC1', 'SC2', 'SC2-priv', 'SC3', 'SC3-noinject', 'SC4', 'SC5', 'SC6', 'SC7', 'SC8', 'SC9', 'SC10',
       'AM1', 'AM2', 'AM3', 'AM3-mesh', 'AM4', 'AM4-priv', 'AM4-mark', 'AM4-mark-mesh', 'AM5', 'AM5-priv', 'AM6',
       'EG1', 'EG2', 'EG3', 'EG4', 'EG5', 'EG6', 'EG7', 'EG8',
-      'HN1', 'HN2', 'HN2-priv', 'HN3', 'HN3-nodeport', 'HN4', 'HN4-priv', 'HN5', 'HN5-priv',
+      'HN1', 'HN2', 'HN2-priv', 'HN3', 'HN3-nodeport', 'HN4', 'HN4-priv', 'HN5', 'HN5-priv', 'HN6',
       'LM1', 'LM2', 'LM3', 'LM4', 'LM5',
       'EV1', 'EV2',
     ]);
     const techniques = new Set(ATTACKS.map((a) => /^[A-Z]+\d+/.exec(a.id)?.[0]));
-    expect(techniques.size).toBe(36);
+    expect(techniques.size).toBe(37);
   });
 
   it('has unique ids, and a -priv variant only next to its baseline twin', () => {
@@ -157,6 +157,20 @@ describe('expectations for every stack', () => {
     for (const id of ['kindnet', 'istio-sidecar', 'istio-ambient']) expect(attack('LM5').expect(stack(id)).blockedBy, id).toBe('api');
     for (const id of ['calico', 'cilium+istio-ambient']) expect(attack('LM5').expect(stack(id)).blockedBy, id).toBe('cni');
     for (const id of LAB_PROFILE_IDS) expect(attack('LM5').expect(stack(id)).outcome, id).toBe('not-applicable');
+  });
+
+  it('HN6: n/a on the lab (IPv4-only) and on kindnet without a policy layer; the CNI is expected to refuse the RA elsewhere', () => {
+    for (const id of [...LAB_PROFILE_IDS, 'kindnet', 'istio-sidecar', 'istio-ambient']) {
+      const expectation = attack('HN6').expect(stack(id));
+      expect(expectation.outcome, id).toBe('not-applicable');
+      expect(expectation.note, id).toMatch(id.startsWith('lab:') ? /IPv4-only/ : /ptp plugin/);
+    }
+    for (const id of ['calico', 'cilium', 'calico+istio-sidecar', 'cilium+istio-ambient', 'cilium-wireguard']) {
+      expect([attack('HN6').expect(stack(id)).outcome, attack('HN6').expect(stack(id)).blockedBy], id).toEqual(['blocked', 'cni']);
+    }
+    const context = { stack: stack('calico'), canary: CANARY, addresses: CONTEXT_ADDRESSES };
+    expect(attack('HN6').attempt(context).script).toBe('ipv6-rogue-ra.sh');
+    expect(attack('HN6').control(context).script).toBe('ipv6-link-peer.sh');
   });
 
   it('EG2: allowed on every stack', () => {

@@ -205,4 +205,16 @@ export const REF = {
     'Kubernetes admission controllers, DenyServiceExternalIPs (refuses new uses of Service externalIPs)',
     'https://kubernetes.io/docs/reference/access-authn-authz/admission-controllers/#denyserviceexternalips',
   ),
+  cve202010749: ref(
+    'kubernetes/kubernetes#91507, CVE-2020-10749: IPv4-only clusters susceptible to MitM via IPv6 rogue router advertisements (CNI plugins < v0.8.6 and Calico < 3.14.1 affected; Cilium believed not affected)',
+    'https://github.com/kubernetes/kubernetes/issues/91507',
+  ),
+  cniPluginsAcceptRa: ref(
+    'containernetworking/plugins#484: ptp, bridge: disable accept_ra on the host-side interface (v0.8.6)',
+    'https://github.com/containernetworking/plugins/pull/484',
+  ),
+  kindnetPtp: ref(
+    "kind's kindnetd CNI config, images/kindnetd/cmd/kindnetd/cni.go (pods wired by the CNI ptp plugin)",
+    'https://github.com/kubernetes-sigs/kind/blob/main/images/kindnetd/cmd/kindnetd/cni.go',
+  ),
 } as const satisfies Record<string, Citation>;

@@ -757,3 +757,65 @@ describe('token-api.sh writes (LM5: server-side dry-run create)', () => {
     expect(refused.detail).toContain('ValidatingAdmissionPolicy');
   });
 });
+
+describe('ipv6-rogue-ra.sh and ipv6-link-peer.sh (a pod-side and a host-side namespace this test links)', () => {
+  let pod: string;
+  let host: string;
+  beforeAll(async () => {
+    pod = await newNetns('ra');
+    host = await newNetns('rh');
+    await ip('link', 'add', 'eth0', 'netns', pod, 'type', 'veth', 'peer', 'name', 'bmrahost', 'netns', host);
+    for (const ns of [pod, host]) {
+      await run('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=0', 'net.ipv6.conf.default.disable_ipv6=0', 'net.ipv6.conf.all.forwarding=0']);
+    }
+    // The host side as an affected CNI left it (CVE-2020-10749): RAs accepted, addresses autoconfigured.
+    await run('ip', ['netns', 'exec', host, 'sysctl', '-qw', 'net.ipv6.conf.bmrahost.accept_ra=1', 'net.ipv6.conf.bmrahost.autoconf=1']);
+    await ip('-n', pod, 'link', 'set', 'eth0', 'up');
+    await ip('-n', host, 'link', 'set', 'bmrahost', 'up');
+    // Link-local addresses finish DAD before anything is sent.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+  });
+
+  async function hostAddresses(): Promise<string> {
+    const { stdout } = await run('ip', ['-n', host, '-6', 'addr', 'show', 'dev', 'bmrahost']);
+    return stdout;
+  }
+
+  it('the link peer answers all-nodes; our own answer does not count', async () => {
+    const result = await runScript('ipv6-link-peer.sh', { CANARY }, { netns: pod });
+    expect(result.signal).toBe('delivered');
+    expect(String(result.fields.peer)).toMatch(/^fe80::/);
+    expect(await hostAddresses()).toContain(String(result.fields.peer));
+  });
+
+  it('a host that accepts RAs takes the canary prefix: its DAD is seen, and the address is really there', async () => {
+    const result = await runScript('ipv6-rogue-ra.sh', { CANARY, CAPTURE_SECONDS: '4' }, { netns: pod });
+    expect(result.signal).toBe('delivered');
+    expect(result.fields.prefix).toBe('2001:db8:a012:b345::/64');
+    expect(await hostAddresses()).toContain(String(result.fields.address));
+    // Multicast loop is off: the pod did not configure the rogue prefix on itself.
+    const { stdout } = await run('ip', ['-n', pod, '-6', 'addr', 'show', 'dev', 'eth0']);
+    expect(stdout).not.toContain('2001:db8:a012:b345');
+  });
+
+  it('a host with accept_ra 0 (the CVE fix) configures nothing: timeout', async () => {
+    await run('ip', ['netns', 'exec', host, 'sysctl', '-qw', 'net.ipv6.conf.bmrahost.accept_ra=0']);
+    const result = await runScript('ipv6-rogue-ra.sh', { CANARY: 'bmfedcba9876543210', CAPTURE_SECONDS: '3' }, { netns: pod });
+    expect([result.signal, result.detail]).toEqual(['timeout', 'RA sent; no host configured 2001:db8:afed:bcba::/64 within 3s (no DAD seen)']);
+    expect(await hostAddresses()).not.toContain('2001:db8:afed:bcba');
+  });
+
+  it('without CAP_NET_RAW the RA cannot be sent: permission-denied', async () => {
+    const result = await runScript('ipv6-rogue-ra.sh', { CANARY, CAPTURE_SECONDS: '2' }, { netns: pod, unprivileged: true });
+    expect(result.signal).toBe('permission-denied');
+  });
+
+  it('with IPv6 off in the pod: unreachable (no link-local address)', async () => {
+    const off = await newNetns('r6');
+    await run('ip', ['netns', 'exec', off, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1']);
+    await ip('-n', off, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'bmraoff');
+    await ip('-n', off, 'link', 'set', 'eth0', 'up');
+    expect((await runScript('ipv6-rogue-ra.sh', { CANARY, CAPTURE_SECONDS: '2' }, { netns: off })).signal).toBe('unreachable');
+    expect((await runScript('ipv6-link-peer.sh', { CANARY }, { netns: off })).signal).toBe('unreachable');
+  });
+});
