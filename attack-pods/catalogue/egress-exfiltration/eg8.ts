@@ -15,7 +15,7 @@ const NO_CHECK = `${TAG}; kind sets no rp_filter on its nodes — ${REF.kindNode
  * Source-address spoofing, measured where it can be: a forged TCP handshake never completes (the answer goes to the
  * pod whose address was forged) and no scene destination takes UDP from a trusted pod only, so the datagram goes to
  * the sink, which records the canary and the source it saw. The question is the CNI's anti-spoofing, not egress
- * policy: Calico and Cilium drop the forged source whatever the policy set; where nothing checks the source, the
+ * policy: Calico and Cilium drop the forged source whatever the policies say; where nothing checks the source, the
  * forged datagram leaves like any other.
  */
 export const EG8 = defineAttack({
@@ -28,6 +28,12 @@ export const EG8 = defineAttack({
   references: [REF.rawSocket, REF.calicoWorkloadSourceSpoofing, REF.ciliumSourceIpVerification, REF.kindNodeSysctls, REF.networkPolicy],
   success: 'sink-canary',
   source: TAG,
+  // Calico's and Cilium's anti-spoofing act on any policy set, but a stack without the cni layer has no layer a block
+  // could be credited to (core/domain/stack-layers.ts): there the cell would be inconclusive, so it is not run.
+  notApplicable: (stack) =>
+    (stack.cni === 'calico' || stack.cni === 'cilium') && !cniEnforces(stack)
+      ? `${stack.cni}'s anti-spoofing drops the forged source outside NetworkPolicy; without the NetworkPolicy layer this stack has no layer to credit it to`
+      : undefined,
   attempt: (context) => {
     const { sink } = context.addresses;
     return plan({
@@ -40,9 +46,9 @@ export const EG8 = defineAttack({
   },
   control: (context) => sinkControl(context, ID, 'udp'),
   expect: (stack) => {
-    // Anti-spoofing is the CNI's own, on whatever policy set: it drops before any policy is asked.
-    if (stack.cni === 'calico') return blocked('cni', 'timeout', `${CALICO}; the drop does not depend on the policy set`, 'documented');
-    if (stack.cni === 'cilium') return blocked('cni', 'timeout', `${CILIUM}; the drop does not depend on the policy set`, 'documented');
+    // Anti-spoofing is the CNI's own: it drops before any policy is asked.
+    if (stack.cni === 'calico') return blocked('cni', 'timeout', `${CALICO}; the drop does not depend on the policies`, 'documented');
+    if (stack.cni === 'cilium') return blocked('cni', 'timeout', `${CILIUM}; the drop does not depend on the policies`, 'documented');
     if (cniEnforces(stack)) {
       return cniDrop(`${TAG}; intruder's egress default-deny applies to what leaves its interface, whatever the source address`, 'inferred', labNote(stack));
     }
