@@ -39,19 +39,19 @@ describe('catalogue contents', () => {
     expect(stacks.map((s) => s.profileId).sort()).toEqual([...KIND_PROFILE_IDS, ...LAB_PROFILE_IDS].sort());
   });
 
-  it('holds the 37 techniques and their variants, in catalogue order', () => {
+  it('holds the 38 techniques and their variants, in catalogue order', () => {
     // Spelled out so that dropping, renaming or reordering an attack is a visible change (docs/catalogue.md
     // follows the same order).
     expect(ATTACKS.map((a) => a.id)).toEqual([
       'SC1', 'SC2', 'SC2-priv', 'SC3', 'SC3-noinject', 'SC4', 'SC5', 'SC6', 'SC7', 'SC8', 'SC9', 'SC10',
       'AM1', 'AM2', 'AM3', 'AM3-mesh', 'AM4', 'AM4-priv', 'AM4-mark', 'AM4-mark-mesh', 'AM5', 'AM5-priv', 'AM6',
       'EG1', 'EG2', 'EG3', 'EG4', 'EG5', 'EG6', 'EG7', 'EG8',
-      'HN1', 'HN2', 'HN2-priv', 'HN3', 'HN3-nodeport', 'HN4', 'HN4-priv', 'HN5', 'HN5-priv', 'HN6',
+      'HN1', 'HN2', 'HN2-priv', 'HN3', 'HN3-nodeport', 'HN4', 'HN4-priv', 'HN5', 'HN5-priv', 'HN6', 'HN7',
       'LM1', 'LM2', 'LM3', 'LM4', 'LM5',
       'EV1', 'EV2',
     ]);
     const techniques = new Set(ATTACKS.map((a) => /^[A-Z]+\d+/.exec(a.id)?.[0]));
-    expect(techniques.size).toBe(37);
+    expect(techniques.size).toBe(38);
   });
 
   it('has unique ids, and a -priv variant only next to its baseline twin', () => {
@@ -170,6 +170,17 @@ describe('expectations for every stack', () => {
     const context = { stack: stack('calico'), canary: CANARY, addresses: CONTEXT_ADDRESSES };
     expect(attack('HN6').attempt(context).script).toBe('ipv6-rogue-ra.sh');
     expect(attack('HN6').control(context).script).toBe('ipv6-link-peer.sh');
+  });
+
+  it('HN7: n/a on the lab and without a NetworkPolicy layer (the node rule is no layer); the CNI drops it where layered', () => {
+    for (const id of [...LAB_PROFILE_IDS, 'kindnet', 'istio-sidecar', 'istio-ambient']) {
+      expect(attack('HN7').expect(stack(id)).outcome, id).toBe('not-applicable');
+    }
+    for (const id of ['calico', 'cilium', 'calico+istio-ambient', 'cilium+istio-sidecar']) {
+      expect([attack('HN7').expect(stack(id)).outcome, attack('HN7').expect(stack(id)).blockedBy], id).toEqual(['blocked', 'cni']);
+    }
+    const attempt = attack('HN7').attempt({ stack: stack('calico'), canary: CANARY, addresses: CONTEXT_ADDRESSES });
+    expect([attempt.script, attempt.flow.destinationIp, attempt.flow.destinationPort]).toEqual(['localnet-probe.sh', '127.0.0.1', 10248]);
   });
 
   it('EG2: allowed on every stack', () => {

@@ -217,4 +217,12 @@ export const REF = {
     "kind's kindnetd CNI config, images/kindnetd/cmd/kindnetd/cni.go (pods wired by the CNI ptp plugin)",
     'https://github.com/kubernetes-sigs/kind/blob/main/images/kindnetd/cmd/kindnetd/cni.go',
   ),
+  cve20208558: ref(
+    'kubernetes/kubernetes#92315, CVE-2020-8558: node setting allows for neighboring hosts to bypass localhost boundary (route_localnet; mitigated by dropping non-local packets to 127.0.0.0/8)',
+    'https://github.com/kubernetes/kubernetes/issues/92315',
+  ),
+  kubeletConfig: ref(
+    'Kubelet configuration (v1beta1): healthzBindAddress 127.0.0.1, healthzPort 10248',
+    'https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/',
+  ),
 } as const satisfies Record<string, Citation>;

@@ -819,3 +819,63 @@ describe('ipv6-rogue-ra.sh and ipv6-link-peer.sh (a pod-side and a host-side nam
     expect((await runScript('ipv6-link-peer.sh', { CANARY }, { netns: off })).signal).toBe('unreachable');
   });
 });
+
+describe('localnet-probe.sh (a pod and its node as two namespaces this test links, CVE-2020-8558)', () => {
+  let pod: string;
+  let node: string;
+  beforeAll(async () => {
+    pod = await newNetns('lp');
+    node = await newNetns('ln');
+    // Routed like kindnet's ptp plugin: a /32 in the pod, a default route via the node's side of the veth.
+    await ip('link', 'add', 'eth0', 'netns', pod, 'type', 'veth', 'peer', 'name', 'bmlnnode', 'netns', node);
+    await ip('-n', pod, 'addr', 'add', '10.99.1.2/32', 'dev', 'eth0');
+    await ip('-n', node, 'addr', 'add', '10.99.1.1/32', 'dev', 'bmlnnode');
+    await ip('-n', pod, 'link', 'set', 'eth0', 'up');
+    await ip('-n', node, 'link', 'set', 'bmlnnode', 'up');
+    await ip('-n', pod, 'route', 'add', '10.99.1.1', 'dev', 'eth0', 'scope', 'link');
+    await ip('-n', pod, 'route', 'add', 'default', 'via', '10.99.1.1', 'dev', 'eth0');
+    await ip('-n', node, 'route', 'add', '10.99.1.2/32', 'dev', 'bmlnnode');
+    // A service bound to the node's loopback only.
+    children.push(spawn('ip', ['netns', 'exec', node, 'nc', '-l', '-k', '127.0.0.1', '18248'], { stdio: 'ignore' }));
+  });
+
+  // The canary sets the source port: each case its own, so no conntrack entry of an earlier case (established once
+  // the node answered) lets a later SYN past the rule.
+  const probe = (port: number, canary: string, options: RunOptions = { netns: pod }): Promise<ScriptResult> =>
+    runScript('localnet-probe.sh', { CANARY: canary, TARGET_PORT: String(port), CAPTURE_SECONDS: '3' }, options);
+
+  async function routeLocalnet(value: 0 | 1): Promise<void> {
+    await run('ip', ['netns', 'exec', node, 'sysctl', '-qw', `net.ipv4.conf.all.route_localnet=${value}`, `net.ipv4.conf.bmlnnode.route_localnet=${value}`]);
+  }
+
+  it('with route_localnet=1 the node answers from 127.0.0.1: SYN-ACK from a listener, RST from a closed port', async () => {
+    await routeLocalnet(1);
+    const open = await probe(18248, 'bm1111000000000000');
+    expect([open.signal, open.detail]).toEqual(['connected', "the node's 127.0.0.1:18248 accepted a SYN from 10.99.1.2 (SYN-ACK)"]);
+    const closed = await probe(18249, 'bm2222000000000000');
+    expect(closed.signal).toBe('connected');
+    expect(closed.detail).toContain('RST');
+  });
+
+  it("kube-proxy's and kubelet's rule (non-local to 127.0.0.0/8 dropped) or route_localnet=0: timeout", async () => {
+    await routeLocalnet(1);
+    await nft(
+      node,
+      `table ip bmkubefw {
+  chain input { type filter hook input priority 0; policy accept;
+    ip saddr != 127.0.0.0/8 ip daddr 127.0.0.0/8 ct state != { established, related } drop
+  }
+}
+`,
+    );
+    expect((await probe(18248, 'bm3333000000000000')).signal).toBe('timeout');
+    await run('ip', ['netns', 'exec', node, 'nft', 'delete', 'table', 'ip', 'bmkubefw']);
+    await routeLocalnet(0);
+    expect((await probe(18248, 'bm4444000000000000')).signal).toBe('timeout');
+  });
+
+  it('without CAP_NET_RAW no frame can be written: permission-denied', async () => {
+    await routeLocalnet(1);
+    expect((await probe(18248, 'bm5555000000000000', { netns: pod, unprivileged: true })).signal).toBe('permission-denied');
+  });
+});

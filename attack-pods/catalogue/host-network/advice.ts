@@ -58,6 +58,19 @@ export const HOST_NETWORK_ADVICE: AdviceTable = {
       },
     ],
   },
+  HN7: {
+    severity: rating('medium', 'a pod reaches services its node binds to 127.0.0.1 only, trusted as local (CVE-2020-8558)'),
+    fixes: () => [
+      FIX.dropNetRaw(),
+      FIX.defaultDenyEgress('no rule allows 127.0.0.0/8 or the node'),
+      {
+        layer: 'cni',
+        feature: 'node sysctl net.ipv4.conf.all.route_localnet=0, or kubelet/kube-proxy\'s KUBE-FIREWALL rule (Kubernetes >= 1.18.4)',
+        policy: 'non-local packets to 127.0.0.0/8 are dropped on every node; keep route_localnet off unless localhost NodePorts are needed',
+        source: REF.cve20208558,
+      },
+    ],
+  },
 };
 
 function calicoFailsafeFix() {
