@@ -28,7 +28,7 @@ bm_own=${bm_own%%/*}
 
 # bm_byte HEXPAIR → appends one byte as an octal escape to bm_fmt.
 bm_byte() {
-  bm_fmt="$bm_fmt\\$(printf '%03o' "0x$1")"
+  bm_fmt="$bm_fmt\\$(printf '%03o' $((0x$1)))"
 }
 # RA header: type 134, code 0, checksum (kernel), cur hop limit 64, flags 0, router lifetime 0, reachable 0, retrans 0.
 bm_fmt='\206\000\000\000\100\000\000\000\000\000\000\000\000\000\000\000'
