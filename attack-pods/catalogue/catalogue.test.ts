@@ -39,19 +39,19 @@ describe('catalogue contents', () => {
     expect(stacks.map((s) => s.profileId).sort()).toEqual([...KIND_PROFILE_IDS, ...LAB_PROFILE_IDS].sort());
   });
 
-  it('holds the 34 techniques and their variants, in catalogue order', () => {
+  it('holds the 38 techniques and their variants, in catalogue order', () => {
     // Spelled out so that dropping, renaming or reordering an attack is a visible change (docs/catalogue.md
     // follows the same order).
     expect(ATTACKS.map((a) => a.id)).toEqual([
       'SC1', 'SC2', 'SC2-priv', 'SC3', 'SC3-noinject', 'SC4', 'SC5', 'SC6', 'SC7', 'SC8', 'SC9', 'SC10',
       'AM1', 'AM2', 'AM3', 'AM3-mesh', 'AM4', 'AM4-priv', 'AM4-mark', 'AM4-mark-mesh', 'AM5', 'AM5-priv', 'AM6',
-      'EG1', 'EG2', 'EG3', 'EG4', 'EG5', 'EG6', 'EG7',
-      'HN1', 'HN2', 'HN2-priv', 'HN3', 'HN3-nodeport', 'HN4', 'HN4-priv', 'HN5', 'HN5-priv',
-      'LM1', 'LM2', 'LM3', 'LM4',
+      'EG1', 'EG2', 'EG3', 'EG4', 'EG5', 'EG6', 'EG7', 'EG8',
+      'HN1', 'HN2', 'HN2-priv', 'HN3', 'HN3-nodeport', 'HN4', 'HN4-priv', 'HN5', 'HN5-priv', 'HN6', 'HN7',
+      'LM1', 'LM2', 'LM3', 'LM4', 'LM5',
       'EV1', 'EV2',
     ]);
     const techniques = new Set(ATTACKS.map((a) => /^[A-Z]+\d+/.exec(a.id)?.[0]));
-    expect(techniques.size).toBe(34);
+    expect(techniques.size).toBe(38);
   });
 
   it('has unique ids, and a -priv variant only next to its baseline twin', () => {
@@ -130,6 +130,57 @@ describe('expectations for every stack', () => {
       const expectation = attack('SC1').expect(stack(id));
       expect([expectation.outcome, expectation.blockedBy, expectation.signal], id).toEqual(['blocked', 'cni', 'timeout']);
     }
+  });
+
+  it('EG8: Calico and Cilium drop the forged source; without a source check it leaves; no cni layer, no cell', () => {
+    for (const id of ['calico', 'cilium', 'calico+istio-ambient', 'cilium+istio-sidecar']) {
+      const expectation = attack('EG8').expect(stack(id));
+      expect([expectation.outcome, expectation.blockedBy, expectation.certainty], id).toEqual(['blocked', 'cni', 'documented']);
+      const unlayered = { ...stack(id), policy: 'none' as const, enforcesNetworkPolicy: false, meshPolicies: false };
+      expect(attack('EG8').expect(unlayered).outcome, `${id} without policies`).toBe('not-applicable');
+    }
+    for (const id of ['kindnet', 'istio-sidecar', 'istio-ambient']) {
+      expect([attack('EG8').expect(stack(id)).outcome, attack('EG8').expect(stack(id)).certainty], id).toEqual(['allowed', 'version-dependent']);
+    }
+    for (const id of ['lab:none', 'lab:sidecar', 'lab:ambient']) expect(attack('EG8').expect(stack(id)).outcome, id).toBe('allowed');
+    for (const id of ['lab:netpol', 'lab:netpol+sidecar']) expect(attack('EG8').expect(stack(id)).blockedBy, id).toBe('cni');
+  });
+
+  it('LM5: a dry-run create of a Service whose externalIPs name the sink, selecting the attempt pod; RBAC or the CNI answers', () => {
+    const attempt = attack('LM5').attempt({ stack: stack('kindnet'), canary: CANARY, addresses: CONTEXT_ADDRESSES });
+    expect(attempt.env.API_PATH).toBe('/api/v1/namespaces/bm-app/services?dryRun=All');
+    expect(attempt.env.API_METHOD).toBe('POST');
+    const service = JSON.parse(attempt.env.API_BODY ?? '{}') as { spec: { externalIPs: string[]; selector: Record<string, string> } };
+    expect(service.spec.externalIPs).toEqual([CONTEXT_ADDRESSES.sink.ip]);
+    expect(service.spec.selector).toEqual({ [SCENE.appLabel]: attempt.pod.metadata?.name });
+    for (const id of ['kindnet', 'istio-sidecar', 'istio-ambient']) expect(attack('LM5').expect(stack(id)).blockedBy, id).toBe('api');
+    for (const id of ['calico', 'cilium+istio-ambient']) expect(attack('LM5').expect(stack(id)).blockedBy, id).toBe('cni');
+    for (const id of LAB_PROFILE_IDS) expect(attack('LM5').expect(stack(id)).outcome, id).toBe('not-applicable');
+  });
+
+  it('HN6: n/a on the lab (IPv4-only) and on kindnet without a policy layer; the CNI is expected to refuse the RA elsewhere', () => {
+    for (const id of [...LAB_PROFILE_IDS, 'kindnet', 'istio-sidecar', 'istio-ambient']) {
+      const expectation = attack('HN6').expect(stack(id));
+      expect(expectation.outcome, id).toBe('not-applicable');
+      expect(expectation.note, id).toMatch(id.startsWith('lab:') ? /IPv4-only/ : /ptp plugin/);
+    }
+    for (const id of ['calico', 'cilium', 'calico+istio-sidecar', 'cilium+istio-ambient', 'cilium-wireguard']) {
+      expect([attack('HN6').expect(stack(id)).outcome, attack('HN6').expect(stack(id)).blockedBy], id).toEqual(['blocked', 'cni']);
+    }
+    const context = { stack: stack('calico'), canary: CANARY, addresses: CONTEXT_ADDRESSES };
+    expect(attack('HN6').attempt(context).script).toBe('ipv6-rogue-ra.sh');
+    expect(attack('HN6').control(context).script).toBe('ipv6-link-peer.sh');
+  });
+
+  it('HN7: n/a on the lab and without a NetworkPolicy layer (the node rule is no layer); the CNI drops it where layered', () => {
+    for (const id of [...LAB_PROFILE_IDS, 'kindnet', 'istio-sidecar', 'istio-ambient']) {
+      expect(attack('HN7').expect(stack(id)).outcome, id).toBe('not-applicable');
+    }
+    for (const id of ['calico', 'cilium', 'calico+istio-ambient', 'cilium+istio-sidecar']) {
+      expect([attack('HN7').expect(stack(id)).outcome, attack('HN7').expect(stack(id)).blockedBy], id).toEqual(['blocked', 'cni']);
+    }
+    const attempt = attack('HN7').attempt({ stack: stack('calico'), canary: CANARY, addresses: CONTEXT_ADDRESSES });
+    expect([attempt.script, attempt.flow.destinationIp, attempt.flow.destinationPort]).toEqual(['localnet-probe.sh', '127.0.0.1', 10248]);
   });
 
   it('EG2: allowed on every stack', () => {
@@ -287,7 +338,7 @@ describe('plans', () => {
     const sinkAttacks = ATTACKS.filter((a) => a.success === 'sink-canary').map((a) => a.id);
     expect(sinkAttacks).toEqual([
       'SC1', 'SC2', 'SC2-priv', 'SC3', 'SC3-noinject', 'SC4', 'SC5', 'AM3', 'AM4', 'AM4-priv', 'AM4-mark',
-      'EG1', 'EG2', 'EG3', 'EG4', 'EG5', 'EG6', 'EG7', 'HN4', 'HN4-priv',
+      'EG1', 'EG2', 'EG3', 'EG4', 'EG5', 'EG6', 'EG7', 'EG8', 'HN4', 'HN4-priv',
     ]);
   });
 });

@@ -64,6 +64,12 @@ export const FIX = {
     policy: `refuse, in application namespaces, pods that ${what}`,
     source: REF.validatingAdmissionPolicy,
   }),
+  dropNetRaw: (): Fix => ({
+    layer: 'admission',
+    feature: 'Pod Security Admission restricted (capabilities drop ALL), or a ValidatingAdmissionPolicy requiring NET_RAW dropped',
+    policy: 'application containers drop NET_RAW (restricted drops every capability): no raw or packet sockets, so no forged headers',
+    source: REF.podSecurityStandards,
+  }),
   podSecurityBaseline: (what: string): Fix => ({
     layer: 'admission',
     feature: 'Pod Security Admission (pod-security.kubernetes.io/enforce: baseline or restricted)',

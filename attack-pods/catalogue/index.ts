@@ -19,14 +19,18 @@ import { EG4 } from './egress-exfiltration/eg4.ts';
 import { EG5 } from './egress-exfiltration/eg5.ts';
 import { EG6 } from './egress-exfiltration/eg6.ts';
 import { EG7 } from './egress-exfiltration/eg7.ts';
+import { EG8 } from './egress-exfiltration/eg8.ts';
 import { HN2, HN2_PRIV } from './host-network/hn2.ts';
 import { HN3 } from './host-network/hn3.ts';
 import { HN3_NODEPORT } from './host-network/hn3-nodeport.ts';
 import { HN4, HN4_PRIV } from './host-network/hn4.ts';
 import { HN5, HN5_PRIV } from './host-network/hn5.ts';
+import { HN6 } from './host-network/hn6.ts';
+import { HN7 } from './host-network/hn7.ts';
 import { LM1 } from './lateral-movement/lm1.ts';
 import { LM3 } from './lateral-movement/lm3.ts';
 import { LM4 } from './lateral-movement/lm4.ts';
+import { LM5 } from './lateral-movement/lm5.ts';
 import { LM2 } from './mtls-identity/lm2.ts';
 import { SC8 } from './mtls-identity/sc8.ts';
 import { SC9 } from './mtls-identity/sc9.ts';
@@ -47,9 +51,9 @@ import { SC7 } from './sidecar-bypass/sc7.ts';
 export const ATTACKS: readonly AttackDefinition[] = [
   SC1, SC2, SC2_PRIV, SC3, SC3_NOINJECT, SC4, SC5, SC6, SC7, SC8, SC9, SC10,
   AM1, AM2, AM3, AM3_MESH, AM4, AM4_PRIV, AM4_MARK, AM4_MARK_MESH, AM5, AM5_PRIV, AM6,
-  EG1, EG2, EG3, EG4, EG5, EG6, EG7,
-  HN1, HN2, HN2_PRIV, HN3, HN3_NODEPORT, HN4, HN4_PRIV, HN5, HN5_PRIV,
-  LM1, LM2, LM3, LM4,
+  EG1, EG2, EG3, EG4, EG5, EG6, EG7, EG8,
+  HN1, HN2, HN2_PRIV, HN3, HN3_NODEPORT, HN4, HN4_PRIV, HN5, HN5_PRIV, HN6, HN7,
+  LM1, LM2, LM3, LM4, LM5,
   EV1, EV2,
 ].map(withAdvice);
 

@@ -181,4 +181,48 @@ export const REF = {
     'Cilium host firewall (policies for host and node traffic)',
     'https://docs.cilium.io/en/stable/security/host-firewall/',
   ),
+  calicoWorkloadSourceSpoofing: ref(
+    'Calico FelixConfiguration workloadSourceSpoofing (default Disabled: a pod may send only from its own addresses; Felix\'s RPF check drops the rest)',
+    'https://docs.tigera.io/calico/latest/reference/resources/felixconfig',
+  ),
+  ciliumSourceIpVerification: ref(
+    'Cilium Helm reference, daemon.enableSourceIPVerification (source IP verification of endpoints, on by default)',
+    'https://docs.cilium.io/en/stable/helm-reference/',
+  ),
+  kindNodeSysctls: ref(
+    'kind node image sysctls, images/base/files/etc/sysctl.d/10-network-magic.conf (route_localnet=1, arp_ignore=0; no rp_filter)',
+    'https://github.com/kubernetes-sigs/kind/blob/main/images/base/files/etc/sysctl.d/10-network-magic.conf',
+  ),
+  rawSocket: ref(
+    'Linux net/ipv4/raw.c v6.12, raw_send_hdrinc (IP_HDRINCL: the sender writes the IP header, its source address included; a raw socket needs CAP_NET_RAW)',
+    'https://github.com/torvalds/linux/blob/v6.12/net/ipv4/raw.c',
+  ),
+  cve20208554: ref(
+    'kubernetes/kubernetes#97076, CVE-2020-8554: man in the middle using LoadBalancer or ExternalIPs (mitigation: admission)',
+    'https://github.com/kubernetes/kubernetes/issues/97076',
+  ),
+  denyServiceExternalIps: ref(
+    'Kubernetes admission controllers, DenyServiceExternalIPs (refuses new uses of Service externalIPs)',
+    'https://kubernetes.io/docs/reference/access-authn-authz/admission-controllers/#denyserviceexternalips',
+  ),
+  cve202010749: ref(
+    'kubernetes/kubernetes#91507, CVE-2020-10749: IPv4-only clusters susceptible to MitM via IPv6 rogue router advertisements (CNI plugins < v0.8.6 and Calico < 3.14.1 affected; Cilium believed not affected)',
+    'https://github.com/kubernetes/kubernetes/issues/91507',
+  ),
+  cniPluginsAcceptRa: ref(
+    'containernetworking/plugins#484: ptp, bridge: disable accept_ra on the host-side interface (v0.8.6)',
+    'https://github.com/containernetworking/plugins/pull/484',
+  ),
+  kindnetPtp: ref(
+    "kind's kindnetd CNI config, images/kindnetd/cmd/kindnetd/cni.go (pods wired by the CNI ptp plugin)",
+    'https://github.com/kubernetes-sigs/kind/blob/main/images/kindnetd/cmd/kindnetd/cni.go',
+  ),
+  cve20208558: ref(
+    'kubernetes/kubernetes#92315, CVE-2020-8558: node setting allows for neighboring hosts to bypass localhost boundary (route_localnet; mitigated by dropping non-local packets to 127.0.0.0/8)',
+    'https://github.com/kubernetes/kubernetes/issues/92315',
+  ),
+  kubeletConfig: ref(
+    'Kubelet configuration (v1beta1): healthzBindAddress 127.0.0.1, healthzPort 10248',
+    'https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/',
+  ),
 } as const satisfies Record<string, Citation>;

@@ -646,3 +646,236 @@ describe('packet-capture.sh (tcpdump in a private namespace)', () => {
     expect(result.signal).toBe('permission-denied');
   });
 });
+
+describe('spoofed-udp.sh (raw socket with IP_HDRINCL, between two namespaces this test links)', () => {
+  let attacker: string;
+  let receiver: string;
+  beforeAll(async () => {
+    attacker = await newNetns('sa');
+    receiver = await newNetns('sb');
+    await ip('link', 'add', 'bmspA', 'netns', attacker, 'type', 'veth', 'peer', 'name', 'bmspB', 'netns', receiver);
+    await ip('-n', attacker, 'addr', 'add', '10.99.0.1/24', 'dev', 'bmspA');
+    await ip('-n', receiver, 'addr', 'add', '10.99.0.2/24', 'dev', 'bmspB');
+    await ip('-n', attacker, 'link', 'set', 'bmspA', 'up');
+    await ip('-n', receiver, 'link', 'set', 'bmspB', 'up');
+  });
+
+  /**
+   * Binds 10.99.0.2:`port` in the receiver namespace; resolves once it listens, with the promise of the first
+   * datagram there as `<source address> <payload>` (`none` after 4 s).
+   */
+  function listening(port: number): Promise<{ readonly received: Promise<string> }> {
+    const code = `
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("10.99.0.2", ${port})); s.settimeout(4)
+print("listening", flush=True)
+try:
+    data, (source, _) = s.recvfrom(2048)
+    print(source, data.decode().strip(), flush=True)
+except socket.timeout:
+    print("none", flush=True)
+`;
+    const child = spawn('ip', ['netns', 'exec', receiver, 'python3', '-c', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
+    return new Promise((resolveListening, reject) => {
+      let resolveReceived: (line: string) => void = () => undefined;
+      const received = new Promise<string>((resolve) => {
+        resolveReceived = resolve;
+      });
+      child.once('exit', (exitCode) => reject(new Error(`receiver exited ${String(exitCode)}`)));
+      let pending = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        // Whole lines only: a chunk may end mid-line.
+        const lines = (pending + chunk.toString('utf8')).split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          if (line === 'listening') resolveListening({ received });
+          else if (line !== '') resolveReceived(line);
+        }
+      });
+    });
+  }
+
+  it('the receiver sees the forged source address and the canary', async () => {
+    const receiver77 = await listening(19100);
+    const result = await runScript('spoofed-udp.sh', { TARGET_HOST: '10.99.0.2', TARGET_PORT: '19100', CANARY, SPOOF_SOURCE: '10.99.0.77' }, { netns: attacker });
+    expect(result.signal).toBe('delivered');
+    expect(result.fields.source).toBe('10.99.0.77');
+    expect(await receiver77.received).toBe(`10.99.0.77 ${CANARY}`);
+  });
+
+  it('CAP_NET_RAW alone is enough; without it the raw socket is refused and nothing is sent', async () => {
+    const withRaw = await listening(19101);
+    const raw = await runScript('spoofed-udp.sh', { TARGET_HOST: '10.99.0.2', TARGET_PORT: '19101', CANARY, SPOOF_SOURCE: '10.99.0.78' }, { netns: attacker, onlyCapabilities: ['net_raw'] });
+    expect(raw.signal).toBe('delivered');
+    expect(await withRaw.received).toBe(`10.99.0.78 ${CANARY}`);
+    const without = await listening(19102);
+    const none = await runScript('spoofed-udp.sh', { TARGET_HOST: '10.99.0.2', TARGET_PORT: '19102', CANARY, SPOOF_SOURCE: '10.99.0.79' }, { netns: attacker, unprivileged: true });
+    expect(none.signal).toBe('permission-denied');
+    expect(await without.received).toBe('none');
+  });
+
+  it('a malformed forged address is the harness\'s error', async () => {
+    const result = await runScript('spoofed-udp.sh', { TARGET_HOST: '10.99.0.2', TARGET_PORT: '19103', CANARY, SPOOF_SOURCE: '10.99.0.777' }, { netns: attacker });
+    expect(result.signal).toBe('error');
+  });
+});
+
+describe('token-api.sh writes (LM5: server-side dry-run create)', () => {
+  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  let dir: string;
+  let tokenFile: string;
+  beforeAll(async () => {
+    http = await startHttpServer();
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    dir = await mkdtemp('/tmp/bm-token-');
+    tokenFile = `${dir}/token`;
+    await writeFile(tokenFile, 'not-a-real-token');
+  });
+  afterAll(async () => {
+    await http.close();
+    const { rm } = await import('node:fs/promises');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const body = JSON.stringify({ apiVersion: 'v1', kind: 'Service', spec: { externalIPs: ['198.51.100.10'] } });
+  const env = (path: string): Record<string, string> => ({ API_URL: `http://127.0.0.1:${http.port}`, TOKEN_FILE: tokenFile, API_PATH: path, API_METHOD: 'POST', API_BODY: body });
+
+  it('POSTs the JSON body; 201 (the API server would create it) is http-ok', async () => {
+    const result = await runScript('token-api.sh', env('/k8s-create/api/v1/namespaces/bm-app/services?dryRun=All'));
+    expect(result.signal).toBe('http-ok');
+    expect(result.fields.http_code).toBe(201);
+    expect(http.targets).toContain('POST /k8s-create/api/v1/namespaces/bm-app/services?dryRun=All canary=');
+    expect(http.bodies).toContain(body);
+  });
+
+  it("RBAC's 403 is http-403; an admission policy's refusal is admission-denied", async () => {
+    expect((await runScript('token-api.sh', env('/k8s/api/v1/namespaces/bm-app/services?dryRun=All'))).signal).toBe('http-403');
+    const refused = await runScript('token-api.sh', env('/k8s-vap/api/v1/namespaces/bm-app/services?dryRun=All'));
+    expect(refused.signal).toBe('admission-denied');
+    expect(refused.fields.http_code).toBe(422);
+    expect(refused.detail).toContain('ValidatingAdmissionPolicy');
+  });
+});
+
+describe('ipv6-rogue-ra.sh and ipv6-link-peer.sh (a pod-side and a host-side namespace this test links)', () => {
+  let pod: string;
+  let host: string;
+  beforeAll(async () => {
+    pod = await newNetns('ra');
+    host = await newNetns('rh');
+    await ip('link', 'add', 'eth0', 'netns', pod, 'type', 'veth', 'peer', 'name', 'bmrahost', 'netns', host);
+    for (const ns of [pod, host]) {
+      await run('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=0', 'net.ipv6.conf.default.disable_ipv6=0', 'net.ipv6.conf.all.forwarding=0']);
+    }
+    // The host side as an affected CNI left it (CVE-2020-10749): RAs accepted, addresses autoconfigured.
+    await run('ip', ['netns', 'exec', host, 'sysctl', '-qw', 'net.ipv6.conf.bmrahost.accept_ra=1', 'net.ipv6.conf.bmrahost.autoconf=1']);
+    await ip('-n', pod, 'link', 'set', 'eth0', 'up');
+    await ip('-n', host, 'link', 'set', 'bmrahost', 'up');
+    // Link-local addresses finish DAD before anything is sent.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+  });
+
+  async function hostAddresses(): Promise<string> {
+    const { stdout } = await run('ip', ['-n', host, '-6', 'addr', 'show', 'dev', 'bmrahost']);
+    return stdout;
+  }
+
+  it('the link peer answers all-nodes; our own answer does not count', async () => {
+    const result = await runScript('ipv6-link-peer.sh', { CANARY }, { netns: pod });
+    expect(result.signal).toBe('delivered');
+    expect(String(result.fields.peer)).toMatch(/^fe80::/);
+    expect(await hostAddresses()).toContain(String(result.fields.peer));
+  });
+
+  it('a host that accepts RAs takes the canary prefix: its DAD is seen, and the address is really there', async () => {
+    const result = await runScript('ipv6-rogue-ra.sh', { CANARY, CAPTURE_SECONDS: '4' }, { netns: pod });
+    expect(result.signal).toBe('delivered');
+    expect(result.fields.prefix).toBe('2001:db8:a012:b345::/64');
+    expect(await hostAddresses()).toContain(String(result.fields.address));
+    // Multicast loop is off: the pod did not configure the rogue prefix on itself.
+    const { stdout } = await run('ip', ['-n', pod, '-6', 'addr', 'show', 'dev', 'eth0']);
+    expect(stdout).not.toContain('2001:db8:a012:b345');
+  });
+
+  it('a host with accept_ra 0 (the CVE fix) configures nothing: timeout', async () => {
+    await run('ip', ['netns', 'exec', host, 'sysctl', '-qw', 'net.ipv6.conf.bmrahost.accept_ra=0']);
+    const result = await runScript('ipv6-rogue-ra.sh', { CANARY: 'bmfedcba9876543210', CAPTURE_SECONDS: '3' }, { netns: pod });
+    expect([result.signal, result.detail]).toEqual(['timeout', 'RA sent; no host configured 2001:db8:afed:bcba::/64 within 3s (no DAD seen)']);
+    expect(await hostAddresses()).not.toContain('2001:db8:afed:bcba');
+  });
+
+  it('without CAP_NET_RAW the RA cannot be sent: permission-denied', async () => {
+    const result = await runScript('ipv6-rogue-ra.sh', { CANARY, CAPTURE_SECONDS: '2' }, { netns: pod, unprivileged: true });
+    expect(result.signal).toBe('permission-denied');
+  });
+
+  it('with IPv6 off in the pod: unreachable (no link-local address)', async () => {
+    const off = await newNetns('r6');
+    await run('ip', ['netns', 'exec', off, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1']);
+    await ip('-n', off, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'bmraoff');
+    await ip('-n', off, 'link', 'set', 'eth0', 'up');
+    expect((await runScript('ipv6-rogue-ra.sh', { CANARY, CAPTURE_SECONDS: '2' }, { netns: off })).signal).toBe('unreachable');
+    expect((await runScript('ipv6-link-peer.sh', { CANARY }, { netns: off })).signal).toBe('unreachable');
+  });
+});
+
+describe('localnet-probe.sh (a pod and its node as two namespaces this test links, CVE-2020-8558)', () => {
+  let pod: string;
+  let node: string;
+  beforeAll(async () => {
+    pod = await newNetns('lp');
+    node = await newNetns('ln');
+    // Routed like kindnet's ptp plugin: a /32 in the pod, a default route via the node's side of the veth.
+    await ip('link', 'add', 'eth0', 'netns', pod, 'type', 'veth', 'peer', 'name', 'bmlnnode', 'netns', node);
+    await ip('-n', pod, 'addr', 'add', '10.99.1.2/32', 'dev', 'eth0');
+    await ip('-n', node, 'addr', 'add', '10.99.1.1/32', 'dev', 'bmlnnode');
+    await ip('-n', pod, 'link', 'set', 'eth0', 'up');
+    await ip('-n', node, 'link', 'set', 'bmlnnode', 'up');
+    await ip('-n', pod, 'route', 'add', '10.99.1.1', 'dev', 'eth0', 'scope', 'link');
+    await ip('-n', pod, 'route', 'add', 'default', 'via', '10.99.1.1', 'dev', 'eth0');
+    await ip('-n', node, 'route', 'add', '10.99.1.2/32', 'dev', 'bmlnnode');
+    // A service bound to the node's loopback only.
+    children.push(spawn('ip', ['netns', 'exec', node, 'nc', '-l', '-k', '127.0.0.1', '18248'], { stdio: 'ignore' }));
+  });
+
+  // The canary sets the source port: each case its own, so no conntrack entry of an earlier case (established once
+  // the node answered) lets a later SYN past the rule.
+  const probe = (port: number, canary: string, options: RunOptions = { netns: pod }): Promise<ScriptResult> =>
+    runScript('localnet-probe.sh', { CANARY: canary, TARGET_PORT: String(port), CAPTURE_SECONDS: '3' }, options);
+
+  async function routeLocalnet(value: 0 | 1): Promise<void> {
+    await run('ip', ['netns', 'exec', node, 'sysctl', '-qw', `net.ipv4.conf.all.route_localnet=${value}`, `net.ipv4.conf.bmlnnode.route_localnet=${value}`]);
+  }
+
+  it('with route_localnet=1 the node answers from 127.0.0.1: SYN-ACK from a listener, RST from a closed port', async () => {
+    await routeLocalnet(1);
+    const open = await probe(18248, 'bm1111000000000000');
+    expect([open.signal, open.detail]).toEqual(['connected', "the node's 127.0.0.1:18248 accepted a SYN from 10.99.1.2 (SYN-ACK)"]);
+    const closed = await probe(18249, 'bm2222000000000000');
+    expect(closed.signal).toBe('connected');
+    expect(closed.detail).toContain('RST');
+  });
+
+  it("kube-proxy's and kubelet's rule (non-local to 127.0.0.0/8 dropped) or route_localnet=0: timeout", async () => {
+    await routeLocalnet(1);
+    await nft(
+      node,
+      `table ip bmkubefw {
+  chain input { type filter hook input priority 0; policy accept;
+    ip saddr != 127.0.0.0/8 ip daddr 127.0.0.0/8 ct state != { established, related } drop
+  }
+}
+`,
+    );
+    expect((await probe(18248, 'bm3333000000000000')).signal).toBe('timeout');
+    await run('ip', ['netns', 'exec', node, 'nft', 'delete', 'table', 'ip', 'bmkubefw']);
+    await routeLocalnet(0);
+    expect((await probe(18248, 'bm4444000000000000')).signal).toBe('timeout');
+  });
+
+  it('without CAP_NET_RAW no frame can be written: permission-denied', async () => {
+    await routeLocalnet(1);
+    expect((await probe(18248, 'bm5555000000000000', { netns: pod, unprivileged: true })).signal).toBe('permission-denied');
+  });
+});

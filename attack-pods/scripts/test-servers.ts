@@ -20,31 +20,44 @@ function closeServer(server: HttpServer | TcpServer): Promise<void> {
 
 /**
  * An HTTP server answering like the scene's parties: `/rbac` Envoy's 403, `/cilium` Cilium's 403, `/blackhole`
- * Envoy's 502, `/upstream` Envoy's 503, `/k8s/*` the API server's RBAC 403, `/unauthorized` its 401, `/admin`
- * (exact path) Envoy's 403, everything else 200 echoing the raw target. Raw request targets are recorded in `targets`.
+ * Envoy's 502, `/upstream` Envoy's 503, `/k8s/*` the API server's RBAC 403, `/k8s-create/*` its 201 to a JSON POST,
+ * `/k8s-vap/*` a ValidatingAdmissionPolicy's 422, `/unauthorized` its 401, `/admin` (exact path) Envoy's 403,
+ * everything else 200 echoing the raw target. Raw request targets are recorded in `targets`, JSON bodies in `bodies`.
  */
-export async function startHttpServer(): Promise<Listening<HttpServer> & { readonly targets: string[] }> {
+export async function startHttpServer(): Promise<Listening<HttpServer> & { readonly targets: string[]; readonly bodies: string[] }> {
   const targets: string[] = [];
+  const bodies: string[] = [];
   const server = createHttpServer((request, response) => {
     const target = request.url ?? '';
     targets.push(`${request.method ?? ''} ${target} canary=${String(request.headers['x-breachmatrix-canary'] ?? '')}`);
-    // Routes match on the path alone, like path-based authorization: no query, no fragment.
-    const path = target.split(/[?#]/)[0] ?? '';
-    const answer = (code: number, body: string): void => {
-      response.writeHead(code, { 'content-type': 'text/plain' });
-      response.end(body);
-    };
-    if (path === '/rbac' || path === '/admin') answer(403, 'RBAC: access denied');
-    else if (path === '/cilium') answer(403, 'Access denied\r\n');
-    else if (path === '/blackhole') answer(502, '');
-    else if (path === '/upstream') answer(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection termination');
-    else if (path.startsWith('/k8s/')) answer(403, '{"kind":"Status","status":"Failure","reason":"Forbidden","code":403}');
-    else if (path === '/unauthorized') answer(401, '{"kind":"Status","status":"Failure","reason":"Unauthorized","code":401}');
-    else if (path === '/missing') answer(404, 'not found');
-    else answer(200, `workload=test path=${target}`);
+    let body = '';
+    request.on('data', (chunk: Buffer) => {
+      body += chunk.toString('utf8');
+    });
+    // Answer once the request is read whole, so `bodies` holds it before the client sees the answer.
+    request.on('end', () => {
+      if (request.headers['content-type'] === 'application/json') bodies.push(body);
+      // Routes match on the path alone, like path-based authorization: no query, no fragment.
+      const path = target.split(/[?#]/)[0] ?? '';
+      const answer = (code: number, text: string): void => {
+        response.writeHead(code, { 'content-type': 'text/plain' });
+        response.end(text);
+      };
+      if (path === '/rbac' || path === '/admin') answer(403, 'RBAC: access denied');
+      else if (path === '/cilium') answer(403, 'Access denied\r\n');
+      else if (path === '/blackhole') answer(502, '');
+      else if (path === '/upstream') answer(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection termination');
+      else if (path.startsWith('/k8s-create/') && request.method === 'POST') answer(201, '{"kind":"Service","apiVersion":"v1"}');
+      else if (path.startsWith('/k8s-vap/')) {
+        answer(422, `{"kind":"Status","status":"Failure","message":"services \\"x\\" is forbidden: ValidatingAdmissionPolicy 'deny-external-ips' with binding 'deny-external-ips' denied request","reason":"Invalid","code":422}`);
+      } else if (path.startsWith('/k8s/')) answer(403, '{"kind":"Status","status":"Failure","reason":"Forbidden","code":403}');
+      else if (path === '/unauthorized') answer(401, '{"kind":"Status","status":"Failure","reason":"Unauthorized","code":401}');
+      else if (path === '/missing') answer(404, 'not found');
+      else answer(200, `workload=test path=${target}`);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: portOf(server), targets, close: () => closeServer(server) };
+  return { server, port: portOf(server), targets, bodies, close: () => closeServer(server) };
 }
 
 /** A TCP server that answers `ok` to the first line (like the sink), recording what arrived. */

@@ -51,4 +51,23 @@ export const EGRESS_EXFILTRATION_ADVICE: AdviceTable = {
       ...when(stack.mesh === 'istio-sidecar', FIX.registryOnly()),
     ],
   },
+  EG8: {
+    severity: rating('high', 'any root container forges another workload\'s source address with the default CAP_NET_RAW: address-based trust and logs downstream believe it'),
+    fixes: (stack) => [
+      FIX.dropNetRaw(),
+      ...when(stack.cni === 'calico', {
+        layer: 'cni',
+        feature: 'Calico FelixConfiguration workloadSourceSpoofing',
+        policy: 'keep the default Disabled (never Any), so no pod annotation (cni.projectcalico.org/allowedSourcePrefixes) can lift the source check',
+        source: REF.calicoWorkloadSourceSpoofing,
+      }),
+      ...when(stack.cni === 'cilium', {
+        layer: 'cni',
+        feature: 'Cilium daemon.enableSourceIPVerification',
+        policy: 'keep source IP verification on (the default) for every endpoint',
+        source: REF.ciliumSourceIpVerification,
+      }),
+      ...when(stack.cni === 'kindnet', FIX.defaultDenyEgress('NetworkPolicy applies to what leaves the pod\'s interface, whatever source address it claims')),
+    ],
+  },
 };

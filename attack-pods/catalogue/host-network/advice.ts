@@ -46,6 +46,31 @@ export const HOST_NETWORK_ADVICE: AdviceTable = {
     severity: rating('medium', 'a host-network pod in a privileged namespace reaches another node\'s failsafe ports'),
     fixes: (stack) => [...when(stack.cni === 'calico', calicoFailsafeFix()), FIX.podSecurityBaseline('hostNetwork')],
   },
+  HN6: {
+    severity: rating('medium', 'an accepted rogue RA lets a pod become the node\'s IPv6 router: a man in the middle for the node\'s IPv6 traffic (CVE-2020-10749, CVSS 6.0)'),
+    fixes: () => [
+      FIX.dropNetRaw(),
+      {
+        layer: 'cni',
+        feature: 'a CNI release with the CVE-2020-10749 fix (CNI plugins >= v0.8.6, Calico >= 3.14.1), or the node sysctl net.ipv6.conf.all.accept_ra=0',
+        policy: 'the node never takes router advertisements from a pod interface',
+        source: REF.cve202010749,
+      },
+    ],
+  },
+  HN7: {
+    severity: rating('medium', 'a pod reaches services its node binds to 127.0.0.1 only, trusted as local (CVE-2020-8558)'),
+    fixes: () => [
+      FIX.dropNetRaw(),
+      FIX.defaultDenyEgress('no rule allows 127.0.0.0/8 or the node'),
+      {
+        layer: 'cni',
+        feature: 'node sysctl net.ipv4.conf.all.route_localnet=0, or kubelet/kube-proxy\'s KUBE-FIREWALL rule (Kubernetes >= 1.18.4)',
+        policy: 'non-local packets to 127.0.0.0/8 are dropped on every node; keep route_localnet off unless localhost NodePorts are needed',
+        source: REF.cve20208558,
+      },
+    ],
+  },
 };
 
 function calicoFailsafeFix() {

@@ -23,4 +23,18 @@ export const LATERAL_MOVEMENT_ADVICE: AdviceTable = {
       ...when(stack.cni === 'cilium', FIX.ciliumEntities('leave out kube-apiserver')),
     ],
   },
+  LM5: {
+    severity: rating('high', 'a Service with externalIPs silently captures every pod\'s traffic to that address, cluster-wide (CVE-2020-8554)'),
+    fixes: (stack) => [
+      {
+        layer: 'admission',
+        feature: 'DenyServiceExternalIPs admission plugin, or a ValidatingAdmissionPolicy on services',
+        policy: 'refuse spec.externalIPs on Services (or allow only listed addresses); the CVE has no data-plane fix',
+        source: REF.denyServiceExternalIps,
+      },
+      { layer: 'api', feature: 'Kubernetes RBAC', policy: 'no create/update on services (nor status of LoadBalancers) for workload service accounts', source: REF.rbac },
+      FIX.defaultDenyEgress('no egress to the API server from pods that do not need it'),
+      ...when(stack.cni === 'cilium', FIX.ciliumEntities('leave out kube-apiserver')),
+    ],
+  },
 };
