@@ -57,6 +57,7 @@ describe('renderHaproxyConfig is accepted by haproxy -c', () => {
       inbound: {
         peerAuthentication: { defaultMode: 'PERMISSIVE', ports: new Map() },
         httpPorts: [],
+        localPrincipal: 'cluster.local/ns/bm-app/sa/api',
         pathNormalization: 'BASE',
         httpPolicies: [],
         tcpPolicies: [],
@@ -99,6 +100,7 @@ describe('renderHaproxyConfig is accepted by haproxy -c', () => {
       inbound: {
         peerAuthentication: effectivePeerAuthentication(objects, api),
         httpPorts: [8080, 9090],
+        localPrincipal: 'cluster.local/ns/bm-app/sa/api',
         pathNormalization: 'DECODE_AND_MERGE_SLASHES',
         httpPolicies: policies.map((p) => compilePolicy(p, 'http')),
         tcpPolicies: policies.map((p) => compilePolicy(p, 'tcp')),
