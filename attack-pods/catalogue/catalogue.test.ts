@@ -193,7 +193,7 @@ describe('expectations for every stack', () => {
     expect(attack('SC12').expect(stack('lab:netpol')).outcome).toBe('allowed');
     const sc12 = attack('SC12').attempt({ stack: stack('lab:sidecar'), canary: CANARY, addresses: CONTEXT_ADDRESSES });
     expect(sc12.env.HOST_HEADER).toBe('API.BM-APP:8080');
-    expect(sc12.env.TARGET_URL).toBe('http://api.bm-app.svc.cluster.local:8080/api/ping');
+    expect(sc12.env.TARGET_URL).toBe(`http://api.bm-app.svc.cluster.local:8080/api/ping?bm=${CANARY}`);
   });
 
   it('SC13-SC15: forged headers, stripped by the sidecar (XFCC, x-envoy-*) or not (XFF), checked in the workload echo', () => {

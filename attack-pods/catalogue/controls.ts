@@ -119,7 +119,7 @@ export function forgedHeaderControl(context: AttemptContext, attackId: string): 
       headers: [`X-Breachmatrix-Probe: ${context.canary}`],
       watch: probe,
       value: context.canary,
-    }),
+    }, false),
   );
 }
 

@@ -166,16 +166,18 @@ export interface ForgedHeaders {
 
 /**
  * forged-header.sh to api by its Service name (so through a waypoint where one is attached), `/api/ping`: the one
- * call the scene permits frontend, so only the forged headers differ from a legitimate request.
+ * call the scene permits frontend, so only the forged headers differ from a legitimate request. Attempts carry the
+ * canary in the query (`?bm=`, `canaryInQuery`), which path rules ignore and proxy access logs show, so those
+ * records belong to the attempt.
  */
-export function apiForgedHeaderPlan(pod: V1Pod, context: AttemptContext, forged: ForgedHeaders): AttemptPlan {
+export function apiForgedHeaderPlan(pod: V1Pod, context: AttemptContext, forged: ForgedHeaders, canaryInQuery = true): AttemptPlan {
   const host = serviceHost('api');
   const port = SCENE.workloads.api.port;
   return plan({
     pod,
     script: 'forged-header.sh',
     canary: context.canary,
-    env: { TARGET_URL: `http://${host}:${port}/api/ping`, FORGED_HEADERS: forged.headers.join('\n'), WATCH_HEADER: forged.watch, WATCH_VALUE: forged.value },
+    env: { TARGET_URL: `http://${host}:${port}/api/ping${canaryInQuery ? `?bm=${context.canary}` : ''}`, FORGED_HEADERS: forged.headers.join('\n'), WATCH_HEADER: forged.watch, WATCH_VALUE: forged.value },
     flow: { protocol: 'http', destinationName: host, destinationPort: port },
   });
 }

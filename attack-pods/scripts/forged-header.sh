@@ -37,6 +37,6 @@ done <<EOF
 $BM_HTTP_BODY
 EOF
 if [ -n "$bm_seen" ]; then
-  bm_finish http-ok 0 "the workload received the forged $WATCH_HEADER" http_code "$BM_HTTP_CODE" received "$bm_arrived" url "$TARGET_URL"
+  bm_finish http-ok 0 "the workload received the $WATCH_HEADER value sent" http_code "$BM_HTTP_CODE" received "$bm_arrived" url "$TARGET_URL"
 fi
-bm_finish header-stripped 1 "the workload answered without the forged $WATCH_HEADER" http_code "$BM_HTTP_CODE" received "${bm_arrived:-(none)}" url "$TARGET_URL"
+bm_finish header-stripped 1 "the workload answered without the $WATCH_HEADER value sent" http_code "$BM_HTTP_CODE" received "${bm_arrived:-(none)}" url "$TARGET_URL"

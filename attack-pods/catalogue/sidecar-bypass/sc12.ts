@@ -23,7 +23,8 @@ export const SC12 = defineAttack({
   source: TAG,
   notApplicable: needsLabWaypoint,
   attempt: (context) => {
-    const request = apiServiceHttpPlan(frontendImpostor(context, ID, 'attempt').build(), context, '/api/ping');
+    // The canary in the query: path rules ignore it, the proxy's access log shows it (the record is this attempt's).
+    const request = apiServiceHttpPlan(frontendImpostor(context, ID, 'attempt').build(), context, `/api/ping?bm=${context.canary}`);
     return { ...request, env: { ...request.env, HOST_HEADER: SC12_HOST } };
   },
   // Same destination, same client, the canonical Host: the ALLOW admits it, so a 403 is the DENY on hosts.

@@ -77,6 +77,15 @@ describe('renderHaproxyConfig is accepted by haproxy -c', () => {
     return config;
   }
 
+  it('serves a /config_dump larger than HAProxy\'s default 16 KB buffer (the scene\'s dump outgrew it)', async () => {
+    await writeFile(join(dir, 'dump.json'), `"${'x'.repeat(40_000)}"`);
+    try {
+      await check(base);
+    } finally {
+      await writeFile(join(dir, 'dump.json'), '{}');
+    }
+  });
+
   it('minimal model: no members, PERMISSIVE, no policies', async () => {
     const config = await check(base);
     expect(config).toContain('acl plaintext_refused always_false');

@@ -98,6 +98,9 @@ function logFormat(pod: string): string {
 
 const ms = (value: number): string => `${value}ms`;
 
+/** HAProxy's per-stream buffer: large enough for the admin port's /config_dump (see renderHaproxyConfig). */
+export const PROXY_BUFFER_BYTES = 65_536;
+
 function socketPath(model: HaproxyModel, kind: 'tls' | 'plain' | 'http'): string {
   return join(model.socketDir, `g${model.generation}-${kind}.sock`);
 }
@@ -273,6 +276,9 @@ export function renderHaproxyConfig(model: HaproxyModel): string {
     'global',
     '  log stdout format raw local0 info',
     '  nbthread 1',
+    // `http-request return … file` holds /config_dump in one buffer: the default 16 KB is outgrown by the scene's
+    // policies (the dump carries this whole configuration), and HAProxy then refuses to start.
+    `  tune.bufsize ${PROXY_BUFFER_BYTES}`,
     // normalize-uri is still flagged experimental in 2.6.
     '  expose-experimental-directives',
     `  lua-load ${model.luaPath}`,
