@@ -39,19 +39,19 @@ describe('catalogue contents', () => {
     expect(stacks.map((s) => s.profileId).sort()).toEqual([...KIND_PROFILE_IDS, ...LAB_PROFILE_IDS].sort());
   });
 
-  it('holds the 39 techniques and their variants, in catalogue order', () => {
+  it('holds the 40 techniques and their variants, in catalogue order', () => {
     // Spelled out so that dropping, renaming or reordering an attack is a visible change (docs/catalogue.md
     // follows the same order).
     expect(ATTACKS.map((a) => a.id)).toEqual([
       'SC1', 'SC2', 'SC2-priv', 'SC3', 'SC3-noinject', 'SC4', 'SC5', 'SC6', 'SC7', 'SC8', 'SC9', 'SC10', 'SC11', 'SC12', 'SC13', 'SC14', 'SC15',
-      'AM1', 'AM2', 'AM3', 'AM3-mesh', 'AM4', 'AM4-priv', 'AM4-mark', 'AM4-mark-mesh', 'AM5', 'AM5-priv', 'AM6',
+      'AM1', 'AM2', 'AM3', 'AM3-mesh', 'AM4', 'AM4-priv', 'AM4-mark', 'AM4-mark-mesh', 'AM5', 'AM5-priv', 'AM6', 'AM7',
       'EG1', 'EG2', 'EG3', 'EG4', 'EG5', 'EG6', 'EG7',
       'HN1', 'HN2', 'HN2-priv', 'HN3', 'HN3-nodeport', 'HN4', 'HN4-priv', 'HN5', 'HN5-priv',
       'LM1', 'LM2', 'LM3', 'LM4',
       'EV1', 'EV2',
     ]);
     const techniques = new Set(ATTACKS.map((a) => /^[A-Z]+\d+/.exec(a.id)?.[0]));
-    expect(techniques.size).toBe(39);
+    expect(techniques.size).toBe(40);
   });
 
   it('has unique ids, and a -priv variant only next to its baseline twin', () => {
@@ -227,6 +227,12 @@ describe('expectations for every stack', () => {
     expect(attack('SC3').notApplicable(stack('cilium+istio-ambient'))).toBeDefined();
     expect(attack('AM6').expect(stack('calico+istio-ambient')).outcome).toBe('allowed');
     expect(attack('AM6').expect(stack('calico')).blockedBy).toBe('cni');
+    // AM7: the same hole through the waypoint — allowed in ambient even with NetworkPolicy, the CNI's drop elsewhere.
+    expect(attack('AM7').expect(stack('calico+istio-ambient')).outcome).toBe('allowed');
+    expect(attack('AM7').expect(stack('cilium+istio-sidecar'))).toMatchObject({ outcome: 'blocked', blockedBy: 'cni' });
+    expect(attack('AM7').expect(stack('lab:netpol'))).toMatchObject({ outcome: 'blocked', blockedBy: 'cni' });
+    expect(attack('AM7').expect(stack('lab:sidecar')).outcome).toBe('allowed');
+    expect(attack('AM7').notApplicable(stack('lab:ambient'))).toContain('needs the lab waypoint');
     expect(attack('LM4').expect(stack('istio-sidecar')).blockedBy).toBe('api');
   });
 });

@@ -10,6 +10,7 @@ import { AM4, AM4_PRIV } from './ambient-bypass/am4.ts';
 import { AM4_MARK, AM4_MARK_MESH } from './ambient-bypass/am4-mark.ts';
 import { AM5, AM5_PRIV } from './ambient-bypass/am5.ts';
 import { AM6 } from './ambient-bypass/am6.ts';
+import { AM7 } from './ambient-bypass/am7.ts';
 import { EV1 } from './eavesdropping/ev1.ts';
 import { EV2 } from './eavesdropping/ev2.ts';
 import { EG1 } from './egress-exfiltration/eg1.ts';
@@ -51,7 +52,7 @@ import { SC7 } from './sidecar-bypass/sc7.ts';
  */
 export const ATTACKS: readonly AttackDefinition[] = [
   SC1, SC2, SC2_PRIV, SC3, SC3_NOINJECT, SC4, SC5, SC6, SC7, SC8, SC9, SC10, SC11, SC12, SC13, SC14, SC15,
-  AM1, AM2, AM3, AM3_MESH, AM4, AM4_PRIV, AM4_MARK, AM4_MARK_MESH, AM5, AM5_PRIV, AM6,
+  AM1, AM2, AM3, AM3_MESH, AM4, AM4_PRIV, AM4_MARK, AM4_MARK_MESH, AM5, AM5_PRIV, AM6, AM7,
   EG1, EG2, EG3, EG4, EG5, EG6, EG7,
   HN1, HN2, HN2_PRIV, HN3, HN3_NODEPORT, HN4, HN4_PRIV, HN5, HN5_PRIV,
   LM1, LM2, LM3, LM4,
