@@ -14,7 +14,7 @@ export { intruderPod, roguePod, type AttackerPlacement } from './scene/attacker-
 
 export { buildPolicySet, policySetObjects, type LayeredPolicySet } from './policies/layered-policy-set.ts';
 export { POLICY_NAMES } from './policies/policy-names.ts';
-export { ADMIN_PATHS, API_PATHS, API_PRINCIPAL, FRONTEND_PRINCIPAL, WAYPOINT_PRINCIPAL } from './policies/istio-policies.ts';
+export { ADMIN_PATHS, API_PATHS, SHORT_API_HOSTS, API_PRINCIPAL, FRONTEND_PRINCIPAL, WAYPOINT_PRINCIPAL } from './policies/istio-policies.ts';
 export { CALICO_LOG_DENY_ORDER } from './policies/calico-policies.ts';
 
 export {

@@ -39,19 +39,19 @@ describe('catalogue contents', () => {
     expect(stacks.map((s) => s.profileId).sort()).toEqual([...KIND_PROFILE_IDS, ...LAB_PROFILE_IDS].sort());
   });
 
-  it('holds the 38 techniques and their variants, in catalogue order', () => {
+  it('holds the 44 techniques and their variants, in catalogue order', () => {
     // Spelled out so that dropping, renaming or reordering an attack is a visible change (docs/catalogue.md
     // follows the same order).
     expect(ATTACKS.map((a) => a.id)).toEqual([
-      'SC1', 'SC2', 'SC2-priv', 'SC3', 'SC3-noinject', 'SC4', 'SC5', 'SC6', 'SC7', 'SC8', 'SC9', 'SC10',
-      'AM1', 'AM2', 'AM3', 'AM3-mesh', 'AM4', 'AM4-priv', 'AM4-mark', 'AM4-mark-mesh', 'AM5', 'AM5-priv', 'AM6',
+      'SC1', 'SC2', 'SC2-priv', 'SC3', 'SC3-noinject', 'SC4', 'SC5', 'SC6', 'SC7', 'SC8', 'SC9', 'SC10', 'SC11', 'SC12', 'SC13', 'SC14', 'SC15',
+      'AM1', 'AM2', 'AM3', 'AM3-mesh', 'AM4', 'AM4-priv', 'AM4-mark', 'AM4-mark-mesh', 'AM5', 'AM5-priv', 'AM6', 'AM7',
       'EG1', 'EG2', 'EG3', 'EG4', 'EG5', 'EG6', 'EG7', 'EG8',
       'HN1', 'HN2', 'HN2-priv', 'HN3', 'HN3-nodeport', 'HN4', 'HN4-priv', 'HN5', 'HN5-priv', 'HN6', 'HN7',
       'LM1', 'LM2', 'LM3', 'LM4', 'LM5',
       'EV1', 'EV2',
     ]);
     const techniques = new Set(ATTACKS.map((a) => /^[A-Z]+\d+/.exec(a.id)?.[0]));
-    expect(techniques.size).toBe(38);
+    expect(techniques.size).toBe(44);
   });
 
   it('has unique ids, and a -priv variant only next to its baseline twin', () => {
@@ -226,6 +226,51 @@ describe('expectations for every stack', () => {
     expect(attack('SC10').expect(stack('lab:netpol+sidecar')).note).toContain('meshConfig.pathNormalization: DECODE_AND_MERGE_SLASHES');
   });
 
+  it('mesh L7 attacks (SC11-SC15) need the lab waypoint on lab:ambient and run on every other stack', () => {
+    for (const id of ['SC11', 'SC12', 'SC13', 'SC14', 'SC15']) {
+      expect(attack(id).notApplicable(stack('lab:ambient')), id).toContain('needs the lab waypoint');
+      for (const other of ['lab:none', 'lab:netpol', 'lab:sidecar', 'lab:netpol+sidecar', 'istio-ambient', 'calico']) {
+        expect(attack(id).notApplicable(stack(other)), `${id} on ${other}`).toBeUndefined();
+      }
+    }
+  });
+
+  it('SC11: %5C passes under BASE (kind default, lab:sidecar), is denied under DECODE_AND_MERGE_SLASHES; SC12: the fixed host match denies everywhere a mesh holds the rule', () => {
+    expect(attack('SC11').expect(stack('istio-sidecar'))).toMatchObject({ outcome: 'allowed', certainty: 'documented' });
+    expect(attack('SC11').expect(stack('lab:sidecar')).outcome).toBe('allowed');
+    expect(attack('SC11').expect(stack('lab:netpol+sidecar'))).toMatchObject({ outcome: 'blocked', blockedBy: 'mesh-sidecar', signal: 'http-403' });
+    expect(attack('SC12').expect(stack('calico+istio-sidecar'))).toMatchObject({ outcome: 'blocked', blockedBy: 'mesh-sidecar', signal: 'http-403', certainty: 'documented' });
+    expect(attack('SC12').expect(stack('cilium+istio-ambient'))).toMatchObject({ outcome: 'blocked', blockedBy: 'mesh-waypoint' });
+    expect(attack('SC12').expect(stack('lab:netpol')).outcome).toBe('allowed');
+    const sc12 = attack('SC12').attempt({ stack: stack('lab:sidecar'), canary: CANARY, addresses: CONTEXT_ADDRESSES });
+    expect(sc12.env.HOST_HEADER).toBe('API.BM-APP:8080');
+    expect(sc12.env.TARGET_URL).toBe(`http://api.bm-app.svc.cluster.local:8080/api/ping?bm=${CANARY}`);
+  });
+
+  it('SC13-SC15: forged headers, stripped by the sidecar (XFCC, x-envoy-*) or not (XFF), checked in the workload echo', () => {
+    for (const id of ['SC13', 'SC15']) {
+      expect(attack(id).expect(stack('istio-sidecar')), id).toMatchObject({ outcome: 'blocked', blockedBy: 'mesh-sidecar', signal: 'header-stripped' });
+      expect(attack(id).expect(stack('istio-ambient')), id).toMatchObject({ outcome: 'blocked', blockedBy: 'mesh-waypoint', signal: 'header-stripped' });
+      expect(attack(id).expect(stack('cilium')).outcome, id).toBe('allowed');
+    }
+    for (const traits of stacks.filter((candidate) => attack('SC14').notApplicable(candidate) === undefined)) {
+      expect(attack('SC14').expect(traits).outcome, traits.profileId).toBe('allowed');
+    }
+    const context = { stack: stack('lab:sidecar'), canary: CANARY, addresses: CONTEXT_ADDRESSES };
+    const xfcc = attack('SC13').attempt(context);
+    expect(xfcc.script).toBe('forged-header.sh');
+    expect(xfcc.env.WATCH_HEADER).toBe('x-forwarded-client-cert');
+    expect(xfcc.env.FORGED_HEADERS).toContain(`URI=spiffe://cluster.local/ns/bm-app/sa/admin-${CANARY}`);
+    expect(xfcc.env.WATCH_VALUE).toBe(`spiffe://cluster.local/ns/bm-app/sa/admin-${CANARY}`);
+    expect(attack('SC15').attempt(context).env.FORGED_HEADERS).toBe(`X-Forwarded-For: 10.0.0.1\nX-Envoy-Ip-Tags: ${CANARY}`);
+    for (const id of ['SC13', 'SC14', 'SC15']) {
+      const control = attack(id).control(context);
+      expect(control.script, id).toBe('forged-header.sh');
+      expect(control.env.WATCH_HEADER, id).toBe('x-breachmatrix-probe');
+      expect(control.env.FORGED_HEADERS, id).toBe(`X-Breachmatrix-Probe: ${CANARY}`);
+    }
+  });
+
   it('ambient-only and sidecar-only attacks are not applicable elsewhere, with a reason', () => {
     expect(attack('AM1').notApplicable(stack('istio-sidecar'))).toBeDefined();
     expect(attack('SC6').notApplicable(stack('istio-ambient'))).toBeDefined();
@@ -233,6 +278,12 @@ describe('expectations for every stack', () => {
     expect(attack('SC3').notApplicable(stack('cilium+istio-ambient'))).toBeDefined();
     expect(attack('AM6').expect(stack('calico+istio-ambient')).outcome).toBe('allowed');
     expect(attack('AM6').expect(stack('calico')).blockedBy).toBe('cni');
+    // AM7: the same hole through the waypoint — allowed in ambient even with NetworkPolicy, the CNI's drop elsewhere.
+    expect(attack('AM7').expect(stack('calico+istio-ambient')).outcome).toBe('allowed');
+    expect(attack('AM7').expect(stack('cilium+istio-sidecar'))).toMatchObject({ outcome: 'blocked', blockedBy: 'cni' });
+    expect(attack('AM7').expect(stack('lab:netpol'))).toMatchObject({ outcome: 'blocked', blockedBy: 'cni' });
+    expect(attack('AM7').expect(stack('lab:sidecar')).outcome).toBe('allowed');
+    expect(attack('AM7').notApplicable(stack('lab:ambient'))).toContain('needs the lab waypoint');
     expect(attack('LM4').expect(stack('istio-sidecar')).blockedBy).toBe('api');
   });
 });
@@ -346,7 +397,7 @@ describe('plans', () => {
 describe('findAttacks', () => {
   it('selects by id (any case) and family, in catalogue order, without duplicates', () => {
     expect(findAttacks(['sc3', 'SC1']).map((a) => a.id)).toEqual(['SC1', 'SC3']);
-    expect(findAttacks(['mtls-identity', 'SC8']).map((a) => a.id)).toEqual(['SC8', 'SC9', 'LM2']);
+    expect(findAttacks(['mtls-identity', 'SC8']).map((a) => a.id)).toEqual(['SC8', 'SC9', 'SC13', 'SC14', 'LM2']);
     expect(findAttacks([])).toHaveLength(ATTACKS.length);
   });
 

@@ -3,7 +3,7 @@ import type { ControlPlan, ControlProof } from '../../core/domain/control.ts';
 import type { PodBuilder } from '../../manifests/pod-builder.ts';
 import { SCENE } from '../../manifests/scene.ts';
 import { frontendImpostor, rogue } from './attackers.ts';
-import { apiPodHttpPlan, apiServiceHttpPlan, plan, serviceHost, sinkHttpPlan, withHostNetworkDns } from './plans.ts';
+import { apiForgedHeaderPlan, apiPodHttpPlan, apiServiceHttpPlan, plan, serviceHost, sinkHttpPlan, withHostNetworkDns } from './plans.ts';
 
 /**
  * Positive controls on the attempt's own path (core/domain/control.ts). Which client the scene permits, per
@@ -105,6 +105,22 @@ export function metadataControl(context: AttemptContext, attackId: string): Cont
 /** frontend's identity asks api's Service for `/api/ping`: the scene's one permitted call to api. */
 export function apiServiceControl(context: AttemptContext, attackId: string): ControlPlan {
   return sameDestination(apiServiceHttpPlan(frontendImpostor(context, attackId, 'control').build(), context, '/api/ping'));
+}
+
+/**
+ * Header forgeries (SC13-SC15): frontend's identity sends api's Service the same request with a header no proxy
+ * touches, carrying the control's canary. It passes only when the workload echoed that header back, so a
+ * `header-stripped` attempt on the same path means the proxy removed the forged one, not that the echo is broken.
+ */
+export function forgedHeaderControl(context: AttemptContext, attackId: string): ControlPlan {
+  const probe = 'x-breachmatrix-probe';
+  return sameDestination(
+    apiForgedHeaderPlan(frontendImpostor(context, attackId, 'control').build(), context, {
+      headers: [`X-Breachmatrix-Probe: ${context.canary}`],
+      watch: probe,
+      value: context.canary,
+    }, false),
+  );
 }
 
 /**

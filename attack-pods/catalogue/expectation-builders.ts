@@ -78,3 +78,13 @@ export function hardenedAdmissionDeny(refusal: HardenedRefusal, tag: string, sta
     labNote(stack, stack.isLab ? 'the lab evaluates the same policy objects with @bufbuild/cel' : undefined),
   );
 }
+
+/**
+ * Attacks whose request is handled at L7 by api's waypoint in ambient: the lab models ztunnel's L4 only, so on
+ * lab:ambient they are not applicable until the lab has a waypoint (kind ambient profiles run them).
+ */
+export function needsLabWaypoint(stack: StackTraits): string | undefined {
+  return stack.isLab && stack.mesh === 'istio-ambient'
+    ? "needs the lab waypoint: the lab models ztunnel's L4 only, and in ambient this request's L7 handling happens at api's waypoint"
+    : undefined;
+}

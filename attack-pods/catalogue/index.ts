@@ -10,6 +10,7 @@ import { AM4, AM4_PRIV } from './ambient-bypass/am4.ts';
 import { AM4_MARK, AM4_MARK_MESH } from './ambient-bypass/am4-mark.ts';
 import { AM5, AM5_PRIV } from './ambient-bypass/am5.ts';
 import { AM6 } from './ambient-bypass/am6.ts';
+import { AM7 } from './ambient-bypass/am7.ts';
 import { EV1 } from './eavesdropping/ev1.ts';
 import { EV2 } from './eavesdropping/ev2.ts';
 import { EG1 } from './egress-exfiltration/eg1.ts';
@@ -34,8 +35,13 @@ import { LM5 } from './lateral-movement/lm5.ts';
 import { LM2 } from './mtls-identity/lm2.ts';
 import { SC8 } from './mtls-identity/sc8.ts';
 import { SC9 } from './mtls-identity/sc9.ts';
+import { SC13 } from './mtls-identity/sc13.ts';
+import { SC14 } from './mtls-identity/sc14.ts';
 import { SC1 } from './sidecar-bypass/sc1.ts';
 import { SC10 } from './sidecar-bypass/sc10.ts';
+import { SC11 } from './sidecar-bypass/sc11.ts';
+import { SC12 } from './sidecar-bypass/sc12.ts';
+import { SC15 } from './sidecar-bypass/sc15.ts';
 import { SC2, SC2_PRIV } from './sidecar-bypass/sc2.ts';
 import { SC3 } from './sidecar-bypass/sc3.ts';
 import { SC3_NOINJECT } from './sidecar-bypass/sc3-noinject.ts';
@@ -49,8 +55,8 @@ import { SC7 } from './sidecar-bypass/sc7.ts';
  * it. Each attack carries its severity and fixes from its family's advice.ts.
  */
 export const ATTACKS: readonly AttackDefinition[] = [
-  SC1, SC2, SC2_PRIV, SC3, SC3_NOINJECT, SC4, SC5, SC6, SC7, SC8, SC9, SC10,
-  AM1, AM2, AM3, AM3_MESH, AM4, AM4_PRIV, AM4_MARK, AM4_MARK_MESH, AM5, AM5_PRIV, AM6,
+  SC1, SC2, SC2_PRIV, SC3, SC3_NOINJECT, SC4, SC5, SC6, SC7, SC8, SC9, SC10, SC11, SC12, SC13, SC14, SC15,
+  AM1, AM2, AM3, AM3_MESH, AM4, AM4_PRIV, AM4_MARK, AM4_MARK_MESH, AM5, AM5_PRIV, AM6, AM7,
   EG1, EG2, EG3, EG4, EG5, EG6, EG7, EG8,
   HN1, HN2, HN2_PRIV, HN3, HN3_NODEPORT, HN4, HN4_PRIV, HN5, HN5_PRIV, HN6, HN7,
   LM1, LM2, LM3, LM4, LM5,

@@ -153,3 +153,31 @@ export function dnsControl(builder: PodBuilder, context: AttemptContext): Contro
 export function withHostNetworkDns(pod: V1Pod): V1Pod {
   return { ...pod, spec: { containers: [], ...pod.spec, dnsPolicy: 'ClusterFirstWithHostNet' } };
 }
+
+/** What a header-forgery attempt sends, and which forged value it looks for in the workload's echo. */
+export interface ForgedHeaders {
+  /** `Name: value` lines, all sent. */
+  readonly headers: readonly string[];
+  /** The header (lower case) whose echoed value tells whether the forgery arrived. */
+  readonly watch: string;
+  /** The forged text to look for in it. */
+  readonly value: string;
+}
+
+/**
+ * forged-header.sh to api by its Service name (so through a waypoint where one is attached), `/api/ping`: the one
+ * call the scene permits frontend, so only the forged headers differ from a legitimate request. Attempts carry the
+ * canary in the query (`?bm=`, `canaryInQuery`), which path rules ignore and proxy access logs show, so those
+ * records belong to the attempt.
+ */
+export function apiForgedHeaderPlan(pod: V1Pod, context: AttemptContext, forged: ForgedHeaders, canaryInQuery = true): AttemptPlan {
+  const host = serviceHost('api');
+  const port = SCENE.workloads.api.port;
+  return plan({
+    pod,
+    script: 'forged-header.sh',
+    canary: context.canary,
+    env: { TARGET_URL: `http://${host}:${port}/api/ping${canaryInQuery ? `?bm=${context.canary}` : ''}`, FORGED_HEADERS: forged.headers.join('\n'), WATCH_HEADER: forged.watch, WATCH_VALUE: forged.value },
+    flow: { protocol: 'http', destinationName: host, destinationPort: port },
+  });
+}

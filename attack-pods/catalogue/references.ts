@@ -100,6 +100,42 @@ export const REF = {
     'ISTIO-SECURITY-2021-008 / CVE-2021-39156 (fragment in path)',
     'https://istio.io/latest/news/security/istio-security-2021-008/',
   ),
+  cve202139155: ref(
+    'ISTIO-SECURITY-2021-008 / CVE-2021-39155 (AuthorizationPolicy hosts compared case-sensitively; fixed in 1.9.8, 1.10.4, 1.11.1)',
+    'https://istio.io/latest/news/security/istio-security-2021-008/',
+  ),
+  istioHostMatcher: ref(
+    'istio/istio 1.31.0-rc.0 pilot/pkg/security/authz/matcher/header.go HostMatcher (every hosts pattern on :authority with ignore_case)',
+    'https://github.com/istio/istio/blob/1.31.0-rc.0/pilot/pkg/security/authz/matcher/header.go',
+  ),
+  istioProxyHeaders: ref(
+    'istio/istio 1.31.0-rc.0 pilot/pkg/networking/util/proxy_headers.go (sidecar listeners: forward_client_cert_details APPEND_FORWARD)',
+    'https://github.com/istio/istio/blob/1.31.0-rc.0/pilot/pkg/networking/util/proxy_headers.go',
+  ),
+  istioListenerBuilder: ref(
+    'istio/istio 1.31.0-rc.0 pilot/pkg/networking/core/listener_builder.go (sidecars: use_remote_address false; no internal_address_config, Envoy >= 1.33 trusts no address)',
+    'https://github.com/istio/istio/blob/1.31.0-rc.0/pilot/pkg/networking/core/listener_builder.go',
+  ),
+  istioWaypointListener: ref(
+    'istio/istio 1.31.0-rc.0 pilot/pkg/networking/core/listener_waypoint.go (waypoint HTTP chain: Envoy default SANITIZE for XFCC unless annotated, use_remote_address false)',
+    'https://github.com/istio/istio/blob/1.31.0-rc.0/pilot/pkg/networking/core/listener_waypoint.go',
+  ),
+  envoyConnManagerUtility: ref(
+    'envoyproxy/envoy source/common/http/conn_manager_utility.cc (mutateXfccRequestHeader: XFCC removed unless the downstream is mTLS; XFF untouched without use_remote_address; cleanInternalHeaders)',
+    'https://github.com/envoyproxy/envoy/blob/main/source/common/http/conn_manager_utility.cc',
+  ),
+  cve202445806: ref(
+    'Envoy GHSA-ffhv-fvxq-r6mf / CVE-2024-45806 (x-envoy headers trusted from RFC1918 sources; default changed to trust no address)',
+    'https://github.com/envoyproxy/envoy/security/advisories/GHSA-ffhv-fvxq-r6mf',
+  ),
+  istio53402: ref(
+    'istio/istio#53402: internal Envoy header sanitization (sidecar-to-sidecar x-envoy headers stripped while XFF is unset; private IPs trusted before Envoy 1.33)',
+    'https://github.com/istio/istio/issues/53402',
+  ),
+  istioIngressXff: ref(
+    'Istio ingress: configuring gateway network topology (numTrustedProxies, X-Forwarded-For, XFCC at gateways)',
+    'https://istio.io/latest/docs/ops/configuration/traffic-management/network-topologies/',
+  ),
   podSecurityStandards: ref(
     'Kubernetes Pod Security Standards (baseline)',
     'https://kubernetes.io/docs/concepts/security/pod-security-standards/',

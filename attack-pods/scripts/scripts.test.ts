@@ -2,6 +2,9 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { release } from 'node:os';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../sink/free-port.ts';
+import type { PythonService } from '../sink/python-service.ts';
+import { startWorkloadServer } from '../workload-server/workload-server-process.ts';
 import { composeScript } from '../script-loader.ts';
 import { parseScriptResult, type ScriptResult } from '../script-result.ts';
 import {
@@ -323,6 +326,7 @@ describe('path-tricks.sh', () => {
     });
     expect(result.signal).toBe('http-ok');
     expect(result.detail).toBe('reached via //admin');
+    expect(result.fields.received).toBe(`workload=test path=//admin?bm=${CANARY}`);
     // The test server routes on the path without query and fragment, as path-based authorization does.
     expect(result.fields.variants).toBe('/admin=403|http-403 //admin=200|http-ok /%2Fadmin=200|http-ok /admin#x=403|http-403');
     expect(http.targets).toContain(`GET /admin?bm=${CANARY} canary=${CANARY}`);
@@ -877,5 +881,58 @@ describe('localnet-probe.sh (a pod and its node as two namespaces this test link
   it('without CAP_NET_RAW no frame can be written: permission-denied', async () => {
     await routeLocalnet(1);
     expect((await probe(18248, 'bm5555000000000000', { netns: pod, unprivileged: true })).signal).toBe('permission-denied');
+  });
+});
+
+describe('forged-header.sh (against the real workload server, which echoes the headers it received)', () => {
+  let workload: PythonService;
+  let port = 0;
+  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  beforeAll(async () => {
+    port = await freePort('127.0.0.1');
+    workload = await startWorkloadServer({ name: 'api', bind: '127.0.0.1', httpPorts: [port] });
+    http = await startHttpServer();
+  });
+  afterAll(async () => {
+    await workload.stop();
+    await http.close();
+  });
+  const forged = `X-Forwarded-Client-Cert: URI=spiffe://cluster.local/ns/bm-app/sa/${CANARY}\nX-Forwarded-For: 203.0.113.7`;
+
+  it('is http-ok when the forged value reached the workload, sending every forged header', async () => {
+    const result = await runScript('forged-header.sh', {
+      TARGET_URL: `http://127.0.0.1:${port}/api/ping`, CANARY, FORGED_HEADERS: forged, WATCH_HEADER: 'x-forwarded-client-cert', WATCH_VALUE: `sa/${CANARY}`,
+    });
+    expect(result.signal).toBe('http-ok');
+    expect(result.fields.received).toBe(`URI=spiffe://cluster.local/ns/bm-app/sa/${CANARY}`);
+    const xff = await runScript('forged-header.sh', {
+      TARGET_URL: `http://127.0.0.1:${port}/api/ping`, CANARY, FORGED_HEADERS: forged, WATCH_HEADER: 'x-forwarded-for', WATCH_VALUE: '203.0.113.7',
+    });
+    expect(xff.signal).toBe('http-ok');
+  });
+
+  it('is header-stripped when the workload answered without the forged value, saying what arrived instead', async () => {
+    const replaced = await runScript('forged-header.sh', {
+      TARGET_URL: `http://127.0.0.1:${port}/api/ping`, CANARY, FORGED_HEADERS: forged, WATCH_HEADER: 'x-forwarded-client-cert', WATCH_VALUE: 'sa/someone-else',
+    });
+    expect(replaced.signal).toBe('header-stripped');
+    expect(replaced.fields.received).toBe(`URI=spiffe://cluster.local/ns/bm-app/sa/${CANARY}`);
+    const absent = await runScript('forged-header.sh', {
+      TARGET_URL: `http://127.0.0.1:${port}/api/ping`, CANARY, FORGED_HEADERS: forged, WATCH_HEADER: 'x-envoy-ip-tags', WATCH_VALUE: CANARY,
+    });
+    expect(absent.signal).toBe('header-stripped');
+    expect(absent.fields.received).toBe('(none)');
+  });
+
+  it("passes a proxy's refusal through, and is error when the answer is not the workload's echo", async () => {
+    const denied = await runScript('forged-header.sh', {
+      TARGET_URL: `http://127.0.0.1:${http.port}/rbac`, CANARY, FORGED_HEADERS: forged, WATCH_HEADER: 'x-forwarded-for', WATCH_VALUE: '203.0.113.7',
+    });
+    expect(denied.signal).toBe('http-403');
+    const other = await runScript('forged-header.sh', {
+      TARGET_URL: `http://127.0.0.1:${http.port}/missing`, CANARY, FORGED_HEADERS: forged, WATCH_HEADER: 'x-forwarded-for', WATCH_VALUE: '203.0.113.7',
+    });
+    expect(other.signal).toBe('error');
+    expect(other.detail).toContain('not the workload');
   });
 });

@@ -8,6 +8,10 @@ import { startWorkloadServer, WORKLOAD_SERVER_SCRIPT, workloadServerCommand } fr
 
 const HOST = '127.0.0.1';
 
+function firstLine(body: string): string {
+  return body.split('\n')[0] ?? '';
+}
+
 async function run(file: string, args: readonly string[], input?: string) {
   return execa(file, args, { reject: false, timeout: TIMEOUTS.scriptExecMs, ...(input === undefined ? {} : { input }) });
 }
@@ -35,15 +39,24 @@ describe('workload server (real process on loopback)', () => {
   });
 
   it('answers any path with its name and the raw path, on every HTTP port', async () => {
-    const curl = (port: number, path: string, ...extra: string[]) =>
-      run('curl', ['-sS', '--path-as-is', ...extra, `http://${HOST}:${port}${path}`]);
-    expect((await curl(http, '/api/items?id=1')).stdout).toBe('workload=api path=/api/items?id=1');
-    expect((await curl(http, '//admin')).stdout).toBe('workload=api path=//admin');
-    expect((await curl(http, '/%2Fadmin')).stdout).toBe('workload=api path=/%2Fadmin');
-    expect((await curl(http, '/ADMIN', '-X', 'DELETE')).stdout).toBe('workload=api path=/ADMIN');
-    expect((await curl(metrics, '/stats/prometheus')).stdout).toBe('workload=api path=/stats/prometheus');
-    const status = await curl(http, '/x', '-o', '/dev/null', '-w', '%{http_code}');
+    const curl = async (port: number, path: string, ...extra: string[]): Promise<string> =>
+      firstLine((await run('curl', ['-sS', '--path-as-is', ...extra, `http://${HOST}:${port}${path}`])).stdout);
+    expect(await curl(http, '/api/items?id=1')).toBe('workload=api path=/api/items?id=1');
+    expect(await curl(http, '//admin')).toBe('workload=api path=//admin');
+    expect(await curl(http, '/%2Fadmin')).toBe('workload=api path=/%2Fadmin');
+    expect(await curl(http, '/ADMIN', '-X', 'DELETE')).toBe('workload=api path=/ADMIN');
+    expect(await curl(metrics, '/stats/prometheus')).toBe('workload=api path=/stats/prometheus');
+    const status = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', `http://${HOST}:${http}/x`]);
     expect(status.stdout).toBe('200');
+  });
+
+  it('echoes every request header it received, one `header <name>: <value>` line each, names in lower case', async () => {
+    const curl = await run('curl', ['-sS', '-H', 'X-Forwarded-Client-Cert: By=spiffe://forged', '-H', 'X-Forwarded-For: 10.9.9.9', `http://${HOST}:${http}/api/ping`]);
+    const lines = curl.stdout.split('\n');
+    expect(lines[0]).toBe('workload=api path=/api/ping');
+    expect(lines).toContain('header x-forwarded-client-cert: By=spiffe://forged');
+    expect(lines).toContain('header x-forwarded-for: 10.9.9.9');
+    expect(lines).toContain(`header host: ${HOST}:${http}`);
   });
 
   it('logs one JSON line per HTTP request with the raw path', async () => {

@@ -3,7 +3,8 @@
     python3 workload_server.py --name api --http-port 8080 [--http-port 9090] [--tcp-port 5432] [--bind 0.0.0.0]
 
 HTTP: 200 on any method and path, body `workload=<name> path=<raw path>` with the request target exactly as it
-arrived (path-trick attacks need to see what reached the workload). TCP: a line `workload=<name>`, then the
+arrived (path-trick attacks need to see what reached the workload), then one line `header <lower-case name>: <value>`
+per request header as received (header-forgery attacks need to see what the proxies let through). TCP: a line `workload=<name>`, then the
 client's first line echoed back. One JSON line per request on stdout; a `ready` line once every port is bound.
 Exit codes: 2 bad flags, 3 a port could not be bound.
 """
@@ -84,7 +85,9 @@ def make_http(name: str, bind: str, port: int) -> QuietHttpServer:
             if length:
                 self.rfile.read(length)
             target = self.raw_target()
-            body = f"workload={name} path={target}".encode("utf-8", "replace")
+            lines = [f"workload={name} path={target}"]
+            lines += [f"header {key.lower()}: {value}" for key, value in self.headers.items()]
+            body = "\n".join(lines).encode("utf-8", "replace")
             self.send_response(200)
             self.send_header("Content-Type", "text/plain; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))

@@ -36,6 +36,7 @@ const INFERRED_ON_SIDECAR_STACK: Readonly<Record<string, BlockingLayer>> = {
   'http-403': 'mesh-sidecar',
   'http-403-cilium': 'cni',
   'http-502': 'mesh-sidecar',
+  'header-stripped': 'mesh-sidecar',
   timeout: 'cni',
   refused: 'mesh-sidecar',
   reset: 'mesh-sidecar',
@@ -48,6 +49,7 @@ const CREDITED_WHEN_CNI_AND_SIDECAR_DENY: Readonly<Record<string, BlockingLayer>
   'http-403': 'mesh-sidecar',
   'http-403-cilium': 'cni',
   'http-502': 'mesh-sidecar',
+  'header-stripped': 'mesh-sidecar',
   timeout: 'cni',
   refused: 'cni',
   reset: 'cni',
@@ -218,5 +220,9 @@ describe('candidateLayers', () => {
   it('keeps silent drops away from L7-only layers', () => {
     expect(candidateLayers('timeout')).not.toContain('mesh-waypoint');
     expect(candidateLayers('http-403')).not.toContain('cni');
+  });
+
+  it('credits a stripped header to an L7 proxy only: ztunnel and the CNI never rewrite headers', () => {
+    expect(candidateLayers('header-stripped')).toEqual(['mesh-sidecar', 'mesh-waypoint']);
   });
 });

@@ -38,6 +38,9 @@ export function candidateLayers(signal: ClientSignal): readonly BlockingLayer[] 
       return ['cni'];
     case 'http-502':
       return ['mesh-sidecar', 'mesh-waypoint'];
+    // Only an L7 proxy rewrites request headers; ztunnel and the CNI carry bytes.
+    case 'header-stripped':
+      return ['mesh-sidecar', 'mesh-waypoint'];
     case 'timeout':
     case 'unreachable':
       return ['cni', 'mesh-sidecar', 'mesh-ztunnel'];

@@ -9,6 +9,7 @@ export const CLIENT_SIGNALS = [
   'http-403', // Envoy `RBAC: access denied` (sidecar or waypoint)
   'http-403-cilium', // Cilium L7 proxy `Access denied`
   'http-502', // Envoy BlackHoleCluster / REGISTRY_ONLY
+  'header-stripped', // the target answered, but a header the client forged never reached it (a proxy removed or replaced it)
   'timeout', // silent drop (curl 28, nc timeout)
   'refused', // TCP RST on connect (curl 7)
   'reset', // connection reset or closed after the handshake (curl 52/56)
@@ -30,6 +31,7 @@ export const BLOCK_SIGNALS: ReadonlySet<ClientSignal> = new Set([
   'http-403',
   'http-403-cilium',
   'http-502',
+  'header-stripped',
   'timeout',
   'refused',
   'reset',

@@ -41,7 +41,7 @@ const container = z.strictObject({
   command: z.array(z.string()).min(1),
   env: z.array(envVar).optional(),
   securityContext: securityContext.optional(),
-  ports: z.array(z.strictObject({ containerPort: port })).optional(),
+  ports: z.array(z.strictObject({ containerPort: port, hostPort: port.optional() })).optional(),
 });
 const pod = z.strictObject({
   apiVersion: z.literal('v1'),
@@ -51,6 +51,8 @@ const pod = z.strictObject({
     serviceAccountName: dns1123Subdomain.optional(),
     hostNetwork: z.boolean().optional(),
     hostPID: z.boolean().optional(),
+    // core/v1 DNSPolicy: host-network pods need ClusterFirstWithHostNet to use cluster DNS.
+    dnsPolicy: z.enum(['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']).optional(),
     nodeName: dns1123Subdomain.optional(),
     initContainers: z.array(container).optional(),
     terminationGracePeriodSeconds: z.int().min(0).optional(),

@@ -55,6 +55,12 @@ describe('sidecar mode', () => {
     const deny = authz(objects, POLICY_NAMES.apiDenyAdmin);
     expect(deny.action).toBe('DENY');
     expect(deny.rules[0]?.to?.[0]?.operation.paths).toEqual(['/admin', '/admin/*']);
+    // ISTIO-SECURITY-2021-008's example: a DENY on the `<service>.<namespace>` host, with or without a port (SC12).
+    expect(authz(objects, POLICY_NAMES.apiDenyShortHost)).toEqual({
+      selector: { matchLabels: { app: 'api' } },
+      action: 'DENY',
+      rules: [{ to: [{ operation: { hosts: ['api.bm-app', 'api.bm-app:*'] } }] }],
+    });
   });
 
   it('db allows only the api principal on 5432', () => {
@@ -91,7 +97,7 @@ describe('ambient mode', () => {
   });
 
   it('the /api/* and /admin rules are bound to the waypoint through the api Service', () => {
-    for (const name of [POLICY_NAMES.apiAllow, POLICY_NAMES.apiDenyAdmin]) {
+    for (const name of [POLICY_NAMES.apiAllow, POLICY_NAMES.apiDenyAdmin, POLICY_NAMES.apiDenyShortHost]) {
       const s = authz(objects, name);
       expect(s.targetRefs).toEqual([{ group: '', kind: 'Service', name: 'api' }]);
       expect(s.selector).toBeUndefined();

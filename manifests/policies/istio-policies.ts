@@ -17,6 +17,12 @@ export const WAYPOINT_PRINCIPAL = principal(WAYPOINT.namespace, WAYPOINT.service
 export const API_PATHS = ['/api/*'] as const;
 /** SC10 throws path tricks (`//admin`, `/%2Fadmin`, `/ADMIN`) at this explicit DENY. */
 export const ADMIN_PATHS = ['/admin', '/admin/*'] as const;
+/**
+ * A host-based DENY, the example of ISTIO-SECURITY-2021-008 (a rule refusing `httpbin.foo`, bypassed with `Httpbin.Foo`):
+ * api refuses requests that name it by its `<service>.<namespace>` short form, with or without a port. SC12 sends
+ * the same name in upper case; the canonical FQDN every other call uses is untouched.
+ */
+export const SHORT_API_HOSTS = [`${workloads.api.name}.${namespaces.app}`, `${workloads.api.name}.${namespaces.app}:*`] as const;
 
 function meta(name: string, namespace: string): AuthorizationPolicy['metadata'] {
   return { name, namespace, labels: managedLabels() };
@@ -38,6 +44,7 @@ const apiL7Allow: AuthorizationRule = {
   to: [{ operation: { methods: ['GET'], paths: [...API_PATHS] } }],
 };
 const adminDeny: AuthorizationRule = { to: [{ operation: { paths: [...ADMIN_PATHS] } }] };
+const shortHostDeny: AuthorizationRule = { to: [{ operation: { hosts: [...SHORT_API_HOSTS] } }] };
 const dbAllow: AuthorizationRule = {
   from: [{ source: { principals: [API_PRINCIPAL] } }],
   to: [{ operation: { ports: [String(workloads.db.port)] } }],
@@ -71,6 +78,7 @@ function sidecarPolicies(stack: StackTraits): KubeObject[] {
     ...registryOnly.map(asKubeObject),
     authorizationPolicy(POLICY_NAMES.apiAllow, { selector: selectApp(workloads.api.name) }, 'ALLOW', [apiL7Allow]),
     authorizationPolicy(POLICY_NAMES.apiDenyAdmin, { selector: selectApp(workloads.api.name) }, 'DENY', [adminDeny]),
+    authorizationPolicy(POLICY_NAMES.apiDenyShortHost, { selector: selectApp(workloads.api.name) }, 'DENY', [shortHostDeny]),
     authorizationPolicy(POLICY_NAMES.dbAllow, { selector: selectApp(workloads.db.name) }, 'ALLOW', [dbAllow]),
   ].map(asKubeObject);
 }
@@ -102,6 +110,7 @@ function ambientPolicies(): KubeObject[] {
     ]),
     authorizationPolicy(POLICY_NAMES.apiAllow, { targetRefs: apiService }, 'ALLOW', [apiL7Allow]),
     authorizationPolicy(POLICY_NAMES.apiDenyAdmin, { targetRefs: apiService }, 'DENY', [adminDeny]),
+    authorizationPolicy(POLICY_NAMES.apiDenyShortHost, { targetRefs: apiService }, 'DENY', [shortHostDeny]),
     authorizationPolicy(POLICY_NAMES.dbAllow, { selector: selectApp(workloads.db.name) }, 'ALLOW', [dbAllow]),
   ].map(asKubeObject);
 }

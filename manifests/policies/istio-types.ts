@@ -27,6 +27,7 @@ export interface AuthorizationOperation {
   readonly ports?: readonly string[];
   readonly methods?: readonly string[];
   readonly paths?: readonly string[];
+  readonly hosts?: readonly string[];
 }
 
 export interface AuthorizationRule {

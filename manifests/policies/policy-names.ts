@@ -28,5 +28,6 @@ export const POLICY_NAMES = {
   apiAllow: 'bm-api-allow',
   apiAllowL4: 'bm-api-allow-l4',
   apiDenyAdmin: 'bm-api-deny-admin',
+  apiDenyShortHost: 'bm-api-deny-short-host',
   dbAllow: 'bm-db-allow',
 } as const;

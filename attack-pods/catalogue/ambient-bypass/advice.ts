@@ -75,4 +75,12 @@ export const AMBIENT_BYPASS_ADVICE: AdviceTable = {
       { layer: 'mesh-ztunnel', feature: 'Istio AuthorizationPolicy enforced by ztunnel (L4 ports)', policy: 'ALLOW the caller\'s principal only to.operation.ports [8080] on the target', source: REF.ambientNetworkPolicy },
     ],
   },
+  AM7: {
+    severity: rating('medium', 'a Service port NetworkPolicy does not allow is reached through the waypoint: the CNI only sees 15008 at both hops'),
+    fixes: (stack) => [
+      stack.mesh === 'istio-ambient'
+        ? { layer: 'mesh-waypoint', feature: 'Istio AuthorizationPolicy bound to the waypoint (targetRefs Service) with ports', policy: 'ALLOW frontend GET /api/* only to.operation.ports [8080]: the waypoint is the one place that still sees the Service port', source: REF.ambientWaypoint }
+        : { layer: stack.mesh === 'none' ? 'cni' : 'mesh-sidecar', feature: stack.mesh === 'none' ? 'Kubernetes NetworkPolicy (ingress ports)' : 'Istio AuthorizationPolicy (ports)', policy: 'allow frontend → api on 8080 only', source: stack.mesh === 'none' ? REF.networkPolicy : REF.authorizationPolicy },
+    ],
+  },
 };

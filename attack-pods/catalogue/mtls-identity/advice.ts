@@ -23,4 +23,18 @@ export const MTLS_IDENTITY_ADVICE: AdviceTable = {
       { layer: 'api', feature: 'Kubernetes RBAC', policy: 'do not grant pod create in a namespace to anyone who must not act as every service account in it', source: REF.serviceAccounts },
     ],
   },
+  SC13: {
+    severity: rating('high', 'an application that reads XFCC for the caller identity believes any identity the client writes'),
+    fixes: (stack) => [
+      { layer: stack.mesh === 'istio-ambient' ? 'mesh-waypoint' : 'mesh-sidecar', feature: 'Istio sidecar or waypoint (forward_client_cert_details APPEND_FORWARD / SANITIZE)', policy: "put an Envoy on the path: it drops the client's XFCC and writes the mTLS peer's, so the application reads an identity that was verified", source: REF.istioProxyHeaders },
+      { layer: stack.mesh === 'istio-ambient' ? 'mesh-ztunnel' : 'mesh-sidecar', feature: 'Istio AuthorizationPolicy (source principals)', policy: 'decide who may call api from the mTLS peer identity in the proxy, not from a header the application parses', source: REF.authorizationPolicy },
+    ],
+  },
+  SC14: {
+    severity: rating('medium', 'an application that takes X-Forwarded-For as the client address logs and authorises a forged one'),
+    fixes: (stack) => [
+      { layer: stack.mesh === 'istio-ambient' ? 'mesh-ztunnel' : 'mesh-sidecar', feature: 'Istio AuthorizationPolicy (source principals, ipBlocks)', policy: 'authorise on the mTLS peer identity or the connection address (ipBlocks), never on X-Forwarded-For: no mesh proxy between pods rewrites it', source: REF.authorizationPolicy },
+      { layer: 'mesh-sidecar', feature: 'Istio gateway topology numTrustedProxies', policy: 'at the ingress gateway set numTrustedProxies to the real number of trusted hops, so the client address the mesh passes on is one the gateway verified', source: REF.istioIngressXff },
+    ],
+  },
 };

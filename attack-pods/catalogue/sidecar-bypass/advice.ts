@@ -69,4 +69,26 @@ export const SIDECAR_BYPASS_ADVICE: AdviceTable = {
       ...when(stack.cni === 'cilium', { layer: 'cni', feature: 'CiliumNetworkPolicy L7 HTTP rules', policy: 'allow only the listed method+path pairs (an allow-list, so variants are refused)', source: REF.ciliumHttpPolicy }),
     ],
   },
+  SC11: {
+    severity: rating('high', 'an escaped backslash carries a parent step past the DENY on /admin to a backend that reads \\ as a separator'),
+    fixes: (stack) => [
+      ...when(stack.mesh === 'none', { layer: 'mesh-sidecar', feature: 'Istio AuthorizationPolicy (DENY on paths)', policy: 'add a mesh so an L7 rule can deny /admin at all', source: REF.authorizationPolicy }),
+      { layer: stack.mesh === 'istio-ambient' ? 'mesh-waypoint' : 'mesh-sidecar', feature: 'Istio meshConfig.pathNormalization DECODE_AND_MERGE_SLASHES', policy: 'decode %5C (and %2F) before AuthorizationPolicy matching so /api/..%5Cadmin normalises to /admin and hits the DENY', source: REF.istioPathNormalization },
+      ...when(stack.cni === 'cilium', { layer: 'cni', feature: 'CiliumNetworkPolicy L7 HTTP rules', policy: 'allow only the listed method+path pairs, with paths that cannot contain %5C (an allow-list regex)', source: REF.ciliumHttpPolicy }),
+    ],
+  },
+  SC12: {
+    severity: rating('high', 'a case variant of the Host header walks past an AuthorizationPolicy that denies by host'),
+    fixes: (stack) => [
+      ...when(stack.mesh === 'none', { layer: 'mesh-sidecar', feature: 'Istio AuthorizationPolicy (DENY on hosts)', policy: 'add a mesh so an L7 rule can refuse the host at all', source: REF.authorizationPolicy }),
+      { layer: stack.mesh === 'istio-ambient' ? 'mesh-waypoint' : 'mesh-sidecar', feature: 'Istio 1.9.8 / 1.10.4 / 1.11.1 or later (hosts matched ignoring case)', policy: 'run a release with the CVE-2021-39155 fix; list each host with and without its port (api.bm-app, api.bm-app:*)', source: REF.cve202139155 },
+    ],
+  },
+  SC15: {
+    severity: rating('medium', 'a pod that passes x-envoy-* control headers steers retries, timeouts and tags of the proxies behind it'),
+    fixes: (stack) => [
+      { layer: stack.mesh === 'istio-ambient' ? 'mesh-waypoint' : 'mesh-sidecar', feature: 'Envoy 1.33+ defaults as Istio configures them (no internal_address_config)', policy: 'keep every address external: leave ENABLE_HCM_INTERNAL_NETWORKS off and never list pod ranges in meshNetworks as internal, so cleanInternalHeaders strips x-envoy-* from pods', source: REF.istio53402 },
+      ...when(stack.mesh === 'none', { layer: 'mesh-sidecar', feature: 'Istio sidecar (Envoy header sanitisation)', policy: 'put a proxy that strips internal-only headers in front of workloads that sit behind Envoy-based infrastructure', source: REF.cve202445806 }),
+    ],
+  },
 };

@@ -168,6 +168,36 @@ describe('method patterns use the Istio string matcher', () => {
   });
 });
 
+describe('hosts: the :authority header, matched ignoring case (CVE-2021-39155 fixed)', () => {
+  // istio/istio pilot/pkg/security/authz/model/generator.go hostGenerator → matcher.HostMatcher(":authority", v),
+  // whose exact, prefix and suffix matchers all set ignore_case (matcher/header.go); "*" is a presence match.
+  const denyShortHost = authorizationPolicy('bm-app', 'deny-short-host', {
+    selector: { matchLabels: { app: 'api' } },
+    action: 'DENY',
+    rules: [{ to: [{ operation: { hosts: ['api.bm-app', 'api.bm-app:*'] } }] }],
+  });
+  const at = (host: string): RequestFacts => ({ principal: FRONTEND, port: 8080, http: { method: 'GET', path: '/api/ping', host } });
+
+  it('denies the bulletin\'s case variant ("Httpbin.Foo") as it denies the name itself, with or without a port', () => {
+    for (const host of ['api.bm-app', 'API.BM-APP', 'Api.Bm-App:8080', 'api.bm-app:8080']) {
+      expect(decideFor([denyShortHost], 'api', 'http', at(host)), host).toMatchObject({ allowed: false, policy: 'ns[bm-app]-policy[deny-short-host]-rule[0]' });
+    }
+    for (const host of ['api.bm-app.svc.cluster.local:8080', 'API.BM-APP.SVC.CLUSTER.LOCAL', '']) {
+      expect(decideFor([denyShortHost], 'api', 'http', at(host)).allowed, host).toBe(true);
+    }
+  });
+
+  it('notHosts negates the same case-insensitive matcher; on TCP a DENY with hosts matches its whole port range', () => {
+    const onlyFqdn = authorizationPolicy('bm-app', 'only-fqdn', {
+      selector: { matchLabels: { app: 'api' } },
+      rules: [{ to: [{ operation: { notHosts: ['*.svc.cluster.local', '*.svc.cluster.local:8080'] } }] }],
+    });
+    expect(decideFor([onlyFqdn], 'api', 'http', at('API.BM-APP.SVC.CLUSTER.LOCAL:8080')).allowed).toBe(false);
+    expect(decideFor([onlyFqdn], 'api', 'http', at('api.bm-app')).allowed).toBe(true);
+    expect(decideFor([denyShortHost], 'api', 'tcp', { principal: FRONTEND, port: 8080 }).allowed).toBe(false);
+  });
+});
+
 describe('path normalisation modes against a DENY on /admin (no ALLOW)', () => {
   // https://istio.io/latest/docs/ops/best-practices/security/#understand-path-normalization-in-authorization-policy
   const DENY_ONLY = [API_DENY_ADMIN];
@@ -229,7 +259,7 @@ describe('strict AuthorizationPolicy schema: every unknown or unmodelled field i
     [{ provider: { name: 'ext' }, action: 'CUSTOM' }, 'spec.provider: provider (CUSTOM authorization) is not modelled'],
     [{ rules: [{ from: [{ source: { ipBlocks: ['10.0.0.0/8'] } }] }] }, 'spec.rules[0].from[0].source.ipBlocks: ipBlocks is not modelled'],
     [{ rules: [{ from: [{ source: { requestPrincipals: ['*'] } }] }] }, 'spec.rules[0].from[0].source.requestPrincipals: requestPrincipals (JWT) is not modelled'],
-    [{ rules: [{ to: [{ operation: { hosts: ['api'] } }] }] }, 'spec.rules[0].to[0].operation.hosts: hosts is not modelled'],
+    [{ rules: [{ to: [{ operation: { hostz: ['api'] } }] }] }, 'spec.rules[0].to[0].operation.hostz: unknown field'],
     [{ rules: [{ to: [{ operation: { paths: ['/x'], pathz: ['/y'] } }] }] }, 'spec.rules[0].to[0].operation.pathz: unknown field'],
     [{ selector: { matchLabels: { app: 'api' }, matchExpressions: [] } }, 'spec.selector.matchExpressions: unknown field'],
     [{ actoin: 'DENY' }, 'spec.actoin: unknown field'],

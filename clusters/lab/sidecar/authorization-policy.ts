@@ -19,12 +19,14 @@ import {
  * `to` entries OR-ed; strings — principals, namespaces, methods and paths alike — match exactly, by prefix
  * (`abc*`), suffix (`*abc`) or presence (`*`): Istio builds every one of them with the same string matcher
  * (istio/istio pilot/pkg/security/authz/matcher/string.go `StringMatcherWithPrefix`, header.go `HeaderMatcher` for
- * `:method`). Ports match exactly. A policy bound with `targetRefs` applies to no sidecar (istio-objects.ts).
+ * `:method`). Hosts match the `:authority` header ignoring case (header.go `HostMatcher` builds every host pattern
+ with `ignore_case: true`: the CVE-2021-39155 fix, https://istio.io/latest/news/security/istio-security-2021-008/).
+ Ports match exactly. A policy bound with `targetRefs` applies to no sidecar (istio-objects.ts).
  * On a TCP port HTTP-only fields (methods, paths) cannot be checked: an ALLOW operation using them never
  * matches, a DENY rule drops them and so matches more (Istio's documented "more restrictive" behaviour).
  */
 
-export type ConditionField = 'principal' | 'namespace' | 'port' | 'method' | 'path';
+export type ConditionField = 'principal' | 'namespace' | 'port' | 'method' | 'path' | 'host';
 
 export interface Condition {
   readonly field: ConditionField;
@@ -55,7 +57,7 @@ export interface RequestFacts {
   readonly principal: string;
   readonly port: number;
   /** Present for HTTP; `path` already normalised and the request already admitted (path-normalization.ts). */
-  readonly http?: { readonly method: string; readonly path: string };
+  readonly http?: { readonly method: string; readonly path: string; readonly host?: string };
 }
 
 export type AuthorizationDecision =
@@ -81,6 +83,11 @@ export function istioStringMatch(pattern: string, value: string): boolean {
   if (pattern.startsWith('*')) return value.endsWith(pattern.slice(1));
   if (pattern.endsWith('*')) return value.startsWith(pattern.slice(0, -1));
   return value === pattern;
+}
+
+/** Istio's host match (`hosts`, `notHosts`): the same patterns, case-insensitive. */
+export function istioHostMatch(pattern: string, value: string): boolean {
+  return istioStringMatch(pattern.toLowerCase(), value.toLowerCase());
 }
 
 /** `cluster.local/ns/bm-app/sa/frontend` → `bm-app`. */
@@ -122,7 +129,9 @@ function sourceConditions(source: SourceView, where: string): Condition[] {
 }
 
 function hasHttpFields(operation: OperationView): boolean {
-  return [operation.methods, operation.notMethods, operation.paths, operation.notPaths].some((v) => v !== undefined);
+  return [operation.methods, operation.notMethods, operation.paths, operation.notPaths, operation.hosts, operation.notHosts].some(
+    (v) => v !== undefined,
+  );
 }
 
 /** Conditions of one operation, or `undefined` when it can never match this kind of traffic. */
@@ -140,6 +149,8 @@ function operationConditions(operation: OperationView, action: 'ALLOW' | 'DENY',
     ...condition('method', operation.notMethods, true, where),
     ...condition('path', operation.paths, false, where),
     ...condition('path', operation.notPaths, true, where),
+    ...condition('host', operation.hosts, false, where),
+    ...condition('host', operation.notHosts, true, where),
   ];
 }
 
@@ -179,9 +190,12 @@ function conditionHolds(condition: Condition, facts: RequestFacts): boolean {
     case 'path':
       value = facts.http?.path ?? '';
       break;
+    case 'host':
+      value = facts.http?.host ?? '';
+      break;
   }
-  const hit =
-    condition.field === 'port' ? condition.patterns.includes(value) : condition.patterns.some((pattern) => istioStringMatch(pattern, value));
+  const matches = condition.field === 'host' ? istioHostMatch : istioStringMatch;
+  const hit = condition.field === 'port' ? condition.patterns.includes(value) : condition.patterns.some((pattern) => matches(pattern, value));
   return condition.negate ? !hit : hit;
 }
 

@@ -57,6 +57,7 @@ describe('renderHaproxyConfig is accepted by haproxy -c', () => {
       inbound: {
         peerAuthentication: { defaultMode: 'PERMISSIVE', ports: new Map() },
         httpPorts: [],
+        localPrincipal: 'cluster.local/ns/bm-app/sa/api',
         pathNormalization: 'BASE',
         httpPolicies: [],
         tcpPolicies: [],
@@ -75,6 +76,15 @@ describe('renderHaproxyConfig is accepted by haproxy -c', () => {
     expect(result.exitCode).toBe(0);
     return config;
   }
+
+  it('serves a /config_dump larger than HAProxy\'s default 16 KB buffer (the scene\'s dump outgrew it)', async () => {
+    await writeFile(join(dir, 'dump.json'), `"${'x'.repeat(40_000)}"`);
+    try {
+      await check(base);
+    } finally {
+      await writeFile(join(dir, 'dump.json'), '{}');
+    }
+  });
 
   it('minimal model: no members, PERMISSIVE, no policies', async () => {
     const config = await check(base);
@@ -99,6 +109,7 @@ describe('renderHaproxyConfig is accepted by haproxy -c', () => {
       inbound: {
         peerAuthentication: effectivePeerAuthentication(objects, api),
         httpPorts: [8080, 9090],
+        localPrincipal: 'cluster.local/ns/bm-app/sa/api',
         pathNormalization: 'DECODE_AND_MERGE_SLASHES',
         httpPolicies: policies.map((p) => compilePolicy(p, 'http')),
         tcpPolicies: policies.map((p) => compilePolicy(p, 'tcp')),

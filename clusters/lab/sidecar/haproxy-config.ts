@@ -5,6 +5,7 @@ import type { PathNormalization } from '../../../core/domain/profile.ts';
 import type { CompiledPolicy, Condition, Term } from './authorization-policy.ts';
 import { ENVOY_HTTP1_METHODS, normalizationSteps, type PathStep } from './path-normalization.ts';
 import type { EffectivePeerAuthentication, EffectiveMtlsMode } from './peer-authentication.ts';
+import { renderForwardedHeaders } from './forwarded-headers.ts';
 import { PROXY_IDLE_MS, PROXY_PROTOCOL_SNIFF_MS } from './timeouts.ts';
 
 /**
@@ -39,6 +40,8 @@ export interface HaproxyModel {
   readonly inbound: {
     readonly peerAuthentication: EffectivePeerAuthentication;
     readonly httpPorts: readonly number[];
+    /** This sidecar's own principal, `cluster.local/ns/N/sa/S`: the `By=` of the XFCC it writes (forwarded-headers.ts). */
+    readonly localPrincipal: string;
     /** `meshConfig.pathNormalization`: how paths are normalised before `paths` match (path-normalization.ts). */
     readonly pathNormalization: PathNormalization;
     readonly httpPolicies: readonly CompiledPolicy[];
@@ -95,6 +98,9 @@ function logFormat(pod: string): string {
 
 const ms = (value: number): string => `${value}ms`;
 
+/** HAProxy's per-stream buffer: large enough for the admin port's /config_dump (see renderHaproxyConfig). */
+export const PROXY_BUFFER_BYTES = 65_536;
+
 function socketPath(model: HaproxyModel, kind: 'tls' | 'plain' | 'http'): string {
   return join(model.socketDir, `g${model.generation}-${kind}.sock`);
 }
@@ -105,6 +111,8 @@ const STRING_FETCH = {
   namespace: 'var(sess.bm_ns)',
   method: 'var(txn.bm_method)',
   path: 'var(txn.bm_npath)',
+  // `:authority` is the Host header in HTTP/1.1; `-i` below: Istio matches hosts ignoring case.
+  host: 'req.hdr(host)',
 } as const;
 
 /**
@@ -154,8 +162,9 @@ function conditionAcls(name: string, condition: Condition): string[] {
     case 'principal':
     case 'namespace':
     case 'method':
-    case 'path': {
-      const fetch = STRING_FETCH[condition.field];
+    case 'path':
+    case 'host': {
+      const fetch = `${STRING_FETCH[condition.field]}${condition.field === 'host' ? ' -i' : ''}`;
       const exact: string[] = [];
       const prefix: string[] = [];
       const suffix: string[] = [];
@@ -267,6 +276,9 @@ export function renderHaproxyConfig(model: HaproxyModel): string {
     'global',
     '  log stdout format raw local0 info',
     '  nbthread 1',
+    // `http-request return … file` holds /config_dump in one buffer: the default 16 KB is outgrown by the scene's
+    // policies (the dump carries this whole configuration), and HAProxy then refuses to start.
+    `  tune.bufsize ${PROXY_BUFFER_BYTES}`,
     // normalize-uri is still flagged experimental in 2.6.
     '  expose-experimental-directives',
     `  lua-load ${model.luaPath}`,
@@ -405,6 +417,7 @@ export function renderHaproxyConfig(model: HaproxyModel): string {
     '  http-request set-var(txn.bm_npath) path',
     ...renderAuthorization(model.inbound.httpPolicies, 'http-request', 'txn.bm_rcd', 'http').map((l) => `  ${l}`),
     '  http-request return status 403 content-type text/plain string "RBAC: access denied" if { var(txn.bm_rcd) -m found }',
+    ...renderForwardedHeaders(model.inbound.localPrincipal, 'sess.bm_principal').map((line) => `  ${line}`),
     '  http-response set-var(txn.bm_rcd) str(via_upstream)',
     '  server app 127.0.0.1',
     '',

@@ -8,6 +8,7 @@ import { InfrastructureError } from '../../../core/domain/errors.ts';
 import { makeDirectories, makeOwnedDirectory, openAppendNoFollow, reclaimDirectory, writeFileNoFollow } from '../../../core/host/owned-files.ts';
 import { LAB_PROCESS_CWD } from '../process-cwd.ts';
 import { SCENE } from '../../../manifests/scene.ts';
+import { principal } from '../../../manifests/mesh-identity.ts';
 import { applicablePolicies, compilePolicy } from './authorization-policy.ts';
 import { buildCaptureRules, captureSettingsFromAnnotations, ISTIO_CHAINS, renderRestoreInput } from './capture-rules.ts';
 import { HTTP_PORTS_BY_CONVENTION, httpPorts } from './port-protocol.ts';
@@ -155,6 +156,7 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
       },
       inbound: {
         peerAuthentication: effectivePeerAuthentication(objects, workload),
+        localPrincipal: principal(this.pod.namespace, this.pod.serviceAccount),
         httpPorts: httpPorts(objects, workload),
         pathNormalization: this.mesh.pathNormalization,
         httpPolicies: policies.map((p) => compilePolicy(p, 'http')),

@@ -36,6 +36,8 @@ export interface OperationView {
   readonly notMethods?: readonly string[];
   readonly paths?: readonly string[];
   readonly notPaths?: readonly string[];
+  readonly hosts?: readonly string[];
+  readonly notHosts?: readonly string[];
 }
 
 export interface RuleView {
@@ -105,7 +107,7 @@ const targetRefSchema = z.strictObject({
 
 /**
  * security.istio.io/v1 AuthorizationPolicy, every field of the reference: the modelled ones parsed, the others
- * refused by name (`when`, `ipBlocks`, `requestPrincipals`, `hosts`, `provider`, …), anything else unknown.
+ * refused by name (`when`, `ipBlocks`, `requestPrincipals`, `provider`, …), anything else unknown.
  */
 const authzSpec = z.strictObject({
   selector: selectorSchema,
@@ -146,8 +148,8 @@ const authzSpec = z.strictObject({
                 notMethods: strings,
                 paths: strings,
                 notPaths: strings,
-                hosts: notModelled('hosts'),
-                notHosts: notModelled('notHosts'),
+                hosts: strings,
+                notHosts: strings,
               }),
             }),
           )

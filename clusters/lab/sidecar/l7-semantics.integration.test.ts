@@ -44,6 +44,10 @@ const TARGETS = [
   '/api/../admin',
   '/api/%2e%2e/admin',
   '/api/..%2Fadmin',
+  // SC11's variants.
+  '/api/..%5Cadmin',
+  '/api/..%5cadmin',
+  '/api\\..\\admin',
   '/api//x/./y/../z',
   '/%61dmin',
   '/ADMIN',
@@ -173,6 +177,11 @@ describe('lab sidecar L7 semantics: HAProxy agrees with the model in every pathN
     expect(expected('/admin\\secret', 'GET', 'BASE').status).toBe(403);
     expect(expected('/admin%5Csecret', 'GET', 'BASE')).toEqual({ status: 200, path: '/admin%5Csecret' });
     expect(expected('/admin%5Csecret', 'GET', 'DECODE_AND_MERGE_SLASHES').status).toBe(403);
+    // SC11: ..%5C stays a segment (and reaches api undecoded) until DECODE_AND_MERGE_SLASHES makes it a parent step.
+    expect(expected('/api/..%5Cadmin', 'GET', 'BASE')).toEqual({ status: 200, path: '/api/..%5Cadmin' });
+    expect(expected('/api/..%5cadmin', 'GET', 'DECODE_AND_MERGE_SLASHES').status).toBe(403);
+    expect(expected('/api\\..\\admin', 'GET', 'BASE').status).toBe(403);
+    expect(expected('/api\\..\\admin', 'GET', 'NONE').status).toBe(200);
     // Decoded once: %2%46 → %2F, never a slash.
     expect(expected('/admin%2%46x', 'GET', 'DECODE_AND_MERGE_SLASHES')).toEqual({ status: 200, path: '/admin%2Fx' });
     // Envoy's 400s: %00 in the path, a method outside the codec's list.
