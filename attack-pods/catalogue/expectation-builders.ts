@@ -60,6 +60,7 @@ export const HARDENED_REFUSALS = {
   proxyIdentity: 'runAsUser/runAsGroup 1337 outside the proxy\'s own containers',
   captureOptOut: 'the sidecar capture opt-outs (traffic.sidecar.istio.io/excludeOutbound*, sidecar.istio.io/inject: "false")',
   meshOptOut: 'the mesh opt-out label istio.io/dataplane-mode: none',
+  workloadDeployer: "a workload's service account in a pod its deployer did not create (request.userInfo)",
 } as const;
 export type HardenedRefusal = keyof typeof HARDENED_REFUSALS;
 

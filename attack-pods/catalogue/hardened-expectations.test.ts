@@ -20,9 +20,9 @@ beforeAll(async () => {
 function refusedByPolicy(traits: StackTraits, attackIndex: number, role: 'attempt' | 'control'): boolean {
   const attack = ATTACKS[attackIndex];
   if (attack === undefined) throw new Error('no attack');
-  const { pod } = attack[role]({ stack: traits, canary: 'bm3f9a0c1d2e4b5a6c', addresses: ADDRESSES });
+  const { pod, requester } = attack[role]({ stack: traits, canary: 'bm3f9a0c1d2e4b5a6c', addresses: ADDRESSES });
   const namespace = pod.metadata?.namespace ?? '';
-  return !policies.admit(pod, namespace, { 'kubernetes.io/metadata.name': namespace }).allowed;
+  return !policies.admit(pod, namespace, { 'kubernetes.io/metadata.name': namespace }, requester).allowed;
 }
 
 describe('expectations under --policy-set hardened', () => {
@@ -47,7 +47,7 @@ describe('expectations under --policy-set hardened', () => {
         }
       });
     }
-    expect([...refused].sort()).toEqual(['AM3', 'AM3-mesh', 'EG6', 'SC1', 'SC3', 'SC3-noinject']);
+    expect([...refused].sort()).toEqual(['AM3', 'AM3-mesh', 'EG6', 'LM2', 'SC1', 'SC3', 'SC3-noinject']);
   });
 
   it('never refuse a positive control (a refused control would make every cell inconclusive)', () => {
@@ -57,13 +57,23 @@ describe('expectations under --policy-set hardened', () => {
     }
   });
 
-  it('leave LM2 allowed, and say why', () => {
-    const lm2 = ATTACKS.find((attack) => attack.id === 'LM2');
+  it('refuse LM2 for who asked, not for what the pod says: the same pod from frontend\'s deployer is admitted', () => {
+    const index = ATTACKS.findIndex((attack) => attack.id === 'LM2');
+    const lm2 = ATTACKS[index];
     const lab = profiles.find((profile) => profile.id === 'lab:ambient');
     if (lm2 === undefined || lab === undefined) throw new Error('LM2 and lab:ambient expected');
-    const expectation = lm2.expect(stackTraits(withPolicyStrength(lab, 'hardened')));
-    expect(expectation.outcome).toBe('allowed');
-    expect(expectation.note).toContain('cannot tell');
+    const traits = stackTraits(withPolicyStrength(lab, 'hardened'));
+    const { pod, requester } = lm2.attempt({ stack: traits, canary: 'bm3f9a0c1d2e4b5a6c', addresses: ADDRESSES });
+    expect(requester).toBe('pod-creator');
+    const namespace = pod.metadata?.namespace ?? '';
+    const labels = { 'kubernetes.io/metadata.name': namespace };
+    const refusal = policies.admit(pod, namespace, labels, 'pod-creator');
+    expect(refusal.allowed).toBe(false);
+    if (refusal.allowed) return;
+    expect(refusal.message).toContain("ValidatingAdmissionPolicy 'bm-hardened-workload-deployer'");
+    expect(refusal.message).toContain('only be used by pods its deployer creates');
+    expect(policies.admit(pod, namespace, labels, 'harness').allowed).toBe(true);
+    expect(lm2.expect(stackTraits(lab)).outcome).toBe('allowed');
   });
 });
 

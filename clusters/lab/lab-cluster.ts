@@ -8,6 +8,7 @@ import type {
   ExecOptions,
   ExecResult,
   KubeObject,
+  CreatePodOptions,
   PodCreation,
   PodHandle,
   SinkRecord,
@@ -255,7 +256,7 @@ export class LabCluster implements Cluster {
 
   // ---- Cluster: pods --------------------------------------------------------------------------------------------
 
-  async createPod(spec: V1Pod, options: { readonly timeoutMs: number }): Promise<PodCreation> {
+  async createPod(spec: V1Pod, options: CreatePodOptions): Promise<PodCreation> {
     const name = spec.metadata?.name;
     const namespace = spec.metadata?.namespace;
     if (name === undefined || name === '' || namespace === undefined || namespace === '') {
@@ -269,7 +270,7 @@ export class LabCluster implements Cluster {
     if (this.pods.has(key)) throw new BadInputError(`pod ${key} already exists`, 'createPod', 'a new pod name');
     // PodSecurity runs before ValidatingAdmissionPolicy in the API server's plugin order.
     const podSecurity = admitPod(spec, namespace, namespaceLabels);
-    const decision = podSecurity.allowed ? this.admissionPolicies.admit(spec, namespace, namespaceLabels) : podSecurity;
+    const decision = podSecurity.allowed ? this.admissionPolicies.admit(spec, namespace, namespaceLabels, options.requester) : podSecurity;
     if (!decision.allowed) return { status: 'rejected', layer: 'admission', message: decision.message };
 
     const labPod = this.placePod(spec, namespace, name);

@@ -72,6 +72,8 @@ describe('every rendered object matches its upstream schema', () => {
       'networking.istio.io/v1|Sidecar',
       'networking.k8s.io/v1|NetworkPolicy',
       'projectcalico.org/v3|GlobalNetworkPolicy',
+      'rbac.authorization.k8s.io/v1|Role',
+      'rbac.authorization.k8s.io/v1|RoleBinding',
       'security.istio.io/v1|AuthorizationPolicy',
       'security.istio.io/v1|PeerAuthentication',
       'v1|Namespace',
