@@ -64,6 +64,11 @@ export const HARDENED_REFUSALS = {
 } as const;
 export type HardenedRefusal = keyof typeof HARDENED_REFUSALS;
 
+/** `--policy-set hardened`: every layer the stack has gets its strongest documented controls. */
+export function hardenedSet(stack: StackTraits): boolean {
+  return stack.strength === 'hardened';
+}
+
 /** `--policy-set hardened`: the stack carries the hardened ValidatingAdmissionPolicy in its mesh namespaces. */
 export function hardenedAdmission(stack: StackTraits): boolean {
   return stack.strength === 'hardened';

@@ -10,7 +10,7 @@ import { pollUntilDenied, type ConvergenceOptions } from './convergence-barrier.
 import { meshEnrolmentChecks } from './mesh-enrolment.ts';
 import { describeRun, startProbePod, type ProbePod, type ProbeRun } from './probe-pod.ts';
 import { readBackCheck } from './read-back-check.ts';
-import { DNS_PROBE, METADATA_PROBE, sceneFlows, type SceneFlow, type SceneProbe } from './scene-flows.ts';
+import { DNS_PROBE, METADATA_PROBE, policiesRefuseForeignNames, sceneFlows, type SceneFlow, type SceneProbe } from './scene-flows.ts';
 
 export interface SceneSelfTestInput {
   readonly cluster: Cluster;
@@ -181,10 +181,14 @@ export async function applyPoliciesWithSelfTest(input: SceneSelfTestInput): Prom
   const pods = await startPods(input, [...flows, DNS_PROBE, METADATA_PROBE]);
   const probing: Probing = { pods, addresses };
   try {
+    const dnsForwarding = (): Promise<SceneCheck> =>
+      sinkCheck(cluster, probing, DNS_PROBE, 'dns', `the sink records the canary (cluster DNS forwards ${addresses.sink.dnsZone})`, 'dns');
+    const dnsBeforePolicies = policiesRefuseForeignNames(stack);
     input.onProgress?.('scene self-test: before policies');
     const before = await Promise.all([
       ...denied.map((flow) => allowedBeforePolicies(probing, flow)),
       sinkCheck(cluster, probing, METADATA_PROBE, 'metadata', 'the sink records the canary (metadata emulation)', 'http'),
+      ...(dnsBeforePolicies ? [dnsForwarding()] : []),
     ]);
     for (const objects of input.policies) await cluster.apply(objects);
     input.onProgress?.('scene self-test: after policies');
@@ -193,7 +197,7 @@ export async function applyPoliciesWithSelfTest(input: SceneSelfTestInput): Prom
       Promise.all([
         ...denied.map((flow) => deniedFlow(probing, flow, input)),
         ...allowed.map((flow) => allowedFlow(probing, flow)),
-        sinkCheck(cluster, probing, DNS_PROBE, 'dns', `the sink records the canary (cluster DNS forwards ${addresses.sink.dnsZone})`, 'dns'),
+        ...(dnsBeforePolicies ? [] : [dnsForwarding()]),
       ]),
       cluster.readBack(applied),
     ]);
