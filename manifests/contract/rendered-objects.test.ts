@@ -11,6 +11,10 @@ import { intruderPod, roguePod } from '../scene/attacker-pods.ts';
 import { buildScene } from '../scene/build-scene.ts';
 import { sceneOptions } from '../scene/scene-options.ts';
 import { SCENE } from '../scene.ts';
+import { CALICO_KUBERNETES_POLICY_ORDER } from '../policies/calico-policies.ts';
+import { CLUSTER_DNS_PATTERNS } from '../policies/cilium-policies.ts';
+import { SIDECAR_EGRESS_HOSTS } from '../policies/istio-policies.ts';
+import { POLICY_NAMES } from '../policies/policy-names.ts';
 import { isCoreKind, validateCoreKind } from './core-kinds.ts';
 import { loadCrdValidator, type CrdValidator, type ValidationResult } from './crd-schemas.ts';
 import { UPSTREAM_SCHEMAS_DIR } from './upstream-fixtures.ts';
@@ -92,6 +96,39 @@ describe('every rendered object matches its upstream schema', () => {
       expect(kinds, profile.id).toContain('admissionregistration.k8s.io/v1|ValidatingAdmissionPolicy');
       expect(kinds, profile.id).toContain('admissionregistration.k8s.io/v1|ValidatingAdmissionPolicyBinding');
       for (const validation of HARDENED_VALIDATIONS) expect(() => parseCel(validation.expression), validation.expression).not.toThrow();
+    }
+  });
+
+  it('kind profiles under --policy-set hardened render each layer\'s hardened objects: Cilium DNS names, a Calico deny before every NetworkPolicy, Sidecar egress hosts', () => {
+    const validator = upstreamValidator();
+    let sidecars = 0;
+    for (const profile of kindProfiles.map((base) => withPolicyStrength(base, 'hardened'))) {
+      const objects = rendered(profile);
+      const stack = stackTraits(profile);
+      const find = (kind: string, name: string) => objects.filter((object) => object.kind === kind && object.metadata.name === name);
+      if (stack.cni === 'cilium') {
+        const dns = find('CiliumNetworkPolicy', POLICY_NAMES.ciliumDnsVisibility);
+        expect(dns.length, profile.id).toBeGreaterThan(0);
+        for (const policy of dns) expect(JSON.stringify(policy['spec']), profile.id).toContain(JSON.stringify([...CLUSTER_DNS_PATTERNS].map((matchPattern) => ({ matchPattern }))));
+        // The vendored Cilium schema refuses a pattern Cilium would refuse.
+        const [first] = dns;
+        if (first === undefined) throw new Error('dns policy expected');
+        const broken = JSON.parse(JSON.stringify(first).replace('*.*.svc.cluster.local', 'exfil test')) as KubeObject;
+        expect(validator.validate(broken).ok, profile.id).toBe(false);
+      }
+      const calicoDeny = find('GlobalNetworkPolicy', POLICY_NAMES.calicoHardenedDenyMetadata);
+      expect(calicoDeny.length, profile.id).toBe(stack.cni === 'calico' ? 1 : 0);
+      for (const policy of calicoDeny) expect((policy['spec'] as { order: number }).order).toBeLessThan(CALICO_KUBERNETES_POLICY_ORDER);
+      for (const sidecar of find('Sidecar', POLICY_NAMES.outboundRegistryOnly)) {
+        sidecars += 1;
+        expect(sidecar['spec'], profile.id).toMatchObject({ outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' }, egress: [{ hosts: [...SIDECAR_EGRESS_HOSTS] }] });
+      }
+    }
+    // Two mesh namespaces on each of the three kind sidecar profiles.
+    expect(sidecars).toBe(6);
+    // The lab's sidecar model refuses Sidecar egress listeners: the lab renders none.
+    for (const profile of labProfiles().map((base) => withPolicyStrength(base, 'hardened'))) {
+      for (const sidecar of rendered(profile).filter((object) => object.kind === 'Sidecar')) expect(sidecar['spec'], profile.id).not.toHaveProperty('egress');
     }
   });
 
