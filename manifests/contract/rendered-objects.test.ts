@@ -4,7 +4,7 @@ import { labProfiles } from '../../core/config/profiles-config.ts';
 import { KIND_PROFILE_IDS, loadKindProfiles } from '../../core/config/testing/all-profiles.ts';
 import { stackTraits, withPolicyStrength, type Profile } from '../../core/domain/profile.ts';
 import { parse as parseCel } from '@bufbuild/cel';
-import { HARDENED_VALIDATIONS, buildHardenedAdmissionPolicies } from '../policies/hardened-admission-policies.ts';
+import { DEPLOYER_VALIDATIONS, HARDENED_ADMISSION, HARDENED_VALIDATIONS, buildHardenedAdmissionPolicies } from '../policies/hardened-admission-policies.ts';
 import { asKubeObject } from '../kube-object.ts';
 import { buildPolicySet, policySetObjects } from '../policies/layered-policy-set.ts';
 import { intruderPod, roguePod } from '../scene/attacker-pods.ts';
@@ -95,7 +95,7 @@ describe('every rendered object matches its upstream schema', () => {
       const kinds = objects.map((object) => `${object.apiVersion}|${object.kind}`);
       expect(kinds, profile.id).toContain('admissionregistration.k8s.io/v1|ValidatingAdmissionPolicy');
       expect(kinds, profile.id).toContain('admissionregistration.k8s.io/v1|ValidatingAdmissionPolicyBinding');
-      for (const validation of HARDENED_VALIDATIONS) expect(() => parseCel(validation.expression), validation.expression).not.toThrow();
+      for (const validation of [...HARDENED_VALIDATIONS, ...DEPLOYER_VALIDATIONS]) expect(() => parseCel(validation.expression), validation.expression).not.toThrow();
     }
   });
 
@@ -130,6 +130,15 @@ describe('every rendered object matches its upstream schema', () => {
     for (const profile of labProfiles().map((base) => withPolicyStrength(base, 'hardened'))) {
       for (const sidecar of rendered(profile).filter((object) => object.kind === 'Sidecar')) expect(sidecar['spec'], profile.id).not.toHaveProperty('egress');
     }
+  });
+
+  it("the requester rule matches pod CREATE only: UPDATEs of the deployer's pods come from other identities (istio-cni annotating ambient pods)", () => {
+    const policies = buildHardenedAdmissionPolicies().filter((object) => object.kind === 'ValidatingAdmissionPolicy');
+    const operations = Object.fromEntries(
+      policies.map((object) => [object.metadata.name, (object['spec'] as { matchConstraints: { resourceRules: { operations: string[] }[] } }).matchConstraints.resourceRules.flatMap((rule) => rule.operations)]),
+    );
+    expect(operations).toEqual({ [HARDENED_ADMISSION.policy]: ['CREATE', 'UPDATE'], [HARDENED_ADMISSION.deployerPolicy]: ['CREATE'] });
+    for (const validation of DEPLOYER_VALIDATIONS) expect(validation.expression).toContain('request.userInfo.username');
   });
 
   it('the admission schemas refuse what the API server would', () => {

@@ -104,7 +104,9 @@ function workloadDeployers(): Record<string, string> {
   return Object.fromEntries([frontend, api, db].map((workload) => [workload.serviceAccount, SCENE.requesters.harness.username]));
 }
 
-function policy(name: string, validations: readonly V1Validation[]): KubeObject {
+type Operation = 'CREATE' | 'UPDATE';
+
+function policy(name: string, validations: readonly V1Validation[], operations: readonly Operation[]): KubeObject {
   const model: V1ValidatingAdmissionPolicy = {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingAdmissionPolicy',
@@ -113,7 +115,7 @@ function policy(name: string, validations: readonly V1Validation[]): KubeObject 
       failurePolicy: 'Fail',
       paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
       matchConstraints: {
-        resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] }],
+        resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: [...operations], resources: ['pods'] }],
       },
       validations: [...validations],
     },
@@ -157,9 +159,11 @@ export function buildHardenedAdmissionPolicies(): KubeObject[] {
   return [
     ...A.namespaces.map((namespace) => params(A.params, namespace, workloadIdentities())),
     ...A.namespaces.map((namespace) => params(A.deployerParams, namespace, workloadDeployers())),
-    policy(A.policy, HARDENED_VALIDATIONS),
+    policy(A.policy, HARDENED_VALIDATIONS, ['CREATE', 'UPDATE']),
     binding(A.binding, A.policy, A.params),
-    policy(A.deployerPolicy, DEPLOYER_VALIDATIONS),
+    // CREATE only: a pod's serviceAccountName cannot change after creation, and UPDATEs come from other requesters
+    // (istio-cni annotates ambient pods, controllers patch labels) that must not be refused for the deployer's pods.
+    policy(A.deployerPolicy, DEPLOYER_VALIDATIONS, ['CREATE']),
     binding(A.deployerBinding, A.deployerPolicy, A.deployerParams),
   ];
 }

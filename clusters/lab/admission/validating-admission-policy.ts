@@ -69,6 +69,8 @@ const bindingSpec = z
 interface LabPolicy {
   readonly name: string;
   readonly hasParams: boolean;
+  /** Whether its matchConstraints select pod CREATE (the only operation the lab performs). */
+  readonly matchesCreate: boolean;
   readonly validations: readonly { readonly expression: CompiledCel; readonly message?: string }[];
 }
 
@@ -95,6 +97,7 @@ function parsePolicy(object: KubeObject): LabPolicy {
   return {
     name: object.metadata.name,
     hasParams: spec.paramKind !== undefined,
+    matchesCreate: spec.matchConstraints.resourceRules.some((rule) => rule.operations.includes('CREATE') || rule.operations.includes('*')),
     validations: spec.validations.map((validation, index) => ({
       expression: compileCel(validation.expression, `ValidatingAdmissionPolicy ${object.metadata.name} spec.validations[${index}]`),
       ...(validation.message === undefined ? {} : { message: validation.message }),
@@ -192,8 +195,8 @@ export class LabAdmissionPolicies {
     const bindings = [...this.bindings.values()].sort((a, b) => a.name.localeCompare(b.name));
     for (const binding of bindings) {
       const policy = this.policies.get(binding.spec.policyName);
-      // A binding whose policy does not exist does nothing, as in the API server.
-      if (policy === undefined) continue;
+      // A binding whose policy does not exist does nothing, as in the API server; nor does one not matching CREATE.
+      if (policy === undefined || !policy.matchesCreate) continue;
       if (!selects(binding.spec.matchResources?.namespaceSelector, namespaceLabels)) continue;
       const denial = this.evaluate(policy, binding, { pod, namespace, namespaceLabels, requester });
       if (denial !== undefined) return denial;
