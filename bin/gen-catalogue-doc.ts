@@ -13,7 +13,8 @@ import { loadAllStackTraits } from '../core/config/testing/all-profiles.ts';
 const USAGE = `Usage: npx tsx bin/gen-catalogue-doc.ts [--check]   (or: npm run docs:catalogue)
 
 Renders ${CATALOGUE_DOC_PATH} from attack-pods/catalogue: every attack with its technique, preconditions,
-references, success criterion, attempt and control, and its expectation on every kind profile and lab stack.
+references, success criterion, attempt and control, and its expectation on every kind profile and lab stack;
+then what --policy-set hardened adds per layer and every expectation it changes.
 
   --check     write nothing; exit 1 when ${CATALOGUE_DOC_PATH} differs from what would be written
   -h, --help  this text`;
@@ -31,7 +32,7 @@ if (values.help === true) {
 }
 
 const target = resolve(dirname(fileURLToPath(import.meta.url)), '..', CATALOGUE_DOC_PATH);
-const rendered = renderCatalogueDoc(ATTACKS, await loadAllStackTraits());
+const rendered = renderCatalogueDoc(ATTACKS, await loadAllStackTraits(), await loadAllStackTraits('hardened'));
 if (values.check === true) {
   const current = await readFile(target, 'utf8').catch(() => '');
   if (current !== rendered) {

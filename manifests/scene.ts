@@ -37,6 +37,17 @@ export const SCENE = {
   proxyUid: 1337,
   /** Envoy ports. */
   envoy: { admin: 15000, outbound: 15001, inbound: 15006, health: 15021, agent: 15020, stats: 15090 },
+  /**
+   * Who asks the API server for each pod (`request.userInfo.username` in admission). `harness`: the identity the
+   * harness applies the scene with — kind's admin kubeconfig user, whose client certificate kubeadm issues as
+   * `kubernetes-admin` in group `kubeadm:cluster-admins` (https://kubernetes.io/docs/setup/best-practices/certificates/);
+   * the lab names its own requests the same way. `podCreator`: a user who may create pods in bm-app and nothing
+   * more (RBAC in scene/pod-creator-rbac.ts) — the attacker of an identity claim (LM2), impersonated on kind.
+   */
+  requesters: {
+    harness: { username: 'kubernetes-admin', groups: ['kubeadm:cluster-admins', 'system:authenticated'] },
+    podCreator: { username: 'breachmatrix-pod-creator', groups: ['system:authenticated'] },
+  },
   attackerImage: 'breachmatrix/attacker:dev',
   sinkImage: 'breachmatrix/sink:dev',
 } as const;

@@ -11,11 +11,13 @@ import { ATTACKS } from './index.ts';
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 let stacks: StackTraits[] = [];
+let hardened: StackTraits[] = [];
 let rendered = '';
 
 beforeAll(async () => {
   stacks = await loadAllStackTraits();
-  rendered = renderCatalogueDoc(ATTACKS, stacks);
+  hardened = await loadAllStackTraits('hardened');
+  rendered = renderCatalogueDoc(ATTACKS, stacks, hardened);
 });
 
 /** The lines of one attack's section. */
@@ -50,6 +52,28 @@ describe(CATALOGUE_DOC_PATH, () => {
     }
   });
 
+  it('has a hardened section listing exactly the expectations --policy-set hardened changes', () => {
+    const start = rendered.indexOf('\n## Under --policy-set hardened');
+    expect(start).toBeGreaterThan(0);
+    const hardenedText = rendered.slice(start);
+    const rows = hardenedText.split('\n').filter((line) => /^\| [A-Z]{2}\d/.test(line));
+    const changed = ATTACKS.flatMap((attack) =>
+      stacks.flatMap((stack, index) => {
+        const after = hardened[index];
+        if (after === undefined) throw new Error('hardened stacks pair with the baseline ones');
+        const was = attack.expect(stack);
+        const now = attack.expect(after);
+        return was.outcome === now.outcome && was.blockedBy === now.blockedBy ? [] : [`${attack.id} ${after.profileId}`];
+      }),
+    );
+    expect(rows.map((row) => row.split(' | ').slice(0, 2).join(' ').replace('| ', ''))).toEqual(changed);
+    // The issue's Done-when: LM2 refused at admission on every lab stack.
+    for (const lab of hardened.filter((stack) => stack.isLab)) {
+      expect(rows.find((row) => row.startsWith(`| LM2 | ${lab.profileId} |`)), lab.profileId).toContain('| blocked by admission (admission-denied) |');
+    }
+    expect(section(rendered, 'LM2')).toContain('created by the pod creator `breachmatrix-pod-creator`');
+  });
+
   it('names the attempt script and destination as the plan has them', () => {
     const sc1 = section(rendered, 'SC1');
     expect(sc1).toContain('- **Attempt**: `http-probe.sh` · http to `198.51.100.10:8080`');
@@ -64,14 +88,14 @@ describe(CATALOGUE_DOC_PATH, () => {
     const changed: AttackDefinition[] = ATTACKS.map((attack) =>
       attack.id === 'EG2' ? { ...attack, expect: (stack) => ({ ...attack.expect(stack), certainty: 'inferred' as const }) } : attack,
     );
-    const other = renderCatalogueDoc(changed, stacks);
+    const other = renderCatalogueDoc(changed, stacks, hardened);
     expect(other).not.toBe(rendered);
     expect(section(other, 'EG2')).toContain('| kindnet | allowed | inferred |');
   });
 
   it('escapes table pipes and keeps only URL autolinks in angle brackets', () => {
     const weird: AttackDefinition = { ...(ATTACKS[0] as AttackDefinition), id: 'X1', title: 'a | b', expect: () => ({ outcome: 'allowed', certainty: 'documented', source: 'x <tag> | y <https://istio.io/a>' }) };
-    const doc = renderCatalogueDoc([weird], stacks.slice(0, 1));
+    const doc = renderCatalogueDoc([weird], stacks.slice(0, 1), hardened.slice(0, 1));
     expect(doc).toContain('### X1: a \\| b');
     expect(doc).toContain('- S1: x &lt;tag> \\| y <https://istio.io/a>');
   });

@@ -2,6 +2,10 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { AttackDefinition, AttemptPlan, Expectation, Fix, SuccessCriterion } from '../../core/domain/attack.ts';
 import type { StackTraits } from '../../core/domain/profile.ts';
 import { PLANNING_ADDRESSES } from '../../core/runner/planning-addresses.ts';
+import { DEPLOYER_VALIDATIONS, HARDENED_ADMISSION, HARDENED_VALIDATIONS } from '../../manifests/policies/hardened-admission-policies.ts';
+import { CLUSTER_DNS_PATTERNS } from '../../manifests/policies/cilium-policies.ts';
+import { SIDECAR_EGRESS_HOSTS } from '../../manifests/policies/istio-policies.ts';
+import { SCENE } from '../../manifests/scene.ts';
 import { baseEnv } from './plans.ts';
 
 /** docs/catalogue.md, relative to the repository root, and the command that rewrites it. */
@@ -67,6 +71,7 @@ function planText(planned: AttemptPlan): string {
     `${code(planned.script)}${planned.placement === 'init-container' ? ' in an init container' : ''}`,
     `${flow.protocol} to ${code(destination)}`,
     `from ${text(podText(planned.pod))}`,
+    ...(planned.requester === 'pod-creator' ? [`created by the pod creator ${code(SCENE.requesters.podCreator.username)}, not the deployer`] : []),
     ...(env.length === 0 ? [] : [env.map(([key, value]) => code(`${key}=${value}`)).join(' ')]),
   ];
   return parts.join(' · ');
@@ -144,8 +149,62 @@ function attackSection(attack: AttackDefinition, stacks: readonly StackTraits[])
   ];
 }
 
+function messages(validations: readonly { readonly message?: string }[]): string[] {
+  return validations.map((validation) => `  - ${text(validation.message ?? '')}`);
+}
+
+/** What `--policy-set hardened` adds per layer, and what it leaves out with the reason. */
+function hardenedLayers(): string[] {
+  return [
+    '- **admission** (every stack): ValidatingAdmissionPolicy `' + HARDENED_ADMISSION.policy + '` and `' + HARDENED_ADMISSION.deployerPolicy + '`, bound to ' +
+      HARDENED_ADMISSION.namespaces.map(code).join(' and ') + ' with per-namespace params ConfigMaps; they refuse:',
+    ...messages(HARDENED_VALIDATIONS),
+    ...messages(DEPLOYER_VALIDATIONS),
+    '  The lab evaluates the same objects with a real CEL implementation and answers in the API server\'s words.',
+    `- **cni, Cilium**: DNS to kube-dns only for the cluster's Service names (${CLUSTER_DNS_PATTERNS.map(code).join(', ')}); any other name is refused by Cilium's DNS proxy. Node and API-server access stay denied by entity (\`toEntities\`); nothing may leave the scene, so there is no CIDR allowance to rewrite as \`toFQDNs\`.`,
+    `- **cni, Calico**: a GlobalNetworkPolicy ordered before every NetworkPolicy logs and denies egress to the metadata address ${code(`${SCENE.metadata.ip}/32`)}. Calico Open Source cannot name destinations by DNS name (domain-based policy is Calico Cloud/Enterprise), so EG2 stays allowed there.`,
+    '- **cni, kindnet**: NetworkPolicy only; nothing to add.',
+    `- **mesh**: path normalisation \`DECODE_AND_MERGE_SLASHES\` (Istio's security best practices; kind renders it into istiod's meshConfig, the lab sidecar applies it); on kind, the namespace Sidecar narrows egress hosts to ${SIDECAR_EGRESS_HOSTS.map(code).join(', ')} under REGISTRY_ONLY (the lab's sidecar model does not take Sidecar egress listeners).`,
+    '- **Not in the hardened set yet, and why**: an egress gateway as the only way out (the scene lets nothing leave, so there is nothing to funnel); an ambient waypoint for every Service with ztunnel rules admitting only the waypoint (it moves the L7 rules onto the Gateway and changes the path of every pod-IP control, to be validated on a kind cluster first); PSA `restricted` (no scene pod sets runAsNonRoot, a seccomp profile and drops ALL capabilities, so restricted would refuse the scene itself; bm-privileged needs privileges by design).',
+  ];
+}
+
+/** Every cell whose hardened expectation differs from the baseline one (outcome or blocking layer). */
+function hardenedChanges(attacks: readonly AttackDefinition[], stacks: readonly StackTraits[], hardened: readonly StackTraits[]): string[] {
+  const rows: string[] = [];
+  for (const attack of attacks) {
+    stacks.forEach((stack, index) => {
+      const after = hardened[index];
+      if (after === undefined) return;
+      const was = attack.expect(stack);
+      const now = attack.expect(after);
+      if (was.outcome === now.outcome && was.blockedBy === now.blockedBy) return;
+      rows.push(`| ${attack.id} | ${after.profileId} | ${expectedText(was)} | ${expectedText(now)} | ${now.certainty} | ${text(now.source)} |`);
+    });
+  }
+  return rows;
+}
+
+function hardenedSection(attacks: readonly AttackDefinition[], stacks: readonly StackTraits[], hardened: readonly StackTraits[]): string[] {
+  const rows = hardenedChanges(attacks, stacks, hardened);
+  return [
+    '## Under --policy-set hardened',
+    '',
+    "`--policy-set hardened` measures what each stack stops with its own strongest documented controls; its columns carry the id suffix `+hardened`. Per layer:",
+    '',
+    ...hardenedLayers(),
+    '',
+    `The ${rows.length} expectations the hardened set changes (every other cell expects what the baseline expects):`,
+    '',
+    '| Attack | Stack | Baseline | Hardened | Certainty | Source |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ];
+}
+
 /** The whole document, from the catalogue's code: same input, same bytes. */
-export function renderCatalogueDoc(attacks: readonly AttackDefinition[], stacks: readonly StackTraits[]): string {
+export function renderCatalogueDoc(attacks: readonly AttackDefinition[], stacks: readonly StackTraits[], hardened: readonly StackTraits[]): string {
   const families = [...new Set(attacks.map((attack) => attack.family))];
   const lines = [
     '# Attack catalogue',
@@ -183,6 +242,7 @@ export function renderCatalogueDoc(attacks: readonly AttackDefinition[], stacks:
     lines.push(`## ${family}`, '');
     for (const attack of attacks.filter((candidate) => candidate.family === family)) lines.push(...attackSection(attack, stacks));
   }
+  lines.push(...hardenedSection(attacks, stacks, hardened));
   return `${lines.join('\n').replace(/\n+$/, '')}\n`;
 }
 

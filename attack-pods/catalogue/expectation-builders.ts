@@ -60,8 +60,14 @@ export const HARDENED_REFUSALS = {
   proxyIdentity: 'runAsUser/runAsGroup 1337 outside the proxy\'s own containers',
   captureOptOut: 'the sidecar capture opt-outs (traffic.sidecar.istio.io/excludeOutbound*, sidecar.istio.io/inject: "false")',
   meshOptOut: 'the mesh opt-out label istio.io/dataplane-mode: none',
+  workloadDeployer: "a workload's service account in a pod its deployer did not create (request.userInfo)",
 } as const;
 export type HardenedRefusal = keyof typeof HARDENED_REFUSALS;
+
+/** `--policy-set hardened`: every layer the stack has gets its strongest documented controls. */
+export function hardenedSet(stack: StackTraits): boolean {
+  return stack.strength === 'hardened';
+}
 
 /** `--policy-set hardened`: the stack carries the hardened ValidatingAdmissionPolicy in its mesh namespaces. */
 export function hardenedAdmission(stack: StackTraits): boolean {

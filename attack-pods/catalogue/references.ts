@@ -197,6 +197,10 @@ export const REF = {
     'Cilium DNS-based policies (toFQDNs matchName/matchPattern, DNS proxy rules)',
     'https://docs.cilium.io/en/stable/security/policy/language/#dns-based',
   ),
+  calicoDomainPolicy: ref(
+    'Calico Cloud/Enterprise DNS policy (domain names in egress rules; not in Calico Open Source)',
+    'https://docs.tigera.io/calico-cloud/network-policy/domain-based-policy',
+  ),
   corednsForward: ref(
     'CoreDNS forward plugin (forward only the zones listed)',
     'https://coredns.io/plugins/forward/',

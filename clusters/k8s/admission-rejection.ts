@@ -20,12 +20,16 @@ function statusMessage(body: unknown): string | undefined {
   return undefined;
 }
 
-/** The admission message if the error is an admission refusal (PodSecurity or a validating webhook); else undefined. */
+/**
+ * The admission message if the error is an admission refusal (PodSecurity, ValidatingAdmissionPolicy or a
+ * validating webhook); else undefined — an RBAC 403 (`User "x" cannot create resource "pods"`) is not admission.
+ */
 export function admissionRejection(error: unknown): string | undefined {
   if (error === null || typeof error !== 'object') return undefined;
   const { code, body } = error as ApiErrorLike;
   if (code !== 403 && code !== 400) return undefined;
   const message = statusMessage(body);
   if (message === undefined) return undefined;
-  return /violates PodSecurity|denied the request|admission webhook/.test(message) ? message : undefined;
+  // ValidatingAdmissionPolicy words it `ValidatingAdmissionPolicy 'p' with binding 'b' denied request: …` (validating/dispatcher.go).
+  return /violates PodSecurity|denied the request|admission webhook|ValidatingAdmissionPolicy '[^']+'(?: with binding '[^']+')? denied request/.test(message) ? message : undefined;
 }

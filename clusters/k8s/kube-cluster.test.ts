@@ -2,11 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProfileCatalog } from '../../core/config/profiles-config.ts';
 import type { KubeObject } from '../../core/domain/cluster.ts';
 import { InfrastructureError } from '../../core/domain/errors.ts';
+import { SCENE } from '../../manifests/scene.ts';
 import { KubeCluster } from './kube-cluster.ts';
 import { sendJson, startRecordingApiServer, type RecordingApiServer } from './testing/recording-api-server.ts';
 
 /** The shared loopback API server: discovery and server-side apply recorded, plus a CRD watch and pod creation. */
 const PSA_MESSAGE = 'pods "rogue-hn1" is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true)';
+const VAP_MESSAGE =
+  "pods \"bm-lm2-x\" is forbidden: ValidatingAdmissionPolicy 'bm-hardened-workload-deployer' with binding 'bm-hardened-workload-deployer-binding' denied request: not the deployer";
+const RBAC_MESSAGE = 'pods is forbidden: User "kubernetes-admin" cannot create resource "pods" in API group "" in the namespace "bm-lm"';
 
 let server: RecordingApiServer;
 
@@ -28,6 +32,13 @@ beforeAll(async () => {
       }
       if (request.method === 'POST' && url.pathname === '/api/v1/namespaces/bm-rogue/pods') {
         sendJson(response, 403, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: PSA_MESSAGE, reason: 'Forbidden', code: 403 });
+        return true;
+      }
+      // Refuses by who asks: the pod creator (impersonated) gets the admission policy's denial, anyone else RBAC's.
+      if (request.method === 'POST' && url.pathname === '/api/v1/namespaces/bm-lm/pods') {
+        const asPodCreator = request.headers['impersonate-user'] === SCENE.requesters.podCreator.username;
+        const message = asPodCreator ? VAP_MESSAGE : RBAC_MESSAGE;
+        sendJson(response, 403, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Forbidden', code: 403 });
         return true;
       }
       if (request.method === 'POST' && url.pathname === '/api/v1/namespaces/bm-app/pods') {
@@ -97,6 +108,16 @@ describe('KubeCluster against a loopback API server', () => {
       { timeoutMs: 5_000 },
     );
     expect(created).toEqual({ status: 'rejected', layer: 'admission', message: PSA_MESSAGE });
+  });
+
+  it('a pod-creator pod is created impersonating the pod creator, and a ValidatingAdmissionPolicy 403 is an admission rejection', async () => {
+    const spec = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bm-lm2-x', namespace: 'bm-lm' }, spec: { containers: [{ name: 'main', image: 'x' }] } };
+    const created = await (await cluster()).createPod(spec, { timeoutMs: 5_000, requester: 'pod-creator' });
+    expect(created).toEqual({ status: 'rejected', layer: 'admission', message: VAP_MESSAGE });
+    // The harness's own request carries no impersonation; RBAC's 403 is not admission.
+    const asHarness = (await cluster()).createPod(spec, { timeoutMs: 5_000 });
+    await expect(asHarness).rejects.toBeInstanceOf(InfrastructureError);
+    await expect(asHarness).rejects.toThrow(/cannot create resource/);
   });
 
   it('any other API failure is an infrastructure error naming the pod, never a rejection', async () => {

@@ -4,8 +4,10 @@ import type {
   EvidenceQuery,
   ExecOptions,
   ExecResult,
+  CreatePodOptions,
   KubeObject,
   PodCreation,
+  PodRequester,
   PodHandle,
   SinkRecord,
 } from '../../core/domain/cluster.ts';
@@ -22,6 +24,7 @@ import { TIMEOUTS } from '../../core/timeouts.ts';
 import { SCENE } from '../../manifests/scene.ts';
 import { admissionRejection } from './admission-rejection.ts';
 import { kubeDestinationLiveness } from './destination-liveness.ts';
+import { impersonating } from './impersonation.ts';
 import { splitCrds } from './apply-order.ts';
 import { objectApi, type ObjectApi } from './object-api.ts';
 import { runsContainer } from './pod-containers.ts';
@@ -59,6 +62,8 @@ export class KubeCluster implements Cluster {
   readonly profile: Profile;
   private readonly options: KubeClusterOptions;
   private readonly core: CoreV1Api;
+  /** Pod creation as the scene's pod creator (impersonated); watch, exec and delete stay the harness's. */
+  private podCreatorCore: CoreV1Api | undefined;
   private readonly objects: ObjectApi;
   /** Admission messages seen by createPod, verbatim: admission's own record for evidence. */
   private readonly admissionMessages: string[] = [];
@@ -120,11 +125,17 @@ export class KubeCluster implements Cluster {
     }
   }
 
-  async createPod(pod: V1Pod, options: { readonly timeoutMs: number }): Promise<PodCreation> {
+  private coreFor(requester: PodRequester): CoreV1Api {
+    if (requester === 'harness') return this.core;
+    this.podCreatorCore ??= impersonating(this.options.kubeConfig, SCENE.requesters.podCreator.username).makeApiClient(CoreV1Api);
+    return this.podCreatorCore;
+  }
+
+  async createPod(pod: V1Pod, options: CreatePodOptions): Promise<PodCreation> {
     const namespace = pod.metadata?.namespace ?? 'default';
     const name = pod.metadata?.name ?? '';
     try {
-      await this.core.createNamespacedPod({ namespace, body: pod });
+      await this.coreFor(options.requester ?? 'harness').createNamespacedPod({ namespace, body: pod });
     } catch (error) {
       const message = admissionRejection(error);
       if (message !== undefined) {

@@ -3,13 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadProfileCatalog } from '../../core/config/profiles-config.ts';
+import { POLICY_STRENGTHS } from '../../core/domain/profile.ts';
 import { loadKindPins } from './pins-tools.ts';
 import { planKindProfile } from './plan/plan-kind-profile.ts';
 
 const repo = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
 interface Workflow {
-  jobs: Record<string, { strategy?: { matrix?: Record<string, unknown> }; env?: Record<string, string>; steps: { run?: string }[] }>;
+  jobs: Record<string, { strategy?: { matrix?: Record<string, unknown> }; env?: Record<string, string>; steps: { run?: string; if?: string }[] }>;
 }
 
 describe('the next-version profiles and the nightly workflow', () => {
@@ -30,8 +31,15 @@ describe('the next-version profiles and the nightly workflow', () => {
     const job = workflow.jobs['profile'];
     expect(job?.strategy?.matrix?.['profile']).toEqual((await loadProfileCatalog()).profiles.map((profile) => profile.id));
     expect(job?.strategy?.matrix?.['versionSet']).toEqual(['pinned', 'next']);
+    // The hardened policy set on the pinned versions (its columns carry +hardened, so the merge keeps both).
+    expect(job?.strategy?.matrix?.['policySet']).toEqual([...POLICY_STRENGTHS]);
+    expect(job?.strategy?.matrix?.['exclude']).toEqual([{ versionSet: 'next', policySet: 'hardened' }]);
+    expect(job?.env?.['POLICY_SET']).toBe('${{ matrix.policySet }}');
     const runs = job?.steps.map((step) => step.run ?? '').join('\n') ?? '';
-    expect(runs).toContain('npx breachmatrix run --provider kind --config "$config" --profile "$id" --out "out/$slug"');
+    expect(runs).toContain('npx breachmatrix run --provider kind --config "$config" --profile "$id" --policy-set "$POLICY_SET" --out "out/$slug"');
+    // Artifacts are named by the slug: a hardened job's must differ from the baseline one's.
+    expect(runs).toContain(`slug=$(printf '%s-%s' "$id" "$POLICY_SET" | tr '+@' '--')`);
+    expect(job?.steps.find((step) => step.run === 'npm run test:e2e:kind')?.if).toContain("matrix.policySet == 'baseline'");
     expect(runs).toContain('npm run test:e2e:kind');
     const merge = workflow.jobs['merge']?.steps.map((step) => step.run ?? '').join('\n') ?? '';
     expect(merge).toContain('npx breachmatrix report out/*/results.jsonl --out merged');

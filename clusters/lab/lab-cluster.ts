@@ -4,6 +4,7 @@ import type {
   Cluster,
   EvidenceQuery,
   KubeObject,
+  CreatePodOptions,
   PodCreation,
   SinkRecord,
   SyncTeardownRegistry,
@@ -216,7 +217,7 @@ export class LabCluster implements Cluster {
 
   // ---- Cluster: pods --------------------------------------------------------------------------------------------
 
-  async createPod(spec: V1Pod, options: { readonly timeoutMs: number }): Promise<PodCreation> {
+  async createPod(spec: V1Pod, options: CreatePodOptions): Promise<PodCreation> {
     const name = spec.metadata?.name;
     const namespace = spec.metadata?.namespace;
     if (name === undefined || name === '' || namespace === undefined || namespace === '') {
@@ -230,7 +231,7 @@ export class LabCluster implements Cluster {
     if (this.state.pods.has(key)) throw new BadInputError(`pod ${key} already exists`, 'createPod', 'a new pod name');
     // PodSecurity runs before ValidatingAdmissionPolicy in the API server's plugin order.
     const podSecurity = admitPod(spec, namespace, namespaceLabels);
-    const decision = podSecurity.allowed ? this.state.admissionPolicies.admit(spec, namespace, namespaceLabels) : podSecurity;
+    const decision = podSecurity.allowed ? this.state.admissionPolicies.admit(spec, namespace, namespaceLabels, options.requester) : podSecurity;
     if (!decision.allowed) return { status: 'rejected', layer: 'admission', message: decision.message };
 
     const labPod = this.podRuntime.place(spec, namespace, name);

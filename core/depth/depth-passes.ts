@@ -11,6 +11,7 @@ import type { Progress } from '../runner/progress.ts';
 import type { ScriptSource } from '../runner/script-runner.ts';
 import type { SyncTeardowns } from '../runner/sync-teardowns.ts';
 import type { LayeredScene } from './layered-scene.ts';
+import { passStack } from './pass-stack.ts';
 
 export interface DepthPassesOptions {
   readonly provider: ClusterProvider;
@@ -82,7 +83,7 @@ export class DepthPasses {
 
   private startPass(profile: Profile, layered: LayeredScene, group: PolicyGroup, objects: LayeredScene['groups'][number]['objects']): Pass {
     const say = (line: string): void => this.options.progress.step(profile.id, `depth ${group}-only: ${line}`);
-    const ready = this.provision(profile, layered, objects, say);
+    const ready = this.provision(profile, layered, group, objects, say);
     // A failed provisioning is every attack's answer; the rejection is handled here, never unhandled.
     ready.catch(() => undefined);
     const limit = pLimit(Math.max(1, this.options.concurrency));
@@ -101,7 +102,7 @@ export class DepthPasses {
     return { group, results };
   }
 
-  private async provision(profile: Profile, layered: LayeredScene, objects: LayeredScene['groups'][number]['objects'], say: (line: string) => void): Promise<{ cluster: Cluster; options: ExecuteOptions }> {
+  private async provision(profile: Profile, layered: LayeredScene, group: PolicyGroup, objects: LayeredScene['groups'][number]['objects'], say: (line: string) => void): Promise<{ cluster: Cluster; options: ExecuteOptions }> {
     say('provisioning');
     const cluster = await this.options.provider.create(profile, {
       runId: this.options.runId,
@@ -113,7 +114,7 @@ export class DepthPasses {
     await cluster.apply(layered.scene);
     const selfTest = await applyPoliciesWithSelfTest({
       cluster,
-      stack: stackTraits(profile),
+      stack: passStack(stackTraits(profile), group),
       scene: layered.scene,
       policies: [objects],
       podReadyMs: this.options.podReadyMs,

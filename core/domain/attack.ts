@@ -1,4 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
+import type { PodRequester } from './cluster.ts';
 import type { ControlPlan } from './control.ts';
 import type { FlowDescriptor } from './evidence.ts';
 import type { BlockingLayer } from './layer.ts';
@@ -94,6 +95,8 @@ export interface AttemptPlan {
   readonly placement: ScriptPlacement;
   /** The flow this run makes, for matching layer records. */
   readonly flow: FlowDescriptor;
+  /** Who creates the pod; the harness (the scene's deployer) unless the attack's attacker is someone else. */
+  readonly requester?: PodRequester;
 }
 
 /**

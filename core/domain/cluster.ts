@@ -44,6 +44,18 @@ export interface PodHandle extends AsyncDisposable {
   logs(container: string): Promise<string>;
 }
 
+/**
+ * Who asks for a pod: `harness` — the identity the scene is deployed with (the default); `pod-creator` — a user
+ * who may only create pods in bm-app (manifests/scene.ts `requesters`), for attacks whose attacker is someone other
+ * than the workload's deployer. Admission sees it as `request.userInfo`.
+ */
+export type PodRequester = 'harness' | 'pod-creator';
+
+export interface CreatePodOptions {
+  readonly timeoutMs: number;
+  readonly requester?: PodRequester;
+}
+
 export type PodCreation =
   | { readonly status: 'running'; readonly pod: PodHandle }
   /** Admission refused the pod; `message` is the API server's (or lab PSA's) text, verbatim. */
@@ -78,7 +90,7 @@ export interface Cluster extends AsyncDisposable {
    */
   readBack(objects: readonly KubeObject[]): Promise<readonly (KubeObject | undefined)[]>;
   /** Create a pod and wait until it runs (init containers completed), or report admission's refusal. */
-  createPod(pod: V1Pod, options: { readonly timeoutMs: number }): Promise<PodCreation>;
+  createPod(pod: V1Pod, options: CreatePodOptions): Promise<PodCreation>;
   addresses(): Promise<SceneAddresses>;
   /** Read each layer's own record for the window and the flow; parsed, never the client's view. */
   collectEvidence(query: EvidenceQuery): Promise<readonly EvidenceItem[]>;

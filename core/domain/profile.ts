@@ -34,14 +34,16 @@ export type PolicyStrength = (typeof POLICY_STRENGTHS)[number];
 export const HARDENED_ID_SUFFIX = '+hardened';
 
 /**
- * The profile as measured under a policy strength: baseline is unchanged, hardened gets the id suffix and, on lab
- * sidecar stacks, the path normalisation Istio's security best practices recommend (DECODE_AND_MERGE_SLASHES,
- * https://istio.io/latest/docs/ops/best-practices/security/). Kind profiles install Istio's default and cannot change it.
+ * The profile as measured under a policy strength: baseline is unchanged, hardened gets the id suffix and, on mesh
+ * stacks, the path normalisation Istio's security best practices recommend (DECODE_AND_MERGE_SLASHES,
+ * https://istio.io/latest/docs/ops/best-practices/security/): the lab sidecar applies it, kind renders it into istiod's
+ * meshConfig (sidecars and waypoints read it).
  */
 export function withPolicyStrength(profile: Profile, strength: PolicyStrength): Profile {
   if (strength === 'baseline') return profile;
-  const pathNormalization: PathNormalization =
-    profile.lab !== undefined && profile.mesh === 'istio-sidecar' ? 'DECODE_AND_MERGE_SLASHES' : profile.options.pathNormalization;
+  // Lab ambient has no waypoint model yet, so nothing there would read it.
+  const normalises = profile.mesh === 'istio-sidecar' || (profile.lab === undefined && profile.mesh === 'istio-ambient');
+  const pathNormalization: PathNormalization = normalises ? 'DECODE_AND_MERGE_SLASHES' : profile.options.pathNormalization;
   return { ...profile, id: `${profile.id}${HARDENED_ID_SUFFIX}`, options: { ...profile.options, strength, pathNormalization } };
 }
 

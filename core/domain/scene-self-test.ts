@@ -3,7 +3,7 @@
  * flows, DNS to the sink, the metadata emulation, mesh enrolment, a read-back of every applied object). Each
  * check is one row; a profile whose self-test fails runs no attack and its cells are `error`.
  */
-export const SCENE_CHECK_KINDS = ['allowed-flow', 'denied-flow', 'allowed-before-policies', 'dns', 'metadata', 'mesh-enrolment', 'read-back'] as const;
+export const SCENE_CHECK_KINDS = ['allowed-flow', 'denied-flow', 'allowed-before-policies', 'dns', 'metadata', 'mesh-enrolment', 'read-back', 'admission-policy'] as const;
 export type SceneCheckKind = (typeof SCENE_CHECK_KINDS)[number];
 
 export interface SceneCheck {

@@ -55,6 +55,19 @@ describe('executeAttack', () => {
     expect(cell.evidence[0]?.raw).toBe(message);
   });
 
+  it('admission evidence carries the parser\'s rule and detail beside the API server\'s message', async () => {
+    let message = '';
+    const memory = cluster((pod) => {
+      const name = pod.metadata?.name ?? '';
+      message = `pods "${name}" is forbidden: ValidatingAdmissionPolicy 'bm-guard' with binding 'bm-guard-binding' denied request: not yours`;
+      return name.includes('-control-') ? { signal: 'delivered' } : { signal: 'delivered', rejectWith: message };
+    });
+    const cell = await executeAttack(memory, syntheticAttack({ id: 'T5b', expected: { outcome: 'blocked', blockedBy: 'admission', certainty: 'documented', source: 'VAP' } }), options);
+    expect(cell).toMatchObject({ outcome: 'blocked', blockedBy: 'admission', confidence: 'confirmed' });
+    expect(cell.evidence[0]).toMatchObject({ raw: message, rule: 'ValidatingAdmissionPolicy bm-guard' });
+    expect(cell.evidence[0]?.detail).toContain('not yours');
+  });
+
   it('marks not-applicable attacks without creating a pod', async () => {
     const memory = cluster(() => ({ signal: 'delivered' }));
     const cell = await executeAttack(

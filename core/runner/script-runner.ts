@@ -4,6 +4,7 @@ import type { EvidenceItem } from '../domain/evidence.ts';
 import type { ClientSignal } from '../domain/signal.ts';
 import { composeScript } from '../../attack-pods/script-loader.ts';
 import { parseScriptResult } from '../../attack-pods/script-result.ts';
+import { parseAdmissionMessages } from '../evidence/admission-message.ts';
 import { TIMEOUTS } from '../timeouts.ts';
 
 /** What one run of an attempt or control plan produced. The pod stays alive until `release()`. */
@@ -56,14 +57,15 @@ export interface PreparedPlan {
 /** Create the plan's pod (admission may refuse it); the script runs on `run()`. */
 export async function preparePlan(cluster: Cluster, plan: AttemptPlan, podReadyMs: number, scripts: ScriptSource = composeScript): Promise<PreparedPlan> {
   const started = performance.now();
-  const creation = await cluster.createPod(plan.pod, { timeoutMs: podReadyMs });
+  const creation = await cluster.createPod(plan.pod, { timeoutMs: podReadyMs, ...(plan.requester === undefined ? {} : { requester: plan.requester }) });
   if (creation.status === 'rejected') {
     const refused: PlanRun = {
       signal: 'admission-denied',
       detail: creation.message,
       fields: {},
       durationMs: performance.now() - started,
-      admissionEvidence: { layer: 'admission', source: 'admission', verdict: 'denied', raw: creation.message },
+      // The parser names the policy (rule) and what it refused (detail); the raw message stays the API server's.
+      admissionEvidence: parseAdmissionMessages(creation.message, plan.flow)[0] ?? { layer: 'admission', source: 'admission', verdict: 'denied', raw: creation.message },
       release: async () => {},
     };
     return { run: async () => refused, release: async () => {} };

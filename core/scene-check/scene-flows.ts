@@ -100,6 +100,14 @@ export function sceneFlows(stack: StackTraits): readonly SceneFlow[] {
 }
 
 /** `<canary>.exfil.test` through the pod's own resolver: cluster DNS must forward the zone to the sink. */
+/**
+ * The hardened Cilium DNS rule (manifests/policies/cilium-policies.ts CLUSTER_DNS_RULE) refuses names outside the
+ * cluster, the exfil zone included: there the zone's forwarding to the sink is proven before the policies.
+ */
+export function policiesRefuseForeignNames(stack: StackTraits): boolean {
+  return stack.cni === 'cilium' && stack.enforcesNetworkPolicy && stack.strength === 'hardened';
+}
+
 export const DNS_PROBE: SceneProbe = {
   id: 'dns-exfil',
   name: `intruder → cluster DNS → sink (TXT <canary>.${SCENE.exfilZone})`,

@@ -3,7 +3,8 @@ import { MemoryCluster, type MemorySceneFaults } from '../../clusters/memory/mem
 import { renderSceneObjects } from '../../manifests/render-scene-objects.ts';
 import { labProfiles } from '../config/profiles-config.ts';
 import type { KubeObject } from '../domain/cluster.ts';
-import { stackTraits, type Profile } from '../domain/profile.ts';
+import { stackTraits, withPolicyStrength, type Profile } from '../domain/profile.ts';
+import { loadKindProfiles } from '../config/testing/all-profiles.ts';
 import type { SceneCheck } from '../domain/scene-self-test.ts';
 import { applyPoliciesWithSelfTest, type SceneSelfTestResult } from './scene-self-test.ts';
 
@@ -60,6 +61,32 @@ describe('scene self-test', () => {
     expect(result.checks.find((check) => check.kind === 'allowed-flow')).toMatchObject({ tries: 2, observed: 'allowed, allowed' });
     // Every self-test pod is deleted afterwards.
     expect([...cluster.podsDeleted].sort()).toEqual([...cluster.podsCreated].sort());
+  });
+
+  it('under the hardened Cilium DNS rule (cluster names only) the exfil zone\'s forwarding is proven before the policies', async () => {
+    const cilium = (await loadKindProfiles()).find((profile) => profile.id === 'cilium');
+    if (cilium === undefined) throw new Error('kind profile cilium expected');
+    for (const [profile, dnsFirst] of [
+      [withPolicyStrength(cilium, 'hardened'), true],
+      [cilium, false],
+    ] as const) {
+      const cluster = new MemoryCluster(profile, () => ({ signal: 'error', detail: 'no attack runs here' }));
+      const [scene = [], ...policies] = renderSceneObjects(profile);
+      await cluster.apply(scene);
+      const result = await applyPoliciesWithSelfTest({
+        cluster,
+        stack: stackTraits(profile),
+        scene,
+        policies,
+        podReadyMs: 1_000,
+        signal: new AbortController().signal,
+        scripts: () => 'true',
+        convergence: { timeoutMs: 1_000, intervalMs: 20 },
+      });
+      const kinds = result.checks.map((check) => check.kind);
+      // The before-policies checks come first in the table: DNS before the first denied flow only when hardened.
+      expect(kinds.indexOf('dns') < kinds.indexOf('denied-flow'), profile.id).toBe(dnsFirst);
+    }
   });
 
   it('on a stack without policies the forbidden flows must be allowed, and nothing is polled for a denial', async () => {

@@ -10,7 +10,8 @@ import { pollUntilDenied, type ConvergenceOptions } from './convergence-barrier.
 import { meshEnrolmentChecks } from './mesh-enrolment.ts';
 import { describeRun, startProbePod, type ProbePod, type ProbeRun } from './probe-pod.ts';
 import { readBackCheck } from './read-back-check.ts';
-import { DNS_PROBE, METADATA_PROBE, sceneFlows, type SceneFlow, type SceneProbe } from './scene-flows.ts';
+import { admissionPolicyChecks } from './admission-policy-check.ts';
+import { DNS_PROBE, METADATA_PROBE, policiesRefuseForeignNames, sceneFlows, type SceneFlow, type SceneProbe } from './scene-flows.ts';
 
 export interface SceneSelfTestInput {
   readonly cluster: Cluster;
@@ -181,23 +182,36 @@ export async function applyPoliciesWithSelfTest(input: SceneSelfTestInput): Prom
   const pods = await startPods(input, [...flows, DNS_PROBE, METADATA_PROBE]);
   const probing: Probing = { pods, addresses };
   try {
+    const dnsForwarding = (): Promise<SceneCheck> =>
+      sinkCheck(cluster, probing, DNS_PROBE, 'dns', `the sink records the canary (cluster DNS forwards ${addresses.sink.dnsZone})`, 'dns');
+    const dnsBeforePolicies = policiesRefuseForeignNames(stack);
     input.onProgress?.('scene self-test: before policies');
     const before = await Promise.all([
       ...denied.map((flow) => allowedBeforePolicies(probing, flow)),
       sinkCheck(cluster, probing, METADATA_PROBE, 'metadata', 'the sink records the canary (metadata emulation)', 'http'),
+      ...(dnsBeforePolicies ? [dnsForwarding()] : []),
     ]);
     for (const objects of input.policies) await cluster.apply(objects);
     input.onProgress?.('scene self-test: after policies');
     const applied = [...input.scene, ...input.policies.flat()];
-    const [after, live] = await Promise.all([
+    const [after, admission, live] = await Promise.all([
       Promise.all([
         ...denied.map((flow) => deniedFlow(probing, flow, input)),
         ...allowed.map((flow) => allowedFlow(probing, flow)),
-        sinkCheck(cluster, probing, DNS_PROBE, 'dns', `the sink records the canary (cluster DNS forwards ${addresses.sink.dnsZone})`, 'dns'),
+        ...(dnsBeforePolicies ? [] : [dnsForwarding()]),
       ]),
+      admissionPolicyChecks({
+        cluster,
+        applied: input.policies.flat(),
+        podReadyMs: input.podReadyMs,
+        tail: () => makeCanary().slice(-8),
+        ...(input.convergence ? { convergence: input.convergence } : {}),
+        signal: input.signal,
+        ...(input.onProgress ? { onProgress: input.onProgress } : {}),
+      }),
       cluster.readBack(applied),
     ]);
-    const checks = [...before, ...after, ...meshEnrolmentChecks(stack, applied, live), readBackCheck(applied, live)];
+    const checks = [...before, ...after, ...admission, ...meshEnrolmentChecks(stack, applied, live), readBackCheck(applied, live)];
     return { checks, passed: checks.every((check) => check.passed), durationMs: performance.now() - started };
   } finally {
     await Promise.all([...pods.values()].map((pod) => (pod instanceof Error ? undefined : Promise.resolve(pod.pod[Symbol.asyncDispose]()).catch(() => undefined))));

@@ -157,10 +157,36 @@ const configMap = z.strictObject({
   data: z.record(z.string().regex(/^[-._a-zA-Z0-9]+$/), z.string()).optional(),
 });
 
+/** rbac.authorization.k8s.io/v1, https://kubernetes.io/docs/reference/kubernetes-api/authorization-resources/role-v1/ and role-binding-v1/. */
+const rbacGroup = z.literal('rbac.authorization.k8s.io');
+const policyRule = z.strictObject({
+  apiGroups: z.array(z.string()).min(1),
+  resources: z.array(z.string().min(1)).min(1),
+  verbs: z.array(z.string().regex(/^([a-z]+|\*)$/)).min(1),
+  resourceNames: z.array(z.string()).optional(),
+});
+const role = z.strictObject({ apiVersion: z.literal('rbac.authorization.k8s.io/v1'), kind: z.literal('Role'), metadata: metadata(true), rules: z.array(policyRule) });
+const roleBinding = z.strictObject({
+  apiVersion: z.literal('rbac.authorization.k8s.io/v1'),
+  kind: z.literal('RoleBinding'),
+  metadata: metadata(true),
+  roleRef: z.strictObject({ apiGroup: rbacGroup, kind: z.enum(['Role', 'ClusterRole']), name: dns1123Subdomain }),
+  subjects: z
+    .array(
+      z.union([
+        z.strictObject({ apiGroup: rbacGroup, kind: z.enum(['User', 'Group']), name: z.string().min(1) }),
+        z.strictObject({ kind: z.literal('ServiceAccount'), name: dns1123Subdomain, namespace: dns1123Label }),
+      ]),
+    )
+    .min(1),
+});
+
 const CORE_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   'admissionregistration.k8s.io/v1|ValidatingAdmissionPolicy': validatingAdmissionPolicy,
   'admissionregistration.k8s.io/v1|ValidatingAdmissionPolicyBinding': validatingAdmissionPolicyBinding,
   'v1|ConfigMap': configMap,
+  'rbac.authorization.k8s.io/v1|Role': role,
+  'rbac.authorization.k8s.io/v1|RoleBinding': roleBinding,
   'v1|Namespace': namespace,
   'v1|ServiceAccount': serviceAccount,
   'v1|Pod': pod,

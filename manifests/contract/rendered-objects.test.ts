@@ -4,13 +4,17 @@ import { labProfiles } from '../../core/config/profiles-config.ts';
 import { KIND_PROFILE_IDS, loadKindProfiles } from '../../core/config/testing/all-profiles.ts';
 import { stackTraits, withPolicyStrength, type Profile } from '../../core/domain/profile.ts';
 import { parse as parseCel } from '@bufbuild/cel';
-import { HARDENED_VALIDATIONS, buildHardenedAdmissionPolicies } from '../policies/hardened-admission-policies.ts';
+import { DEPLOYER_VALIDATIONS, HARDENED_ADMISSION, HARDENED_VALIDATIONS, buildHardenedAdmissionPolicies } from '../policies/hardened-admission-policies.ts';
 import { asKubeObject } from '../kube-object.ts';
 import { buildPolicySet, policySetObjects } from '../policies/layered-policy-set.ts';
 import { intruderPod, roguePod } from '../scene/attacker-pods.ts';
 import { buildScene } from '../scene/build-scene.ts';
 import { sceneOptions } from '../scene/scene-options.ts';
 import { SCENE } from '../scene.ts';
+import { CALICO_KUBERNETES_POLICY_ORDER } from '../policies/calico-policies.ts';
+import { CLUSTER_DNS_PATTERNS } from '../policies/cilium-policies.ts';
+import { SIDECAR_EGRESS_HOSTS } from '../policies/istio-policies.ts';
+import { POLICY_NAMES } from '../policies/policy-names.ts';
 import { isCoreKind, validateCoreKind } from './core-kinds.ts';
 import { loadCrdValidator, type CrdValidator, type ValidationResult } from './crd-schemas.ts';
 import { UPSTREAM_SCHEMAS_DIR } from './upstream-fixtures.ts';
@@ -72,6 +76,8 @@ describe('every rendered object matches its upstream schema', () => {
       'networking.istio.io/v1|Sidecar',
       'networking.k8s.io/v1|NetworkPolicy',
       'projectcalico.org/v3|GlobalNetworkPolicy',
+      'rbac.authorization.k8s.io/v1|Role',
+      'rbac.authorization.k8s.io/v1|RoleBinding',
       'security.istio.io/v1|AuthorizationPolicy',
       'security.istio.io/v1|PeerAuthentication',
       'v1|Namespace',
@@ -89,8 +95,50 @@ describe('every rendered object matches its upstream schema', () => {
       const kinds = objects.map((object) => `${object.apiVersion}|${object.kind}`);
       expect(kinds, profile.id).toContain('admissionregistration.k8s.io/v1|ValidatingAdmissionPolicy');
       expect(kinds, profile.id).toContain('admissionregistration.k8s.io/v1|ValidatingAdmissionPolicyBinding');
-      for (const validation of HARDENED_VALIDATIONS) expect(() => parseCel(validation.expression), validation.expression).not.toThrow();
+      for (const validation of [...HARDENED_VALIDATIONS, ...DEPLOYER_VALIDATIONS]) expect(() => parseCel(validation.expression), validation.expression).not.toThrow();
     }
+  });
+
+  it('kind profiles under --policy-set hardened render each layer\'s hardened objects: Cilium DNS names, a Calico deny before every NetworkPolicy, Sidecar egress hosts', () => {
+    const validator = upstreamValidator();
+    let sidecars = 0;
+    for (const profile of kindProfiles.map((base) => withPolicyStrength(base, 'hardened'))) {
+      const objects = rendered(profile);
+      const stack = stackTraits(profile);
+      const find = (kind: string, name: string) => objects.filter((object) => object.kind === kind && object.metadata.name === name);
+      if (stack.cni === 'cilium') {
+        const dns = find('CiliumNetworkPolicy', POLICY_NAMES.ciliumDnsVisibility);
+        expect(dns.length, profile.id).toBeGreaterThan(0);
+        for (const policy of dns) expect(JSON.stringify(policy['spec']), profile.id).toContain(JSON.stringify([...CLUSTER_DNS_PATTERNS].map((matchPattern) => ({ matchPattern }))));
+        // The vendored Cilium schema refuses a pattern Cilium would refuse.
+        const [first] = dns;
+        if (first === undefined) throw new Error('dns policy expected');
+        const broken = JSON.parse(JSON.stringify(first).replace('*.*.svc.cluster.local', 'exfil test')) as KubeObject;
+        expect(validator.validate(broken).ok, profile.id).toBe(false);
+      }
+      const calicoDeny = find('GlobalNetworkPolicy', POLICY_NAMES.calicoHardenedDenyMetadata);
+      expect(calicoDeny.length, profile.id).toBe(stack.cni === 'calico' ? 1 : 0);
+      for (const policy of calicoDeny) expect((policy['spec'] as { order: number }).order).toBeLessThan(CALICO_KUBERNETES_POLICY_ORDER);
+      for (const sidecar of find('Sidecar', POLICY_NAMES.outboundRegistryOnly)) {
+        sidecars += 1;
+        expect(sidecar['spec'], profile.id).toMatchObject({ outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' }, egress: [{ hosts: [...SIDECAR_EGRESS_HOSTS] }] });
+      }
+    }
+    // Two mesh namespaces on each of the three kind sidecar profiles.
+    expect(sidecars).toBe(6);
+    // The lab's sidecar model refuses Sidecar egress listeners: the lab renders none.
+    for (const profile of labProfiles().map((base) => withPolicyStrength(base, 'hardened'))) {
+      for (const sidecar of rendered(profile).filter((object) => object.kind === 'Sidecar')) expect(sidecar['spec'], profile.id).not.toHaveProperty('egress');
+    }
+  });
+
+  it("the requester rule matches pod CREATE only: UPDATEs of the deployer's pods come from other identities (istio-cni annotating ambient pods)", () => {
+    const policies = buildHardenedAdmissionPolicies().filter((object) => object.kind === 'ValidatingAdmissionPolicy');
+    const operations = Object.fromEntries(
+      policies.map((object) => [object.metadata.name, (object['spec'] as { matchConstraints: { resourceRules: { operations: string[] }[] } }).matchConstraints.resourceRules.flatMap((rule) => rule.operations)]),
+    );
+    expect(operations).toEqual({ [HARDENED_ADMISSION.policy]: ['CREATE', 'UPDATE'], [HARDENED_ADMISSION.deployerPolicy]: ['CREATE'] });
+    for (const validation of DEPLOYER_VALIDATIONS) expect(validation.expression).toContain('request.userInfo.username');
   });
 
   it('the admission schemas refuse what the API server would', () => {

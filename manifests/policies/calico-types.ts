@@ -1,8 +1,14 @@
 /** The subset of `projectcalico.org/v3` GlobalNetworkPolicy the harness writes (schema: test/fixtures/upstream/schemas/calico/). */
 export type CalicoAction = 'Allow' | 'Deny' | 'Log' | 'Pass';
 
+export interface CalicoEntityRule {
+  /** CIDRs the rule matches. */
+  readonly nets?: readonly string[];
+}
+
 export interface CalicoRule {
   readonly action: CalicoAction;
+  readonly destination?: CalicoEntityRule;
 }
 
 export interface CalicoGlobalNetworkPolicy {
@@ -15,7 +21,7 @@ export interface CalicoGlobalNetworkPolicy {
     readonly namespaceSelector: string;
     readonly selector: string;
     readonly types: readonly ('Ingress' | 'Egress')[];
-    readonly ingress: readonly CalicoRule[];
-    readonly egress: readonly CalicoRule[];
+    readonly ingress?: readonly CalicoRule[];
+    readonly egress?: readonly CalicoRule[];
   };
 }

@@ -13,14 +13,22 @@ import { SCENE } from '../scene.ts';
  * containers (https://istio.io/latest/docs/ops/deployment/application-requirements/), the capture opt-out
  * annotations and label (https://istio.io/latest/docs/reference/config/annotations/), the ambient opt-out label
  * (https://istio.io/latest/docs/ambient/usage/add-workloads/), and a workload label worn with another workload's
- * service account (either way round). What it cannot see: a pod that claims BOTH a workload's service account and
- * its label (LM2) is indistinguishable from the workload by its content; only who creates it tells them apart.
+ * service account (either way round). A pod that claims BOTH a workload's service account and its label (LM2) is
+ * indistinguishable from the workload by its content, so a second policy looks at who asks: a workload's service
+ * account may only be used by pods its deployer creates (`request.userInfo.username`, params ConfigMap
+ * bm-workload-deployers: service account → deployer). RBAC alone cannot say this: anyone who may create pods in a
+ * namespace may run them as any service account of that namespace
+ * (https://kubernetes.io/docs/concepts/security/rbac-good-practices/#workload-creation).
  * A container merely NAMED istio-proxy passes the UID rule (Istio's custom injection merges into it).
  */
 export const HARDENED_ADMISSION = {
   policy: 'bm-hardened-pod-guard',
   binding: 'bm-hardened-pod-guard-binding',
   params: 'bm-workload-identities',
+  /** The requester rule: who may create pods that run as a workload's service account. */
+  deployerPolicy: 'bm-hardened-workload-deployer',
+  deployerBinding: 'bm-hardened-workload-deployer-binding',
+  deployerParams: 'bm-workload-deployers',
   /** The namespaces the binding selects: the mesh-member ones of the scene (bm-rogue is outside the mesh). */
   namespaces: [SCENE.namespaces.app, SCENE.namespaces.privileged],
   /** Containers Istio itself runs as 1337: the proxy and istio-cni's validation init container. */
@@ -72,37 +80,58 @@ export const HARDENED_VALIDATIONS: readonly V1Validation[] = [
   },
 ];
 
+/**
+ * The requester rule (https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/ —
+ * `request` is the admission request, its `userInfo` the authenticated requester). Pods whose service account is
+ * not a workload's pass; the params say which username deploys each workload.
+ */
+export const DEPLOYER_VALIDATIONS: readonly V1Validation[] = [
+  {
+    expression: `!(${SERVICE_ACCOUNT} in params.data) || request.userInfo.username == params.data[${SERVICE_ACCOUNT}]`,
+    message: `a workload's service account may only be used by pods its deployer creates (params ConfigMap ${HARDENED_ADMISSION.deployerParams}: service account → deployer)`,
+    reason: 'Forbidden',
+  },
+];
+
 function workloadIdentities(): Record<string, string> {
   const { frontend, api, db } = SCENE.workloads;
   return Object.fromEntries([frontend, api, db].map((workload) => [workload.serviceAccount, workload.name]));
 }
 
-function policy(): KubeObject {
+/** Each workload's service account → the username that deploys it (the harness: it applies the scene's pods). */
+function workloadDeployers(): Record<string, string> {
+  const { frontend, api, db } = SCENE.workloads;
+  return Object.fromEntries([frontend, api, db].map((workload) => [workload.serviceAccount, SCENE.requesters.harness.username]));
+}
+
+type Operation = 'CREATE' | 'UPDATE';
+
+function policy(name: string, validations: readonly V1Validation[], operations: readonly Operation[]): KubeObject {
   const model: V1ValidatingAdmissionPolicy = {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingAdmissionPolicy',
-    metadata: { name: HARDENED_ADMISSION.policy, labels: managedLabels() },
+    metadata: { name, labels: managedLabels() },
     spec: {
       failurePolicy: 'Fail',
       paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
       matchConstraints: {
-        resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] }],
+        resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: [...operations], resources: ['pods'] }],
       },
-      validations: [...HARDENED_VALIDATIONS],
+      validations: [...validations],
     },
   };
   return asKubeObject(model);
 }
 
-function binding(): KubeObject {
+function binding(name: string, policyName: string, paramsName: string): KubeObject {
   const model: V1ValidatingAdmissionPolicyBinding = {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingAdmissionPolicyBinding',
-    metadata: { name: HARDENED_ADMISSION.binding, labels: managedLabels() },
+    metadata: { name, labels: managedLabels() },
     spec: {
-      policyName: HARDENED_ADMISSION.policy,
+      policyName,
       // No namespace: the params are read from the namespace of the pod being admitted.
-      paramRef: { name: HARDENED_ADMISSION.params, parameterNotFoundAction: 'Deny' },
+      paramRef: { name: paramsName, parameterNotFoundAction: 'Deny' },
       validationActions: ['Deny'],
       matchResources: {
         namespaceSelector: {
@@ -114,17 +143,27 @@ function binding(): KubeObject {
   return asKubeObject(model);
 }
 
-function params(namespace: string): KubeObject {
+function params(name: string, namespace: string, data: Record<string, string>): KubeObject {
   const model: V1ConfigMap = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: HARDENED_ADMISSION.params, namespace, labels: managedLabels() },
-    data: workloadIdentities(),
+    metadata: { name, namespace, labels: managedLabels() },
+    data,
   };
   return asKubeObject(model);
 }
 
-/** Params first, then the policy, then the binding that activates it. */
+/** Params first, then each policy, then the binding that activates it. */
 export function buildHardenedAdmissionPolicies(): KubeObject[] {
-  return [...HARDENED_ADMISSION.namespaces.map(params), policy(), binding()];
+  const A = HARDENED_ADMISSION;
+  return [
+    ...A.namespaces.map((namespace) => params(A.params, namespace, workloadIdentities())),
+    ...A.namespaces.map((namespace) => params(A.deployerParams, namespace, workloadDeployers())),
+    policy(A.policy, HARDENED_VALIDATIONS, ['CREATE', 'UPDATE']),
+    binding(A.binding, A.policy, A.params),
+    // CREATE only: a pod's serviceAccountName cannot change after creation, and UPDATEs come from other requesters
+    // (istio-cni annotates ambient pods, controllers patch labels) that must not be refused for the deployer's pods.
+    policy(A.deployerPolicy, DEPLOYER_VALIDATIONS, ['CREATE']),
+    binding(A.deployerBinding, A.deployerPolicy, A.deployerParams),
+  ];
 }

@@ -61,17 +61,36 @@ export function strictMtls(): PeerAuthentication {
 }
 
 /**
+ * The hardened set narrows what each proxy knows to the scene's app namespace and istio-system (Sidecar
+ * `egress.hosts`, https://istio.io/latest/docs/reference/config/networking/sidecar/): under REGISTRY_ONLY a Service
+ * of any other namespace becomes unknown, hence blackholed. The scene has Services in bm-app only, so no attack's
+ * verdict moves; it bounds what a future Service elsewhere would expose. Kind only: the lab's sidecar model refuses
+ * Sidecar egress listeners (clusters/lab/sidecar/istio-objects.ts).
+ *
+ * Not rendered, and why: an egress gateway as the only way out
+ * (https://istio.io/latest/docs/tasks/traffic-management/egress/egress-gateway/) funnels the external hosts a
+ * ServiceEntry admits; the scene admits none, so under REGISTRY_ONLY there is no way out to funnel, and the gateway
+ * would add a Helm release and a NetworkPolicy exception with nothing to carry.
+ */
+export const SIDECAR_EGRESS_HOSTS = [`${namespaces.app}/*`, `${ISTIOD.namespace}/*`] as const;
+
+function narrowsEgressHosts(stack: StackTraits): boolean {
+  return stack.strength === 'hardened' && !stack.isLab;
+}
+
+/**
  * Sidecar mode: every rule is enforced by the destination's Envoy, L4 and L7 alike. REGISTRY_ONLY is set per
  * mesh namespace with a namespace-wide `Sidecar` resource (no workloadSelector), which overrides the mesh
  * default for those proxies without touching istiod's meshConfig.
  */
 function sidecarPolicies(stack: StackTraits): KubeObject[] {
+  const egress = narrowsEgressHosts(stack) ? { egress: [{ hosts: [...SIDECAR_EGRESS_HOSTS] }] } : {};
   const registryOnly = meshNamespaces(stack).map(
     (namespace): IstioSidecar => ({
       apiVersion: 'networking.istio.io/v1',
       kind: 'Sidecar',
       metadata: { name: POLICY_NAMES.outboundRegistryOnly, namespace, labels: managedLabels() },
-      spec: { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } },
+      spec: { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' }, ...egress },
     }),
   );
   return [

@@ -58,7 +58,11 @@ export interface IstioSidecar {
   readonly apiVersion: 'networking.istio.io/v1';
   readonly kind: 'Sidecar';
   readonly metadata: NamespacedMetadata;
-  readonly spec: { readonly outboundTrafficPolicy: { readonly mode: 'REGISTRY_ONLY' | 'ALLOW_ANY' } };
+  readonly spec: {
+    readonly outboundTrafficPolicy: { readonly mode: 'REGISTRY_ONLY' | 'ALLOW_ANY' };
+    /** `namespace/dnsName` hosts the proxies may reach (Sidecar `egress[].hosts`). */
+    readonly egress?: readonly { readonly hosts: readonly string[] }[];
+  };
 }
 
 export interface WaypointGateway {

@@ -23,7 +23,7 @@ export function buildPolicySet(stack: StackTraits): LayeredPolicySet {
   if (stack.enforcesNetworkPolicy) {
     cni.push(...buildKubernetesNetworkPolicies(stack));
     if (stack.cni === 'cilium') cni.push(...buildCiliumPolicies(stack));
-    if (stack.cni === 'calico') cni.push(...buildCalicoPolicies());
+    if (stack.cni === 'calico') cni.push(...buildCalicoPolicies(stack));
   }
   return {
     admission: buildAdmissionPolicies(stack),

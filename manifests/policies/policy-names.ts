@@ -22,6 +22,7 @@ export const POLICY_NAMES = {
   ciliumAmbientProbes: 'bm-cilium-ambient-probes',
   // Calico
   calicoLogDeny: 'bm-calico-log-deny',
+  calicoHardenedDenyMetadata: 'bm-calico-hardened-deny-metadata',
   // Istio
   peerAuthentication: 'default',
   outboundRegistryOnly: 'default',

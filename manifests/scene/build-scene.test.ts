@@ -21,9 +21,9 @@ function named<T>(objects: readonly KubeObject[], kind: string, name: string): T
 }
 
 describe('buildScene', () => {
-  it('is ordered namespaces, service accounts, workloads, services', () => {
+  it('is ordered namespaces, service accounts, the pod creator\'s RBAC, workloads, services', () => {
     const kinds = buildScene(stack('kindnet', 'none')).map((o) => o.kind);
-    const order = ['Namespace', 'ServiceAccount', 'Pod', 'Service'];
+    const order = ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'Pod', 'Service'];
     expect([...new Set(kinds)]).toEqual(order);
     expect(kinds).toEqual([...kinds].sort((a, b) => order.indexOf(a) - order.indexOf(b)));
   });

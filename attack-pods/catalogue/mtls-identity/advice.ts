@@ -17,7 +17,7 @@ export const MTLS_IDENTITY_ADVICE: AdviceTable = {
       {
         layer: 'admission',
         feature: 'ValidatingAdmissionPolicy (CEL) binding service accounts to workloads',
-        policy: 'allow serviceAccountName frontend (and the label app=frontend) only on pods owned by the frontend Deployment, created by its controller',
+        policy: "allow serviceAccountName frontend only in pods its deployer creates (request.userInfo: the frontend Deployment's controller or the identity that deploys it) — by content an impostor claiming the account and the label is frontend",
         source: REF.validatingAdmissionPolicy,
       },
       { layer: 'api', feature: 'Kubernetes RBAC', policy: 'do not grant pod create in a namespace to anyone who must not act as every service account in it', source: REF.serviceAccounts },

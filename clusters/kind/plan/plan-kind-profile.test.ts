@@ -16,7 +16,7 @@ import { loadCrdValidator, loadJsonSchemaValidator, type CrdValidator } from '..
 import { UPSTREAM_SCHEMAS_DIR } from '../../../manifests/contract/upstream-fixtures.ts';
 import { isCoreKind, validateCoreKind } from '../../../manifests/contract/core-kinds.ts';
 import { buildPolicySet, buildScene } from '../../../manifests/index.ts';
-import { stackTraits } from '../../../core/domain/profile.ts';
+import { stackTraits, withPolicyStrength } from '../../../core/domain/profile.ts';
 import { COREFILE_HASH_ANNOTATION, DNS_PROBE_NAMESPACE } from './coredns-forwarding.ts';
 import { kindConfigSchema } from './kind-config-schema.ts';
 import { DEFAULT_REPO_DIR, SINK_IP_PLACEHOLDER, planKindProfile } from './plan-kind-profile.ts';
@@ -281,6 +281,16 @@ describe('planKindProfile: all ten kind profiles', () => {
     expect(fileOf(ambient, 'values/istiod.yaml')).toMatchObject({ profile: 'ambient', meshConfig: { accessLogEncoding: 'JSON' } });
     expect(fileOf(ambient, 'values/istio-cni.yaml')).toMatchObject({ profile: 'ambient' });
     expect(fileOf(ambient, 'values/ztunnel.yaml')).toMatchObject({ profile: 'ambient', logAsJson: true });
+  });
+
+  it('--policy-set hardened renders the recommended path normalisation into istiod\'s meshConfig (sidecar and ambient); baseline keeps Istio\'s default', () => {
+    for (const id of ['istio-sidecar', 'cilium+istio-ambient']) {
+      const profile = profiles.find((candidate) => candidate.id === id);
+      if (profile === undefined) throw new Error(`no profile ${id}`);
+      const hardened = planKindProfile(withPolicyStrength(profile, 'hardened'), pins, { runId: 'r1a2b3' });
+      expect(fileOf(hardened, 'values/istiod.yaml'), id).toMatchObject({ meshConfig: { accessLogEncoding: 'JSON', pathNormalization: { normalization: 'DECODE_AND_MERGE_SLASHES' } } });
+      expect((fileOf(planFor(id), 'values/istiod.yaml') as { meshConfig: object }).meshConfig, id).not.toHaveProperty('pathNormalization');
+    }
   });
 
   it('every ambient profile, pinned and next, applies the vendored Gateway API release files from the plan directory, no URL', async () => {

@@ -69,8 +69,27 @@ describe('the lab ValidatingAdmissionPolicy evaluator on the hardened policy', (
     expect(admit(policies, pod('z', APP).label('app', 'db').build()).allowed).toBe(false);
   });
 
-  it('cannot tell a pod claiming BOTH frontend account and label from frontend (LM2 stays a finding)', () => {
-    expect(admit(policies, pod('lm2', APP).serviceAccountName('frontend').label('app', 'frontend').build())).toEqual({ allowed: true });
+  it("refuses a workload's service account in a pod someone other than its deployer asks for (LM2), by request.userInfo", () => {
+    const impostor = pod('lm2', APP).serviceAccountName('frontend').label('app', 'frontend').build();
+    // By content the impostor is frontend: its deployer may create it.
+    expect(policies.admit(impostor, APP, labelsOf(APP), 'harness')).toEqual({ allowed: true });
+    const decision = policies.admit(impostor, APP, labelsOf(APP), 'pod-creator');
+    if (decision.allowed) throw new Error('expected the pod creator to be refused');
+    expect(parseAdmissionPolicyRejection(decision.message)).toMatchObject({ name: 'lm2', policy: HARDENED_ADMISSION.deployerPolicy, binding: HARDENED_ADMISSION.deployerBinding });
+    // The pod creator's own pods (no workload's service account) pass.
+    expect(policies.admit(pod('own', APP).serviceAccountName('intruder').build(), APP, labelsOf(APP), 'pod-creator')).toEqual({ allowed: true });
+  });
+
+  it('evaluates only policies that match CREATE (the only operation the lab performs)', () => {
+    const objects = buildHardenedAdmissionPolicies().map((object) => {
+      if (object.kind !== 'ValidatingAdmissionPolicy' || object.metadata.name !== HARDENED_ADMISSION.deployerPolicy) return object;
+      const spec = object['spec'] as { matchConstraints: { resourceRules: { operations: string[] }[] } };
+      const rules = spec.matchConstraints.resourceRules.map((rule) => ({ ...rule, operations: ['UPDATE'] }));
+      return { ...object, spec: { ...spec, matchConstraints: { resourceRules: rules } } };
+    });
+    const updateOnly = hardened(objects);
+    const impostor = pod('lm2u', APP).serviceAccountName('frontend').label('app', 'frontend').build();
+    expect(updateOnly.admit(impostor, APP, labelsOf(APP), 'pod-creator')).toEqual({ allowed: true });
   });
 
   it('admits every scene workload, and is not bound outside the mesh namespaces', () => {

@@ -1,7 +1,8 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
-import type { KubeObject } from '../../../core/domain/cluster.ts';
+import type { KubeObject, PodRequester } from '../../../core/domain/cluster.ts';
 import { BadInputError } from '../../../core/domain/errors.ts';
+import { SCENE } from '../../../manifests/scene.ts';
 import { objectKey } from '../lab-objects.ts';
 import { celValue, compileCel, type CompiledCel } from './cel-expression.ts';
 import type { AdmissionDecision } from './pod-security.ts';
@@ -14,6 +15,8 @@ import type { AdmissionDecision } from './pod-security.ts';
  * `pods "<name>" is forbidden: …`) and validator.go (`failed expression: <expr>` when a validation has no message).
  * Modelled: pod CREATE, paramKind v1 ConfigMap, paramRef by name (namespace or the pod's), namespaceSelector,
  * failurePolicy Fail, validationActions [Deny]. Every other field is refused at apply (strict schemas below).
+ * `request.userInfo` is the requester the caller names (manifests/scene.ts `requesters`): the lab authenticates no
+ * one and models no RBAC, it only tells admission who asked, as the API server would.
  */
 const VAP_API_VERSION = 'admissionregistration.k8s.io/v1';
 
@@ -66,6 +69,8 @@ const bindingSpec = z
 interface LabPolicy {
   readonly name: string;
   readonly hasParams: boolean;
+  /** Whether its matchConstraints select pod CREATE (the only operation the lab performs). */
+  readonly matchesCreate: boolean;
   readonly validations: readonly { readonly expression: CompiledCel; readonly message?: string }[];
 }
 
@@ -92,6 +97,7 @@ function parsePolicy(object: KubeObject): LabPolicy {
   return {
     name: object.metadata.name,
     hasParams: spec.paramKind !== undefined,
+    matchesCreate: spec.matchConstraints.resourceRules.some((rule) => rule.operations.includes('CREATE') || rule.operations.includes('*')),
     validations: spec.validations.map((validation, index) => ({
       expression: compileCel(validation.expression, `ValidatingAdmissionPolicy ${object.metadata.name} spec.validations[${index}]`),
       ...(validation.message === undefined ? {} : { message: validation.message }),
@@ -126,6 +132,19 @@ function forbidden(pod: V1Pod, policy: string, binding: string, message: string)
     allowed: false,
     message: `pods "${pod.metadata?.name ?? ''}" is forbidden: ValidatingAdmissionPolicy '${policy}' with binding '${binding}' denied request: ${message}`,
   };
+}
+
+interface AdmissionRequest {
+  readonly pod: V1Pod;
+  readonly namespace: string;
+  readonly namespaceLabels: Readonly<Record<string, string>>;
+  readonly requester: PodRequester;
+}
+
+/** authentication.k8s.io/v1 UserInfo as admission sees it (username and groups; no uid or extra in the lab). */
+function requestUser(requester: PodRequester): { username: string; groups: string[] } {
+  const user = requester === 'harness' ? SCENE.requesters.harness : SCENE.requesters.podCreator;
+  return { username: user.username, groups: [...user.groups] };
 }
 
 /** The lab's ValidatingAdmissionPolicy plugin: policies, bindings and the ConfigMaps params may name. */
@@ -172,20 +191,21 @@ export class LabAdmissionPolicies {
   }
 
   /** Bindings in name order (the API server reports the first denial it collects). */
-  admit(pod: V1Pod, namespace: string, namespaceLabels: Readonly<Record<string, string>>): AdmissionDecision {
+  admit(pod: V1Pod, namespace: string, namespaceLabels: Readonly<Record<string, string>>, requester: PodRequester = 'harness'): AdmissionDecision {
     const bindings = [...this.bindings.values()].sort((a, b) => a.name.localeCompare(b.name));
     for (const binding of bindings) {
       const policy = this.policies.get(binding.spec.policyName);
-      // A binding whose policy does not exist does nothing, as in the API server.
-      if (policy === undefined) continue;
+      // A binding whose policy does not exist does nothing, as in the API server; nor does one not matching CREATE.
+      if (policy === undefined || !policy.matchesCreate) continue;
       if (!selects(binding.spec.matchResources?.namespaceSelector, namespaceLabels)) continue;
-      const denial = this.evaluate(policy, binding, pod, namespace, namespaceLabels);
+      const denial = this.evaluate(policy, binding, { pod, namespace, namespaceLabels, requester });
       if (denial !== undefined) return denial;
     }
     return { allowed: true };
   }
 
-  private evaluate(policy: LabPolicy, binding: LabBinding, pod: V1Pod, namespace: string, namespaceLabels: Readonly<Record<string, string>>): AdmissionDecision | undefined {
+  private evaluate(policy: LabPolicy, binding: LabBinding, request: AdmissionRequest): AdmissionDecision | undefined {
+    const { pod, namespace, namespaceLabels, requester } = request;
     let params: Readonly<Record<string, string>> | null = null;
     const ref = binding.spec.paramRef;
     if (policy.hasParams && ref !== undefined) {
@@ -203,7 +223,14 @@ export class LabAdmissionPolicies {
       params: params === null ? null : celValue({ apiVersion: 'v1', kind: 'ConfigMap', data: params }, where),
       namespaceObject: celValue({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: namespaceLabels } }, where),
       request: celValue(
-        { kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' }, name: pod.metadata?.name ?? '', namespace, operation: 'CREATE' },
+        {
+          kind: { group: '', version: 'v1', kind: 'Pod' },
+          resource: { group: '', version: 'v1', resource: 'pods' },
+          name: pod.metadata?.name ?? '',
+          namespace,
+          operation: 'CREATE',
+          userInfo: requestUser(requester),
+        },
         where,
       ),
     };

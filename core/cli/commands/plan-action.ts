@@ -60,7 +60,7 @@ async function writeAttackPlans(dir: string, profile: Profile, attacks: readonly
     const attempt = attack.attempt(context);
     const control = attack.control({ ...context, canary: CONTROL_CANARY });
     const document = [
-      { role: 'attempt', script: attempt.script, placement: attempt.placement, env: attempt.env, flow: attempt.flow },
+      { role: 'attempt', script: attempt.script, placement: attempt.placement, env: attempt.env, flow: attempt.flow, requester: attempt.requester ?? 'harness' },
       attempt.pod,
       { role: 'control', kind: control.kind, script: control.script, placement: control.placement, env: control.env, flow: control.flow },
       control.pod,

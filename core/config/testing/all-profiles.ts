@@ -1,5 +1,5 @@
 import { labProfiles, loadProfileCatalog } from '../profiles-config.ts';
-import { stackTraits, type Profile, type StackTraits } from '../../domain/profile.ts';
+import { stackTraits, withPolicyStrength, type PolicyStrength, type Profile, type StackTraits } from '../../domain/profile.ts';
 
 /** The ten kind stacks (the design's nine and Cilium with WireGuard), in the order clusters/profiles.yaml lists them. */
 export const KIND_PROFILE_IDS: readonly string[] = [
@@ -24,6 +24,7 @@ export async function loadKindProfiles(): Promise<readonly Profile[]> {
 }
 
 /** Stack traits of every shipped kind profile followed by every lab stack. */
-export async function loadAllStackTraits(): Promise<StackTraits[]> {
-  return [...(await loadKindProfiles()), ...labProfiles()].map(stackTraits);
+/** Every kind profile and lab stack, under `strength` (`--policy-set`; baseline unless said). */
+export async function loadAllStackTraits(strength: PolicyStrength = 'baseline'): Promise<StackTraits[]> {
+  return [...(await loadKindProfiles()), ...labProfiles()].map((profile) => stackTraits(withPolicyStrength(profile, strength)));
 }

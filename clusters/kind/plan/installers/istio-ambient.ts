@@ -2,7 +2,7 @@ import type { InstallerContext } from '../installer-context.ts';
 import { posix } from 'node:path';
 import { loadGatewayApiBundle } from '../../manifests/gateway-api-bundle.ts';
 import type { InstallerPart, PlanFile, PlanStep } from '../plan-types.ts';
-import { ACCESS_LOG_MESH_CONFIG, SMALL_REQUESTS, istioRelease, ISTIO_NAMESPACE } from './istio-common.ts';
+import { istiodMeshConfig, SMALL_REQUESTS, istioRelease, ISTIO_NAMESPACE } from './istio-common.ts';
 import { concat } from '../concat-parts.ts';
 import { crdWait, rolloutWait } from '../wait-steps.ts';
 
@@ -27,7 +27,7 @@ export function istiodAmbientValues(context: InstallerContext): Record<string, u
   const { options } = context.profile;
   return {
     profile: 'ambient',
-    meshConfig: { ...ACCESS_LOG_MESH_CONFIG },
+    meshConfig: istiodMeshConfig(context.profile),
     global: { logAsJson: true },
     ...(options.smallFootprint ? { pilot: { resources: { requests: SMALL_REQUESTS.istiod } } } : {}),
   };

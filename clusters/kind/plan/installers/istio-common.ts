@@ -1,6 +1,7 @@
 import { helmInstall } from '../helm-release.ts';
 import type { InstallerContext } from '../installer-context.ts';
 import type { Component, InstallerPart } from '../plan-types.ts';
+import type { Profile } from '../../../../core/domain/profile.ts';
 
 export const ISTIO_NAMESPACE = 'istio-system';
 
@@ -13,6 +14,16 @@ export const SMALL_REQUESTS = {
 
 /** JSON access logs on stdout: the Envoy evidence parser reads `response_code_details` and friends from them. */
 export const ACCESS_LOG_MESH_CONFIG = { accessLogFile: '/dev/stdout', accessLogEncoding: 'JSON' } as const;
+
+/**
+ * istiod's meshConfig: JSON access logs, and the profile's path normalisation when it is not Istio's default BASE
+ * (`meshConfig.pathNormalization.normalization`, https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/;
+ * the hardened set uses DECODE_AND_MERGE_SLASHES, https://istio.io/latest/docs/ops/best-practices/security/).
+ */
+export function istiodMeshConfig(profile: Profile): Record<string, unknown> {
+  const normalization = profile.options.pathNormalization;
+  return { ...ACCESS_LOG_MESH_CONFIG, ...(normalization === 'BASE' ? {} : { pathNormalization: { normalization } }) };
+}
 
 export function istioRelease(
   context: InstallerContext,

@@ -1,13 +1,13 @@
 import type { InstallerContext } from '../installer-context.ts';
 import type { InstallerPart } from '../plan-types.ts';
-import { ACCESS_LOG_MESH_CONFIG, SMALL_REQUESTS, istioRelease, ISTIO_NAMESPACE } from './istio-common.ts';
+import { istiodMeshConfig, SMALL_REQUESTS, istioRelease, ISTIO_NAMESPACE } from './istio-common.ts';
 import { concat } from '../concat-parts.ts';
 import { crdWait, rolloutWait } from '../wait-steps.ts';
 
 export function istiodSidecarValues(context: InstallerContext): Record<string, unknown> {
   const { options } = context.profile;
   return {
-    meshConfig: { ...ACCESS_LOG_MESH_CONFIG },
+    meshConfig: istiodMeshConfig(context.profile),
     // With istio-cni the pods need no istio-init (NET_ADMIN), so the mesh namespace can enforce PSA baseline.
     pilot: { cni: { enabled: options.istioCni }, ...(options.smallFootprint ? { resources: { requests: SMALL_REQUESTS.istiod } } : {}) },
     global: {
