@@ -48,7 +48,6 @@ function sendUdp(port: number, data: Buffer): Promise<void> {
 describe('exfiltration sink (real process, real traffic on loopback)', () => {
   let sink: SinkProcess;
   let ports: { http: number; tcp: number; udp: number; dns: number; query: number; metadata: number };
-  let startedInMs = 0;
 
   beforeAll(async () => {
     ports = {
@@ -59,7 +58,6 @@ describe('exfiltration sink (real process, real traffic on loopback)', () => {
       query: await freePort(HOST),
       metadata: await freePort(HOST),
     };
-    const started = performance.now();
     sink = await startSink({
       bind: HOST,
       httpPort: ports.http,
@@ -70,7 +68,6 @@ describe('exfiltration sink (real process, real traffic on loopback)', () => {
       metadataPort: ports.metadata,
       answerIp: ANSWER_IP,
     });
-    startedInMs = performance.now() - started;
   });
 
   afterAll(async () => {
@@ -78,11 +75,10 @@ describe('exfiltration sink (real process, real traffic on loopback)', () => {
     expect(processAlive(sink.pid)).toBe(false);
   });
 
-  it('binds every listener on the ports it was given, well under a second', async () => {
+  it('binds every listener on the ports it was given and answers its health check', async () => {
     expect(sink.ready.ports).toEqual(ports);
     expect(sink.ready.icmp).toBe(true);
     expect(sink.ready.zone).toBe('exfil.test');
-    expect(startedInMs).toBeLessThan(1_000);
     expect(await sink.client.healthy()).toBe(true);
   });
 
