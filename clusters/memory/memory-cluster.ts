@@ -60,6 +60,8 @@ export class MemoryCluster implements Cluster {
   readonly provider = 'lab' as const;
   readonly profile: Profile;
   readonly applied: KubeObject[] = [];
+  /** Every removeApplied call, in order (depth passes on kube providers delete and re-apply policies). */
+  readonly removals: KubeObject[][] = [];
   readonly podsCreated: string[] = [];
   readonly podsDeleted: string[] = [];
   tornDown = false;
@@ -92,6 +94,25 @@ export class MemoryCluster implements Cluster {
     this.applied.push(...objects);
   }
 
+  /** Like a kube cluster: only objects applied here, all checked before any goes. */
+  async removeApplied(objects: readonly KubeObject[]): Promise<void> {
+    const indexOf = (sent: KubeObject): number => this.applied.findIndex((object) => sameObject(object, sent));
+    const foreign = objects.filter((object) => indexOf(object) < 0);
+    if (foreign.length > 0) throw new Error(`refusing to delete (nothing deleted): ${foreign.map((object) => `${object.kind} ${object.metadata.name}`).join(', ')} not applied here`);
+    this.removals.push([...objects]);
+    for (const object of objects) this.applied.splice(indexOf(object), 1);
+  }
+
+  private holds(kinds: readonly string[]): boolean {
+    return this.applied.some((object) => kinds.includes(object.kind));
+  }
+
+  /** A layer probe (core/scene-check/layer-probes.ts) on a healthy stack: denied while its layer's policy kinds are applied. */
+  private layerProbe(checkId: string): ScriptedRun | undefined {
+    if (checkId === 'layer-cni') return this.holds(['NetworkPolicy', 'CiliumNetworkPolicy', 'GlobalNetworkPolicy']) ? { signal: 'timeout' } : { signal: 'connected', delivers: true, deliversOver: 'tcp' };
+    if (checkId === 'layer-mesh') return this.holds(['AuthorizationPolicy']) ? { signal: 'http-403' } : { signal: 'http-ok' };
+    return undefined;
+  }
   /**
    * A healthy stack under the scene self-test: the flows the stack denies are allowed while only the scene is
    * applied (the first apply) and denied once the policies are; allowed flows pass; DNS and the metadata
@@ -103,6 +124,8 @@ export class MemoryCluster implements Cluster {
     if (injected !== undefined) return injected;
     if (checkId === DNS_PROBE.id) return { signal: 'delivered', delivers: true, deliversOver: 'dns' };
     if (checkId === METADATA_PROBE.id) return { signal: 'http-ok', delivers: true };
+    const layer = this.layerProbe(checkId);
+    if (layer !== undefined) return layer;
     const flow = sceneFlows(stackTraits(this.profile)).find((candidate) => candidate.id === checkId);
     if (flow === undefined) return { signal: 'error', detail: `no scene check ${checkId}` };
     return flow.expect === 'denied' && phase === 'after-policies' ? { signal: 'timeout' } : { signal: 'http-ok' };
@@ -132,7 +155,7 @@ export class MemoryCluster implements Cluster {
   async createPod(pod: V1Pod): Promise<PodCreation> {
     const name = pod.metadata?.name ?? 'unnamed';
     const checkId = pod.metadata?.labels?.[SCENE_CHECK_LABEL];
-    const scripted = checkId === undefined ? this.replay(pod) : { signal: 'http-ok' as const };
+    const scripted: ScriptedRun = checkId === undefined ? this.replay(pod) : checkId === 'layer-admission' && this.holds(['ValidatingAdmissionPolicyBinding']) ? { signal: 'admission-denied', rejectWith: 'memory: denied by the admission policy' } : { signal: 'http-ok' };
     if (scripted.rejectWith !== undefined) return { status: 'rejected', layer: 'admission', message: scripted.rejectWith };
     this.podsCreated.push(name);
     const handle: PodHandle = {
@@ -193,6 +216,10 @@ export class MemoryCluster implements Cluster {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.teardown();
   }
+}
+
+function sameObject(a: KubeObject, b: KubeObject): boolean {
+  return a.apiVersion === b.apiVersion && a.kind === b.kind && a.metadata.name === b.metadata.name && a.metadata.namespace === b.metadata.namespace;
 }
 
 /** A provider over MemoryCluster, for runner tests. */

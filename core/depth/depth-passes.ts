@@ -4,7 +4,7 @@ import type { Cell } from '../domain/cell.ts';
 import type { Cluster, ClusterProvider } from '../domain/cluster.ts';
 import { depthOf, groupLayers, type DepthLayer, type PolicyGroup } from '../domain/depth.ts';
 import { stackTraits, type Mesh, type Profile } from '../domain/profile.ts';
-import { failedChecks } from '../domain/scene-self-test.ts';
+import { failedChecks, type SceneSelfTestLine } from '../domain/scene-self-test.ts';
 import { applyPoliciesWithSelfTest } from '../scene-check/scene-self-test.ts';
 import { executeAttack, type ExecuteOptions } from '../runner/execute-attack.ts';
 import type { Progress } from '../runner/progress.ts';
@@ -30,6 +30,8 @@ export interface DepthPassesOptions {
   readonly syncTeardowns?: SyncTeardowns;
   readonly keep?: boolean;
   readonly sceneConvergence?: { readonly timeoutMs: number; readonly intervalMs: number };
+  /** Records each pass's self-test table (a `scene` line naming the pass). */
+  readonly onSelfTest?: (line: Omit<SceneSelfTestLine, 'type'>) => Promise<void>;
 }
 
 /**
@@ -40,7 +42,7 @@ export interface DepthPassesOptions {
  */
 export const PASS_ERROR_RETRIES = 1;
 
-async function executeWithRetry(run: () => Promise<Cell>, signal: AbortSignal): Promise<Cell> {
+export async function executeWithRetry(run: () => Promise<Cell>, signal: AbortSignal): Promise<Cell> {
   let cell = await run();
   for (let retry = 0; retry < PASS_ERROR_RETRIES && cell.outcome === 'error' && !signal.aborted; retry += 1) {
     const failed = cell;
@@ -51,7 +53,10 @@ async function executeWithRetry(run: () => Promise<Cell>, signal: AbortSignal): 
 }
 
 /** One pass's answer for one attack: its cell, or why there is none. */
-type PassResult = Cell | Error;
+export type PassResult = Cell | Error;
+
+/** A pass that ran but whose state could not be proven afterwards: its cells are withdrawn, never a depth claim. */
+export class VoidedPass extends Error {}
 
 interface Pass {
   readonly group: PolicyGroup;
@@ -82,7 +87,7 @@ export class DepthPasses {
 
   private startPass(profile: Profile, layered: LayeredScene, group: PolicyGroup, objects: LayeredScene['groups'][number]['objects']): Pass {
     const say = (line: string): void => this.options.progress.step(profile.id, `depth ${group}-only: ${line}`);
-    const ready = this.provision(profile, layered, objects, say);
+    const ready = this.provision(profile, layered, group, objects, say);
     // A failed provisioning is every attack's answer; the rejection is handled here, never unhandled.
     ready.catch(() => undefined);
     const limit = pLimit(Math.max(1, this.options.concurrency));
@@ -101,7 +106,7 @@ export class DepthPasses {
     return { group, results };
   }
 
-  private async provision(profile: Profile, layered: LayeredScene, objects: LayeredScene['groups'][number]['objects'], say: (line: string) => void): Promise<{ cluster: Cluster; options: ExecuteOptions }> {
+  private async provision(profile: Profile, layered: LayeredScene, group: PolicyGroup, objects: LayeredScene['groups'][number]['objects'], say: (line: string) => void): Promise<{ cluster: Cluster; options: ExecuteOptions }> {
     say('provisioning');
     const cluster = await this.options.provider.create(profile, {
       runId: this.options.runId,
@@ -123,6 +128,7 @@ export class DepthPasses {
       ...(this.options.sceneConvergence ? { convergence: this.options.sceneConvergence } : {}),
     });
     if (this.options.signal.aborted) throw new Error('interrupted during the scene self-test');
+    await this.options.onSelfTest?.({ runId: this.options.runId, profileId: profile.id, pass: { policies: group, phase: 'fresh-cluster' }, checks: selfTest.checks, passed: selfTest.passed, durationMs: Math.round(selfTest.durationMs), at: new Date().toISOString() });
     const failed = failedChecks(selfTest.checks);
     if (failed.length > 0) {
       throw new Error(`scene self-test of the pass failed ${failed.length} of ${selfTest.checks.length} checks: ${failed.map((check) => `${check.name} (expected ${check.expected}, observed ${check.observed})`).join('; ')}`);
@@ -157,10 +163,10 @@ export class DepthPasses {
   }
 }
 
-function depthLayer(group: PolicyGroup, result: PassResult, mesh: Mesh): DepthLayer {
+export function depthLayer(group: PolicyGroup, result: PassResult, mesh: Mesh): DepthLayer {
   const layers = groupLayers(group, mesh);
   const layer = layers.join('/');
-  if (result instanceof Error) return { policies: group, layer, outcome: 'error', evidence: [], stops: false, reason: `did not run: ${result.message}` };
+  if (result instanceof Error) return { policies: group, layer, outcome: 'error', evidence: [], stops: false, reason: result instanceof VoidedPass ? `voided: ${result.message}` : `did not run: ${result.message}` };
   return {
     policies: group,
     layer,
