@@ -294,7 +294,12 @@ export async function startSimulatedApiServer(options: {
     if (request.method === 'DELETE') {
       void readBody(request).then((body) => {
         // DeleteOptions.preconditions.uid: a different instance under the name is a 409, and nothing is deleted.
-        const wanted = body === '' ? undefined : (JSON.parse(body) as { preconditions?: { uid?: string } }).preconditions?.uid;
+        let wanted: string | undefined;
+        try {
+          wanted = body === '' ? undefined : (JSON.parse(body) as { preconditions?: { uid?: string } }).preconditions?.uid;
+        } catch {
+          wanted = undefined;
+        }
         const current = stored.get(url.pathname);
         const status = wanted !== undefined && current !== undefined && metadataOf(current).uid !== wanted ? 409 : current === undefined && wanted !== undefined ? 404 : 200;
         deletes.push({ path: url.pathname, body, status });
