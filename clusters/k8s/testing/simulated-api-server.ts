@@ -44,6 +44,8 @@ const RUNNING_NODE_COUNT = 3;
 /** https://istio.io/latest/docs/reference/config/labels/ (istio.io/dataplane-mode) and annotations/ (ambient.istio.io/redirection). */
 const AMBIENT_NAMESPACE_LABEL = { key: 'istio.io/dataplane-mode', value: 'ambient' } as const;
 const AMBIENT_REDIRECTION = { key: 'ambient.istio.io/redirection', value: 'enabled' } as const;
+/** https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/ (namespace label istio-injection=enabled). */
+const SIDECAR_NAMESPACE_LABEL = { key: 'istio-injection', value: 'enabled' } as const;
 
 /** What the server adds to an object's metadata. */
 type ServerMetadata = KubeObject['metadata'] & { readonly generation?: number; readonly resourceVersion?: string; readonly uid?: string; readonly managedFields?: readonly { readonly manager: string; readonly operation: string }[] };
@@ -147,9 +149,17 @@ export async function startSimulatedApiServer(options: {
     }
   }
 
-  /** istio-cni's part: a pod in a namespace labelled for ambient gets the redirection annotation. */
+  /**
+   * The mesh's part: a pod in a namespace labelled for injection gets the istio-proxy native sidecar (the injector's
+   * webhook), one in a namespace labelled for ambient the redirection annotation (istio-cni).
+   */
   function enrolled(pod: KubeObject): KubeObject {
     const namespace = stored.get(`/api/v1/namespaces/${pod.metadata.namespace ?? ''}`);
+    if (namespace?.metadata.labels?.[SIDECAR_NAMESPACE_LABEL.key] === SIDECAR_NAMESPACE_LABEL.value) {
+      const spec = (pod['spec'] ?? {}) as { initContainers?: { name: string }[] };
+      if ((spec.initContainers ?? []).some((container) => container.name === 'istio-proxy')) return pod;
+      return { ...pod, spec: { ...spec, initContainers: [...(spec.initContainers ?? []), { name: 'istio-proxy', image: 'proxyv2', restartPolicy: 'Always' }] } };
+    }
     if (namespace?.metadata.labels?.[AMBIENT_NAMESPACE_LABEL.key] !== AMBIENT_NAMESPACE_LABEL.value) return pod;
     return { ...pod, metadata: { ...pod.metadata, annotations: { ...pod.metadata.annotations, [AMBIENT_REDIRECTION.key]: AMBIENT_REDIRECTION.value } } };
   }
