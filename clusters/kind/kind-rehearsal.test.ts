@@ -37,7 +37,7 @@ const standIn = vi.hoisted(() => ({
 // here, where every probe answers at once (above two denied sink probes of TIMEOUTS.sinkSettleMs each).
 vi.mock('../../core/timeouts.ts', async (importOriginal) => {
   const actual = await importOriginal<typeof import('../../core/timeouts.ts')>();
-  return { TIMEOUTS: { ...actual.TIMEOUTS, convergenceMs: 5_000 } };
+  return { TIMEOUTS: { ...actual.TIMEOUTS, convergenceMs: 15_000 } };
 });
 
 vi.mock('testcontainers', () => {
@@ -342,6 +342,15 @@ describe('rehearsal of `run --provider kind` without Docker (orchestration only,
     const deletesBefore = api.deletes.length;
     const rehearsal = await rehearse(DEPTH_PROFILE, ['--depth'], `${DEPTH_PROFILE}-depth`);
     await checkRehearsal(DEPTH_PROFILE, rehearsal);
+    // Each pass's self-tests in results.jsonl, naming the pass; all passed.
+    const passes = rehearsal.results.filter((line) => line['type'] === 'scene' && line['pass'] !== undefined);
+    const failedRows = JSON.stringify(passes.flatMap((line) => (line['checks'] as { passed: boolean }[]).filter((check) => !check.passed)));
+    expect(passes.map((line) => [(line['pass'] as { policies: string }).policies, (line['pass'] as { phase: string }).phase, line['passed']]), failedRows).toEqual([
+      ['cni', 'ablated', true],
+      ['cni', 'restored', true],
+      ['mesh', 'ablated', true],
+      ['mesh', 'restored', true],
+    ]);
     const layered = renderLayeredScene(await profileNamed(DEPTH_PROFILE));
     const group = (name: string): readonly KubeObject[] => layered.groups.find((candidate) => candidate.group === name)?.objects ?? [];
     const meshDeleted = group('mesh');
@@ -375,14 +384,6 @@ describe('rehearsal of `run --provider kind` without Docker (orchestration only,
     const reapplied = api.applies.slice(rehearsal.appliesBefore).map((apply) => JSON.parse(apply.body) as KubeObject).slice(-(meshDeleted.length + cniDeleted.length));
     expect(reapplied.map(keyOf).sort()).toEqual([...meshDeleted, ...cniDeleted].map(keyOf).sort());
     for (const object of [...meshDeleted, ...cniDeleted]) expect(reapplied.find((candidate) => keyOf(candidate) === keyOf(object))).toEqual(object);
-    // Each pass's self-tests in results.jsonl, naming the pass; all passed.
-    const passes = rehearsal.results.filter((line) => line['type'] === 'scene' && line['pass'] !== undefined);
-    expect(passes.map((line) => [(line['pass'] as { policies: string }).policies, (line['pass'] as { phase: string }).phase, line['passed']])).toEqual([
-      ['cni', 'ablated', true],
-      ['cni', 'restored', true],
-      ['mesh', 'ablated', true],
-      ['mesh', 'restored', true],
-    ]);
     // No dataplane: the passes' attempts are errors too, so the cell claims no depth.
     const cell = rehearsal.results.find((line) => line['type'] === 'cell')?.['cell'] as { depth?: { count?: number; layers: { policies: string }[] } } | undefined;
     expect(cell?.depth?.layers.map((entry) => entry.policies)).toEqual(['cni', 'mesh']);

@@ -318,6 +318,9 @@ export async function startSimulatedApiServer(options: {
           return;
         }
         stored.delete(url.pathname);
+        // Deleting a namespace deletes everything in it (the namespace controller's part).
+        const namespace = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(url.pathname)?.[1];
+        if (namespace !== undefined) for (const path of [...stored.keys()]) if (path.includes(`/namespaces/${namespace}/`)) stored.delete(path);
         sendJson(response, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success' });
       });
       return true;
