@@ -73,7 +73,12 @@ async function tryLayerProbe(probe: LayerProbe, cluster: Cluster, pods: Pods, ad
   return { verdict: run.verdict, detail: `${describeRun(run)}${delivered ? `, sink recorded ${canary}` : ''}` };
 }
 
-/** Polls a probe until it shows `goal` twice in a row, bounded: a deletion or a re-application lands node by node. */
+/**
+ * Polls a probe until it shows `goal` twice in a row, bounded: a deletion or a re-application reaches the dataplane
+ * late and node by node — Istio "propagates the changes through the mesh over time"
+ * (https://istio.io/latest/docs/ops/configuration/mesh/config-resource-ready/); the CNI's agents program each node on
+ * their own. The probe, not a fixed sleep, says when the state is there.
+ */
 async function pollCheck(
   name: string,
   kind: SceneCheck['kind'],
