@@ -8,7 +8,7 @@ import { renderLayeredScene, renderSceneObjects } from '../../manifests/render-s
 import { loadKindProfiles } from '../config/testing/all-profiles.ts';
 import type { Cell } from '../domain/cell.ts';
 import type { ClusterProvider, KubeObject } from '../domain/cluster.ts';
-import type { Profile } from '../domain/profile.ts';
+import { withPolicyStrength, type Profile } from '../domain/profile.ts';
 import type { SceneSelfTestLine } from '../domain/scene-self-test.ts';
 import { objectLabel } from '../scene-check/read-back-check.ts';
 import { SILENT_PROGRESS } from '../runner/progress.ts';
@@ -231,4 +231,48 @@ describe('depth by ablation in place (kube providers)', () => {
       expect(cell.depth?.layers[1]?.reason).toMatch(/^did not run: restoration after the cni-only pass not proven/);
     }
   }, 60_000);
+
+  it('hardened (three groups): the admission group loses only its ValidatingAdmissionPolicyBinding, and each group\'s probe proves which are in force', async () => {
+    const profile = withPolicyStrength(await layeredProfile(), 'hardened');
+    const layered = renderLayeredScene(profile);
+    expect(layered.groups.map((group) => group.group)).toEqual(['admission', 'cni', 'mesh']);
+    const timeline: Event[] = [];
+    // The scene's forbidden flows, as the stack decides them: denied while a CNI or mesh policy is applied, else allowed.
+    const provider = kubeLikeProvider(timeline, (cluster) => ({
+      probe: (id, phase) => (['intruder-api', 'rogue-db'].includes(id) && phase === 'after-policies' ? (holds(cluster.applied, 'NetworkPolicy') || holds(cluster.applied, 'AuthorizationPolicy') ? { signal: 'timeout' } : { signal: 'http-ok' }) : undefined),
+    }));
+    const run = await runMatrix(await options(provider, profile));
+    const { cells, passScenes } = await written(run.resultsPath);
+    const cluster = provider.created[0] as MemoryCluster;
+    expect(cluster.removals.map((objects) => [...new Set(objects.map((object) => object.kind))])).toEqual([
+      ['NetworkPolicy', 'GlobalNetworkPolicy', 'PeerAuthentication', 'Sidecar', 'AuthorizationPolicy'],
+      ['ValidatingAdmissionPolicyBinding', 'PeerAuthentication', 'Sidecar', 'AuthorizationPolicy'],
+      ['ValidatingAdmissionPolicyBinding', 'NetworkPolicy', 'GlobalNetworkPolicy'],
+    ]);
+    // The policy itself and its params never leave: without its binding it refuses nothing.
+    expect(cluster.removals.flat().some((object) => object.kind === 'ValidatingAdmissionPolicy' || object.kind === 'ConfigMap')).toBe(false);
+    const failed = JSON.stringify(passScenes.flatMap((scene) => scene.checks.filter((check) => !check.passed)));
+    expect(passScenes.map((scene) => [scene.pass?.policies, scene.pass?.phase, scene.passed]), failed).toEqual([
+      ['admission', 'ablated', true],
+      ['admission', 'restored', true],
+      ['cni', 'ablated', true],
+      ['cni', 'restored', true],
+      ['mesh', 'ablated', true],
+      ['mesh', 'restored', true],
+    ]);
+    const probes = (index: number): string[] => (passScenes[index]?.checks ?? []).filter((check) => check.kind === 'layer-probe').map((check) => `${check.name.split(' (')[0]}: ${check.expected.split(' twice')[0]}`);
+    expect(probes(0)).toEqual(['pod in bm-app with runAsUser 1337: denied', 'rogue → sink:9000/tcp: allowed', 'frontend → api:8080 GET /admin/bm-depth-check: allowed']);
+    expect(probes(2)).toEqual(['pod in bm-app with runAsUser 1337: allowed', 'rogue → sink:9000/tcp: denied', 'frontend → api:8080 GET /admin/bm-depth-check: allowed']);
+    expect(probes(4)).toEqual(['pod in bm-app with runAsUser 1337: allowed', 'rogue → sink:9000/tcp: allowed', 'frontend → api:8080 GET /admin/bm-depth-check: denied']);
+    expect(probes(5)).toEqual(['pod in bm-app with runAsUser 1337: denied', 'rogue → sink:9000/tcp: denied', 'frontend → api:8080 GET /admin/bm-depth-check: denied']);
+    // With only admission left, the scene's forbidden flows are expected (and seen) allowed.
+    expect(passScenes[0]?.checks.filter((check) => check.kind === 'allowed-flow').map((check) => check.name)).toEqual(['frontend → api:8080/http', 'intruder → api:8080/http', 'rogue → db:5432/tcp']);
+    const both = cells.find((cell) => cell.attackId === 'BOTH');
+    expect(both?.depth?.layers.map((entry) => [entry.policies, entry.outcome, entry.stops])).toEqual([
+      ['admission', 'allowed', false],
+      ['cni', 'blocked', true],
+      ['mesh', 'blocked', true],
+    ]);
+    expect(both?.depth?.count).toBe(2);
+  }, 90_000);
 });
