@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { AttackDefinition } from '../domain/attack.ts';
 import type { Cell } from '../domain/cell.ts';
 import type { Cluster, ClusterProvider } from '../domain/cluster.ts';
-import { depthOf, groupLayers, type DepthLayer, type PolicyGroup } from '../domain/depth.ts';
+import { depthOf, type PolicyGroup } from '../domain/depth.ts';
 import { stackTraits, type Mesh, type Profile } from '../domain/profile.ts';
 import { failedChecks, type SceneSelfTestLine } from '../domain/scene-self-test.ts';
 import { applyPoliciesWithSelfTest } from '../scene-check/scene-self-test.ts';
@@ -11,6 +11,7 @@ import type { Progress } from '../runner/progress.ts';
 import type { ScriptSource } from '../runner/script-runner.ts';
 import type { SyncTeardowns } from '../runner/sync-teardowns.ts';
 import type { LayeredScene } from './layered-scene.ts';
+import { depthLayer, executeWithRetry, type PassResult } from './pass-result.ts';
 
 export interface DepthPassesOptions {
   readonly provider: ClusterProvider;
@@ -33,30 +34,6 @@ export interface DepthPassesOptions {
   /** Records each pass's self-test table (a `scene` line naming the pass). */
   readonly onSelfTest?: (line: Omit<SceneSelfTestLine, 'type'>) => Promise<void>;
 }
-
-/**
- * How often a pass runs an attack again after an `error` cell (an infrastructure failure, e.g. a proxy slow to
- * start on a loaded host): every try is a whole new attempt with its own canary, control and checks, so a retry
- * never borrows from the failed one. An `error` says nothing about the network; without a retry the group would
- * stay unmeasured. The full pass keeps its own rules.
- */
-export const PASS_ERROR_RETRIES = 1;
-
-export async function executeWithRetry(run: () => Promise<Cell>, signal: AbortSignal): Promise<Cell> {
-  let cell = await run();
-  for (let retry = 0; retry < PASS_ERROR_RETRIES && cell.outcome === 'error' && !signal.aborted; retry += 1) {
-    const failed = cell;
-    const next = await run();
-    cell = next.outcome === 'error' ? { ...next, reason: `${next.reason ?? 'error'} (also on the try before: ${failed.reason ?? 'error'})` } : next;
-  }
-  return cell;
-}
-
-/** One pass's answer for one attack: its cell, or why there is none. */
-export type PassResult = Cell | Error;
-
-/** A pass that ran but whose state could not be proven afterwards: its cells are withdrawn, never a depth claim. */
-export class VoidedPass extends Error {}
 
 interface Pass {
   readonly group: PolicyGroup;
@@ -162,21 +139,3 @@ export class DepthPasses {
     return this.passes.has(profileId);
   }
 }
-
-export function depthLayer(group: PolicyGroup, result: PassResult, mesh: Mesh): DepthLayer {
-  const layers = groupLayers(group, mesh);
-  const layer = layers.join('/');
-  if (result instanceof Error) return { policies: group, layer, outcome: 'error', evidence: [], stops: false, reason: result instanceof VoidedPass ? `voided: ${result.message}` : `did not run: ${result.message}` };
-  return {
-    policies: group,
-    layer,
-    outcome: result.outcome,
-    ...(result.blockedBy ? { blockedBy: result.blockedBy } : {}),
-    ...(result.confidence ? { confidence: result.confidence } : {}),
-    evidence: result.evidence,
-    stops: result.outcome === 'blocked' && result.blockedBy !== undefined && layers.includes(result.blockedBy),
-    ...(result.canary ? { canary: result.canary } : {}),
-    ...(result.reason ? { reason: result.reason } : {}),
-  };
-}
-

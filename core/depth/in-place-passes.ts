@@ -12,7 +12,7 @@ import { executeAttack, type ExecuteOptions } from '../runner/execute-attack.ts'
 import type { Progress } from '../runner/progress.ts';
 import type { ScriptSource } from '../runner/script-runner.ts';
 import { ablationPlan, type AblationPlan } from './ablation-plan.ts';
-import { depthLayer, executeWithRetry, VoidedPass, type PassResult } from './depth-passes.ts';
+import { depthLayer, executeWithRetry, VoidedPass, type PassResult } from './pass-result.ts';
 import type { LayeredScene } from './layered-scene.ts';
 
 export interface InPlacePassesOptions {

@@ -171,8 +171,7 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
   const clusters = new Map<string, Cluster>();
   const writePassSelfTest = (line: Omit<SceneSelfTestLine, 'type'>): Promise<void> => writer.scene(line);
   // Depth by ablation: the lab passes' clusters join `created`, so they are torn down with the full stacks'.
-  const freshDepth = options.depth !== undefined && options.depth.ablation !== 'in-place';
-  const depth = options.depth === undefined || !freshDepth ? undefined : new DepthPasses({ ...options, renderLayers: options.depth.renderLayers, onCluster: (cluster) => created.push(cluster), onSelfTest: writePassSelfTest });
+  const depth = options.depth === undefined || options.depth.ablation === 'in-place' ? undefined : new DepthPasses({ ...options, renderLayers: options.depth.renderLayers, onCluster: (cluster) => created.push(cluster), onSelfTest: writePassSelfTest });
   const inPlace = options.depth?.ablation !== 'in-place' ? undefined : new InPlaceDepthPasses({ ...options, renderLayers: options.depth.renderLayers, signal: stop.signal, onSelfTest: writePassSelfTest });
   const provision = async (profile: Profile): Promise<BrokerProfile> => {
     options.progress.step(profile.id, 'provisioning');
@@ -280,7 +279,7 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
   return { ...outcome, resultsPath, exitCode: exitCodeFor(outcome) };
 }
 
-/** Each ready profile's in-place passes (its profiles' clusters are distinct: they run side by side), then its held cells. */
+/** Each ready profile's in-place passes (profiles have distinct clusters: they run side by side), then its held cells. */
 async function runInPlacePasses(inPlace: InPlaceDepthPasses, ready: readonly string[], profiles: ReadonlyMap<string, Profile>, clusters: ReadonlyMap<string, Cluster>, writer: ResultsWriter): Promise<void> {
   await Promise.all(
     ready.map(async (profileId) => {
