@@ -30,6 +30,10 @@ export const TIMEOUTS = {
   convergenceMs: 120_000,
   /** Scene self-test: spacing of the probes of one denied flow. */
   convergenceProbeIntervalMs: 1_000,
+  /** Depth on kube providers: a deleted policy object must read back absent (finalizers) within this. */
+  ablationDeleteMs: 60_000,
+  /** Depth on kube providers: spacing of those reads. */
+  ablationPollMs: 500,
   /** kind: cluster creation. */
   kindCreateMs: 600_000,
   /** kind: one stack component (CNI, istiod, ztunnel…) becoming ready. */

@@ -10,7 +10,7 @@ export function depthMarkdownSection(profileIds: readonly string[], cells: reado
   const lines = [
     '## Depth: which layers stop each attack on their own',
     '',
-    'Each attack also ran on a copy of the stack with only one policy group applied (the layers themselves still run). Depth is how many groups stop it alone; a pass that did not measure its group leaves the depth incomplete, never lower.',
+    'Each attack also ran with only one policy group applied (lab: on a copy of the stack; kind, kubeconfig: on the same cluster, the other groups’ policy objects deleted and re-applied after; the layers themselves still run). Depth is how many groups stop it alone; a pass that did not measure its group leaves the depth incomplete, never lower.',
     '',
     '| stack | mean depth | measured | single points of failure | blocked only by the groups together |',
     '|---|---|---|---|---|',

@@ -61,6 +61,7 @@ export function mergeResults(files: readonly ResultsFile[]): RunResults {
   const providers = new Set<ProviderName>();
   const profileErrors: ProfileErrorLine[] = [];
   const sceneTests = new Map<string, SceneSelfTestLine>();
+  const passSceneTests: SceneSelfTestLine[] = [];
   const runs: RunSummary[] = [];
   const warnings: string[] = [];
 
@@ -100,6 +101,7 @@ export function mergeResults(files: readonly ResultsFile[]): RunResults {
       const known = sceneTests.get(scene.profileId);
       if (known === undefined || !later(known.at, scene.at)) sceneTests.set(scene.profileId, scene);
     }
+    passSceneTests.push(...(file.passSceneTests ?? []));
     warnings.push(...file.warnings);
     runs.push({
       runId: header.runId,
@@ -127,6 +129,7 @@ export function mergeResults(files: readonly ResultsFile[]): RunResults {
     cells: merged,
     profileErrors,
     sceneTests: [...sceneTests.values()],
+    passSceneTests,
     startedAt,
     finishedAt,
     interrupted: runs.some((run) => run.interrupted),

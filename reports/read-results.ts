@@ -49,6 +49,7 @@ export function parseResultsText(text: string, file: string): ResultsFile {
   const cells: Cell[] = [];
   const profileErrors: ProfileErrorLine[] = [];
   const sceneTests: SceneSelfTestLine[] = [];
+  const passSceneTests: SceneSelfTestLine[] = [];
   const warnings: string[] = [];
 
   for (const [index, rawLine] of lines.entries()) {
@@ -99,7 +100,9 @@ export function parseResultsText(text: string, file: string): ResultsFile {
       if (!header.profiles.some((profile) => profile.id === value.profileId)) {
         throw new BadInputError(`profile "${value.profileId}" is not in the run header`, `${where}: profileId`, header.profiles.map((profile) => profile.id).join(', '));
       }
-      sceneTests.push(value);
+      // A depth pass's self-test never stands for the profile's own (baseline) one.
+      if (value.pass === undefined) sceneTests.push(value);
+      else passSceneTests.push(value);
     } else {
       end = value;
     }
@@ -112,6 +115,7 @@ export function parseResultsText(text: string, file: string): ResultsFile {
     cells,
     profileErrors,
     sceneTests,
+    passSceneTests,
     ...(end === undefined ? {} : { end }),
     interrupted: end === undefined || end.interrupted,
     warnings,

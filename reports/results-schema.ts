@@ -174,6 +174,7 @@ const sceneLine = z.looseObject({
   passed: z.boolean(),
   durationMs: z.number().min(0),
   at: isoTime,
+  pass: z.optional(z.looseObject({ policies: z.enum(POLICY_GROUPS), phase: z.enum(['fresh-cluster', 'ablated', 'restored']), objects: z.optional(z.array(z.string())) })),
 });
 
 const endLine = z.looseObject({

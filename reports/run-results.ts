@@ -11,6 +11,8 @@ export interface ResultsFile {
   readonly profileErrors: readonly ProfileErrorLine[];
   /** Scene self-test tables (one per provisioned profile; none in results written before the self-test existed). */
   readonly sceneTests: readonly SceneSelfTestLine[];
+  /** Depth passes' self-tests (`scene` lines with `pass`), in file order; kept apart so a pass never stands for its profile. */
+  readonly passSceneTests?: readonly SceneSelfTestLine[];
   /** Absent when the process died before writing it. */
   readonly end?: RunEndLine;
   /** No `end` line, or an `end` line saying so. */
@@ -31,6 +33,8 @@ export interface RunResults {
   readonly profileErrors: readonly ProfileErrorLine[];
   /** The latest scene self-test per profile. */
   readonly sceneTests: readonly SceneSelfTestLine[];
+  /** Every depth pass's self-test of every file (`scene` lines with `pass`). */
+  readonly passSceneTests?: readonly SceneSelfTestLine[];
   readonly startedAt: string;
   /** The latest `end` line, or the latest cell's finish when no run ended. */
   readonly finishedAt: string;

@@ -78,4 +78,20 @@ describe('scene self-test in the reports', () => {
     const header = testHeader('r1', [testProfile('lab:netpol')], ['EG1']);
     expect(() => parseResultsText(jsonl([header, scene('lab:ghost', [ok])]), 'x.jsonl')).toThrow(/profile "lab:ghost" is not in the run header/);
   });
+
+  it('a depth pass\'s self-test (a scene line with `pass`) is read and kept apart: it never stands for the profile\'s own', () => {
+    const header = testHeader('r1', [testProfile('lab:netpol')], ['EG1']);
+    const pass: SceneSelfTestLine = { ...scene('lab:netpol', [mutated]), pass: { policies: 'cni', phase: 'ablated', objects: ['AuthorizationPolicy bm-app/bm-api-allow'] }, at: '2025-11-22T02:02:00.000Z' };
+    const lines = [header, scene('lab:netpol', [ok]), pass, { type: 'cell' as const, cell: testCell('r1', 'lab:netpol', 'EG1') }];
+    const file = parseResultsText(jsonl(lines), 'results.jsonl');
+    expect(file.sceneTests.map((line) => line.passed)).toEqual([true]);
+    expect(file.passSceneTests).toEqual([pass]);
+    const merged = mergeResults([file]);
+    expect(merged.passSceneTests).toEqual([pass]);
+    const report = buildJsonReport(buildReportModel(merged), { harnessVersion: '0.1.0' });
+    expect(report.profiles[0]?.sceneSelfTest?.checks).toEqual([ok]);
+    // The pass is validated like any line: an unknown phase is refused, naming the line.
+    const bad = jsonl([header, JSON.parse(JSON.stringify(pass).replace('"ablated"', '"half-done"')) as SceneSelfTestLine]);
+    expect(() => parseResultsText(bad, 'x.jsonl')).toThrow(/x\.jsonl:2/);
+  });
 });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type {
   Cluster,
@@ -26,7 +27,7 @@ import { admissionRejection } from './admission-rejection.ts';
 import { kubeDestinationLiveness } from './destination-liveness.ts';
 import { impersonating } from './impersonation.ts';
 import { splitCrds } from './apply-order.ts';
-import { objectApi, type ObjectApi } from './object-api.ts';
+import { FIELD_MANAGER, objectApi, type ObjectApi } from './object-api.ts';
 import { runsContainer } from './pod-containers.ts';
 import { execInPod } from './pod-exec.ts';
 import { podProgress } from './pod-outcome.ts';
@@ -51,6 +52,26 @@ export interface KubeClusterOptions {
   readonly watchIdleLimitMs?: number;
 }
 
+function where(object: KubeObject): string {
+  return `${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+}
+
+function ledgerKey(object: KubeObject): string {
+  return `${object.apiVersion} ${where(object)}`;
+}
+
+/**
+ * The uid of an applied object when nobody but this harness manages it: every `managedFields` entry outside the
+ * status subresource is breachmatrix's (https://kubernetes.io/docs/reference/using-api/server-side-apply/#field-management).
+ * An object someone else created or also edits gets none, so removeApplied never deletes it.
+ */
+function runOwnedUid(stored: KubeObject): string | undefined {
+  const metadata = stored.metadata as { uid?: unknown; managedFields?: unknown };
+  const entries = Array.isArray(metadata.managedFields) ? (metadata.managedFields as { manager?: unknown; subresource?: unknown }[]) : [];
+  const ours = entries.length > 0 && entries.every((entry) => entry.subresource === 'status' || entry.manager === FIELD_MANAGER);
+  return ours && typeof metadata.uid === 'string' && metadata.uid !== '' ? metadata.uid : undefined;
+}
+
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -67,6 +88,8 @@ export class KubeCluster implements Cluster {
   private readonly objects: ObjectApi;
   /** Admission messages seen by createPod, verbatim: admission's own record for evidence. */
   private readonly admissionMessages: string[] = [];
+  /** The uid each object this cluster applied was stored under, by `apiVersion kind namespace/name`: what removeApplied may delete. */
+  private readonly appliedUids = new Map<string, string>();
   private tornDown = false;
 
   constructor(options: KubeClusterOptions) {
@@ -118,7 +141,9 @@ export class KubeCluster implements Cluster {
 
   async applyOne(object: KubeObject, force: boolean): Promise<void> {
     try {
-      await this.objects.serverSideApply(object, force);
+      const uid = runOwnedUid(await this.objects.serverSideApply(object, force));
+      if (uid === undefined) this.appliedUids.delete(ledgerKey(object));
+      else this.appliedUids.set(ledgerKey(object), uid);
     } catch (error) {
       const where = `${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`;
       throw new InfrastructureError('apply', `${where}: ${errorText(error)}`, { cause: error });
@@ -129,6 +154,42 @@ export class KubeCluster implements Cluster {
     if (requester === 'harness') return this.core;
     this.podCreatorCore ??= impersonating(this.options.kubeConfig, SCENE.requesters.podCreator.username).makeApiClient(CoreV1Api);
     return this.podCreatorCore;
+  }
+
+  /**
+   * Deletes exactly the instances this cluster applied (uid precondition, managed-by label), after checking every one
+   * first so nothing is half-deleted on a refusal; then waits until each GET answers 404.
+   */
+  async removeApplied(objects: readonly KubeObject[]): Promise<void> {
+    const live = await this.readBack(objects);
+    const refused: string[] = [];
+    const targets = objects.map((object, index) => {
+      const uid = this.appliedUids.get(ledgerKey(object));
+      const found = live[index];
+      const foundUid = (found?.metadata as { uid?: unknown } | undefined)?.uid;
+      if (uid === undefined) refused.push(`${where(object)}: not created and solely managed by this run (no uid recorded at apply)`);
+      else if (found === undefined) refused.push(`${where(object)}: already absent`);
+      else if (foundUid !== uid) refused.push(`${where(object)}: uid ${String(foundUid)} is not the ${uid} this run applied`);
+      else if (found.metadata.labels?.[SCENE.managedByLabel.key] !== SCENE.managedByLabel.value) refused.push(`${where(object)}: no ${MANAGED_SELECTOR} label`);
+      return { object, uid: uid ?? '' };
+    });
+    if (refused.length > 0) throw new InfrastructureError('ablation', `refusing to delete (nothing deleted): ${refused.join('; ')}`);
+    for (const { object, uid } of targets) {
+      try {
+        await this.objects.deleteExact(object, uid);
+      } catch (error) {
+        throw new InfrastructureError('ablation', `${where(object)}: delete failed: ${errorText(error)}`, { cause: error });
+      }
+      this.appliedUids.delete(ledgerKey(object));
+    }
+    const deadline = performance.now() + TIMEOUTS.ablationDeleteMs;
+    for (;;) {
+      const still = (await this.readBack(objects)).flatMap((found, index) => (found === undefined ? [] : [where(objects[index] as KubeObject)]));
+      if (still.length === 0) return;
+      // Finalizers hold an object until their controller lets go: it is not gone until the API server says 404.
+      if (performance.now() >= deadline) throw new InfrastructureError('ablation', `still present ${TIMEOUTS.ablationDeleteMs} ms after delete: ${still.join(', ')}`);
+      await sleep(TIMEOUTS.ablationPollMs);
+    }
   }
 
   async createPod(pod: V1Pod, options: CreatePodOptions): Promise<PodCreation> {

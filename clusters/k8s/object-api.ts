@@ -33,7 +33,7 @@ export class ObjectApi extends KubernetesObjectApi {
    * `enum`, `default`, `$ref` and the `x-kubernetes-*` markers. The request still goes through the client's own
    * request pipeline (server, TLS, auth and middleware from the kubeconfig); only the body is ours.
    */
-  async serverSideApply(object: KubeObject, force: boolean): Promise<void> {
+  async serverSideApply(object: KubeObject, force: boolean): Promise<KubeObject> {
     // specUriPath fills in a default namespace and apiVersion on what it is given: give it a copy.
     const path = await this.specUriPath(structuredClone(object) as KubernetesObject, 'patch');
     const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.PATCH);
@@ -43,7 +43,22 @@ export class ObjectApi extends KubernetesObjectApi {
     request.setQueryParam('force', String(force));
     // JSON is YAML, which is what application/apply-patch+yaml takes.
     request.setBody(JSON.stringify(object));
-    await this.requestPromise(request, 'KubernetesObject');
+    // The object as stored, untouched: its uid is what a later deletion of exactly this object names.
+    return (await this.requestPromise<KubernetesObject>(request, RAW_JSON)) as KubeObject;
+  }
+
+  /**
+   * DELETE one object, only if it is still the instance with `uid`: the DeleteOptions precondition makes the API
+   * server refuse (409) an object of the same name that someone else made meanwhile
+   * (https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/delete-options/#DeleteOptions).
+   */
+  async deleteExact(object: KubeObject, uid: string): Promise<void> {
+    const header: KubernetesObject = { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.metadata.name, ...(object.metadata.namespace === undefined ? {} : { namespace: object.metadata.namespace }) } };
+    const request = this.configuration.baseServer.makeRequestContext(await this.specUriPath(header, 'delete'), HttpMethod.DELETE);
+    request.setHeaderParam('Accept', 'application/json');
+    request.setHeaderParam('Content-Type', 'application/json');
+    request.setBody(JSON.stringify({ apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid } }));
+    await this.requestPromise<KubernetesObject>(request, RAW_JSON);
   }
 
   /**

@@ -10,9 +10,9 @@ import { EXIT } from '../../core/domain/errors.ts';
 import type { Profile } from '../../core/domain/profile.ts';
 import { loadKindProfiles } from '../../core/config/testing/all-profiles.ts';
 import { SCENE_CHECK_LABEL } from '../../core/scene-check/scene-flows.ts';
-import { renderSceneObjects } from '../../manifests/render-scene-objects.ts';
+import { renderLayeredScene, renderSceneObjects } from '../../manifests/render-scene-objects.ts';
 import { SCENE } from '../../manifests/scene.ts';
-import { startSimulatedApiServer, kindsOf, type ExecAnswer, type ExecCall, type SimulatedApiServer } from '../k8s/testing/simulated-api-server.ts';
+import { startSimulatedApiServer, kindsOf, resourceOf, type ExecAnswer, type ExecCall, type SimulatedApiServer } from '../k8s/testing/simulated-api-server.ts';
 import { loadKindPins, type KindPins } from './pins-tools.ts';
 import { planKindProfile } from './plan/plan-kind-profile.ts';
 import type { KindPlan } from './plan/plan-types.ts';
@@ -32,6 +32,13 @@ const standIn = vi.hoisted(() => ({
   callsLog: '',
   sinkIp: '',
 }));
+
+// A state the self-test cannot prove is waited for up to the convergence budget: 120 s for a real cluster, a few seconds
+// here, where every probe answers at once (above two denied sink probes of TIMEOUTS.sinkSettleMs each).
+vi.mock('../../core/timeouts.ts', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../core/timeouts.ts')>();
+  return { TIMEOUTS: { ...actual.TIMEOUTS, convergenceMs: 15_000 } };
+});
 
 vi.mock('testcontainers', () => {
   class GenericContainer {
@@ -78,6 +85,8 @@ vi.mock('testcontainers', () => {
 /** The doctor checks that read this host, not the stand-ins: waived the documented way. */
 const HOST_CHECKS = ['kind.memory', 'kind.disk', 'kind.inotify', 'kind.cgroup-v2'];
 const ATTACK = 'EG2';
+/** A stack with two policy groups (CNI and mesh): `--depth` gives it one in-place pass per group. */
+const DEPTH_PROFILE = 'calico+istio-sidecar';
 const DOCKER_VERSION = '27.5.1';
 
 let dir: string;
@@ -92,6 +101,18 @@ let firstApplyOfRun = 0;
 
 function keyOf(object: KubeObject): string {
   return `${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+}
+
+/** Faults a rehearsal injects into the scripted dataplane: from this index of api.deletes on, a deleted AuthorizationPolicy leaves the mesh open for good. */
+const rehearsalFaults: { meshOpenOnceDeletedFrom?: number } = {};
+
+function meshLeftOpen(): boolean {
+  const from = rehearsalFaults.meshOpenOnceDeletedFrom;
+  return from !== undefined && api.deletes.slice(from).some((entry) => entry.path.includes('/authorizationpolicies/'));
+}
+
+function storedKinds(): Set<string> {
+  return new Set([...api.stored.values()].map((object) => object.kind));
 }
 
 function result(signal: string, detail: string): ExecAnswer {
@@ -120,6 +141,13 @@ function scriptedProbe(call: ExecCall): ExecAnswer {
     case 'dns-exfil':
       record('dns');
       return result('delivered', 'rehearsal: scripted');
+    // Depth passes' layer probes: decided by what the API server holds right now, as the layer would be.
+    case 'layer-cni':
+      if (storedKinds().has('NetworkPolicy')) return result('timeout', 'rehearsal: scripted');
+      record('tcp');
+      return result('connected', 'rehearsal: scripted');
+    case 'layer-mesh':
+      return storedKinds().has('AuthorizationPolicy') && !meshLeftOpen() ? result('http-403', 'rehearsal: scripted') : result('http-ok', 'rehearsal: scripted');
     default:
       return result('error', 'rehearsal: no dataplane here');
   }
@@ -134,7 +162,7 @@ async function profileNamed(id: string): Promise<Profile> {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bm-rehearsal-'));
   pins = await loadKindPins();
-  const profiles = await Promise.all(['calico', 'istio-ambient'].map(profileNamed));
+  const profiles = await Promise.all(['calico', 'istio-ambient', DEPTH_PROFILE].map(profileNamed));
   const objects: KubeObject[] = [];
   for (const profile of profiles) {
     const plan = planKindProfile(profile, pins, { runId: 'discovery' });
@@ -178,8 +206,8 @@ interface Rehearsal {
   readonly requestsBefore: number;
 }
 
-async function rehearse(profileId: string): Promise<Rehearsal> {
-  const out = join(dir, `out-${profileId}`);
+async function rehearse(profileId: string, extraArgs: readonly string[] = [], outName = profileId): Promise<Rehearsal> {
+  const out = join(dir, `out-${outName}`);
   await writeFile(standIn.callsLog, '');
   const appliesBefore = api.applies.length;
   firstApplyOfRun = appliesBefore;
@@ -197,7 +225,7 @@ async function rehearse(profileId: string): Promise<Rehearsal> {
   });
   let exitCode: number;
   try {
-    exitCode = await main(['run', '--provider', 'kind', '--profile', profileId, '--attack', ATTACK, '--out', out, '--skip-check', HOST_CHECKS.join(',')], 'rehearsal');
+    exitCode = await main(['run', '--provider', 'kind', '--profile', profileId, '--attack', ATTACK, '--out', out, '--skip-check', HOST_CHECKS.join(','), ...extraArgs], 'rehearsal');
   } finally {
     write.mockRestore();
     process.env['PATH'] = saved.path;
@@ -265,11 +293,12 @@ async function checkRehearsal(profileId: string, rehearsal: Rehearsal): Promise<
   }
   // Then the scene and every policy layer, each object byte for byte as manifests/ rendered it.
   const layers = renderSceneObjects(plan.profile).flat();
-  const rest = sent.slice(planned.length);
+  // (Depth passes re-apply policy objects after these: their own test checks those.)
+  const rest = sent.slice(planned.length, planned.length + layers.length);
   expect(rest.map(keyOf).sort()).toEqual(layers.map(keyOf).sort());
   for (const object of layers) expect(rest.find((candidate) => keyOf(candidate) === keyOf(object))).toEqual(object);
   // The scene self-test passed, then the first attack ran; with no dataplane its cell is an error, not a verdict.
-  const scene = rehearsal.results.find((line) => line['type'] === 'scene');
+  const scene = rehearsal.results.find((line) => line['type'] === 'scene' && line['pass'] === undefined);
   expect(scene, rehearsal.stderr).toMatchObject({ profileId, passed: true });
   const cell = rehearsal.results.find((line) => line['type'] === 'cell' && (line['cell'] as { attackId?: string } | undefined)?.attackId === ATTACK)?.['cell'] as { outcome?: string } | undefined;
   expect(cell, rehearsal.stderr).toBeDefined();
@@ -277,7 +306,10 @@ async function checkRehearsal(profileId: string, rehearsal: Rehearsal): Promise<
   // A run whose cells are errors is never green: not 0, and not a refusal of the input (2).
   expect([EXIT.unexpected, EXIT.infrastructure]).toContain(rehearsal.exitCode);
   // The scene's probe pods were created and exec'd first; then the first attack's own pod.
-  const requests = api.requests.slice(rehearsal.requestsBefore);
+  // (Until a depth pass deletes its first policy object: its own self-test pods come after the attacks.)
+  const all = api.requests.slice(rehearsal.requestsBefore);
+  const firstPolicyDelete = all.findIndex((request) => request.startsWith('DELETE ') && !request.includes('/pods/'));
+  const requests = firstPolicyDelete < 0 ? all : all.slice(0, firstPolicyDelete);
   const lastSceneExec = requests.findLastIndex((request) => request.startsWith('UPGRADE ') && request.includes('/pods/bm-scene-'));
   const firstAttackPod = requests.findIndex((request) => request.includes(`metadata.name%3Dbm-${ATTACK.toLowerCase()}-`));
   expect(lastSceneExec).toBeGreaterThan(0);
@@ -305,4 +337,83 @@ describe('rehearsal of `run --provider kind` without Docker (orchestration only,
     const crds = gatewayApi.filter((object) => object.kind === 'CustomResourceDefinition');
     for (const crd of crds) expect(api.requests.some((request) => request.includes('/customresourcedefinitions?') && request.includes(encodeURIComponent(`metadata.name=${crd.metadata.name}`)))).toBe(true);
   }, 60_000);
+
+  it('calico+istio-sidecar --depth: per pass, the other group\'s policy objects deleted by uid, proven gone, attacked, re-applied byte for byte and proven back', async () => {
+    const deletesBefore = api.deletes.length;
+    const rehearsal = await rehearse(DEPTH_PROFILE, ['--depth'], `${DEPTH_PROFILE}-depth`);
+    await checkRehearsal(DEPTH_PROFILE, rehearsal);
+    // Each pass's self-tests in results.jsonl, naming the pass; all passed.
+    const passes = rehearsal.results.filter((line) => line['type'] === 'scene' && line['pass'] !== undefined);
+    const failedRows = JSON.stringify(passes.flatMap((line) => (line['checks'] as { passed: boolean }[]).filter((check) => !check.passed)));
+    expect(passes.map((line) => [(line['pass'] as { policies: string }).policies, (line['pass'] as { phase: string }).phase, line['passed']]), failedRows).toEqual([
+      ['cni', 'ablated', true],
+      ['cni', 'restored', true],
+      ['mesh', 'ablated', true],
+      ['mesh', 'restored', true],
+    ]);
+    const layered = renderLayeredScene(await profileNamed(DEPTH_PROFILE));
+    const group = (name: string): readonly KubeObject[] => layered.groups.find((candidate) => candidate.group === name)?.objects ?? [];
+    const meshDeleted = group('mesh');
+    const cniDeleted = group('cni');
+    expect(meshDeleted.length).toBeGreaterThan(0);
+    expect(cniDeleted.length).toBeGreaterThan(0);
+    // Every DELETE of the run but its pods' and the teardown's namespaces'.
+    const sent = api.deletes.slice(deletesBefore).filter((entry) => !entry.path.includes('/pods/') && !/^\/api\/v1\/namespaces\/[^/]+$/.test(entry.path));
+    // Exactly the run's policy objects, the mesh group's for the cni-only pass, then the CNI group's; each DELETE names
+    // the uid the object had, and every one succeeded.
+    expect(sent.map((entry) => entry.path.split('/').slice(-1)[0])).toEqual([...meshDeleted, ...cniDeleted].map((object) => object.metadata.name));
+    for (const entry of sent) {
+      expect(entry.status).toBe(200);
+      expect(JSON.parse(entry.body)).toEqual({ apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: expect.stringMatching(/^uid-\d+$/) } });
+    }
+    // On the wire: delete the mesh policies → the pass's first attack → re-apply them → delete the CNI policies → its attack → re-apply.
+    const requests = api.requests.slice(rehearsal.requestsBefore);
+    const pathOf = (object: KubeObject): string =>
+      `${object.apiVersion.includes('/') ? `/apis/${object.apiVersion}` : `/api/${object.apiVersion}`}${object.metadata.namespace === undefined ? '' : `/namespaces/${object.metadata.namespace}`}/${resourceOf(object.kind)}/${object.metadata.name}`;
+    const at = (method: string, object: KubeObject, from = 0): number => requests.findIndex((request, index) => index >= from && request.split('?')[0] === `${method} ${pathOf(object)}`);
+    const attacks = requests.flatMap((request, index) => (request.includes(`metadata.name%3Dbm-${ATTACK.toLowerCase()}-`) ? [index] : []));
+    const meshDelete = at('DELETE', meshDeleted[0] as KubeObject);
+    const meshReapply = at('PATCH', meshDeleted[0] as KubeObject, meshDelete);
+    const cniDelete = at('DELETE', cniDeleted[0] as KubeObject);
+    const cniReapply = at('PATCH', cniDeleted[0] as KubeObject, cniDelete);
+    expect(attacks[0]).toBeLessThan(meshDelete);
+    expect(attacks.some((index) => index > meshDelete && index < meshReapply)).toBe(true);
+    expect(meshReapply).toBeLessThan(cniDelete);
+    expect(attacks.some((index) => index > cniDelete && index < cniReapply)).toBe(true);
+    // The re-applied bodies are the rendered objects, byte for byte.
+    const reapplied = api.applies.slice(rehearsal.appliesBefore).map((apply) => JSON.parse(apply.body) as KubeObject).slice(-(meshDeleted.length + cniDeleted.length));
+    expect(reapplied.map(keyOf).sort()).toEqual([...meshDeleted, ...cniDeleted].map(keyOf).sort());
+    for (const object of [...meshDeleted, ...cniDeleted]) expect(reapplied.find((candidate) => keyOf(candidate) === keyOf(object))).toEqual(object);
+    // No dataplane: the passes' attempts are errors too, so the cell claims no depth.
+    const cell = rehearsal.results.find((line) => line['type'] === 'cell')?.['cell'] as { depth?: { count?: number; layers: { policies: string }[] } } | undefined;
+    expect(cell?.depth?.layers.map((entry) => entry.policies)).toEqual(['cni', 'mesh']);
+    expect(cell?.depth?.count).toBeUndefined();
+  }, 120_000);
+
+  it('calico+istio-sidecar --depth: a restoration the self-test cannot prove stops the passes on the wire and withdraws the pass', async () => {
+    const deletesBefore = api.deletes.length;
+    // The mesh's /admin DENY never comes back once its policies were deleted (a proxy that missed the re-application).
+    rehearsalFaults.meshOpenOnceDeletedFrom = deletesBefore;
+    let rehearsal: Rehearsal;
+    try {
+      rehearsal = await rehearse(DEPTH_PROFILE, ['--depth'], `${DEPTH_PROFILE}-depth-unrestored`);
+    } finally {
+      delete rehearsalFaults.meshOpenOnceDeletedFrom;
+    }
+    const layered = renderLayeredScene(await profileNamed(DEPTH_PROFILE));
+    const cni = layered.groups.find((candidate) => candidate.group === 'cni')?.objects ?? [];
+    const policyDeletes = api.deletes.slice(deletesBefore).filter((entry) => !entry.path.includes('/pods/') && !/^\/api\/v1\/namespaces\/[^/]+$/.test(entry.path));
+    // Only the mesh policies were deleted (the cni-only pass); no CNI object was touched after the failed proof.
+    expect(policyDeletes.length).toBeGreaterThan(0);
+    expect(policyDeletes.some((entry) => cni.some((object) => entry.path.endsWith(`/${object.metadata.name}`) && entry.path.includes(resourceOf(object.kind))))).toBe(false);
+    const passes = rehearsal.results.filter((line) => line['type'] === 'scene' && line['pass'] !== undefined);
+    expect(passes.map((line) => [(line['pass'] as { phase: string }).phase, line['passed']])).toEqual([['ablated', true], ['restored', false]]);
+    const cell = rehearsal.results.find((line) => line['type'] === 'cell')?.['cell'] as { depth?: { count?: number; layers: { outcome: string; reason?: string }[] } } | undefined;
+    expect(cell?.depth?.count).toBeUndefined();
+    expect(cell?.depth?.layers.map((entry) => entry.outcome)).toEqual(['error', 'error']);
+    // The cni-only pass ran on a proven ablation, but the cluster after it is in doubt: withdrawn. The mesh-only pass never ran.
+    expect(cell?.depth?.layers[0]?.reason ?? '').toMatch(/^(voided|did not run): restoration after the cni-only pass not proven by the self-test: .*GET \/admin\/bm-depth-check/);
+    expect(cell?.depth?.layers[1]?.reason).toMatch(/^did not run: restoration after the cni-only pass not proven by the self-test: .*GET \/admin\/bm-depth-check/);
+    expect([EXIT.unexpected, EXIT.infrastructure]).toContain(rehearsal.exitCode);
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Cluster, ClusterProvider, EvidenceQuery, ExecOptions, ExecResult, KubeObject, PodCreation, PodHandle, SinkRecord } from '../../core/domain/cluster.ts';
+import type { Cluster, ClusterProvider, CreatePodOptions, EvidenceQuery, ExecOptions, ExecResult, KubeObject, PodCreation, PodHandle, SinkRecord } from '../../core/domain/cluster.ts';
 import type { EvidenceItem, FlowDescriptor, TimeWindow } from '../../core/domain/evidence.ts';
 import type { DestinationLiveness } from '../../core/domain/liveness.ts';
 import type { Profile } from '../../core/domain/profile.ts';
@@ -10,6 +10,7 @@ import type { ClientSignal } from '../../core/domain/signal.ts';
 import { AMBIENT_REDIRECTION_ANNOTATION, ISTIO_PROXY_CONTAINER } from '../../core/scene-check/mesh-enrolment.ts';
 import { DNS_PROBE, METADATA_PROBE, SCENE_CHECK_LABEL, sceneFlows } from '../../core/scene-check/scene-flows.ts';
 import { meshMemberLabels } from '../../manifests/scene/namespaces.ts';
+import { LabAdmissionPolicies } from '../lab/admission/validating-admission-policy.ts';
 
 /** What a scripted pod does when its script runs. */
 export interface ScriptedRun {
@@ -60,6 +61,8 @@ export class MemoryCluster implements Cluster {
   readonly provider = 'lab' as const;
   readonly profile: Profile;
   readonly applied: KubeObject[] = [];
+  /** Every removeApplied call, in order (depth passes on kube providers delete and re-apply policies). */
+  readonly removals: KubeObject[][] = [];
   readonly podsCreated: string[] = [];
   readonly podsDeleted: string[] = [];
   tornDown = false;
@@ -92,6 +95,25 @@ export class MemoryCluster implements Cluster {
     this.applied.push(...objects);
   }
 
+  /** Like a kube cluster: only objects applied here, all checked before any goes. */
+  async removeApplied(objects: readonly KubeObject[]): Promise<void> {
+    const indexOf = (sent: KubeObject): number => this.applied.findIndex((object) => sameObject(object, sent));
+    const foreign = objects.filter((object) => indexOf(object) < 0);
+    if (foreign.length > 0) throw new Error(`refusing to delete (nothing deleted): ${foreign.map((object) => `${object.kind} ${object.metadata.name}`).join(', ')} not applied here`);
+    this.removals.push([...objects]);
+    for (const object of objects) this.applied.splice(indexOf(object), 1);
+  }
+
+  private holds(kinds: readonly string[]): boolean {
+    return this.applied.some((object) => kinds.includes(object.kind));
+  }
+
+  /** A layer probe (core/scene-check/layer-probes.ts) on a healthy stack: denied while its layer's policy kinds are applied. */
+  private layerProbe(checkId: string): ScriptedRun | undefined {
+    if (checkId === 'layer-cni') return this.holds(['NetworkPolicy', 'CiliumNetworkPolicy', 'GlobalNetworkPolicy']) ? { signal: 'timeout' } : { signal: 'connected', delivers: true, deliversOver: 'tcp' };
+    if (checkId === 'layer-mesh') return this.holds(['AuthorizationPolicy']) ? { signal: 'http-403' } : { signal: 'http-ok' };
+    return undefined;
+  }
   /**
    * A healthy stack under the scene self-test: the flows the stack denies are allowed while only the scene is
    * applied (the first apply) and denied once the policies are; allowed flows pass; DNS and the metadata
@@ -103,6 +125,8 @@ export class MemoryCluster implements Cluster {
     if (injected !== undefined) return injected;
     if (checkId === DNS_PROBE.id) return { signal: 'delivered', delivers: true, deliversOver: 'dns' };
     if (checkId === METADATA_PROBE.id) return { signal: 'http-ok', delivers: true };
+    const layer = this.layerProbe(checkId);
+    if (layer !== undefined) return layer;
     const flow = sceneFlows(stackTraits(this.profile)).find((candidate) => candidate.id === checkId);
     if (flow === undefined) return { signal: 'error', detail: `no scene check ${checkId}` };
     return flow.expect === 'denied' && phase === 'after-policies' ? { signal: 'timeout' } : { signal: 'http-ok' };
@@ -129,10 +153,27 @@ export class MemoryCluster implements Cluster {
     });
   }
 
-  async createPod(pod: V1Pod): Promise<PodCreation> {
+  /**
+   * The applied ValidatingAdmissionPolicies, evaluated with the same CEL evaluator as the lab (real semantics, the
+   * API server's wording), so a hardened scene's admission self-test sees its policies refuse by name.
+   */
+  private admissionDenial(pod: V1Pod, requester: CreatePodOptions['requester']): string | undefined {
+    if (!this.holds(['ValidatingAdmissionPolicyBinding'])) return undefined;
+    const policies = new LabAdmissionPolicies();
+    for (const object of this.applied) policies.accept(object);
+    const namespace = pod.metadata?.namespace ?? 'default';
+    const labels = this.applied.find((object) => object.kind === 'Namespace' && object.metadata.name === namespace)?.metadata.labels ?? {};
+    // The API server sets this label on every namespace (NamespaceDefaultLabelName); bindings select by it.
+    const decision = policies.admit(pod, namespace, { ...labels, 'kubernetes.io/metadata.name': namespace }, requester);
+    return decision.allowed ? undefined : decision.message;
+  }
+
+  async createPod(pod: V1Pod, options?: CreatePodOptions): Promise<PodCreation> {
     const name = pod.metadata?.name ?? 'unnamed';
     const checkId = pod.metadata?.labels?.[SCENE_CHECK_LABEL];
-    const scripted = checkId === undefined ? this.replay(pod) : { signal: 'http-ok' as const };
+    const denial = checkId === undefined ? this.admissionDenial(pod, options?.requester) : undefined;
+    if (denial !== undefined) return { status: 'rejected', layer: 'admission', message: denial };
+    const scripted: ScriptedRun = checkId === undefined ? this.replay(pod) : checkId === 'layer-admission' && this.holds(['ValidatingAdmissionPolicyBinding']) ? { signal: 'admission-denied', rejectWith: 'memory: denied by the admission policy' } : { signal: 'http-ok' };
     if (scripted.rejectWith !== undefined) return { status: 'rejected', layer: 'admission', message: scripted.rejectWith };
     this.podsCreated.push(name);
     const handle: PodHandle = {
@@ -193,6 +234,10 @@ export class MemoryCluster implements Cluster {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.teardown();
   }
+}
+
+function sameObject(a: KubeObject, b: KubeObject): boolean {
+  return a.apiVersion === b.apiVersion && a.kind === b.kind && a.metadata.name === b.metadata.name && a.metadata.namespace === b.metadata.namespace;
 }
 
 /** A provider over MemoryCluster, for runner tests. */

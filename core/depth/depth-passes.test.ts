@@ -111,6 +111,13 @@ describe('depth by ablation', () => {
     expect(provider.created.every((cluster) => cluster.tornDown)).toBe(true);
     // Depth passes add no cells of their own to the matrix.
     expect(cells).toHaveLength(4);
+    // Each pass's self-test is a `scene` line naming the pass, besides each profile's own.
+    const scenes = (await readFile(run.resultsPath, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { type: string; profileId?: string; pass?: { policies: string; phase: string }; passed?: boolean }).filter((line) => line.type === 'scene');
+    expect(scenes.filter((line) => line.pass === undefined).map((line) => line.profileId).sort()).toEqual([layered.id, single.id].sort());
+    expect(scenes.filter((line) => line.pass !== undefined).map((line) => [line.profileId, line.pass?.policies, line.pass?.phase, line.passed]).sort()).toEqual([
+      [layered.id, 'cni', 'fresh-cluster', true],
+      [layered.id, 'mesh', 'fresh-cluster', true],
+    ]);
   });
 
   it('runs a pass attempt that ended in error once more, as a whole new attempt with its own canary', async () => {

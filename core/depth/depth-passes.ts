@@ -2,9 +2,9 @@ import pLimit from 'p-limit';
 import type { AttackDefinition } from '../domain/attack.ts';
 import type { Cell } from '../domain/cell.ts';
 import type { Cluster, ClusterProvider } from '../domain/cluster.ts';
-import { depthOf, groupLayers, type DepthLayer, type PolicyGroup } from '../domain/depth.ts';
+import { depthOf, type PolicyGroup } from '../domain/depth.ts';
 import { stackTraits, type Mesh, type Profile } from '../domain/profile.ts';
-import { failedChecks } from '../domain/scene-self-test.ts';
+import { failedChecks, type SceneSelfTestLine } from '../domain/scene-self-test.ts';
 import { applyPoliciesWithSelfTest } from '../scene-check/scene-self-test.ts';
 import { executeAttack, type ExecuteOptions } from '../runner/execute-attack.ts';
 import type { Progress } from '../runner/progress.ts';
@@ -12,6 +12,7 @@ import type { ScriptSource } from '../runner/script-runner.ts';
 import type { SyncTeardowns } from '../runner/sync-teardowns.ts';
 import type { LayeredScene } from './layered-scene.ts';
 import { passStack } from './pass-stack.ts';
+import { depthLayer, executeWithRetry, type PassResult } from './pass-result.ts';
 
 export interface DepthPassesOptions {
   readonly provider: ClusterProvider;
@@ -31,28 +32,9 @@ export interface DepthPassesOptions {
   readonly syncTeardowns?: SyncTeardowns;
   readonly keep?: boolean;
   readonly sceneConvergence?: { readonly timeoutMs: number; readonly intervalMs: number };
+  /** Records each pass's self-test table (a `scene` line naming the pass). */
+  readonly onSelfTest?: (line: Omit<SceneSelfTestLine, 'type'>) => Promise<void>;
 }
-
-/**
- * How often a pass runs an attack again after an `error` cell (an infrastructure failure, e.g. a proxy slow to
- * start on a loaded host): every try is a whole new attempt with its own canary, control and checks, so a retry
- * never borrows from the failed one. An `error` says nothing about the network; without a retry the group would
- * stay unmeasured. The full pass keeps its own rules.
- */
-export const PASS_ERROR_RETRIES = 1;
-
-async function executeWithRetry(run: () => Promise<Cell>, signal: AbortSignal): Promise<Cell> {
-  let cell = await run();
-  for (let retry = 0; retry < PASS_ERROR_RETRIES && cell.outcome === 'error' && !signal.aborted; retry += 1) {
-    const failed = cell;
-    const next = await run();
-    cell = next.outcome === 'error' ? { ...next, reason: `${next.reason ?? 'error'} (also on the try before: ${failed.reason ?? 'error'})` } : next;
-  }
-  return cell;
-}
-
-/** One pass's answer for one attack: its cell, or why there is none. */
-type PassResult = Cell | Error;
 
 interface Pass {
   readonly group: PolicyGroup;
@@ -124,6 +106,7 @@ export class DepthPasses {
       ...(this.options.sceneConvergence ? { convergence: this.options.sceneConvergence } : {}),
     });
     if (this.options.signal.aborted) throw new Error('interrupted during the scene self-test');
+    await this.options.onSelfTest?.({ runId: this.options.runId, profileId: profile.id, pass: { policies: group, phase: 'fresh-cluster' }, checks: selfTest.checks, passed: selfTest.passed, durationMs: Math.round(selfTest.durationMs), at: new Date().toISOString() });
     const failed = failedChecks(selfTest.checks);
     if (failed.length > 0) {
       throw new Error(`scene self-test of the pass failed ${failed.length} of ${selfTest.checks.length} checks: ${failed.map((check) => `${check.name} (expected ${check.expected}, observed ${check.observed})`).join('; ')}`);
@@ -157,21 +140,3 @@ export class DepthPasses {
     return this.passes.has(profileId);
   }
 }
-
-function depthLayer(group: PolicyGroup, result: PassResult, mesh: Mesh): DepthLayer {
-  const layers = groupLayers(group, mesh);
-  const layer = layers.join('/');
-  if (result instanceof Error) return { policies: group, layer, outcome: 'error', evidence: [], stops: false, reason: `did not run: ${result.message}` };
-  return {
-    policies: group,
-    layer,
-    outcome: result.outcome,
-    ...(result.blockedBy ? { blockedBy: result.blockedBy } : {}),
-    ...(result.confidence ? { confidence: result.confidence } : {}),
-    evidence: result.evidence,
-    stops: result.outcome === 'blocked' && result.blockedBy !== undefined && layers.includes(result.blockedBy),
-    ...(result.canary ? { canary: result.canary } : {}),
-    ...(result.reason ? { reason: result.reason } : {}),
-  };
-}
-

@@ -89,6 +89,14 @@ export interface Cluster extends AsyncDisposable {
    * contains every field that was sent, and reads mesh enrolment (injected proxy, ambient redirection) from it.
    */
   readBack(objects: readonly KubeObject[]): Promise<readonly (KubeObject | undefined)[]>;
+  /**
+   * Depth on kube providers deletes a layer's policy objects for a pass and applies them again after it. Deletes
+   * exactly these objects as this cluster applied them in this run — each by the uid its apply returned, with that
+   * uid as the delete's precondition, and only if it still carries the managed-by label — then waits until each
+   * reads back absent. Throws, deleting nothing, when any of them was not applied here. Providers that ablate on
+   * clusters of their own (the lab) do not implement it.
+   */
+  removeApplied?(objects: readonly KubeObject[]): Promise<void>;
   /** Create a pod and wait until it runs (init containers completed), or report admission's refusal. */
   createPod(pod: V1Pod, options: CreatePodOptions): Promise<PodCreation>;
   addresses(): Promise<SceneAddresses>;

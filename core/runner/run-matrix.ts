@@ -5,9 +5,10 @@ import type { Cluster, ClusterProvider, KubeObject } from '../domain/cluster.ts'
 import { EXIT, InfrastructureError } from '../domain/errors.ts';
 import { stackTraits, type Profile } from '../domain/profile.ts';
 import { RESULTS_SCHEMA_VERSION, type RunHeaderLine } from '../domain/results.ts';
-import { failedChecks } from '../domain/scene-self-test.ts';
+import { failedChecks, type SceneSelfTestLine } from '../domain/scene-self-test.ts';
 import { applyPoliciesWithSelfTest } from '../scene-check/scene-self-test.ts';
 import { DepthPasses } from '../depth/depth-passes.ts';
+import { InPlaceDepthPasses } from '../depth/in-place-passes.ts';
 import type { LayeredScene } from '../depth/layered-scene.ts';
 import { TIMEOUTS } from '../timeouts.ts';
 import { AttackBroker, privateBrokerSocketPath, type BrokerProfile } from './attack-broker.ts';
@@ -50,8 +51,12 @@ export interface RunMatrixOptions {
   readonly syncTeardowns?: SyncTeardowns;
   /** Tests inject a failing file to prove a full disk loses no finished cell and tears no line. */
   readonly openResultsFile?: OpenResultsFile;
-  /** Depth by ablation (`run --depth`): each policy group named, one extra pass per group (core/depth). */
-  readonly depth?: { readonly renderLayers: (profile: Profile) => LayeredScene };
+  /**
+   * Depth by ablation (`run --depth`): each policy group named, one extra pass per group (core/depth). `fresh-cluster`
+   * (the lab): each pass on a cluster of its own with only its group applied, alongside the full pass. `in-place`
+   * (kube providers): after the full pass, on its cluster, the other groups' policy objects deleted and re-applied.
+   */
+  readonly depth?: { readonly renderLayers: (profile: Profile) => LayeredScene; readonly ablation?: 'fresh-cluster' | 'in-place' };
 }
 
 export interface RunOutcome {
@@ -135,7 +140,14 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
     concurrency: options.concurrency,
     podReadyMs: options.podReadyMs,
     controlRetries: options.controlRetries,
-    onCell: async (cell) => record(depth === undefined ? cell : await depth.attach(cell)),
+    onCell: async (cell) => {
+      if (inPlace?.has(cell.profileId) !== true) return record(depth === undefined ? cell : await depth.attach(cell));
+      // In-place depth: the cell is settled now (the test gets it) and written once its profile's passes are done.
+      const settled = gate.settle(cell);
+      if (settled === undefined) return gate.sealedCell(cell.profileId, cell.attackId) ?? cell;
+      inPlace.hold(settled);
+      return settled;
+    },
     recorded: (profileId, attackId) => notApplicable.get(cellKey(profileId, attackId)),
     onStart: (profileId, attackId) => options.progress.attackStarted(profileId, attackId),
     ...(options.scripts ? { scripts: options.scripts } : {}),
@@ -156,11 +168,15 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
   };
 
   const created: Cluster[] = [];
-  // Depth by ablation: the passes' clusters join `created`, so they are torn down with the full stacks'.
-  const depth = options.depth === undefined ? undefined : new DepthPasses({ ...options, renderLayers: options.depth.renderLayers, onCluster: (cluster) => created.push(cluster) });
+  const clusters = new Map<string, Cluster>();
+  const writePassSelfTest = (line: Omit<SceneSelfTestLine, 'type'>): Promise<void> => writer.scene(line);
+  // Depth by ablation: the lab passes' clusters join `created`, so they are torn down with the full stacks'.
+  const depth = options.depth === undefined || options.depth.ablation === 'in-place' ? undefined : new DepthPasses({ ...options, renderLayers: options.depth.renderLayers, onCluster: (cluster) => created.push(cluster), onSelfTest: writePassSelfTest });
+  const inPlace = options.depth?.ablation !== 'in-place' ? undefined : new InPlaceDepthPasses({ ...options, renderLayers: options.depth.renderLayers, signal: stop.signal, onSelfTest: writePassSelfTest });
   const provision = async (profile: Profile): Promise<BrokerProfile> => {
     options.progress.step(profile.id, 'provisioning');
     depth?.start(profile);
+    inPlace?.start(profile);
     const cluster = await options.provider.create(profile, {
       runId: options.runId,
       onProgress: (step) => options.progress.step(profile.id, step),
@@ -168,6 +184,7 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
       ...(options.syncTeardowns && !options.keep ? { syncTeardowns: options.syncTeardowns } : {}),
     });
     created.push(cluster);
+    clusters.set(profile.id, cluster);
     const [scene = [], ...policies] = options.renderScene(profile);
     options.progress.step(profile.id, 'applying scene');
     await cluster.apply(scene);
@@ -232,8 +249,10 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
       }
       await broker.drain(TIMEOUTS.scriptExecMs);
       await depth?.settle(batch.map((profile) => profile.id));
+      // Attempts that outlived the drain are sealed before an in-place pass changes their cluster's policies.
       await sealOutlived();
       for (const profileId of ready) broker.unregister(profileId);
+      if (inPlace !== undefined) await runInPlacePasses(inPlace, ready, profilesById, clusters, writer);
       if (!options.keep) await teardownAll(created.splice(0), options.progress);
     }
   } finally {
@@ -242,6 +261,8 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
     await broker.drain(TIMEOUTS.scriptExecMs);
     await sealOutlived();
     await broker.close();
+    // Cells an early end left held (an error or interrupt around the passes): written with what depth is known.
+    for (const cell of inPlace?.takeAll() ?? []) await writer.cell(cell);
     if (!options.keep) await teardownAll(created.splice(0), options.progress);
     await writer.end(options.runId, options.signal.aborted);
     await writer.flushed();
@@ -256,6 +277,18 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
     ...(writeFailure === undefined ? {} : { writeFailure }),
   };
   return { ...outcome, resultsPath, exitCode: exitCodeFor(outcome) };
+}
+
+/** Each ready profile's in-place passes (profiles have distinct clusters: they run side by side), then its held cells. */
+async function runInPlacePasses(inPlace: InPlaceDepthPasses, ready: readonly string[], profiles: ReadonlyMap<string, Profile>, clusters: ReadonlyMap<string, Cluster>, writer: ResultsWriter): Promise<void> {
+  await Promise.all(
+    ready.map(async (profileId) => {
+      const profile = profiles.get(profileId);
+      const cluster = clusters.get(profileId);
+      if (profile !== undefined && cluster !== undefined) await inPlace.run(profile, cluster);
+      for (const cell of inPlace.take(profileId)) await writer.cell(cell);
+    }),
+  );
 }
 
 /** Worst case of one attack: pods ready, control retries and attempt scripts, the sink, evidence. */

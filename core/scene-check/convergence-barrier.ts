@@ -8,7 +8,7 @@ export type ProbeVerdict = 'allowed' | 'denied';
 export interface ConvergenceOptions {
   readonly timeoutMs?: number;
   readonly intervalMs?: number;
-  /** Consecutive denials needed (one flap back to allowed resets the count): policies land node by node. */
+  /** Consecutive probes with the goal verdict needed (one flap resets the count): policies land node by node. */
   readonly requiredDenials?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (line: string) => void;
@@ -32,7 +32,15 @@ export interface DenialPoll extends ConvergenceResult {
  * Probe until the flow is denied `requiredDenials` times in a row, or the timeout passes. Never throws for a
  * flow that stays allowed: the caller records it (the scene self-test) or turns it into an error (the barrier).
  */
-export async function pollUntilDenied(probe: () => Promise<ProbeVerdict>, options: ConvergenceOptions = {}): Promise<DenialPoll> {
+export function pollUntilDenied(probe: () => Promise<ProbeVerdict>, options: ConvergenceOptions = {}): Promise<DenialPoll> {
+  return pollUntilVerdict(probe, 'denied', options);
+}
+
+/**
+ * Probe until the flow shows `goal` `requiredDenials` times in a row (one flap resets the count), or the timeout
+ * passes. `allowed` is the goal when a policy was deleted: its removal lands node by node too (depth passes).
+ */
+export async function pollUntilVerdict(probe: () => Promise<ProbeVerdict>, goal: ProbeVerdict, options: ConvergenceOptions = {}): Promise<DenialPoll> {
   const timeoutMs = options.timeoutMs ?? TIMEOUTS.convergenceMs;
   const intervalMs = options.intervalMs ?? TIMEOUTS.convergenceProbeIntervalMs;
   const required = options.requiredDenials ?? 2;
@@ -40,18 +48,18 @@ export async function pollUntilDenied(probe: () => Promise<ProbeVerdict>, option
   const sleep = options.sleep ?? ((ms: number): Promise<void> => delay(ms, undefined, options.signal ? { signal: options.signal } : {}));
   const started = now();
   let probes = 0;
-  let denials = 0;
+  let streak = 0;
   let lastVerdict: ProbeVerdict | undefined;
   for (;;) {
     if (options.signal?.aborted) return { outcome: 'interrupted', probes, elapsedMs: now() - started, lastVerdict };
     probes += 1;
     const probeStarted = now();
     lastVerdict = await probe();
-    denials = lastVerdict === 'denied' ? denials + 1 : 0;
-    if (denials >= required) return { outcome: 'converged', probes, elapsedMs: now() - started, lastVerdict };
+    streak = lastVerdict === goal ? streak + 1 : 0;
+    if (streak >= required) return { outcome: 'converged', probes, elapsedMs: now() - started, lastVerdict };
     const elapsed = now() - started;
     if (elapsed >= timeoutMs) return { outcome: 'timed-out', probes, elapsedMs: elapsed, lastVerdict };
-    options.onProgress?.(`waiting for policies: probe ${lastVerdict}, ${denials} of ${required} denials (${Math.round(elapsed / 1000)} s)`);
+    options.onProgress?.(`waiting for policies: probe ${lastVerdict}, ${streak} of ${required} ${goal} in a row (${Math.round(elapsed / 1000)} s)`);
     try {
       // The interval spaces probe starts: a probe that took a connect timeout has already waited.
       const wait = Math.min(intervalMs - (now() - probeStarted), timeoutMs - elapsed);

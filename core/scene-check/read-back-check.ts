@@ -5,7 +5,8 @@ import { subsetDifferences } from './object-subset.ts';
 /** How many differing paths the row names per object before summarising (the rest are counted). */
 const PATHS_PER_OBJECT = 5;
 
-function label(object: KubeObject): string {
+/** `Kind namespace/name` (or `Kind name` when cluster-scoped). */
+export function objectLabel(object: KubeObject): string {
   const where = object.metadata.namespace === undefined ? object.metadata.name : `${object.metadata.namespace}/${object.metadata.name}`;
   return `${object.kind} ${where}`;
 }
@@ -20,7 +21,7 @@ export function readBackCheck(sent: readonly KubeObject[], live: readonly (KubeO
     if (paths.length === 0) return;
     differing += 1;
     const shown = paths.slice(0, PATHS_PER_OBJECT).join('; ');
-    problems.push(`${label(object)}: ${shown}${paths.length > PATHS_PER_OBJECT ? `; and ${paths.length - PATHS_PER_OBJECT} more` : ''}`);
+    problems.push(`${objectLabel(object)}: ${shown}${paths.length > PATHS_PER_OBJECT ? `; and ${paths.length - PATHS_PER_OBJECT} more` : ''}`);
   });
   return {
     name: 'read-back of every applied object',

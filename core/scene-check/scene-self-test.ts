@@ -39,20 +39,20 @@ const ALLOWED_TRIES = 2;
 /** Tries for DNS and the metadata endpoint before the row fails (the sink answers late under load). */
 const SINK_TRIES = 2;
 
-type Pods = ReadonlyMap<string, ProbePod | Error>;
+export type Pods = ReadonlyMap<string, ProbePod | Error>;
 
 /** What every check reads: the probe pods and the scene's addresses. */
-interface Probing {
+export interface Probing {
   readonly pods: Pods;
   readonly addresses: SceneAddresses;
 }
 
 /** Run one fresh-canary probe of `probe` in its pod. */
-function runProbe(pod: ProbePod, probe: SceneProbe, addresses: SceneAddresses, canary: string = makeCanary()): Promise<ProbeRun> {
+export function runProbe(pod: ProbePod, probe: SceneProbe, addresses: SceneAddresses, canary: string = makeCanary()): Promise<ProbeRun> {
   return pod.run(probe.plan(pod.spec, canary, addresses));
 }
 
-async function waitForCanary(cluster: Cluster, canary: string): Promise<readonly SinkRecord[]> {
+export async function waitForCanary(cluster: Cluster, canary: string): Promise<readonly SinkRecord[]> {
   const deadline = performance.now() + TIMEOUTS.sinkSettleMs;
   for (;;) {
     const records = await cluster.sinkReceived(canary);
@@ -61,12 +61,12 @@ async function waitForCanary(cluster: Cluster, canary: string): Promise<readonly
   }
 }
 
-function podFailure(probe: SceneProbe, kind: SceneCheck['kind'], expected: string, error: Error): SceneCheck {
+export function podFailure(probe: Pick<SceneProbe, 'name'>, kind: SceneCheck['kind'], expected: string, error: Error): SceneCheck {
   return { name: probe.name, kind, expected, observed: 'no probe pod', tries: 0, passed: false, detail: error.message };
 }
 
 /** Runs `probe` in its pod; a missing pod or a broken script becomes a failed row via `fail`. */
-async function withPod(pods: Pods, probe: SceneProbe, fail: (error: Error) => SceneCheck, body: (pod: ProbePod) => Promise<SceneCheck>): Promise<SceneCheck> {
+export async function withPod(pods: Pods, probe: Pick<SceneProbe, 'id'>, fail: (error: Error) => SceneCheck, body: (pod: ProbePod) => Promise<SceneCheck>): Promise<SceneCheck> {
   const pod = pods.get(probe.id);
   if (pod === undefined) return fail(new Error(`no pod was started for ${probe.id}`));
   if (pod instanceof Error) return fail(pod);
@@ -78,7 +78,7 @@ async function withPod(pods: Pods, probe: SceneProbe, fail: (error: Error) => Sc
 }
 
 /** The canary reached the sink over `protocol`: the record names this probe's canary, nothing else counts. */
-async function sinkCheck(
+export async function sinkCheck(
   cluster: Cluster,
   { pods, addresses }: Probing,
   probe: SceneProbe,
@@ -153,7 +153,7 @@ async function deniedFlow({ pods, addresses }: Probing, flow: SceneFlow, input: 
   });
 }
 
-async function startPods(input: SceneSelfTestInput, probes: readonly SceneProbe[]): Promise<Map<string, ProbePod | Error>> {
+export async function startPods(input: Pick<SceneSelfTestInput, 'cluster' | 'podReadyMs' | 'scripts'>, probes: readonly Pick<SceneProbe, 'id' | 'pod'>[]): Promise<Map<string, ProbePod | Error>> {
   const tail = makeCanary().slice(-6);
   const started = await Promise.allSettled(probes.map((probe) => startProbePod(input.cluster, probe.pod(tail), input.podReadyMs, input.scripts)));
   const pods = new Map<string, ProbePod | Error>();
@@ -214,6 +214,11 @@ export async function applyPoliciesWithSelfTest(input: SceneSelfTestInput): Prom
     const checks = [...before, ...after, ...admission, ...meshEnrolmentChecks(stack, applied, live), readBackCheck(applied, live)];
     return { checks, passed: checks.every((check) => check.passed), durationMs: performance.now() - started };
   } finally {
-    await Promise.all([...pods.values()].map((pod) => (pod instanceof Error ? undefined : Promise.resolve(pod.pod[Symbol.asyncDispose]()).catch(() => undefined))));
+    await disposePods(pods);
   }
+}
+
+/** Deletes every probe pod that was started (best effort: teardown removes what a failed delete leaves). */
+export async function disposePods(pods: Pods): Promise<void> {
+  await Promise.all([...pods.values()].map((pod) => (pod instanceof Error ? undefined : Promise.resolve(pod.pod[Symbol.asyncDispose]()).catch(() => undefined))));
 }

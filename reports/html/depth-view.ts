@@ -43,7 +43,7 @@ export function depthSection(report: JsonReport): readonly HtmlNode[] {
     'section',
     { class: 'depth-view', id: 'depth' },
     h('h2', {}, 'Depth: which layers stop each attack on their own'),
-    h('p', {}, 'Each attack also ran on a copy of the stack with only one policy group applied (the layers themselves still run). Depth is how many groups stop it alone; 1 is a single point of failure.'),
+    h('p', {}, 'Each attack also ran with only one policy group applied (lab: on a copy of the stack; kind, kubeconfig: on the same cluster, the other groups’ policy objects deleted and re-applied after; the layers themselves still run). Depth is how many groups stop it alone; 1 is a single point of failure.'),
     h(
       'table',
       {},

@@ -61,7 +61,7 @@ export async function startRecordingApiServer(options: {
   readonly route?: ExtraRoute;
   readonly upgrade?: UpgradeRoute;
   /** What a server-side apply answers (a simulated server stores the object); default: the body as sent. */
-  readonly onApply?: (path: string, body: string) => unknown;
+  readonly onApply?: (path: string, body: string, fieldManager: string | null) => unknown;
 }): Promise<RecordingApiServer> {
   const dir = await mkdtemp(join(tmpdir(), 'bm-apiserver-'));
   const { key, cert } = await selfSignedCertificate(dir);
@@ -101,7 +101,7 @@ export async function startRecordingApiServer(options: {
           body,
         });
         if (options.onApply === undefined) response.writeHead(200, { 'content-type': 'application/json' }).end(body);
-        else sendJson(response, 200, options.onApply(url.pathname, body));
+        else sendJson(response, 200, options.onApply(url.pathname, body, url.searchParams.get('fieldManager')));
       });
       return;
     }

@@ -25,18 +25,30 @@ export interface ExecAnswer {
   readonly exitCode: number;
 }
 
+/** A DELETE as it arrived, and what the server answered. */
+export interface RecordedDelete {
+  readonly path: string;
+  /** The request body (DeleteOptions), byte for byte; empty when none was sent. */
+  readonly body: string;
+  readonly status: number;
+}
+
 export interface SimulatedApiServer extends RecordingApiServer {
   /** Objects as stored, by API path. */
   readonly stored: ReadonlyMap<string, KubeObject>;
+  /** Every DELETE, in arrival order. */
+  readonly deletes: RecordedDelete[];
 }
 
 const RUNNING_NODE_COUNT = 3;
 /** https://istio.io/latest/docs/reference/config/labels/ (istio.io/dataplane-mode) and annotations/ (ambient.istio.io/redirection). */
 const AMBIENT_NAMESPACE_LABEL = { key: 'istio.io/dataplane-mode', value: 'ambient' } as const;
 const AMBIENT_REDIRECTION = { key: 'ambient.istio.io/redirection', value: 'enabled' } as const;
+/** https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/ (namespace label istio-injection=enabled). */
+const SIDECAR_NAMESPACE_LABEL = { key: 'istio-injection', value: 'enabled' } as const;
 
 /** What the server adds to an object's metadata. */
-type ServerMetadata = KubeObject['metadata'] & { readonly generation?: number; readonly resourceVersion?: string; readonly uid?: string };
+type ServerMetadata = KubeObject['metadata'] & { readonly generation?: number; readonly resourceVersion?: string; readonly uid?: string; readonly managedFields?: readonly { readonly manager: string; readonly operation: string }[] };
 
 function metadataOf(object: KubeObject): ServerMetadata {
   return object.metadata;
@@ -104,6 +116,7 @@ export async function startSimulatedApiServer(options: {
 }): Promise<SimulatedApiServer> {
   const kinds = [...CORE_KINDS, ...options.kinds.filter((kind) => !CORE_KINDS.some((core) => core.apiVersion === kind.apiVersion && core.kind === kind.kind))];
   const stored = new Map<string, KubeObject>();
+  const deletes: RecordedDelete[] = [];
   /** Pods created by POST run; pods applied by a plan (probes) run to completion. */
   const createdPods = new Set<string>();
   let resourceVersion = 100;
@@ -136,9 +149,17 @@ export async function startSimulatedApiServer(options: {
     }
   }
 
-  /** istio-cni's part: a pod in a namespace labelled for ambient gets the redirection annotation. */
+  /**
+   * The mesh's part: a pod in a namespace labelled for injection gets the istio-proxy native sidecar (the injector's
+   * webhook), one in a namespace labelled for ambient the redirection annotation (istio-cni).
+   */
   function enrolled(pod: KubeObject): KubeObject {
     const namespace = stored.get(`/api/v1/namespaces/${pod.metadata.namespace ?? ''}`);
+    if (namespace?.metadata.labels?.[SIDECAR_NAMESPACE_LABEL.key] === SIDECAR_NAMESPACE_LABEL.value) {
+      const spec = (pod['spec'] ?? {}) as { initContainers?: { name: string }[] };
+      if ((spec.initContainers ?? []).some((container) => container.name === 'istio-proxy')) return pod;
+      return { ...pod, spec: { ...spec, initContainers: [...(spec.initContainers ?? []), { name: 'istio-proxy', image: 'proxyv2', restartPolicy: 'Always' }] } };
+    }
     if (namespace?.metadata.labels?.[AMBIENT_NAMESPACE_LABEL.key] !== AMBIENT_NAMESPACE_LABEL.value) return pod;
     return { ...pod, metadata: { ...pod.metadata, annotations: { ...pod.metadata.annotations, [AMBIENT_REDIRECTION.key]: AMBIENT_REDIRECTION.value } } };
   }
@@ -160,11 +181,14 @@ export async function startSimulatedApiServer(options: {
     };
   }
 
-  function store(path: string, object: KubeObject): KubeObject {
+  function store(path: string, object: KubeObject, manager?: { readonly name: string; readonly operation: string }): KubeObject {
     const previous = stored.get(path);
     const before = previous === undefined ? undefined : metadataOf(previous);
     const generation = before === undefined ? 1 : (before.generation ?? 1) + (JSON.stringify(previous?.['spec']) === JSON.stringify(object['spec']) ? 0 : 1);
-    const metadata: ServerMetadata = { ...object.metadata, generation, resourceVersion: nextVersion(), uid: before?.uid ?? `uid-${resourceVersion}` };
+    // Field management as the API server keeps it: one entry per manager that wrote the object.
+    const managers = [...(before?.managedFields ?? [])];
+    if (manager !== undefined && !managers.some((entry) => entry.manager === manager.name)) managers.push({ manager: manager.name, operation: manager.operation });
+    const metadata: ServerMetadata = { ...object.metadata, generation, resourceVersion: nextVersion(), uid: before?.uid ?? `uid-${resourceVersion}`, ...(managers.length > 0 ? { managedFields: managers } : {}) };
     // A pod gets its address when it is stored, as the CNI would give it one.
     const status = object.kind === 'Pod' && object['status'] === undefined ? { status: { podIP: `10.244.1.${(podIps += 1) % 250}` } } : {};
     const kept: KubeObject = { ...object, metadata, ...status };
@@ -278,8 +302,27 @@ export async function startSimulatedApiServer(options: {
       return true;
     }
     if (request.method === 'DELETE') {
-      stored.delete(url.pathname);
-      sendJson(response, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success' });
+      void readBody(request).then((body) => {
+        // DeleteOptions.preconditions.uid: a different instance under the name is a 409, and nothing is deleted.
+        let wanted: string | undefined;
+        try {
+          wanted = body === '' ? undefined : (JSON.parse(body) as { preconditions?: { uid?: string } }).preconditions?.uid;
+        } catch {
+          wanted = undefined;
+        }
+        const current = stored.get(url.pathname);
+        const status = wanted !== undefined && current !== undefined && metadataOf(current).uid !== wanted ? 409 : current === undefined && wanted !== undefined ? 404 : 200;
+        deletes.push({ path: url.pathname, body, status });
+        if (status !== 200) {
+          sendJson(response, status, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: status, message: status === 409 ? `Precondition failed: UID in precondition: ${wanted}, UID in object meta: ${String(current === undefined ? '' : metadataOf(current).uid)}` : 'not found' });
+          return;
+        }
+        stored.delete(url.pathname);
+        // Deleting a namespace deletes everything in it (the namespace controller's part).
+        const namespace = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(url.pathname)?.[1];
+        if (namespace !== undefined) for (const path of [...stored.keys()]) if (path.includes(`/namespaces/${namespace}/`)) stored.delete(path);
+        sendJson(response, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success' });
+      });
       return true;
     }
     return false;
@@ -319,10 +362,10 @@ export async function startSimulatedApiServer(options: {
     kinds,
     route,
     upgrade,
-    onApply: (path, body) => {
+    onApply: (path, body, fieldManager) => {
       options.onApplied?.(path);
-      return store(path, JSON.parse(body) as KubeObject);
+      return store(path, JSON.parse(body) as KubeObject, fieldManager === null ? undefined : { name: fieldManager, operation: 'Apply' });
     },
   });
-  return Object.assign(server, { stored });
+  return Object.assign(server, { stored, deletes });
 }

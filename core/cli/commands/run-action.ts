@@ -1,6 +1,6 @@
 import { findAttacks } from '../../../attack-pods/catalogue/index.ts';
 import { renderLayeredScene, renderSceneObjects } from '../../../manifests/render-scene-objects.ts';
-import { depthEnabled } from '../../depth/depth-choice.ts';
+import { checkInPlaceDepth, depthAblation, depthEnabled } from '../../depth/depth-choice.ts';
 import { providerFor } from '../../../clusters/providers.ts';
 import { readResults } from '../../../reports/read-results.ts';
 import { writeReports } from '../../../reports/write-reports.ts';
@@ -26,6 +26,7 @@ export async function run(flags: RunFlags): Promise<number> {
   const attacks = findAttacks(flags.attack);
   await checkRunOutDir(flags.out, { force: flags.force });
   const depth = depthEnabled(flags.provider, flags.depth);
+  if (depth) checkInPlaceDepth(flags.provider, profiles, renderLayeredScene);
   // The checks `doctor` prints, before anything is created; provider.preflight() then prepares (downloads, --reuse).
   await requireHostChecks(doctorSelection(flags, profiles), (text) => process.stderr.write(text), flags.skipCheck);
   const provider = providerFor({
@@ -75,7 +76,7 @@ export async function run(flags: RunFlags): Promise<number> {
       progress,
       signal: interrupt.signal,
       syncTeardowns,
-      ...(depth ? { depth: { renderLayers: renderLayeredScene } } : {}),
+      ...(depth ? { depth: { renderLayers: renderLayeredScene, ablation: depthAblation(flags.provider) } } : {}),
     });
     const unexpected = outcome.cells.filter(isUnexpected).length;
     const notRun = outcome.cells.filter((cell) => cell.outcome === 'not-run').length;

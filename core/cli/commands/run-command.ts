@@ -43,7 +43,7 @@ export function runCommand(): Command {
     .option('--config <file>', 'kind, kubeconfig: profiles file (default: clusters/profiles.yaml)')
     .option('--pins <file>', 'kind, kubeconfig: version pins file (default: clusters/pins.yaml)')
     .option('--control-retries <n>', 'retries of a failed positive control before a cell is inconclusive', positiveInt('--control-retries', 10), 2)
-    .option('--depth', 'measure depth by ablation: each policy layer alone per attack (default: on for lab, refused for kind/kubeconfig); --no-depth: off')
+    .option('--depth', 'measure depth by ablation: each policy layer alone per attack (default: on for lab; off for kind/kubeconfig, where each pass deletes and re-applies the other layers\' policies on the cluster); --no-depth: off')
     .option('--no-depth', 'skip the depth passes')
     .addOption(listOption('--skip-check <id...>', 'waive a host check of `breachmatrix doctor` by id (printed as skipped), repeatable or comma-separated', 'none'))
     .option('--reuse <cluster>', 'kind: run against this existing breachmatrix cluster instead of creating one')
