@@ -70,6 +70,8 @@ export class MemoryCluster implements Cluster {
   readonly applied: KubeObject[] = [];
   readonly podsCreated: string[] = [];
   readonly podsDeleted: string[] = [];
+  /** The pods whose script ran (exec), in order of start. */
+  readonly scriptsRun: string[] = [];
   tornDown = false;
   private readonly replay: Replay;
   private readonly evidence = new Map<string, readonly EvidenceItem[]>();
@@ -167,13 +169,17 @@ export class MemoryCluster implements Cluster {
     this.running += 1;
     this.maxConcurrentScripts = Math.max(this.maxConcurrentScripts, this.running);
     const started = performance.now();
+    this.scriptsRun.push(podName);
     const canary = options.env?.CANARY;
     if (canary !== undefined && PASS_SIGNALS.has(scripted.signal)) this.canarySent.push({ canary, pod: podName, at: started });
     try {
       const streams = [...(scripted.streams ?? []), ...(scripted.capture === undefined ? [] : [{ atMs: scripted.capture.opensAfterMs, line: CAPTURE_OPEN_LINE }])];
       let stdout = '';
+      let opened: number | undefined;
       for (const { atMs, line } of streams.sort((a, b) => a.atMs - b.atMs)) {
         await sleep(Math.max(0, started + atMs - performance.now()));
+        // The capture is open from the moment it says so (timers round, so not from `atMs`).
+        if (scripted.capture !== undefined && line === CAPTURE_OPEN_LINE) opened ??= performance.now();
         stdout += `${line}\n`;
         options.onStdout?.(Buffer.from(`${line}\n`));
       }
@@ -182,9 +188,8 @@ export class MemoryCluster implements Cluster {
       if (scripted.delivers === true && canary !== undefined) {
         this.sink.push({ canary, protocol: scripted.deliversOver ?? 'http', from: '10.244.0.10', at: new Date().toISOString() });
       }
-      const opened = scripted.capture === undefined ? undefined : started + scripted.capture.opensAfterMs;
       const heard = opened !== undefined && this.canarySent.some((sent) => sent.canary === canary && sent.pod !== podName && sent.at >= opened);
-      const fields = opened === undefined ? scripted.fields : { ...scripted.fields, canary_seen: heard ? 1 : 0 };
+      const fields = scripted.capture === undefined ? scripted.fields : { ...scripted.fields, canary_seen: heard ? 1 : 0 };
       return { exitCode: 0, stdout: stdout + this.resultLine(scripted, fields), stderr: '', timedOut: false, durationMs: performance.now() - started };
     } finally {
       this.running -= 1;
