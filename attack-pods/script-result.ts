@@ -12,6 +12,12 @@ export interface ScriptResult {
 
 export const RESULT_MARKER = 'BM-RESULT ';
 
+/**
+ * The line packet-capture.sh prints, while it still runs, once tcpdump reports its capture open ("listening on"):
+ * the runner starts the eavesdropping victim only after it (core/runner/capture-with-victim.ts).
+ */
+export const CAPTURE_OPEN_LINE = 'BM-READY capture-open';
+
 function failure(detail: string, exitCode: number, stderr: string): ScriptResult {
   const tail = stderr.trim().split('\n').slice(-3).join(' | ');
   return {

@@ -11,10 +11,14 @@ export const TIMEOUTS = {
   dnsSeconds: 2,
   /** Deadline for one script exec, a little above the script's own budget so its result line is read. */
   scriptExecMs: 15_000,
-  /** Eavesdropping: how long the sniffer captures, seconds (the victim's pod start and request fit inside). */
-  captureSeconds: 8,
-  /** Eavesdropping: the victim starts this long after the sniffer, so the capture is open when it sends. */
-  captureLeadMs: 2_000,
+  /** Eavesdropping: how long the sniffer captures once its capture is open, seconds (the victim's request fits inside). */
+  captureSeconds: 7,
+  /**
+   * Eavesdropping: from the sniffer script's start until it reports its capture open (tcpdump's "listening on"). The
+   * victim sends only after that report; without it within this budget the cell is `error`. This, captureSeconds and
+   * the script's parsing must fit in scriptExecMs (5 + 7 of 15 s).
+   */
+  captureOpenMs: 5_000,
   /** How long the sink is polled for a canary after the attempt ended (UDP/ICMP arrive late). */
   sinkSettleMs: 1_500,
   /**

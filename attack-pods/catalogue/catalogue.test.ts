@@ -10,10 +10,11 @@ import { SCENE } from '../../manifests/scene.ts';
 import { podSecurityViolations } from '../../clusters/lab/admission/pod-security.ts';
 import { InfrastructureError } from '../../core/domain/errors.ts';
 import { composeScript } from '../script-loader.ts';
+import { planContext, stackAttackCases, TEST_CANARY } from './testing/stack-attack-cases.ts';
 import { testAddresses } from './testing/test-addresses.ts';
 import { ATTACKS, findAttacks } from './index.ts';
 
-const CANARY = 'bm3f9a0c1d2e4b5a6c';
+const CANARY = TEST_CANARY;
 const CONTEXT_ADDRESSES = testAddresses();
 
 let stacks: StackTraits[] = [];
@@ -84,9 +85,8 @@ describe('catalogue contents', () => {
 
 describe('expectations for every stack', () => {
   it.each(ATTACKS.map((a) => [a.id, a] as const))('%s: sourced, consistent, attributable', (_id, definition) => {
-    for (const traits of stacks) {
+    for (const { stack: traits, where } of stackAttackCases(stacks, { attacks: [definition] })) {
       const expectation = definition.expect(traits);
-      const where = `${definition.id} on ${traits.profileId}`;
       expect(expectation.source.trim(), where).not.toBe('');
       expect(['documented', 'inferred', 'version-dependent'], where).toContain(expectation.certainty);
       if (expectation.outcome === 'blocked') {
@@ -109,9 +109,9 @@ describe('expectations for every stack', () => {
 
   it.each(ATTACKS.map((a) => [a.id, a] as const))('%s: every expectation cites upstream documents the attack lists as references', (_id, definition) => {
     const referenced = new Set(definition.references.map((reference) => reference.url));
-    for (const traits of stacks) {
+    for (const { stack: traits, where: pair } of stackAttackCases(stacks, { attacks: [definition] })) {
       const { source } = definition.expect(traits);
-      const where = `${definition.id} on ${traits.profileId}: ${source}`;
+      const where = `${pair}: ${source}`;
       const cited = [...source.matchAll(/<(https:\/\/[^>\s]+)>/g)].map((match) => match[1]);
       expect(cited.length, where).toBeGreaterThan(0);
       for (const url of cited) expect(referenced.has(url ?? ''), `${where} cites ${url}, not among its references`).toBe(true);
@@ -199,12 +199,10 @@ describe('expectations for every stack', () => {
   });
 
   it('privileged twins: admission on the baseline run everywhere it applies; HN4-priv allowed', () => {
-    for (const id of ['SC2', 'AM4', 'AM5', 'HN2', 'HN4', 'HN5']) {
-      for (const traits of stacks) {
-        const expectation = attack(id).expect(traits);
-        if (expectation.outcome === 'not-applicable') continue;
-        expect([expectation.blockedBy, expectation.signal], `${id} on ${traits.profileId}`).toEqual(['admission', 'admission-denied']);
-      }
+    for (const { stack: traits, attack: twin, where } of stackAttackCases(stacks, { attacks: ['SC2', 'AM4', 'AM5', 'HN2', 'HN4', 'HN5'].map(attack) })) {
+      const expectation = twin.expect(traits);
+      if (expectation.outcome === 'not-applicable') continue;
+      expect([expectation.blockedBy, expectation.signal], where).toEqual(['admission', 'admission-denied']);
     }
     expect(attack('HN1').expect(stack('kindnet')).blockedBy).toBe('admission');
     expect(attack('HN4-priv').expect(stack('cilium+istio-ambient')).outcome).toBe('allowed');
@@ -289,7 +287,7 @@ describe('expectations for every stack', () => {
 });
 
 describe('plans', () => {
-  const context = (traits: StackTraits): AttemptContext => ({ stack: traits, canary: CANARY, addresses: CONTEXT_ADDRESSES });
+  const context = (traits: StackTraits): AttemptContext => planContext(traits, CANARY, CONTEXT_ADDRESSES);
 
   it.each(ATTACKS.map((a) => [a.id, a] as const))('%s builds an attempt and a control with distinct, attributable pods', (_id, definition) => {
     const traits = stack('calico+istio-ambient');
@@ -352,7 +350,7 @@ describe('plans', () => {
 
   it("EV1: a hostNetwork sniffer on api's node; frontend's identity sends the attempt's canary to api; the control captures its own", () => {
     const traits = stack('lab:sidecar');
-    const ctx: AttemptContext = { stack: traits, canary: CANARY, addresses: CONTEXT_ADDRESSES };
+    const ctx = planContext(traits, CANARY, CONTEXT_ADDRESSES);
     const ev1 = attack('EV1');
     const attempt = ev1.attempt(ctx);
     const control = ev1.control({ ...ctx, canary: 'bm00000000000000cc' });
@@ -362,6 +360,7 @@ describe('plans', () => {
     expect(attempt.pod.spec?.nodeName).toBe(api?.node);
     expect(attempt.env.CAPTURE_HOST).toBe(api?.podIp);
     expect(attempt.env.SELF_SEND).toBeUndefined();
+    expect(attempt.env.CAPTURE_OPEN_SECONDS).toBe(String(Math.ceil(TIMEOUTS.captureOpenMs / 1000)));
     expect(control.env).toMatchObject({ SELF_SEND: '1', SELF_PORT: String(SCENE.workloads.api.port), CAPTURE_HOST: api?.podIp, CANARY: 'bm00000000000000cc' });
     expect(victim?.pod.spec?.serviceAccountName).toBe(SCENE.workloads.frontend.serviceAccount);
     expect(victim?.env.CANARY).toBe(ctx.canary);
@@ -373,7 +372,7 @@ describe('plans', () => {
 
   it('EV2: the sniffer asks for the node network, the victim runs on a node other than api’s; n/a on kind with its reason', () => {
     const traits = stack('lab:netpol+sidecar');
-    const ctx: AttemptContext = { stack: traits, canary: CANARY, addresses: CONTEXT_ADDRESSES };
+    const ctx = planContext(traits, CANARY, CONTEXT_ADDRESSES);
     const ev2 = attack('EV2');
     const attempt = ev2.attempt(ctx);
     expect(attempt.pod.metadata?.annotations?.['breachmatrix.io/placement']).toBe('node-network');
@@ -415,11 +414,7 @@ describe('findAttacks', () => {
 });
 
 describe('loose ends: AM4-mark, SC3-noinject, SC7 ports, HN3 ports and NodePort, SC10 attributable', () => {
-  const context = (traits: StackTraits, addresses: AttemptContext['addresses'] = CONTEXT_ADDRESSES): AttemptContext => ({
-    stack: traits,
-    canary: CANARY,
-    addresses,
-  });
+  const context = (traits: StackTraits, addresses: AttemptContext['addresses'] = CONTEXT_ADDRESSES): AttemptContext => planContext(traits, CANARY, addresses);
   const outcome = (id: string, profile: string): [string, string | undefined, string | undefined] => {
     const expectation = attack(id).expect(stack(profile));
     return [expectation.outcome, expectation.blockedBy, expectation.certainty];

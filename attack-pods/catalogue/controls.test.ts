@@ -5,6 +5,7 @@ import type { AttackDefinition, AttemptPlan } from '../../core/domain/attack.ts'
 import type { ControlPlan } from '../../core/domain/control.ts';
 import type { StackTraits } from '../../core/domain/profile.ts';
 import { SCENE } from '../../manifests/scene.ts';
+import { planContext, stackAttackCases } from './testing/stack-attack-cases.ts';
 import { testAddresses } from './testing/test-addresses.ts';
 import { ATTACKS } from './index.ts';
 
@@ -51,22 +52,22 @@ interface Case {
   readonly stack: StackTraits;
   readonly attack: AttackDefinition;
   readonly attackId: string;
+  readonly where: string;
   readonly attempt: AttemptPlan;
   readonly control: ControlPlan;
   readonly sinkCanary: boolean;
 }
 
 function cases(): Case[] {
-  const all: Case[] = [];
-  for (const stack of stacks) {
-    for (const attack of ATTACKS) {
-      if (attack.notApplicable(stack) !== undefined) continue;
-      const attempt = attack.attempt({ stack, canary: ATTEMPT_CANARY, addresses: ADDRESSES });
-      const control = attack.control({ stack, canary: CONTROL_CANARY, addresses: ADDRESSES });
-      all.push({ stack, attack, attackId: attack.id, attempt, control, sinkCanary: attack.success === 'sink-canary' });
-    }
-  }
-  return all;
+  return stackAttackCases(stacks, { applicableOnly: true }).map(({ stack, attack, where }) => ({
+    stack,
+    attack,
+    where,
+    attackId: attack.id,
+    attempt: attack.attempt(planContext(stack, ATTEMPT_CANARY, ADDRESSES)),
+    control: attack.control(planContext(stack, CONTROL_CANARY, ADDRESSES)),
+    sinkCanary: attack.success === 'sink-canary',
+  }));
 }
 
 describe('every control walks its attempt’s own path, on every stack', () => {
@@ -78,9 +79,8 @@ describe('every control walks its attempt’s own path, on every stack', () => {
 
   it('same-destination: the attempt’s address, port and protocol, asked by the control’s script', () => {
     const failures: string[] = [];
-    for (const { stack, attackId, attempt, control } of cases()) {
+    for (const { where, attempt, control } of cases()) {
       if (control.kind !== 'same-destination') continue;
-      const where = `${stack.profileId} ${attackId}`;
       const to = address(attempt);
       if (control.flow.protocol !== attempt.flow.protocol) failures.push(`${where}: protocol ${control.flow.protocol} ≠ ${attempt.flow.protocol}`);
       if (address(control) !== to) failures.push(`${where}: address ${address(control)} ≠ ${to}`);
@@ -102,11 +102,10 @@ describe('every control walks its attempt’s own path, on every stack', () => {
 
   it('same-source: the attempt’s pod spec minus the declared technique, over the same protocol', () => {
     const failures: string[] = [];
-    for (const { stack, attack, attackId, attempt, control: built } of cases()) {
+    for (const { stack, attack, where, attempt, control: built } of cases()) {
       if (built.kind !== 'same-source') continue;
-      const where = `${stack.profileId} ${attackId}`;
       // Built with the attempt's canary, so values derived from it (HN1's hostPort) compare equal.
-      const control = attack.control({ stack, canary: ATTEMPT_CANARY, addresses: ADDRESSES });
+      const control = attack.control(planContext(stack, ATTEMPT_CANARY, ADDRESSES));
       if (control.flow.protocol !== attempt.flow.protocol) failures.push(`${where}: protocol ${control.flow.protocol} ≠ ${attempt.flow.protocol}`);
       const differs = differingPaths(specOf(attempt.pod), specOf(control.pod)).filter(
         (path) => !control.techniqueRemoved.some((removed) => path === removed || path.startsWith(`${removed}.`)),
@@ -118,19 +117,19 @@ describe('every control walks its attempt’s own path, on every stack', () => {
 
   it('DNS controls only for DNS attacks', () => {
     const dnsControls = cases().filter((entry) => entry.control.flow.protocol === 'dns' || entry.control.script === 'dns-lookup.sh' && entry.control.env.QUERY_TCP !== '1');
-    expect(dnsControls.filter((entry) => entry.attempt.flow.protocol !== 'dns').map((entry) => `${entry.stack.profileId} ${entry.attackId}`)).toEqual([]);
+    expect(dnsControls.filter((entry) => entry.attempt.flow.protocol !== 'dns').map((entry) => entry.where)).toEqual([]);
   });
 
   it('controls to the sink pass only on the sink’s record of their own canary', () => {
     const sinkBound = cases().filter((entry) => entry.control.kind === 'same-destination' && entry.sinkCanary);
     expect(sinkBound.length).toBeGreaterThan(0);
-    expect(sinkBound.filter((entry) => entry.control.proof !== 'sink-canary').map((entry) => `${entry.stack.profileId} ${entry.attackId}`)).toEqual([]);
+    expect(sinkBound.filter((entry) => entry.control.proof !== 'sink-canary').map((entry) => entry.where)).toEqual([]);
     for (const entry of sinkBound) expect(scriptTargets(entry.control)).not.toContain(ATTEMPT_CANARY);
   });
 
   it('a same-destination client is one the scene permits: the node (hostNetwork, bm-privileged) or frontend’s identity to api', () => {
     const failures: string[] = [];
-    for (const { stack, attackId, control } of cases()) {
+    for (const { where, control } of cases()) {
       if (control.kind !== 'same-destination') continue;
       const spec = control.pod.spec;
       const node = spec?.hostNetwork === true && control.pod.metadata?.namespace === SCENE.namespaces.privileged;
@@ -140,7 +139,7 @@ describe('every control walks its attempt’s own path, on every stack', () => {
         (address(control) === ADDRESSES.workloads['bm-app/api']?.podIp || address(control)?.startsWith(`${SCENE.workloads.api.name}.`) === true) &&
         control.flow.destinationPort === SCENE.workloads.api.port &&
         /\/api\/ping$/.test(control.env.TARGET_URL ?? '');
-      if (!node && !frontend) failures.push(`${stack.profileId} ${attackId}: ${control.pod.metadata?.namespace}/${spec?.serviceAccountName}`);
+      if (!node && !frontend) failures.push(`${where}: ${control.pod.metadata?.namespace}/${spec?.serviceAccountName}`);
     }
     expect(failures).toEqual([]);
   });

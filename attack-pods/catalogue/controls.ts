@@ -1,9 +1,10 @@
+import type { V1Pod } from '@kubernetes/client-node';
 import type { AttemptContext, AttemptPlan } from '../../core/domain/attack.ts';
 import type { ControlPlan, ControlProof } from '../../core/domain/control.ts';
 import type { PodBuilder } from '../../manifests/pod-builder.ts';
 import { SCENE } from '../../manifests/scene.ts';
 import { frontendImpostor, rogue } from './attackers.ts';
-import { apiForgedHeaderPlan, apiPodHttpPlan, apiServiceHttpPlan, plan, serviceHost, sinkHttpPlan, withHostNetworkDns } from './plans.ts';
+import { apiForgedHeaderPlan, apiPodHttpPlan, apiServiceHttpPlan, plan, serviceHost, sinkHttpPlan, withHostNetworkDns, type PlanInput } from './plans.ts';
 
 /**
  * Positive controls on the attempt's own path (core/domain/control.ts). Which client the scene permits, per
@@ -41,6 +42,11 @@ export function nodeClient(context: AttemptContext, attackId: string, node?: str
 
 export type SinkProtocol = 'http' | 'tcp' | 'udp' | 'icmp' | 'dns';
 
+/** `script` sends the canary to `host`:`port` over `protocol`, reading them from TARGET_HOST and TARGET_PORT. */
+function hostPortPlan(pod: V1Pod, canary: string, script: string, protocol: 'tcp' | 'udp', host: string, port: number): AttemptPlan {
+  return plan({ pod, canary, script, env: { TARGET_HOST: host, TARGET_PORT: String(port) }, flow: { protocol, destinationIp: host, destinationPort: port } });
+}
+
 /** The node sends the control's canary to the sink's address and port over the attempt's protocol. */
 export function sinkControl(context: AttemptContext, attackId: string, protocol: SinkProtocol): ControlPlan {
   const pod = withHostNetworkDns(nodeClient(context, attackId).build());
@@ -50,25 +56,9 @@ export function sinkControl(context: AttemptContext, attackId: string, protocol:
     case 'http':
       return sameDestination(sinkHttpPlan(pod, context), 'sink-canary');
     case 'tcp':
-      return sameDestination(
-        plan({
-          ...common,
-          script: 'tcp-probe.sh',
-          env: { TARGET_HOST: sink.ip, TARGET_PORT: String(sink.tcpPort) },
-          flow: { protocol: 'tcp', destinationIp: sink.ip, destinationPort: sink.tcpPort },
-        }),
-        'sink-canary',
-      );
+      return sameDestination(hostPortPlan(pod, context.canary, 'tcp-probe.sh', 'tcp', sink.ip, sink.tcpPort), 'sink-canary');
     case 'udp':
-      return sameDestination(
-        plan({
-          ...common,
-          script: 'udp-send.sh',
-          env: { TARGET_HOST: sink.ip, TARGET_PORT: String(sink.udpPort) },
-          flow: { protocol: 'udp', destinationIp: sink.ip, destinationPort: sink.udpPort },
-        }),
-        'sink-canary',
-      );
+      return sameDestination(hostPortPlan(pod, context.canary, 'udp-send.sh', 'udp', sink.ip, sink.udpPort), 'sink-canary');
     case 'icmp':
       return sameDestination(
         plan({ ...common, script: 'icmp-probe.sh', env: { TARGET_HOST: sink.ip }, flow: { protocol: 'icmp', destinationIp: sink.ip } }),
@@ -87,14 +77,17 @@ export function sinkControl(context: AttemptContext, attackId: string, protocol:
   }
 }
 
+/** The node (a hostNetwork pod with the cluster resolver) runs `input`'s script with the control's canary. */
+function nodePlan(context: AttemptContext, attackId: string, input: Omit<PlanInput, 'pod' | 'canary'>, node?: string): AttemptPlan {
+  return plan({ ...input, pod: withHostNetworkDns(nodeClient(context, attackId, node).build()), canary: context.canary });
+}
+
 /** The node asks the metadata endpoint, with the control's canary, as EG7's attempt does. */
 export function metadataControl(context: AttemptContext, attackId: string): ControlPlan {
   const { metadata } = context.addresses;
   return sameDestination(
-    plan({
-      pod: withHostNetworkDns(nodeClient(context, attackId).build()),
+    nodePlan(context, attackId, {
       script: 'http-probe.sh',
-      canary: context.canary,
       env: { TARGET_URL: `http://${metadata.ip}:${metadata.port}/latest/meta-data/?c=${context.canary}` },
       flow: { protocol: 'http', destinationIp: metadata.ip, destinationPort: metadata.port },
     }),
@@ -139,16 +132,7 @@ export function apiPodControl(context: AttemptContext, attackId: string): Contro
  */
 export function nodeProbeControl(context: AttemptContext, attackId: string, attempt: AttemptPlan, node?: string): ControlPlan {
   const { sourceIp: _ip, sourcePod: _pod, sourceNamespace: _namespace, canary: _canary, ...flow } = attempt.flow;
-  return sameDestination(
-    plan({
-      pod: withHostNetworkDns(nodeClient(context, attackId, node).build()),
-      script: attempt.script,
-      canary: context.canary,
-      env: attempt.env,
-      flow,
-      placement: attempt.placement,
-    }),
-  );
+  return sameDestination(nodePlan(context, attackId, { script: attempt.script, env: attempt.env, flow, placement: attempt.placement }, node));
 }
 
 /** The resolver every scene pod is permitted to reach, as the flow names it. */

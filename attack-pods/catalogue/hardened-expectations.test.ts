@@ -2,8 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LabAdmissionPolicies } from '../../clusters/lab/admission/validating-admission-policy.ts';
 import { labProfiles } from '../../core/config/profiles-config.ts';
 import { loadKindProfiles } from '../../core/config/testing/all-profiles.ts';
+import type { AttackDefinition } from '../../core/domain/attack.ts';
 import { stackTraits, withPolicyStrength, type Profile, type StackTraits } from '../../core/domain/profile.ts';
 import { buildHardenedAdmissionPolicies } from '../../manifests/policies/hardened-admission-policies.ts';
+import { planContext, stackAttackCases, TEST_CANARY } from './testing/stack-attack-cases.ts';
 import { testAddresses } from './testing/test-addresses.ts';
 import { ATTACKS } from './index.ts';
 
@@ -17,10 +19,8 @@ beforeAll(async () => {
   profiles = [...(await loadKindProfiles()), ...labProfiles()];
 });
 
-function refusedByPolicy(traits: StackTraits, attackIndex: number, role: 'attempt' | 'control'): boolean {
-  const attack = ATTACKS[attackIndex];
-  if (attack === undefined) throw new Error('no attack');
-  const { pod, requester } = attack[role]({ stack: traits, canary: 'bm3f9a0c1d2e4b5a6c', addresses: ADDRESSES });
+function refusedByPolicy(traits: StackTraits, attack: AttackDefinition, role: 'attempt' | 'control'): boolean {
+  const { pod, requester } = attack[role](planContext(traits, TEST_CANARY, ADDRESSES));
   const namespace = pod.metadata?.namespace ?? '';
   return !policies.admit(pod, namespace, { 'kubernetes.io/metadata.name': namespace }, requester).allowed;
 }
@@ -33,19 +33,19 @@ describe('expectations under --policy-set hardened', () => {
       const base = stackTraits(profile);
       const traits = stackTraits(withPolicyStrength(profile, 'hardened'));
       expect(traits.strength).toBe('hardened');
-      ATTACKS.forEach((attack, index) => {
+      for (const { attack, where } of stackAttackCases([traits])) {
         // The only other hardened change: lab sidecar stacks normalise paths as Istio recommends (SC10).
         const before = attack.expect({ ...base, pathNormalization: traits.pathNormalization });
         const after = attack.expect(traits);
-        if (after.outcome === 'not-applicable') return;
-        if (refusedByPolicy(traits, index, 'attempt')) {
+        if (after.outcome === 'not-applicable') continue;
+        if (refusedByPolicy(traits, attack, 'attempt')) {
           refused.add(attack.id);
-          expect(after, `${attack.id} on ${base.profileId}`).toMatchObject({ outcome: 'blocked', blockedBy: 'admission', signal: 'admission-denied' });
+          expect(after, where).toMatchObject({ outcome: 'blocked', blockedBy: 'admission', signal: 'admission-denied' });
           expect(after.source).toContain('ValidatingAdmissionPolicy');
         } else if (after.outcome !== before.outcome || after.blockedBy !== before.blockedBy) {
           changed.push(`${attack.id} on ${base.profileId}: ${before.outcome} → ${after.outcome}${after.blockedBy === undefined ? '' : ` by ${after.blockedBy}`}`);
         }
-      });
+      }
     }
     expect([...refused].sort()).toEqual(['AM3', 'AM3-mesh', 'EG6', 'LM2', 'SC1', 'SC3', 'SC3-noinject']);
     // Beyond admission and path normalisation (folded into `before`), the only verdict the hardened set moves:
@@ -70,10 +70,8 @@ describe('expectations under --policy-set hardened', () => {
   });
 
   it('never refuse a positive control (a refused control would make every cell inconclusive)', () => {
-    for (const profile of profiles) {
-      const traits = stackTraits(withPolicyStrength(profile, 'hardened'));
-      ATTACKS.forEach((attack, index) => expect(refusedByPolicy(traits, index, 'control'), `${attack.id} control on ${traits.profileId}`).toBe(false));
-    }
+    const hardened = profiles.map((profile) => stackTraits(withPolicyStrength(profile, 'hardened')));
+    for (const { stack, attack, where } of stackAttackCases(hardened)) expect(refusedByPolicy(stack, attack, 'control'), `control of ${where}`).toBe(false);
   });
 
   it('refuse LM2 for who asked, not for what the pod says: the same pod from frontend\'s deployer is admitted', () => {

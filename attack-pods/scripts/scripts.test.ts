@@ -6,7 +6,7 @@ import { freePort } from '../sink/free-port.ts';
 import type { PythonService } from '../sink/python-service.ts';
 import { startWorkloadServer } from '../workload-server/workload-server-process.ts';
 import { composeScript } from '../script-loader.ts';
-import { parseScriptResult, type ScriptResult } from '../script-result.ts';
+import { CAPTURE_OPEN_LINE, parseScriptResult, type ScriptResult } from '../script-result.ts';
 import {
   closedPort,
   startDnsServer,
@@ -599,6 +599,23 @@ describe('marked-tcp.sh (SO_MARK before connect)', () => {
 describe('packet-capture.sh (tcpdump in a private namespace)', () => {
   const HOST = '127.0.0.2';
   const PORT = 18090;
+  const capture = (extra: Record<string, string> = {}): Record<string, string> => ({ CAPTURE_HOST: HOST, CAPTURE_SECONDS: '3', CAPTURE_OPEN_SECONDS: '3', CANARY, ...extra });
+  const selfSend = { SELF_SEND: '1', SELF_PORT: String(PORT) };
+  let shims: string;
+
+  beforeAll(async () => {
+    // `tcpdump` shims first on PATH: one that opens its capture late (a loaded machine), one that never does.
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    shims = await mkdtemp('/tmp/bm-tcpdump-');
+    const real = (await run('sh', ['-c', 'command -v tcpdump'])).stdout.trim();
+    await run('mkdir', ['-m', '755', `${shims}/slow-bin`, `${shims}/stuck-bin`]);
+    await writeFile(`${shims}/slow-bin/tcpdump`, `#!/bin/sh\nsleep 2\nexec ${real} "$@"\n`, { mode: 0o755 });
+    await writeFile(`${shims}/stuck-bin/tcpdump`, '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
+  });
+  afterAll(async () => {
+    const { rm } = await import('node:fs/promises');
+    await rm(shims, { recursive: true, force: true });
+  });
 
   async function captureNamespace(suffix: string): Promise<string> {
     const ns = await newNetns(suffix);
@@ -607,16 +624,45 @@ describe('packet-capture.sh (tcpdump in a private namespace)', () => {
     return ns;
   }
 
-  /** A client in `ns` sends `payload` from 127.0.0.1 to the server after the capture opened. */
-  function sendLater(ns: string, payload: string): void {
-    const client = spawn('ip', ['netns', 'exec', ns, 'sh', '-c', `sleep 1; printf '%s\\n' "$0" | nc -N -w 1 -s 127.0.0.1 ${HOST} ${PORT}`, payload], { stdio: 'ignore' });
-    children.push(client);
+  /** A client in `ns` sends `payload` from 127.0.0.1 to the server now. */
+  function send(ns: string, payload: string): Promise<void> {
+    return new Promise((resolve) => {
+      const client = spawn('ip', ['netns', 'exec', ns, 'sh', '-c', `printf '%s\\n' "$0" | nc -N -w 1 -s 127.0.0.1 ${HOST} ${PORT}`, payload], { stdio: 'ignore' });
+      children.push(client);
+      client.on('close', () => resolve());
+    });
+  }
+
+  /**
+   * Runs packet-capture.sh in `ns` the way the runner does: it watches stdout while the script runs, and the victim
+   * (`payload` from a client) sends only once the script printed CAPTURE_OPEN_LINE. `bin` goes first on PATH.
+   */
+  async function captureWithVictim(ns: string, payload: string, env: Record<string, string>, bin?: string): Promise<{ result: ScriptResult; openAfterMs?: number }> {
+    const started = performance.now();
+    const path = `${bin === undefined ? '' : `${bin}:`}${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`;
+    const child = spawn('ip', ['netns', 'exec', ns, 'sh', '-c', composeScript('packet-capture.sh')], { env: { PATH: path, CONNECT_TIMEOUT: '1', ...env } });
+    children.push(child);
+    let stdout = '';
+    let stderr = '';
+    let openAfterMs: number | undefined;
+    let victim: Promise<void> = Promise.resolve();
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      if (openAfterMs === undefined && stdout.split('\n').includes(CAPTURE_OPEN_LINE)) {
+        openAfterMs = performance.now() - started;
+        victim = send(ns, payload);
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const code = await new Promise<number>((resolve) => child.on('close', (exit) => resolve(exit ?? 1)));
+    await victim;
+    return { result: parseScriptResult(stdout, stderr, code), ...(openAfterMs === undefined ? {} : { openAfterMs }) };
   }
 
   it('reports the canary seen in plaintext and the flow with the captured host’s port', async () => {
     const ns = await captureNamespace('pc1');
-    sendLater(ns, `GET /api/ping X-Canary: ${CANARY}`);
-    const result = await runScript('packet-capture.sh', { CAPTURE_HOST: HOST, CAPTURE_SECONDS: '3', CANARY }, { netns: ns });
+    const { result, openAfterMs } = await captureWithVictim(ns, `GET /api/ping X-Canary: ${CANARY}`, capture());
+    expect(openAfterMs).toBeDefined();
     expect(result.signal).toBe('delivered');
     expect(result.fields.canary_seen).toBe(1);
     expect(result.fields.packets).toBeGreaterThan(0);
@@ -625,28 +671,53 @@ describe('packet-capture.sh (tcpdump in a private namespace)', () => {
 
   it('packets of the flow without the canary: captured, canary_seen 0', async () => {
     const ns = await captureNamespace('pc2');
-    sendLater(ns, 'opaque bytes that carry no canary');
-    const result = await runScript('packet-capture.sh', { CAPTURE_HOST: HOST, CAPTURE_SECONDS: '3', CANARY }, { netns: ns });
+    const { result } = await captureWithVictim(ns, 'opaque bytes that carry no canary', capture());
     expect(result.signal).toBe('delivered');
     expect(result.fields.canary_seen).toBe(0);
     expect(result.fields.packets).toBeGreaterThan(0);
     expect(String(result.fields.flows).split(' ')).toContain(`127.0.0.1>${HOST}.${PORT}`);
   });
 
+  it('a capture that opens late (tcpdump slow to start) still sees the canary sent after its open line', async () => {
+    const ns = await captureNamespace('pc6');
+    const { result, openAfterMs } = await captureWithVictim(ns, `GET /api/ping X-Canary: ${CANARY}`, capture(), `${shims}/slow-bin`);
+    // The open line waited for tcpdump itself, not for a fixed lead.
+    expect(openAfterMs).toBeGreaterThanOrEqual(2_000);
+    expect(result.signal).toBe('delivered');
+    expect(result.fields.canary_seen).toBe(1);
+  });
+
   it('the control passes only on its own captured canary; without a listener it fails', async () => {
     const ns = await captureNamespace('pc3');
-    const passed = await runScript('packet-capture.sh', { CAPTURE_HOST: HOST, CAPTURE_SECONDS: '3', CANARY, SELF_SEND: '1', SELF_PORT: String(PORT) }, { netns: ns });
+    const passed = await runScript('packet-capture.sh', capture(selfSend), { netns: ns });
     expect(passed.signal).toBe('delivered');
     expect(passed.fields.canary_seen).toBe(1);
     const silent = await newNetns('pc4');
-    const failed = await runScript('packet-capture.sh', { CAPTURE_HOST: HOST, CAPTURE_SECONDS: '3', CANARY, SELF_SEND: '1', SELF_PORT: String(PORT) }, { netns: silent });
+    const failed = await runScript('packet-capture.sh', capture(selfSend), { netns: silent });
     expect(failed.signal).toBe('timeout');
     expect(failed.fields.canary_seen).toBe(0);
   });
 
+  it('the control sends its canary once the capture is open, however late that is', async () => {
+    const ns = await captureNamespace('pc7');
+    const { result } = await captureWithVictim(ns, 'the victim carries no canary here', capture(selfSend), `${shims}/slow-bin`);
+    expect(result.signal).toBe('delivered');
+    expect(result.detail).toContain('captured its own plaintext canary');
+  });
+
+  it('a capture that never opens prints no open line and ends on its own bound with an error', async () => {
+    const ns = await captureNamespace('pc8');
+    const started = performance.now();
+    const { result, openAfterMs } = await captureWithVictim(ns, CANARY, capture({ CAPTURE_SECONDS: '1', CAPTURE_OPEN_SECONDS: '1' }), `${shims}/stuck-bin`);
+    expect(openAfterMs).toBeUndefined();
+    expect(result.signal).toBe('error');
+    expect(result.detail).toContain('tcpdump did not run');
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+
   it('permission-denied without CAP_NET_RAW', async () => {
     const ns = await newNetns('pc5');
-    const result = await runScript('packet-capture.sh', { CAPTURE_HOST: HOST, CAPTURE_SECONDS: '1', CANARY }, { netns: ns, onlyCapabilities: [] });
+    const result = await runScript('packet-capture.sh', capture({ CAPTURE_SECONDS: '1' }), { netns: ns, onlyCapabilities: [] });
     expect(result.signal).toBe('permission-denied');
   });
 });

@@ -15,6 +15,13 @@ function script(pod: string, socket: Socket): void {
   if (pod === 'exits-0') {
     sendChannel(socket, STATUS, JSON.stringify({ metadata: {}, status: 'Success' }));
     setTimeout(() => sendClose(socket, 1000, ''), 50);
+  } else if (pod === 'streams') {
+    // The rest of the output and the status come well after the first line.
+    setTimeout(() => {
+      sendChannel(socket, STDOUT, 'done\n');
+      sendChannel(socket, STATUS, JSON.stringify({ metadata: {}, status: 'Success' }));
+      setTimeout(() => sendClose(socket, 1000, ''), 50);
+    }, 800);
   } else if (pod === 'closes-cleanly') {
     sendClose(socket, 1000, 'container gone');
   } else if (pod === 'connection-drops') {
@@ -47,6 +54,19 @@ describe('execInPod over a websocket', () => {
   it('reads the exit status from the status channel', async () => {
     const result = await execInPod(server.kubeConfig, 'bm-app', 'exits-0', 'main', ['true'], { timeoutMs: DEADLINE_MS });
     expect(result).toMatchObject({ exitCode: 0, stdout: 'partial output\n', timedOut: false });
+  });
+
+  it('streams stdout to onStdout as frames arrive, before the exit status', async () => {
+    const started = Date.now();
+    const chunks: { at: number; text: string }[] = [];
+    const onStdout = (chunk: Uint8Array): void => {
+      chunks.push({ at: Date.now() - started, text: new TextDecoder().decode(chunk) });
+    };
+    const result = await execInPod(server.kubeConfig, 'bm-app', 'streams', 'main', ['sh'], { timeoutMs: DEADLINE_MS, onStdout });
+    const finished = Date.now() - started;
+    expect(chunks.map((chunk) => chunk.text)).toEqual(['partial output\n', 'done\n']);
+    expect(chunks[0]?.at ?? Infinity).toBeLessThan(finished - 500);
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'partial output\ndone\n' });
   });
 
   it('a stream closed without a status frame is an infrastructure error at once, not a timeout', async () => {

@@ -9,8 +9,15 @@ const TIMED_OUT_EXIT = 124;
 
 class Collector extends Writable {
   readonly chunks: Buffer[] = [];
+  private readonly onChunk: ((chunk: Uint8Array) => void) | undefined;
+  /** `onChunk` sees each chunk as the exec stream delivers it (ExecOptions.onStdout). */
+  constructor(onChunk?: (chunk: Uint8Array) => void) {
+    super();
+    this.onChunk = onChunk;
+  }
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
     this.chunks.push(chunk);
+    this.onChunk?.(chunk);
     callback();
   }
   text(): string {
@@ -44,7 +51,7 @@ export async function execInPod(
   options: ExecOptions,
 ): Promise<ExecResult> {
   const started = Date.now();
-  const stdout = new Collector();
+  const stdout = new Collector(options.onStdout);
   const stderr = new Collector();
   const where = `exec in pod ${namespace}/${pod} container ${container}`;
   return new Promise<ExecResult>((resolve, reject) => {

@@ -14,6 +14,8 @@ export interface CommandOptions {
   readonly input?: string;
   readonly timeoutMs: number;
   readonly env?: Readonly<Record<string, string>>;
+  /** Sees stdout as it arrives, before the command ends (ExecOptions.onStdout). */
+  readonly onStdout?: (chunk: Uint8Array) => void;
 }
 
 /**
@@ -36,7 +38,10 @@ export function runCommand(file: string, args: readonly string[], options: Comma
       timedOut = true;
       killGroup(child.pid, 'SIGKILL');
     }, options.timeoutMs);
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      options.onStdout?.(chunk);
+    });
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.on('error', (error) => {
       clearTimeout(timer);

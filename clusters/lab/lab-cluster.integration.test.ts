@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PodHandle } from '../../core/domain/cluster.ts';
+import { startExec } from '../../core/domain/running-exec.ts';
 import { pod } from '../../manifests/pod-builder.ts';
 import { SCENE } from '../../manifests/scene.ts';
 import { LAB_ADDRESSES } from './addressing.ts';
@@ -51,6 +52,16 @@ describe('lab cluster (real kernel)', () => {
     // No NET_ADMIN in the default set: changing a route is refused.
     const route = await client.exec(['ip', 'route', 'add', '192.0.2.0/24', 'dev', 'eth0'], { timeoutMs: 5_000 });
     expect(route.exitCode).not.toBe(0);
+  });
+
+  it('streams a running command\'s stdout: a marker line is seen while the command still runs', async () => {
+    const running = startExec(client, ['sh', '-c', 'echo BM-READY probe; sleep 2; echo done'], { timeoutMs: 10_000 });
+    let ended = false;
+    void running.result.then(() => (ended = true));
+    const wait = await running.waitForLine('BM-READY probe', 5_000);
+    expect(wait.status).toBe('seen');
+    expect(ended).toBe(false);
+    expect((await running.result).stdout).toBe('BM-READY probe\ndone\n');
   });
 
   it('lets a pod reach another pod by service name, resolved by the lab kube-dns', async () => {

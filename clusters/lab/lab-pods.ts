@@ -224,7 +224,7 @@ export class LabPodRuntime {
     return runCommand(
       'nsenter',
       [...nsenterArguments(placement), 'setpriv', ...setprivArguments(privileges), ...mapContainerCommand([...command, ...args])],
-      { timeoutMs: options.timeoutMs, env: this.containerEnv(labPod, container.env ?? [], options.env ?? {}) },
+      { timeoutMs: options.timeoutMs, env: this.containerEnv(labPod, container.env ?? [], options.env ?? {}), onStdout: options.onStdout },
     );
   }
 

@@ -6,7 +6,8 @@ import type { DestinationLiveness } from '../../core/domain/liveness.ts';
 import type { Profile } from '../../core/domain/profile.ts';
 import type { SceneAddresses } from '../../core/domain/scene-addresses.ts';
 import { stackTraits } from '../../core/domain/profile.ts';
-import type { ClientSignal } from '../../core/domain/signal.ts';
+import { PASS_SIGNALS, type ClientSignal } from '../../core/domain/signal.ts';
+import { CAPTURE_OPEN_LINE } from '../../attack-pods/script-result.ts';
 import { AMBIENT_REDIRECTION_ANNOTATION, ISTIO_PROXY_CONTAINER } from '../../core/scene-check/mesh-enrolment.ts';
 import { DNS_PROBE, METADATA_PROBE, SCENE_CHECK_LABEL, sceneFlows } from '../../core/scene-check/scene-flows.ts';
 import { meshMemberLabels } from '../../manifests/scene/namespaces.ts';
@@ -28,6 +29,13 @@ export interface ScriptedRun {
   readonly rejectWith?: string;
   /** Further result-line fields the script reports (e.g. a capture's `packets`, `canary_seen`, `flows`). */
   readonly fields?: Readonly<Record<string, string | number>>;
+  /** Lines the script prints while it runs, each `atMs` into the run (streamed to ExecOptions.onStdout). */
+  readonly streams?: readonly { readonly atMs: number; readonly line: string }[];
+  /**
+   * A sniffer: its capture opens `opensAfterMs` into the run (it then prints CAPTURE_OPEN_LINE) and stays open until
+   * the run ends. Its `canary_seen` is 1 only when a pod whose script passed sent this run's CANARY while it was open.
+   */
+  readonly capture?: { readonly opensAfterMs: number };
 }
 
 /** Decides a pod's scripted behaviour from the pod itself (tests key it by pod name or labels). */
@@ -65,10 +73,14 @@ export class MemoryCluster implements Cluster {
   readonly removals: KubeObject[][] = [];
   readonly podsCreated: string[] = [];
   readonly podsDeleted: string[] = [];
+  /** The pods whose script ran (exec), in order of start. */
+  readonly scriptsRun: string[] = [];
   tornDown = false;
   private readonly replay: Replay;
   private readonly evidence = new Map<string, readonly EvidenceItem[]>();
   private readonly sink: SinkRecord[] = [];
+  /** When (performance.now) each passing script carrying a CANARY started, for sniffers' simulated captures. */
+  private readonly canarySent: { readonly canary: string; readonly pod: string; readonly at: number }[] = [];
   private running = 0;
   maxConcurrentScripts = 0;
   /**
@@ -190,21 +202,36 @@ export class MemoryCluster implements Cluster {
     return { status: 'running', pod: handle };
   }
 
-  private resultLine(scripted: ScriptedRun): string {
-    return `BM-RESULT ${JSON.stringify({ ...scripted.fields, signal: scripted.signal, exit: 0, detail: scripted.detail ?? '' })}\n`;
+  private resultLine(scripted: ScriptedRun, fields: ScriptedRun['fields'] = scripted.fields): string {
+    return `BM-RESULT ${JSON.stringify({ ...fields, signal: scripted.signal, exit: 0, detail: scripted.detail ?? '' })}\n`;
   }
 
   private async exec(podName: string, scripted: ScriptedRun, options: ExecOptions): Promise<ExecResult> {
     this.running += 1;
     this.maxConcurrentScripts = Math.max(this.maxConcurrentScripts, this.running);
+    const started = performance.now();
+    this.scriptsRun.push(podName);
+    const canary = options.env?.CANARY;
+    if (canary !== undefined && PASS_SIGNALS.has(scripted.signal)) this.canarySent.push({ canary, pod: podName, at: started });
     try {
-      await sleep(scripted.delayMs ?? 0);
+      const streams = [...(scripted.streams ?? []), ...(scripted.capture === undefined ? [] : [{ atMs: scripted.capture.opensAfterMs, line: CAPTURE_OPEN_LINE }])];
+      let stdout = '';
+      let opened: number | undefined;
+      for (const { atMs, line } of streams.sort((a, b) => a.atMs - b.atMs)) {
+        await sleep(Math.max(0, started + atMs - performance.now()));
+        // The capture is open from the moment it says so (timers round, so not from `atMs`).
+        if (scripted.capture !== undefined && line === CAPTURE_OPEN_LINE) opened ??= performance.now();
+        stdout += `${line}\n`;
+        options.onStdout?.(Buffer.from(`${line}\n`));
+      }
+      await sleep(Math.max(0, started + (scripted.delayMs ?? 0) - performance.now()));
       this.evidence.set(podName, scripted.evidence ?? []);
-      const canary = options.env?.CANARY;
       if (scripted.delivers === true && canary !== undefined) {
         this.sink.push({ canary, protocol: scripted.deliversOver ?? 'http', from: '10.244.0.10', at: new Date().toISOString() });
       }
-      return { exitCode: 0, stdout: this.resultLine(scripted), stderr: '', timedOut: false, durationMs: scripted.delayMs ?? 0 };
+      const heard = opened !== undefined && this.canarySent.some((sent) => sent.canary === canary && sent.pod !== podName && sent.at >= opened);
+      const fields = scripted.capture === undefined ? scripted.fields : { ...scripted.fields, canary_seen: heard ? 1 : 0 };
+      return { exitCode: 0, stdout: stdout + this.resultLine(scripted, fields), stderr: '', timedOut: false, durationMs: performance.now() - started };
     } finally {
       this.running -= 1;
     }

@@ -1,16 +1,14 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { MemoryCluster, type MemorySceneFaults, type ScriptedRun } from '../../clusters/memory/memory-cluster.ts';
 import { labProfiles } from '../config/profiles-config.ts';
 import type { Cell } from '../domain/cell.ts';
 import type { ClusterProvider, KubeObject } from '../domain/cluster.ts';
 import type { Profile } from '../domain/profile.ts';
-import { SILENT_PROGRESS } from '../runner/progress.ts';
 import { runMatrix, type RunMatrixOptions } from '../runner/run-matrix.ts';
 import { EXPECT_BLOCKED_BY_CNI, syntheticAttack } from '../runner/testing/synthetic-attack.ts';
+import { testRunOptions } from '../runner/testing/test-run-options.ts';
 import type { LayeredScene } from './layered-scene.ts';
 
 const layered = labProfiles().find((profile) => profile.id === 'lab:netpol+sidecar') as Profile;
@@ -53,25 +51,11 @@ function layeredProvider(faults: (applied: () => readonly KubeObject[]) => Memor
 const attacks = [syntheticAttack({ id: 'BOTH', expected: EXPECT_BLOCKED_BY_CNI }), syntheticAttack({ id: 'CNIONLY', expected: EXPECT_BLOCKED_BY_CNI })];
 
 async function options(provider: ClusterProvider, profiles: readonly Profile[]): Promise<RunMatrixOptions> {
-  return {
-    provider,
-    profiles,
-    attacks,
-    renderScene: (profile) => { const { scene, groups } = renderLayers(profile); return [scene, ...groups.map((group) => group.objects)]; },
-    outDir: await mkdtemp(join(tmpdir(), 'bm-depth-')),
-    runId: `t${Date.now()}`,
-    harnessVersion: '0.0.0-test',
-    concurrency: 2,
-    profileConcurrency: 2,
-    keep: false,
-    podReadyMs: 1000,
-    controlRetries: 0,
-    progress: SILENT_PROGRESS,
-    signal: new AbortController().signal,
-    scripts: () => 'true',
-    sceneConvergence: { timeoutMs: 2000, intervalMs: 10 },
-    depth: { renderLayers },
+  const renderScene: RunMatrixOptions['renderScene'] = (profile) => {
+    const { scene, groups } = renderLayers(profile);
+    return [scene, ...groups.map((group) => group.objects)];
   };
+  return testRunOptions({ provider, profiles, attacks, renderScene }, { sceneConvergence: { timeoutMs: 2000, intervalMs: 10 }, depth: { renderLayers } });
 }
 
 async function writtenCells(path: string): Promise<Cell[]> {

@@ -22,6 +22,11 @@ export interface ExecOptions {
   readonly timeoutMs: number;
   readonly env?: Readonly<Record<string, string>>;
   readonly container?: string;
+  /**
+   * Receives the command's stdout as it arrives, while the command still runs (core/domain/running-exec.ts waits
+   * for a marker line on it). The result still carries the whole stdout.
+   */
+  readonly onStdout?: (chunk: Uint8Array) => void;
 }
 
 export interface ExecResult {

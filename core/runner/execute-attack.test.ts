@@ -3,6 +3,8 @@ import { MEMORY_ADDRESSES, MemoryCluster, type Replay, type ScriptedRun } from '
 import type { Expectation } from '../domain/attack.ts';
 import { labProfiles } from '../config/profiles-config.ts';
 import type { Profile } from '../domain/profile.ts';
+import { CAPTURE_OPEN_LINE } from '../../attack-pods/script-result.ts';
+import { TIMEOUTS } from '../timeouts.ts';
 import { executeAttack } from './execute-attack.ts';
 import { EXPECT_ALLOWED, EXPECT_BLOCKED_BY_CNI, SYNTHETIC_CAPTURED_IP, syntheticAttack } from './testing/synthetic-attack.ts';
 
@@ -138,9 +140,11 @@ describe('executeAttack', () => {
   describe('packet-capture (eavesdropping)', () => {
     const EXPECT_SIDECAR: Expectation = { outcome: 'blocked', blockedBy: 'mesh-sidecar', certainty: 'documented', source: 'test' };
     const victimFlow = `10.244.0.10>${SYNTHETIC_CAPTURED_IP}.8080`;
+    /** The sniffer reports its capture open at once unless the test scripts its own lines. */
     const roles = (sniffer: ScriptedRun, control: ScriptedRun, victim: ScriptedRun): Replay => (pod) => {
       const name = pod.metadata?.name ?? '';
-      return name.includes('-victim-') ? victim : name.includes('-control-') ? control : sniffer;
+      const opening = sniffer.streams === undefined && sniffer.capture === undefined ? { ...sniffer, streams: [{ atMs: 0, line: CAPTURE_OPEN_LINE }] } : sniffer;
+      return name.includes('-victim-') ? victim : name.includes('-control-') ? control : opening;
     };
 
     it('allowed when the capture holds the canary; the capture is the evidence, matched on the canary', async () => {
@@ -164,6 +168,37 @@ describe('executeAttack', () => {
       const otherFlows = { signal: 'delivered' as const, fields: { packets: 3, canary_seen: 0, flows: `172.18.0.3>${SYNTHETIC_CAPTURED_IP}.8080` } };
       const missed = await executeAttack(cluster(roles(otherFlows, { signal: 'delivered' }, { signal: 'http-ok' })), syntheticAttack({ id: 'P5', success: 'packet-capture', expected: EXPECT_SIDECAR }), options);
       expect(missed.outcome).toBe('inconclusive');
+    });
+
+    it('the victim sends only once the capture reported open: a capture that opens late still sees the canary', async () => {
+      // The capture opens 2.5 s into the sniffer's script, later than any fixed lead of 2 s; it sees the canary only
+      // when the victim's script starts after that.
+      const late = { signal: 'delivered' as const, delayMs: 3_500, capture: { opensAfterMs: 2_500 }, fields: { packets: 12, flows: victimFlow } };
+      const memory = cluster(roles(late, { signal: 'delivered' }, { signal: 'http-ok' }));
+      const cell = await executeAttack(memory, syntheticAttack({ id: 'P7', success: 'packet-capture', expected: EXPECT_ALLOWED }), options);
+      expect(cell).toMatchObject({ outcome: 'allowed', asExpected: true });
+      expect(cell.evidence).toEqual([expect.objectContaining({ source: 'packet-capture', matched: ['canary'] })]);
+    });
+
+    it('no open line within the budget: error naming it, no victim request, every pod deleted', async () => {
+      const never = { signal: 'delivered' as const, delayMs: TIMEOUTS.captureOpenMs + 200, streams: [], fields: { packets: 0, canary_seen: 0, flows: '' } };
+      const memory = cluster(roles(never, { signal: 'delivered' }, { signal: 'http-ok' }));
+      const cell = await executeAttack(memory, syntheticAttack({ id: 'P8', success: 'packet-capture', expected: EXPECT_SIDECAR }), options);
+      expect(cell.outcome).toBe('error');
+      expect(cell.reason).toContain(`did not report open ("${CAPTURE_OPEN_LINE}") within ${TIMEOUTS.captureOpenMs} ms`);
+      expect(memory.scriptsRun.some((name) => name.includes('-victim-'))).toBe(false);
+      expect([...memory.podsDeleted].sort()).toEqual([...memory.podsCreated].sort());
+    }, 15_000);
+
+    it('a sniffer that ends before its capture opened keeps its own failure, and any other end is an error', async () => {
+      const denied = cluster(roles({ signal: 'permission-denied', streams: [] }, { signal: 'delivered' }, { signal: 'http-ok' }));
+      const inconclusive = await executeAttack(denied, syntheticAttack({ id: 'P9', success: 'packet-capture', expected: EXPECT_SIDECAR }), options);
+      expect(inconclusive).toMatchObject({ outcome: 'inconclusive', reason: 'the sniffer lacked the privilege to capture' });
+      const silent = cluster(roles({ signal: 'delivered', streams: [], fields: { packets: 3, canary_seen: 1, flows: victimFlow } }, { signal: 'delivered' }, { signal: 'http-ok' }));
+      const cell = await executeAttack(silent, syntheticAttack({ id: 'P10', success: 'packet-capture', expected: EXPECT_ALLOWED }), options);
+      expect(cell.outcome).toBe('error');
+      expect(cell.reason).toContain('ended without reporting its capture open');
+      expect(silent.scriptsRun.some((name) => name.includes('-victim-'))).toBe(false);
     });
 
     it('a capture without its report is an error, never blocked', async () => {

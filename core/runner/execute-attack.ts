@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { newCanary } from '../../attack-pods/sink/canary.ts';
-import type { AttackDefinition, AttemptContext, AttemptPlan, Expectation } from '../domain/attack.ts';
+import type { AttackDefinition, AttemptContext, Expectation } from '../domain/attack.ts';
 import { attribute, attributeCapture, type Attribution } from '../domain/attribution.ts';
 import type { Cell, ControlResult } from '../domain/cell.ts';
 import type { Cluster, SinkRecord } from '../domain/cluster.ts';
@@ -15,7 +15,8 @@ import { stackLayers } from '../domain/stack-layers.ts';
 import { TIMEOUTS } from '../timeouts.ts';
 import { captureEvidence, parseCaptureReport } from '../evidence/packet-capture.ts';
 import { matchesExpectation } from './expectation-match.ts';
-import { preparePlan, runPlan, type PlanRun, type ScriptSource } from './script-runner.ts';
+import { captureWithVictim } from './capture-with-victim.ts';
+import { runPlan, type PlanRun, type ScriptSource } from './script-runner.ts';
 
 export interface ExecuteOptions {
   readonly runId: string;
@@ -83,29 +84,6 @@ async function runControl(cluster: Cluster, attack: AttackDefinition, context: A
     },
     ms: performance.now() - started,
   };
-}
-
-/**
- * Eavesdropping: both pods up first, then the capture starts, and the victim sends only after TIMEOUTS.captureLeadMs,
- * inside the capture's window whatever the pods' start-up took.
- */
-async function captureWithVictim(cluster: Cluster, plan: AttemptPlan, victimPlan: AttemptPlan, options: ExecuteOptions): Promise<{ attemptRun: PlanRun; victimRun: PlanRun }> {
-  const [sniffer, victim] = await Promise.allSettled([
-    preparePlan(cluster, plan, options.podReadyMs, options.scripts),
-    preparePlan(cluster, victimPlan, options.podReadyMs, options.scripts),
-  ]);
-  if (sniffer.status === 'rejected' || victim.status === 'rejected') {
-    await Promise.all([sniffer, victim].map((prepared) => (prepared.status === 'fulfilled' ? prepared.value.release() : undefined)));
-    throw sniffer.status === 'rejected' ? sniffer.reason : victim.status === 'rejected' ? victim.reason : new Error('unreachable');
-  }
-  const capture = sniffer.value.run();
-  const sent = sleep(TIMEOUTS.captureLeadMs).then(() => victim.value.run());
-  const [attemptRun, victimRun] = await Promise.allSettled([capture, sent]);
-  if (attemptRun.status === 'rejected' || victimRun.status === 'rejected') {
-    await Promise.all([attemptRun, victimRun].map((run) => (run.status === 'fulfilled' ? run.value.release() : undefined)));
-    throw attemptRun.status === 'rejected' ? attemptRun.reason : victimRun.status === 'rejected' ? victimRun.reason : new Error('unreachable');
-  }
-  return { attemptRun: attemptRun.value, victimRun: victimRun.value };
 }
 
 /**
@@ -193,7 +171,8 @@ export async function executeAttack(cluster: Cluster, attack: AttackDefinition, 
     const flow = ranFlow(plan.flow, attempt);
     // A pod admission refused sent nothing: any record matching its intended flow belongs to another attempt.
     // A sniffer's evidence is its capture; layer records matching its node address belong to other flows.
-    const layerEvidence = attempt.admissionEvidence || victimRun !== undefined ? [] : await cluster.collectEvidence({ window: { from: startedAt, to: new Date() }, flow });
+    const capturing = victimPlan !== undefined;
+    const layerEvidence = attempt.admissionEvidence || capturing ? [] : await cluster.collectEvidence({ window: { from: startedAt, to: new Date() }, flow });
     const report = victimRun?.pod === undefined ? undefined : parseCaptureReport(attempt.fields);
     const capture =
       report === undefined || victimRun?.pod === undefined || plan.flow.destinationIp === undefined
@@ -214,23 +193,22 @@ export async function executeAttack(cluster: Cluster, attack: AttackDefinition, 
     ];
     const evidenceMs = performance.now() - evidenceStarted;
 
-    const attributed =
-      victimRun === undefined
-        ? attribute({
-            controlPassed: controlRun.control.passed,
-            signal: attempt.signal,
-            success: attack.success,
-            sinkReceivedCanary: sinkRecords.length > 0,
-            evidence,
-            stackLayers: stackLayers(stack),
-          })
-        : attributeCapture({
-            controlPassed: controlRun.control.passed,
-            signal: attempt.signal,
-            detail: attempt.detail,
-            victimPassed: PASS_SIGNALS.has(victimRun.signal),
-            capture,
-          });
+    const attributed = capturing
+      ? attributeCapture({
+          controlPassed: controlRun.control.passed,
+          signal: attempt.signal,
+          detail: attempt.detail,
+          victimPassed: victimRun !== undefined && PASS_SIGNALS.has(victimRun.signal),
+          capture,
+        })
+      : attribute({
+          controlPassed: controlRun.control.passed,
+          signal: attempt.signal,
+          success: attack.success,
+          sinkReceivedCanary: sinkRecords.length > 0,
+          evidence,
+          stackLayers: stackLayers(stack),
+        });
     // A dead destination refuses or drops exactly like a policy: no `blocked` without it alive for the window, and
     // a failed control on a dead destination is named for what it is.
     const window = { from: startedAt, to: new Date() };

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memoryProvider, type Replay } from '../../clusters/memory/memory-cluster.ts';
@@ -12,6 +11,7 @@ import { SILENT_PROGRESS, type Progress } from './progress.ts';
 import { runMatrix, type RunMatrixOptions } from './run-matrix.ts';
 import type { OpenResultsFile } from './results-writer.ts';
 import { EXPECT_BLOCKED_BY_CNI, syntheticAttack } from './testing/synthetic-attack.ts';
+import { testRunOptions } from './testing/test-run-options.ts';
 import { open } from 'node:fs/promises';
 import type { Expectation } from '../domain/attack.ts';
 import { TIMEOUTS } from '../timeouts.ts';
@@ -26,24 +26,7 @@ const blockedByCni: Replay = (pod) =>
     : { signal: 'timeout', delayMs: 250, evidence: [{ layer: 'cni', source: 'nft-counter', verdict: 'denied', raw: 'drop' }] };
 
 async function options(overrides: Partial<RunMatrixOptions>): Promise<RunMatrixOptions> {
-  return {
-    provider: memoryProvider(blockedByCni),
-    profiles,
-    attacks,
-    renderScene: () => [[namespace], [netpol]],
-    outDir: await mkdtemp(join(tmpdir(), 'bm-run-')),
-    runId: `t${Date.now()}`,
-    harnessVersion: '0.0.0-test',
-    concurrency: 3,
-    profileConcurrency: 2,
-    keep: false,
-    podReadyMs: 1000,
-    controlRetries: 0,
-    progress: SILENT_PROGRESS,
-    signal: new AbortController().signal,
-    scripts: () => 'true',
-    ...overrides,
-  };
+  return testRunOptions({ provider: memoryProvider(blockedByCni), profiles, attacks, renderScene: () => [[namespace], [netpol]] }, { concurrency: 3, ...overrides });
 }
 
 async function resultLines(path: string): Promise<ResultLine[]> {

@@ -1,6 +1,7 @@
 import type { AttemptPlan } from '../domain/attack.ts';
 import type { Cluster, PodHandle } from '../domain/cluster.ts';
 import type { EvidenceItem } from '../domain/evidence.ts';
+import { startExec, type MarkerWait } from '../domain/running-exec.ts';
 import type { ClientSignal } from '../domain/signal.ts';
 import { composeScript } from '../../attack-pods/script-loader.ts';
 import { parseScriptResult } from '../../attack-pods/script-result.ts';
@@ -33,24 +34,49 @@ export type ScriptSource = (name: string) => string;
 
 type ScriptOutcome = { signal: ClientSignal; detail: string; fields: Readonly<Record<string, string | number>> };
 
-async function runInPod(pod: PodHandle, plan: AttemptPlan, scripts: ScriptSource): Promise<ScriptOutcome> {
+/** A script started in its pod: its outcome once it ends, and its stdout lines while it runs. */
+interface StartedScript {
+  readonly outcome: Promise<ScriptOutcome>;
+  waitForLine(marker: string, budgetMs: number): Promise<MarkerWait>;
+}
+
+function startInPod(pod: PodHandle, plan: AttemptPlan, scripts: ScriptSource): StartedScript {
   if (plan.placement === 'init-container') {
-    const result = parseScriptResult(await pod.logs(initContainerName(plan)), '', 0);
-    return { signal: result.signal, detail: result.detail, fields: result.fields };
+    // The init container ran before the pod was up: its log is all there is, nothing streams.
+    const outcome = pod.logs(initContainerName(plan)).then((log): ScriptOutcome => {
+      const result = parseScriptResult(log, '', 0);
+      return { signal: result.signal, detail: result.detail, fields: result.fields };
+    });
+    return { outcome, waitForLine: () => outcome.then(ended, ended) };
   }
-  const exec = await pod.exec(['sh', '-c', scripts(plan.script)], { timeoutMs: TIMEOUTS.scriptExecMs, env: plan.env });
-  if (exec.timedOut) return { signal: 'error', detail: `script exceeded its ${TIMEOUTS.scriptExecMs} ms deadline`, fields: {} };
-  const result = parseScriptResult(exec.stdout, exec.stderr, exec.exitCode);
-  return { signal: result.signal, detail: result.detail, fields: result.fields };
+  const exec = startExec(pod, ['sh', '-c', scripts(plan.script)], { timeoutMs: TIMEOUTS.scriptExecMs, env: plan.env });
+  const outcome = exec.result.then((result): ScriptOutcome => {
+    if (result.timedOut) return { signal: 'error', detail: `script exceeded its ${TIMEOUTS.scriptExecMs} ms deadline`, fields: {} };
+    const parsed = parseScriptResult(result.stdout, result.stderr, result.exitCode);
+    return { signal: parsed.signal, detail: parsed.detail, fields: parsed.fields };
+  });
+  return { outcome, waitForLine: (marker, budgetMs) => exec.waitForLine(marker, budgetMs) };
+}
+
+const ended = (): MarkerWait => ({ status: 'ended' });
+
+/** A plan's script started by `PreparedPlan.start()`. */
+export interface StartedPlan {
+  /** Settles when the script ended, like `PreparedPlan.run()`. */
+  readonly done: Promise<PlanRun>;
+  /** A stdout line the script prints while it runs (an admission-refused plan ran nothing: `ended`). */
+  waitForLine(marker: string, budgetMs: number): Promise<MarkerWait>;
 }
 
 /**
- * A plan whose pod exists (or was refused) and whose script has not run yet: `run()` executes it once. Lets a caller
- * order scripts across pods after every pod is up (eavesdropping: the capture must be open before the victim sends).
- * `release()` deletes the pod when `run()` was never called or failed.
+ * A plan whose pod exists (or was refused) and whose script has not run yet: `run()` executes it once, `start()`
+ * starts it and lets the caller watch its output. Lets a caller order scripts across pods after every pod is up
+ * (eavesdropping: the victim sends once the sniffer said its capture is open). `release()` deletes the pod when the
+ * script was never run or failed.
  */
 export interface PreparedPlan {
   run(): Promise<PlanRun>;
+  start(): StartedPlan;
   release(): Promise<void>;
 }
 
@@ -68,24 +94,31 @@ export async function preparePlan(cluster: Cluster, plan: AttemptPlan, podReadyM
       admissionEvidence: parseAdmissionMessages(creation.message, plan.flow)[0] ?? { layer: 'admission', source: 'admission', verdict: 'denied', raw: creation.message },
       release: async () => {},
     };
-    return { run: async () => refused, release: async () => {} };
+    return { run: async () => refused, start: () => ({ done: Promise.resolve(refused), waitForLine: async () => ended() }), release: async () => {} };
   }
   const pod = creation.pod;
   const release = async (): Promise<void> => {
     await pod[Symbol.asyncDispose]();
   };
-  return {
-    release,
-    run: async () => {
-      try {
-        const { signal, detail, fields } = await runInPod(pod, plan, scripts);
-        return { signal, detail, fields, durationMs: performance.now() - started, pod: { namespace: pod.namespace, name: pod.name, ip: pod.ip }, release };
-      } catch (error) {
+  const start = (): StartedPlan => {
+    let script: StartedScript;
+    try {
+      script = startInPod(pod, plan, scripts);
+    } catch (error) {
+      // An unknown script or a plan without its init container: nothing ran.
+      const failed = Promise.reject(error as Error);
+      script = { outcome: failed, waitForLine: async () => ended() };
+    }
+    const done = script.outcome.then(
+      ({ signal, detail, fields }): PlanRun => ({ signal, detail, fields, durationMs: performance.now() - started, pod: { namespace: pod.namespace, name: pod.name, ip: pod.ip }, release }),
+      async (error: unknown) => {
         await release();
         throw error;
-      }
-    },
+      },
+    );
+    return { done, waitForLine: script.waitForLine };
   };
+  return { release, start, run: () => start().done };
 }
 
 /** Create the plan's pod (admission may refuse it) and run its script. */

@@ -12,9 +12,10 @@ export interface SelfSend {
 }
 
 /**
- * packet-capture.sh in `sniffer`: TCP to and from api's pod IP for TIMEOUTS.captureSeconds. With `selfSend` (the
- * positive control) it also sends its own canary there in plaintext and passes only when it captured it; the capture
- * then follows that host (the flow is the control's own).
+ * packet-capture.sh in `sniffer`: TCP to and from api's pod IP for TIMEOUTS.captureSeconds once its capture is open
+ * (it says so on stdout; TIMEOUTS.captureOpenMs bounds the wait). With `selfSend` (the positive control) it also sends
+ * its own canary there in plaintext once the capture is open and passes only when it captured it; the capture then
+ * follows that host (the flow is the control's own).
  */
 export function capturePlan(context: AttemptContext, sniffer: PodBuilder, selfSend?: SelfSend): AttemptPlan {
   const api = workloadAddress(context, 'api');
@@ -27,6 +28,7 @@ export function capturePlan(context: AttemptContext, sniffer: PodBuilder, selfSe
     env: {
       CAPTURE_HOST: host,
       CAPTURE_SECONDS: String(TIMEOUTS.captureSeconds),
+      CAPTURE_OPEN_SECONDS: String(Math.ceil(TIMEOUTS.captureOpenMs / 1000)),
       ...(selfSend === undefined ? {} : { SELF_SEND: '1', SELF_PORT: String(port) }),
     },
     flow: { protocol: 'tcp', destinationIp: host, destinationPort: port },

@@ -8,9 +8,9 @@ import { memoryProvider, type Replay } from '../../../clusters/memory/memory-clu
 import { labProfiles } from '../../config/profiles-config.ts';
 import type { Profile } from '../../domain/profile.ts';
 import { parseResultsText } from '../../../reports/read-results.ts';
-import { SILENT_PROGRESS } from '../progress.ts';
 import { runMatrix } from '../run-matrix.ts';
 import { EXPECT_BLOCKED_BY_CNI, syntheticAttack } from './synthetic-attack.ts';
+import { testRunOptions } from './test-run-options.ts';
 
 const outDir = process.argv[2];
 if (outDir === undefined) throw new Error('usage: full-disk-run.ts <dir>');
@@ -21,27 +21,21 @@ const blockedByCni: Replay = (pod) =>
 const profiles = labProfiles().filter((profile) => profile.id === 'lab:netpol' || profile.id === 'lab:netpol+sidecar') as Profile[];
 const attacks = Array.from({ length: 40 }, (_, index) => syntheticAttack({ id: `D${index}`, expected: EXPECT_BLOCKED_BY_CNI }));
 const provider = memoryProvider(blockedByCni);
-const outcome = await runMatrix({
-  provider,
-  profiles,
-  attacks,
-  // The scene and one policy group: the scene self-test sees the policies take effect before any attack.
-  renderScene: () => [
-    [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bm-app' } }],
-    [{ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'bm-default-deny', namespace: 'bm-app' } }],
-  ],
-  outDir,
-  runId: `full-disk-${Date.now()}`,
-  harnessVersion: '0.0.0-test',
-  concurrency: 2,
-  profileConcurrency: 2,
-  keep: false,
-  podReadyMs: 1000,
-  controlRetries: 0,
-  progress: SILENT_PROGRESS,
-  signal: new AbortController().signal,
-  scripts: () => 'true',
-});
+const outcome = await runMatrix(
+  await testRunOptions(
+    {
+      provider,
+      profiles,
+      attacks,
+      // The scene and one policy group: the scene self-test sees the policies take effect before any attack.
+      renderScene: () => [
+        [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bm-app' } }],
+        [{ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'bm-default-deny', namespace: 'bm-app' } }],
+      ],
+    },
+    { outDir, runId: `full-disk-${Date.now()}` },
+  ),
+);
 const text = await readFile(outcome.resultsPath, 'utf8');
 const parsed = parseResultsText(text, outcome.resultsPath);
 process.stdout.write(
