@@ -48,6 +48,11 @@ function planFor(id: string): KindPlan {
   return plan;
 }
 
+/** An apply of a file vendored under clusters/kind/manifests/<component>/<version>/ (verified by its provenance). */
+function isVendoredRelease(step: ApplyStep): boolean {
+  return /^manifests\/(calico|flannel)\/v[^/]+\//.test(step.file);
+}
+
 function appliedObjects(plan: KindPlan, keep: (step: ApplyStep) => boolean = () => true): KubeObject[] {
   return plan.steps.filter((step): step is ApplyStep => step.kind === 'apply' && keep(step)).flatMap((step) => [...step.objects]);
 }
@@ -144,8 +149,9 @@ describe('planKindProfile: all ten kind profiles', () => {
   it('every object the plan applies validates: the Calico Installation against its CRD, the CoreDNS ConfigMap as a core kind', () => {
     let checked = 0;
     for (const profile of profiles) {
-      // The Gateway API release files are upstream's, checked byte for byte against their provenance instead.
-      for (const object of appliedObjects(planFor(profile.id), (step) => step.component !== 'gateway-api')) {
+      // The Gateway API release files and the vendored release manifests (Calico's CRDs, flannel) are upstream's,
+      // checked byte for byte against their provenance instead (clusters/kind/manifests/).
+      for (const object of appliedObjects(planFor(profile.id), (step) => step.component !== 'gateway-api' && !isVendoredRelease(step))) {
         if (object.kind === 'ConfigMap') {
           // manifests/contract has no ConfigMap schema: check the shape kube-system/coredns must have.
           expect(configMapSchema.safeParse(object).success, `${profile.id} ConfigMap`).toBe(true);
@@ -170,6 +176,24 @@ describe('planKindProfile: all ten kind profiles', () => {
     expect(checked).toBe(3 + 10 * 4);
     const installation = appliedObjects(planFor('calico')).find((object) => object.kind === 'Installation');
     expect(installation).toMatchObject({ spec: { calicoNetwork: { linuxDataplane: 'Iptables', ipPools: [{ cidr: '192.168.0.0/16' }] } } });
+  });
+
+  it('Calico profiles apply the vendored v3.32 CRDs (the tigera-operator chart ships none since v3.32) and wait for them before the chart', () => {
+    for (const id of ['calico', 'calico+istio-sidecar', 'calico+istio-ambient']) {
+      const plan = planFor(id);
+      const calico = plan.steps.filter((step) => step.component === 'calico');
+      const first = calico[0];
+      if (first?.kind !== 'apply') throw new Error(`${id}: the first Calico step is not the CRD apply`);
+      expect(first.file).toBe(`manifests/calico/${pins.versionSets['pinned']?.calico ?? ''}/operator-crds.yaml`);
+      const names = first.objects.map((object) => object.metadata.name);
+      expect(first.objects.every((object) => object.kind === 'CustomResourceDefinition')).toBe(true);
+      expect(names).toEqual(expect.arrayContaining(['installations.operator.tigera.io', 'tigerastatuses.operator.tigera.io', 'felixconfigurations.crd.projectcalico.org']));
+      // Every CRD is Established before helm installs the operator, which expects them.
+      const helmAt = calico.findIndex((step) => step.kind === 'exec' && step.tool === 'helm');
+      const waited = calico.slice(0, helmAt).filter((step) => step.kind === 'wait').map((step) => (step.kind === 'wait' ? step.what.name : ''));
+      expect(waited.sort()).toEqual([...names].sort());
+      expect(plan.files.find((file) => file.path === first.file)?.content.length).toBeGreaterThan(1_000_000);
+    }
   });
 
   it('the CRD validator is strict enough to catch a misspelt field and a wrong enum', () => {
@@ -387,9 +411,12 @@ describe('planKindProfile: all ten kind profiles', () => {
     expect(execs(planFor('calico')).some(preloadsCilium)).toBe(false);
     const next = (await loadProfileCatalog(join(DEFAULT_REPO_DIR, 'clusters/kind/profiles-next.yaml'))).profiles.find((profile) => profile.id === 'cilium@next');
     if (next === undefined) throw new Error('no cilium@next');
-    // `next` pins Cilium 1.20.1; the preloaded digest is 1.20.0's, so the chart pulls its own image instead.
-    expect(execs(planKindProfile(next, pins, { runId: 'r1a2b3', dockerServerVersion: '28.0.4' })).some(preloadsCilium)).toBe(false);
-    expect(execs(planKindProfile(next, pins, { runId: 'r1a2b3' })).some(preloadsCilium)).toBe(false);
+    // `next` pins the same Cilium (1.20.0, the newest verifiable chart): the pinned digest is preloaded there too.
+    expect(execs(planKindProfile(next, pins, { runId: 'r1a2b3', dockerServerVersion: '28.0.4' })).some(preloadsCilium)).toBe(true);
+    // A version the pinned digest is not for (e.g. a `next` bumped to 1.20.1): the chart pulls its own image instead.
+    const bumped: Profile = { ...next, versions: { ...next.versions, cilium: '1.20.1' } };
+    expect(execs(planKindProfile(bumped, pins, { runId: 'r1a2b3', dockerServerVersion: '28.0.4' })).some(preloadsCilium)).toBe(false);
+    expect(execs(planKindProfile(bumped, pins, { runId: 'r1a2b3' })).some(preloadsCilium)).toBe(false);
   });
 
   it('refuses lab stacks and run ids that cannot name a cluster', () => {

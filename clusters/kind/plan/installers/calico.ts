@@ -1,6 +1,8 @@
+import { posix } from 'node:path';
 import { stringify } from 'yaml';
 import type { KubeObject } from '../../../../core/domain/cluster.ts';
 import { TIMEOUTS } from '../../../../core/timeouts.ts';
+import { loadVendoredRelease } from '../../manifests/vendored-manifest.ts';
 import { helmInstall } from '../helm-release.ts';
 import type { InstallerContext } from '../installer-context.ts';
 import { podSubnetFor } from '../kind-config.ts';
@@ -35,8 +37,25 @@ export function calicoInstallation(podCidr: string): KubeObject {
   };
 }
 
-/** Operator CRDs and tigera-operator from the chart (its own Installation off), our Installation, then tigerastatus. */
+/**
+ * The crd.projectcalico.org/v1 and operator.tigera.io/v1 CRDs of the pinned release. Since v3.32 the tigera-operator
+ * chart ships none ("BREAKING", release-notes/v3.32.0-release-notes.md, projectcalico/calico#11727); its README
+ * installs them first with a server-side apply of the crd.projectcalico.org.v1 chart, which is what
+ * manifests/operator-crds.yaml at the tag holds. Vendored and verified (clusters/kind/manifests/calico/<version>/).
+ */
+export function calicoCrdsPart(context: InstallerContext): InstallerPart {
+  const crds = loadVendoredRelease({ component: 'calico', repository: 'projectcalico/calico', upstreamPath: 'manifests/operator-crds.yaml', version: context.versions.calico });
+  const file = posix.join('manifests', crds.source);
+  const names = crds.objects.filter((object) => object.kind === 'CustomResourceDefinition').map((object) => object.metadata.name);
+  return {
+    files: [{ path: file, content: crds.content }],
+    steps: [{ kind: 'apply', phase: 'stack', component: 'calico', file, objects: crds.objects, force: false }, ...names.map((name) => crdWait('calico', name))],
+  };
+}
+
+/** Calico's CRDs (vendored), tigera-operator from the chart (its own Installation off), our Installation, then tigerastatus. */
 export function calicoInstaller(context: InstallerContext): InstallerPart {
+  const crds = calicoCrdsPart(context);
   const chart = context.pins.charts.calico;
   const helm = helmInstall(
     {
@@ -53,10 +72,10 @@ export function calicoInstaller(context: InstallerContext): InstallerPart {
   const installation = calicoInstallation(podSubnetFor(context.profile));
   const file = 'manifests/calico-installation.yaml';
   return {
-    files: [helm.file, { path: file, content: stringify(installation) }],
+    files: [...crds.files, helm.file, { path: file, content: stringify(installation) }],
     steps: [
+      ...crds.steps,
       helm.step,
-      crdWait('calico', 'installations.operator.tigera.io'),
       {
         kind: 'wait',
         phase: 'stack',
