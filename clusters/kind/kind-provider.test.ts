@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,6 +134,47 @@ describe('kind provider create and teardown (injected fakes)', () => {
     await cluster.teardown();
     await cluster.teardown();
     expect(world.events).toEqual(['delete namespaces', 'run kind delete cluster', 'stop container bm-r1a2b3-kindnet-sink']);
+  });
+
+  it('its own work directory ($TMPDIR/breachmatrix-<cluster>-*, 0700) is removed on teardown and after a failed create; a given --work-dir stays', async () => {
+    const saved = process.env['TMPDIR'];
+    const temp = await mkdtemp(join(work, 'tmp-'));
+    process.env['TMPDIR'] = temp;
+    try {
+      const own = (world: FakeWorld) => createKindProvider({ deps: world.deps, toolCache: { searchPath: bin, cacheDir: join(work, 'cache') } });
+      const cluster = await own(fakeWorld()).create(profile('kindnet'), quiet);
+      const made = await readdir(temp);
+      expect(made).toEqual([expect.stringMatching(/^breachmatrix-bm-r1a2b3-kindnet-/)]);
+      expect((await stat(join(temp, made[0] ?? ''))).mode & 0o777).toBe(0o700);
+      await cluster.teardown();
+      expect(await readdir(temp)).toEqual([]);
+      await expect(own(fakeWorld({ failWait: 'istiod' })).create(profile('istio-sidecar'), quiet)).rejects.toThrow(/not rollout/);
+      expect(await readdir(temp)).toEqual([]);
+      // A directory the caller named is theirs: plan files stay for them to read.
+      const given = join(temp, 'mine');
+      const kept = await createKindProvider({ deps: fakeWorld().deps, toolCache: { searchPath: bin, cacheDir: join(work, 'cache') }, workDir: given }).create(profile('kindnet'), quiet);
+      await kept.teardown();
+      expect(await readdir(given)).toContain('kind-config.yaml');
+    } finally {
+      if (saved === undefined) Reflect.deleteProperty(process.env, 'TMPDIR');
+      else process.env['TMPDIR'] = saved;
+    }
+  });
+
+  it('a work directory made writable by others during the run is left alone and reported, not followed', async () => {
+    const saved = process.env['TMPDIR'];
+    const temp = await mkdtemp(join(work, 'tmp-'));
+    process.env['TMPDIR'] = temp;
+    try {
+      const cluster = await createKindProvider({ deps: fakeWorld().deps, toolCache: { searchPath: bin, cacheDir: join(work, 'cache') } }).create(profile('kindnet'), quiet);
+      const [made = ''] = await readdir(temp);
+      await chmod(join(temp, made), 0o777);
+      await expect(cluster.teardown()).rejects.toThrow(/left behind: work directory .*writable by others/);
+      expect(await readdir(join(temp, made))).toContain('kind-config.yaml');
+    } finally {
+      if (saved === undefined) Reflect.deleteProperty(process.env, 'TMPDIR');
+      else process.env['TMPDIR'] = saved;
+    }
   });
 
   it('an interrupt mid-create tears down what exists (cluster, then sink) and never connects', async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster, ClusterCreateOptions, ClusterProvider } from '../../core/domain/cluster.ts';
@@ -14,6 +14,7 @@ import { writePlan } from './plan/write-plan.ts';
 import { executePlan, type KindResources } from './run-plan.ts';
 import { tearDownKindResources } from './teardown.ts';
 import { defaultCacheDir, ensureTool, type ToolCacheOptions } from './tool-cache.ts';
+import { createWorkDir, removeWorkDir } from './work-dir.ts';
 
 export interface KindProviderOptions {
   readonly pinsFile?: string;
@@ -21,7 +22,10 @@ export interface KindProviderOptions {
   readonly reuse?: string;
   readonly registryCache?: boolean;
   readonly onProgress?: (line: string) => void;
-  /** Where each cluster's plan is written and run from; default: a fresh temp directory per cluster. */
+  /**
+   * Where each cluster's plan is written and run from, kept afterwards; default: a fresh 0700 temp directory per
+   * cluster ($TMPDIR/breachmatrix-<cluster>-XXXXXX), removed on teardown.
+   */
   readonly workDir?: string;
   /** Injected for tests. */
   readonly deps?: KindDeps;
@@ -110,7 +114,17 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
       ...(options.reuse === undefined ? {} : { clusterName: options.reuse }),
     };
     const first = planKindProfile(profile, pins, planOptions);
-    const dir = options.workDir ?? (await mkdtemp(join(tmpdir(), `breachmatrix-${first.clusterName}-`)));
+    const dir = options.workDir ?? (await createWorkDir(first.clusterName));
+    // Only a directory this run created is removed; a --work-dir the caller chose stays.
+    const removeDir = async (): Promise<string[]> => {
+      if (options.workDir !== undefined) return [];
+      try {
+        await removeWorkDir(dir);
+        return [];
+      } catch (error) {
+        return [`work directory ${dir} (${(error as Error).message})`];
+      }
+    };
     const resources: KindResources = { clusterName: undefined, reused: options.reuse !== undefined, containers: [] };
     const execute = { dir, tools, deps, resources, onProgress: progress, ...(createOptions.signal ? { signal: createOptions.signal } : {}) };
     const teardownOptions = { deps, resources, kindBinary: tools.kind, dir, onProgress: progress };
@@ -139,7 +153,7 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
         await executePlan({ ...plan, steps: plan.steps.filter((step) => step.component === 'coredns') }, ['stack'], execute);
       }
     } catch (error) {
-      const left = await tearDownKindResources(teardownOptions);
+      const left = [...(await tearDownKindResources(teardownOptions)), ...(await removeDir())];
       if (left.length > 0) progress(`could not remove: ${left.join('; ')} — run \`breachmatrix clean\``);
       throw error;
     }
@@ -149,7 +163,7 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
       kubeconfigPath: join(dir, plan.kubeconfig),
       sinkIp,
       afterTeardown: async () => {
-        const left = await tearDownKindResources(teardownOptions);
+        const left = [...(await tearDownKindResources(teardownOptions)), ...(await removeDir())];
         if (left.length > 0) throw new InfrastructureError('teardown', `left behind: ${left.join('; ')} — run \`breachmatrix clean\``);
       },
     });

@@ -207,7 +207,10 @@ async function rehearse(profileId: string): Promise<Rehearsal> {
     process.exitCode = saved.exitCode;
   }
   const calls = await tools.calls();
-  expect((await readdir(dir)).some((name) => name.startsWith('breachmatrix-bm-')), 'the provider worked under the test directory').toBe(true);
+  // The provider worked in its own directory under the test's TMPDIR, and removed it on teardown.
+  const workDir = (await readFile(join(tools.givenDir, 'kind-create-cwd'), 'utf8').catch(() => '')).trim();
+  expect(workDir.startsWith(join(dir, 'breachmatrix-bm-')), `kind ran in ${workDir}`).toBe(true);
+  expect((await readdir(dir)).filter((name) => name.startsWith('breachmatrix-bm-')), 'the work directory is removed on teardown').toEqual([]);
   const create = calls.find((call) => call[0] === 'kind' && call[1] === 'create');
   const clusterName = create?.[create.indexOf('--name') + 1] ?? '';
   const runId = clusterName.slice('bm-'.length, -`-${profileId.replace(/[^a-z0-9]+/g, '-')}`.length);
