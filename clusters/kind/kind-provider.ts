@@ -5,6 +5,7 @@ import type { Cluster, ClusterCreateOptions, ClusterProvider } from '../../core/
 import { BadInputError, InfrastructureError } from '../../core/domain/errors.ts';
 import type { Profile } from '../../core/domain/profile.ts';
 import { TIMEOUTS } from '../../core/timeouts.ts';
+import { DOCKER_VERSION_ARGS, dockerEngineResult, parseDockerVersion } from './doctor-checks.ts';
 import { DEFAULT_KIND_DEPS, type KindDeps } from './kind-deps.ts';
 import { loadKindPins, type KindPins } from './pins-tools.ts';
 import { CLUSTER_PREFIX } from './plan/cluster-name.ts';
@@ -39,7 +40,7 @@ const REUSE_ENV = 'TESTCONTAINERS_REUSE_ENABLE';
 
 interface Prepared {
   readonly pins: KindPins;
-  /** `docker info` ServerVersion, e.g. `27.5.1`. */
+  /** The engine's version (`docker version` Server.Version, what `docker info` calls ServerVersion), e.g. `27.5.1`. */
   readonly dockerServerVersion: string;
   readonly tools: Readonly<Record<'kind' | 'helm' | 'docker', string>>;
 }
@@ -64,14 +65,18 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
         `unset ${REUSE_ENV} (or set it to true), or run without --registry-cache`,
       );
     }
-    const docker = await deps
-      .run('docker', ['info', '--format', '{{.ServerVersion}}'], { cwd: tmpdir(), timeoutMs: TIMEOUTS.scriptExecMs })
-      .catch((error: unknown) => ({ exitCode: 127, stdout: '', stderr: (error as Error).message }));
-    if (docker.exitCode !== 0) {
+    // The same probe and decision as `breachmatrix doctor`'s kind.docker.engine check (one implementation).
+    const version = parseDockerVersion(
+      await deps
+        .run('docker', DOCKER_VERSION_ARGS, { cwd: tmpdir(), timeoutMs: TIMEOUTS.scriptExecMs })
+        .catch((error: unknown) => ({ exitCode: 127, stdout: '', stderr: (error as Error).message })),
+    );
+    const engine = dockerEngineResult(version);
+    if (engine.status === 'fail' || version.server === undefined) {
       throw new BadInputError(
-        `Docker is not reachable (${docker.stderr.trim().split('\n')[0] || `\`docker info\` exited ${docker.exitCode} with no output`})`,
+        `Docker is not reachable: ${engine.detail}`,
         'kind provider',
-        'start Docker (kind runs its nodes as containers), or use --provider lab',
+        `${engine.fix ?? 'start Docker'} (kind runs its nodes as containers; \`breachmatrix doctor --provider kind\` repeats this check), or use --provider lab`,
       );
     }
     const tools: Record<string, string> = { docker: 'docker' };
@@ -96,7 +101,7 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
         throw new BadInputError(`no kind cluster "${options.reuse}"`, '--reuse', clusters.stdout.trim().split('\n').filter((line) => line.startsWith(CLUSTER_PREFIX)).join(', ') || 'none exist');
       }
     }
-    prepared = { pins, dockerServerVersion: docker.stdout.trim(), tools: { kind: tools['kind'] ?? 'kind', helm: tools['helm'] ?? 'helm', docker: 'docker' } };
+    prepared = { pins, dockerServerVersion: version.server, tools: { kind: tools['kind'] ?? 'kind', helm: tools['helm'] ?? 'helm', docker: 'docker' } };
     return prepared;
   }
 

@@ -45,7 +45,7 @@ export interface KindPlanOptions {
   readonly clusterName?: string;
   /** The nodes' platform, for saving one platform of a multi-platform image (default linux/amd64, the CI runners'). */
   readonly nodePlatform?: string;
-  /** `docker info` ServerVersion; decides how the Cilium image is preloaded. Unknown: as for an old engine. */
+  /** The Docker engine version (`docker version` Server.Version); decides how the Cilium image is preloaded. Unknown: as for an old engine. */
   readonly dockerServerVersion?: string;
 }
 
