@@ -76,7 +76,7 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
       throw new BadInputError(
         `Docker is not reachable: ${engine.detail}`,
         'kind provider',
-        `${engine.fix ?? 'start Docker'} (kind runs its nodes as containers; \`breachmatrix doctor --provider kind\` repeats this check), or use --provider lab`,
+        `${engine.fix ?? 'start Docker'} (kind runs its nodes as containers; \`breachmatrix doctor --provider kind\` repeats this check)`,
       );
     }
     const tools: Record<string, string> = { docker: 'docker' };

@@ -61,12 +61,22 @@ describe('profiles configuration', () => {
     expectBadInput(() => buildProfileCatalog('f.yaml', { profiles: [{ cni: 'cilium', mesh: 'none' }, { cni: 'cilium', mesh: 'none' }] }, pins), 'duplicate profile "cilium"');
   });
 
-  it('WireGuard: `<cni>-wireguard` ids on Cilium; refused on kindnet and (until its FelixConfiguration is checked) Calico', () => {
-    const catalog = buildProfileCatalog('f.yaml', { profiles: [{ cni: 'cilium', mesh: 'none', options: { encryption: 'wireguard' } }, { cni: 'cilium', mesh: 'istio-ambient', options: { encryption: 'wireguard' } }] }, pins);
-    expect(catalog.profiles.map((profile) => profile.id)).toEqual(['cilium-wireguard', 'cilium-wireguard+istio-ambient']);
-    expect(catalog.profiles.map((profile) => stackTraits(profile).encryption)).toEqual(['wireguard', 'wireguard']);
-    expectBadInput(() => buildProfileCatalog('f.yaml', { profiles: [{ cni: 'kindnet', mesh: 'none', options: { encryption: 'wireguard' } }] }, pins), 'profiles[0].options.encryption', 'kindnet with encryption "wireguard" is not supported', 'wireguard on cilium');
-    expectBadInput(() => buildProfileCatalog('f.yaml', { profiles: [{ cni: 'calico', mesh: 'none', options: { encryption: 'wireguard' } }] }, pins), 'calico with encryption "wireguard" is not supported');
+  it('WireGuard: `<cni>-wireguard` ids on Cilium and Calico; refused on kindnet', () => {
+    const catalog = buildProfileCatalog(
+      'f.yaml',
+      {
+        profiles: [
+          { cni: 'cilium', mesh: 'none', options: { encryption: 'wireguard' } },
+          { cni: 'cilium', mesh: 'istio-ambient', options: { encryption: 'wireguard' } },
+          { cni: 'calico', mesh: 'none', options: { encryption: 'wireguard' } },
+          { cni: 'calico', mesh: 'istio-sidecar', options: { encryption: 'wireguard' } },
+        ],
+      },
+      pins,
+    );
+    expect(catalog.profiles.map((profile) => profile.id)).toEqual(['cilium-wireguard', 'cilium-wireguard+istio-ambient', 'calico-wireguard', 'calico-wireguard+istio-sidecar']);
+    expect(catalog.profiles.map((profile) => stackTraits(profile).encryption)).toEqual(['wireguard', 'wireguard', 'wireguard', 'wireguard']);
+    expectBadInput(() => buildProfileCatalog('f.yaml', { profiles: [{ cni: 'kindnet', mesh: 'none', options: { encryption: 'wireguard' } }] }, pins), 'profiles[0].options.encryption', 'kindnet with encryption "wireguard" is not supported', 'wireguard on cilium or calico');
     expectBadInput(() => buildProfileCatalog('f.yaml', { profiles: [{ cni: 'cilium', mesh: 'none', options: { encryption: 'ipsec' } }] }, pins), 'profiles[0].options.encryption');
     expect(buildProfileCatalog('f.yaml', { profiles: [{ cni: 'cilium', mesh: 'none' }] }, pins).profiles[0]?.options.encryption).toBe('none');
   });

@@ -10,6 +10,7 @@ import {
   MESHES,
   POLICY_SETS,
   profileId,
+  type Cni,
   type LabStackId,
   type PathNormalization,
   type PolicySet,
@@ -46,6 +47,9 @@ const profilesFileSchema = z.strictObject({
   profiles: z.array(profileEntrySchema).min(1),
 });
 
+/** CNIs with WireGuard the kind plan turns on: Cilium `encryption.type: wireguard`, Calico Felix `wireguardEnabled`. */
+const ENCRYPTING_CNIS: readonly Cni[] = ['cilium', 'calico'];
+
 export interface ProfileCatalog {
   readonly file: string;
   readonly profiles: readonly Profile[];
@@ -65,13 +69,12 @@ export function buildProfileCatalog(file: string, document: unknown, pins: Pins)
       throw new BadInputError(`unknown version set "${setName}"`, `${file}: profiles[${index}].versionSet`, knownSets.join(', '));
     }
     const options = { ...DEFAULT_PROFILE_OPTIONS, ...parsed.data.defaults?.options, ...entry.options };
-    if (options.encryption !== 'none' && entry.cni !== 'cilium') {
-      // kindnet has no encryption; Calico's (Felix wireguardEnabled) needs a FelixConfiguration whose CRD schema is
-      // not vendored for the contract tests yet, so it is refused rather than applied unchecked.
+    if (options.encryption !== 'none' && !ENCRYPTING_CNIS.includes(entry.cni)) {
+      // kindnet and flannel have no transparent encryption this harness can switch on.
       throw new BadInputError(
         `${entry.cni} with encryption "${options.encryption}" is not supported`,
         `${file}: profiles[${index}].options.encryption`,
-        'none on any CNI; wireguard on cilium',
+        `none on any CNI; wireguard on ${ENCRYPTING_CNIS.join(' or ')}`,
       );
     }
     const id = profileId(entry.cni, entry.mesh, options.encryption) + (setName === 'pinned' ? '' : `@${setName}`);

@@ -81,10 +81,10 @@ beforeAll(async () => {
   crds = loadCrdValidator(UPSTREAM_SCHEMAS_DIR);
 });
 
-describe('planKindProfile: all ten kind profiles', () => {
+describe('planKindProfile: every kind profile', () => {
   it('plans every profile of the catalogue', () => {
     expect(profiles.map((profile) => profile.id)).toEqual(KIND_PROFILE_IDS);
-    expect(plans.size).toBe(10);
+    expect(plans.size).toBe(KIND_PROFILE_IDS.length);
   });
 
   it('renders a kind config that passes the strict v1alpha4 schema, with the CNI-specific networking', () => {
@@ -138,12 +138,35 @@ describe('planKindProfile: all ten kind profiles', () => {
     expect([...undeclared]).toEqual(['socketLB.hostNamespaceOnly']);
   });
 
-  it('cilium-wireguard turns on WireGuard in the Cilium values, and no other profile does', () => {
+  it('WireGuard profiles turn it on in the Cilium values or Calico\'s FelixConfiguration, and no other profile does', () => {
     for (const profile of profiles.filter((candidate) => candidate.cni === 'cilium')) {
       const values = fileOf(planFor(profile.id), 'values/cilium.yaml') as Record<string, unknown>;
-      if (profile.id === 'cilium-wireguard') expect(values['encryption']).toEqual({ enabled: true, type: 'wireguard' });
-      else expect(values).not.toHaveProperty('encryption');
+      if (profile.options.encryption === 'wireguard') expect(values['encryption'], profile.id).toEqual({ enabled: true, type: 'wireguard' });
+      else expect(values, profile.id).not.toHaveProperty('encryption');
     }
+    expect(profiles.filter((profile) => profile.options.encryption === 'wireguard').map((profile) => profile.id)).toEqual(['cilium-wireguard', 'calico-wireguard', 'calico-wireguard+istio-sidecar', 'cilium-wireguard+istio-ambient']);
+    for (const profile of profiles.filter((candidate) => candidate.cni === 'calico')) {
+      const steps = planFor(profile.id).steps;
+      const felix = appliedObjects(planFor(profile.id)).filter((object) => object.kind === 'FelixConfiguration');
+      if (profile.options.encryption !== 'wireguard') {
+        expect(felix, profile.id).toEqual([]);
+        continue;
+      }
+      expect(felix).toEqual([{ apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec: { wireguardEnabled: true } }]);
+      // Applied through the projectcalico.org/v3 API, so only once the operator reports its API server Available.
+      const applyAt = steps.findIndex((step) => step.kind === 'apply' && step.objects.some((object) => object.kind === 'FelixConfiguration'));
+      const apiserverAt = steps.findIndex((step) => step.kind === 'wait' && step.what.kind === 'TigeraStatus' && step.what.name === 'apiserver');
+      expect(apiserverAt, profile.id).toBeGreaterThan(0);
+      expect(applyAt).toBe(apiserverAt + 1);
+    }
+    // With the mesh the Cilium values keep Istio's settings next to WireGuard (docs.cilium.io, Integration with Istio).
+    const ambient = fileOf(planFor('cilium-wireguard+istio-ambient'), 'values/cilium.yaml') as Record<string, unknown>;
+    expect(ambient).toMatchObject({ cni: { exclusive: false }, socketLB: { hostNamespaceOnly: true }, encryption: { enabled: true, type: 'wireguard' } });
+  });
+
+  it('the FelixConfiguration validator refuses a misspelt WireGuard field and a non-boolean', () => {
+    expect(crds.validate({ apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec: { wireguardEnable: true } }).ok).toBe(false);
+    expect(crds.validate({ apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec: { wireguardEnabled: 'yes' } }).ok).toBe(false);
   });
 
   it('every object the plan applies validates: the Calico Installation against its CRD, the CoreDNS ConfigMap as a core kind', () => {
@@ -171,9 +194,12 @@ describe('planKindProfile: all ten kind profiles', () => {
         checked += 1;
       }
     }
-    // The three Calico profiles apply one Installation each; every profile applies the CoreDNS ConfigMap, its restart
-    // annotation and the forwarding probe (a Namespace and a Pod).
-    expect(checked).toBe(3 + 10 * 4);
+    // Every Calico profile applies one Installation, the WireGuard ones also a FelixConfiguration (validated against
+    // Calico's v3 CRD); every profile applies the CoreDNS ConfigMap, its restart annotation and the forwarding probe.
+    const calico = profiles.filter((profile) => profile.cni === 'calico');
+    const felix = calico.filter((profile) => profile.options.encryption === 'wireguard');
+    expect(felix.length).toBe(2);
+    expect(checked).toBe(calico.length + felix.length + profiles.length * 4);
     const installation = appliedObjects(planFor('calico')).find((object) => object.kind === 'Installation');
     expect(installation).toMatchObject({ spec: { calicoNetwork: { linuxDataplane: 'Iptables', ipPools: [{ cidr: '192.168.0.0/16' }] } } });
   });
@@ -314,9 +340,11 @@ describe('planKindProfile: all ten kind profiles', () => {
       'istio-ambient',
       'calico+istio-ambient',
       'cilium+istio-ambient',
+      'cilium-wireguard+istio-ambient',
       'istio-ambient@next',
       'calico+istio-ambient@next',
       'cilium+istio-ambient@next',
+      'cilium-wireguard+istio-ambient@next',
     ]);
     for (const profile of ambient) {
       const plan = planKindProfile(profile, pins, { runId: 'r1a2b3' });

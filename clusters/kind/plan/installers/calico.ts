@@ -53,6 +53,29 @@ export function calicoCrdsPart(context: InstallerContext): InstallerPart {
   };
 }
 
+/**
+ * Calico WireGuard: Felix's `wireguardEnabled` on the `default` FelixConfiguration. After install, Calico's docs set
+ * it through the projectcalico.org/v3 API the operator's API server serves ("when the tigera-apiserver is running,
+ * use the projectcalico.org/v3 API group", https://docs.tigera.io/calico/latest/reference/installation/helm_customization),
+ * so the apply waits for `tigerastatus/apiserver`. A server-side apply sets only this field; the operator's own
+ * settings on `default` stay. Felix then encrypts pod traffic between nodes; same-node traffic is not encrypted
+ * (https://docs.tigera.io/calico/latest/network-policy/encrypt-cluster-pod-traffic).
+ */
+export function felixWireguard(): KubeObject {
+  return { apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec: { wireguardEnabled: true } };
+}
+
+function tigeraStatusWait(name: 'calico' | 'apiserver'): InstallerPart['steps'][number] {
+  return {
+    kind: 'wait',
+    phase: 'stack',
+    component: 'calico',
+    what: { apiVersion: 'operator.tigera.io/v1', kind: 'TigeraStatus', name },
+    condition: 'Available',
+    timeoutMs: TIMEOUTS.componentReadyMs,
+  };
+}
+
 /** Calico's CRDs (vendored), tigera-operator from the chart (its own Installation off), our Installation, then tigerastatus. */
 export function calicoInstaller(context: InstallerContext): InstallerPart {
   const crds = calicoCrdsPart(context);
@@ -71,8 +94,10 @@ export function calicoInstaller(context: InstallerContext): InstallerPart {
   );
   const installation = calicoInstallation(podSubnetFor(context.profile));
   const file = 'manifests/calico-installation.yaml';
+  const wireguard = context.profile.options.encryption === 'wireguard';
+  const felixFile = 'manifests/calico-felix-wireguard.yaml';
   return {
-    files: [...crds.files, helm.file, { path: file, content: stringify(installation) }],
+    files: [...crds.files, helm.file, { path: file, content: stringify(installation) }, ...(wireguard ? [{ path: felixFile, content: stringify(felixWireguard()) }] : [])],
     steps: [
       ...crds.steps,
       helm.step,
@@ -85,14 +110,10 @@ export function calicoInstaller(context: InstallerContext): InstallerPart {
         timeoutMs: TIMEOUTS.componentReadyMs,
       },
       { kind: 'apply', phase: 'stack', component: 'calico', file, objects: [installation], force: false },
-      {
-        kind: 'wait',
-        phase: 'stack',
-        component: 'calico',
-        what: { apiVersion: 'operator.tigera.io/v1', kind: 'TigeraStatus', name: 'calico' },
-        condition: 'Available',
-        timeoutMs: TIMEOUTS.componentReadyMs,
-      },
+      tigeraStatusWait('calico'),
+      ...(wireguard
+        ? [tigeraStatusWait('apiserver'), { kind: 'apply' as const, phase: 'stack' as const, component: 'calico' as const, file: felixFile, objects: [felixWireguard()], force: false }]
+        : []),
     ],
   };
 }
