@@ -37,11 +37,23 @@ describe('profiles configuration', () => {
 
   it('rejects an unknown CNI naming the file, the field and the allowed values', () => {
     expectBadInput(
-      () => buildProfileCatalog('my.yaml', { profiles: [{ cni: 'flannel', mesh: 'none' }] }, pins),
+      () => buildProfileCatalog('my.yaml', { profiles: [{ cni: 'weave', mesh: 'none' }] }, pins),
       'my.yaml: profiles[0].cni',
-      '"flannel" is not allowed',
-      'allowed: "kindnet", "calico", "cilium"',
+      '"weave" is not allowed',
+      'allowed: "kindnet", "calico", "cilium", "flannel"',
     );
+  });
+
+  it('flannel: needs a flannel tag in its version set; its NetworkPolicies are applied but not enforced', () => {
+    expectBadInput(() => buildProfileCatalog('my.yaml', { profiles: [{ cni: 'flannel', mesh: 'none' }] }, pins), 'my.yaml: profiles[0]', 'version set "pinned" pins no flannel');
+    const withFlannel = { versionSets: { pinned: { ...pins.versionSets.pinned, flannel: 'v0.28.9' } } };
+    const [flannel] = buildProfileCatalog('my.yaml', { profiles: [{ cni: 'flannel', mesh: 'none' }] }, withFlannel).profiles;
+    if (flannel === undefined) throw new Error('no flannel profile');
+    expect(flannel.id).toBe('flannel');
+    expect(flannel.versions.flannel).toBe('v0.28.9');
+    expect(flannel.options.policy).toBe('layered');
+    expect(stackTraits(flannel).enforcesNetworkPolicy).toBe(false);
+    expectBadInput(() => buildProfileCatalog('my.yaml', { profiles: [{ cni: 'flannel', mesh: 'none', options: { encryption: 'wireguard' } }] }, withFlannel), 'profiles[0].options.encryption', 'flannel with encryption "wireguard" is not supported');
   });
 
   it('rejects an unknown mesh', () => {

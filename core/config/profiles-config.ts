@@ -50,6 +50,13 @@ const profilesFileSchema = z.strictObject({
 /** CNIs with WireGuard the kind plan turns on: Cilium `encryption.type: wireguard`, Calico Felix `wireguardEnabled`. */
 const ENCRYPTING_CNIS: readonly Cni[] = ['cilium', 'calico'];
 
+function flannelVersion(version: string | undefined, setName: string, file: string, index: number): string {
+  if (version === undefined) {
+    throw new BadInputError(`version set "${setName}" pins no flannel`, `${file}: profiles[${index}]`, 'a `flannel:` release tag in that version set of clusters/pins.yaml');
+  }
+  return version;
+}
+
 export interface ProfileCatalog {
   readonly file: string;
   readonly profiles: readonly Profile[];
@@ -70,7 +77,8 @@ export function buildProfileCatalog(file: string, document: unknown, pins: Pins)
     }
     const options = { ...DEFAULT_PROFILE_OPTIONS, ...parsed.data.defaults?.options, ...entry.options };
     if (options.encryption !== 'none' && !ENCRYPTING_CNIS.includes(entry.cni)) {
-      // kindnet and flannel have no transparent encryption this harness can switch on.
+      // kindnet and flannel have no transparent encryption this harness can switch on (flannel's WireGuard backend is
+      // a different network, not an option on top of its vxlan one).
       throw new BadInputError(
         `${entry.cni} with encryption "${options.encryption}" is not supported`,
         `${file}: profiles[${index}].options.encryption`,
@@ -89,6 +97,7 @@ export function buildProfileCatalog(file: string, document: unknown, pins: Pins)
         kind: versions.kind,
         ...(entry.cni === 'calico' ? { calico: versions.calico } : {}),
         ...(entry.cni === 'cilium' ? { cilium: versions.cilium } : {}),
+        ...(entry.cni === 'flannel' ? { flannel: flannelVersion(versions.flannel, setName, file, index) } : {}),
         ...(entry.mesh === 'none' ? {} : { istio: versions.istio }),
         ...(entry.mesh === 'istio-ambient' ? { gatewayApi: versions.gatewayApi } : {}),
       },

@@ -11,6 +11,7 @@ import type { KubeObject } from '../../../core/domain/cluster.ts';
 import type { Profile } from '../../../core/domain/profile.ts';
 import { TIMEOUTS } from '../../../core/timeouts.ts';
 import { loadGatewayApiBundle } from '../manifests/gateway-api-bundle.ts';
+import { loadVendoredRelease } from '../manifests/vendored-manifest.ts';
 import { loadKindPins, type KindPins } from '../pins-tools.ts';
 import { loadCrdValidator, loadJsonSchemaValidator, type CrdValidator } from '../../../manifests/contract/crd-schemas.ts';
 import { UPSTREAM_SCHEMAS_DIR } from '../../../manifests/contract/upstream-fixtures.ts';
@@ -220,6 +221,60 @@ describe('planKindProfile: every kind profile', () => {
       expect(waited.sort()).toEqual([...names].sort());
       expect(plan.files.find((file) => file.path === first.file)?.content.length).toBeGreaterThan(1_000_000);
     }
+  });
+
+  it('flannel: bridge on every node (checksum before unpack), the vendored kube-flannel.yml unchanged, its DaemonSet rolled out; NetworkPolicies applied, enforced by nothing', () => {
+    const plan = planFor('flannel');
+    const version = pins.versionSets['pinned']?.flannel ?? '';
+    expect(version).toBe('v0.28.9');
+    const config = kindConfigSchema.parse(fileOf(plan, 'kind-config.yaml'));
+    expect(config.networking?.disableDefaultCNI).toBe(true);
+    const flannel = plan.steps.filter((step) => step.component === 'flannel');
+    // 1. `bridge` from the pinned containernetworking/plugins archive, on each of the three nodes.
+    const cni = pins.cniPlugins?.platforms['linux-amd64'];
+    if (cni === undefined) throw new Error('no linux-amd64 cniPlugins pin');
+    const execs = flannel.filter((step): step is ExecStep => step.kind === 'exec');
+    expect(execs.map((step) => step.args[1])).toEqual(['control-plane', 'worker', 'worker2'].map((node) => `${plan.clusterName}-${node}`));
+    for (const step of execs) {
+      expect(step.args.slice(0, 1).concat(step.args.slice(2, 4))).toEqual(['exec', 'sh', '-c']);
+      const script = step.args[4] ?? '';
+      expect(script.startsWith('set -e; ')).toBe(true);
+      const [download = -1, verify = -1, unpack = -1] = ['curl -fsSL', `echo '${cni.sha256}  `, 'tar -C /opt/cni/bin -xzf'].map((part) => script.indexOf(part));
+      expect(script).toContain(cni.url);
+      expect(download).toBeGreaterThan(0);
+      expect(verify).toBeGreaterThan(download);
+      expect(unpack).toBeGreaterThan(verify);
+      expect(script).toMatch(/\.tgz \.\/bridge; /);
+    }
+    // arm64 nodes get the arm64 archive; a platform with no pin is refused, not guessed.
+    const arm = planKindProfile(plan.profile, pins, { runId: 'r1a2b3', nodePlatform: 'linux/arm64' });
+    expect(JSON.stringify(arm.steps.filter((step) => step.component === 'flannel'))).toContain('cni-plugins-linux-arm64-v1.9.1.tgz');
+    expect(() => planKindProfile(plan.profile, pins, { runId: 'r1a2b3', nodePlatform: 'linux/s390x' })).toThrow(/no linux-s390x archive pinned/);
+    // 2. The vendored manifest, applied as upstream wrote it.
+    const apply = flannel.find((step): step is ApplyStep => step.kind === 'apply');
+    expect(apply?.file).toBe(`manifests/flannel/${version}/kube-flannel.yml`);
+    const objects = apply?.objects ?? [];
+    expect(plan.files.find((file) => file.path === apply?.file)?.content).toBe(loadVendoredRelease({ component: 'flannel', repository: 'flannel-io/flannel', upstreamPath: 'Documentation/kube-flannel.yml', version }).content);
+    // What the plan relies on in that file: the pod network is kind's podSubnet, vxlan, the CNI config delegates to the
+    // default (bridge) plugin, only `flannel` is copied by the manifest itself, images at the pinned tag.
+    const configMap = objects.find((object) => object.kind === 'ConfigMap') as (KubeObject & { data: Record<string, string> }) | undefined;
+    const netConf = JSON.parse(configMap?.data['net-conf.json'] ?? '{}') as { Network?: string; Backend?: { Type?: string } };
+    expect(netConf).toMatchObject({ Network: config.networking?.podSubnet, Backend: { Type: 'vxlan' } });
+    const cniConf = JSON.parse(configMap?.data['cni-conf.json'] ?? '{}') as { plugins?: { type: string; delegate?: Record<string, unknown> }[] };
+    expect(cniConf.plugins?.map((plugin) => plugin.type)).toEqual(['flannel', 'portmap']);
+    expect(cniConf.plugins?.[0]?.delegate).not.toHaveProperty('type');
+    const daemonSet = objects.find((object) => object.kind === 'DaemonSet') as (KubeObject & { spec: { template: { spec: { initContainers: { name: string; args?: string[]; image: string }[]; containers: { image: string }[] } } } }) | undefined;
+    expect(daemonSet?.metadata).toMatchObject({ name: 'kube-flannel-ds', namespace: 'kube-flannel' });
+    expect(daemonSet?.spec.template.spec.initContainers.find((container) => container.name === 'install-cni-plugin')?.args).toEqual(['-f', '/flannel', '/opt/cni/bin/flannel']);
+    expect(daemonSet?.spec.template.spec.containers.map((container) => container.image)).toEqual([`ghcr.io/flannel-io/flannel:${version}`]);
+    // 3. Rolled out on every node before CoreDNS and the scene.
+    expect(flannel.at(-1)).toMatchObject({ kind: 'wait', what: { kind: 'DaemonSet', namespace: 'kube-flannel', name: 'kube-flannel-ds' }, condition: 'rollout' });
+    expect(plan.steps.findIndex((step) => step.component === 'coredns')).toBeGreaterThan(plan.steps.indexOf(flannel.at(-1) as PlanStep));
+    // The layered set's NetworkPolicies are applied on flannel, and the traits say nothing enforces them.
+    const traits = stackTraits(plan.profile);
+    expect(traits.enforcesNetworkPolicy).toBe(false);
+    expect(buildPolicySet(traits).cni.map((object) => object.kind)).toContain('NetworkPolicy');
+    expect(buildPolicySet(traits).cni.every((object) => object.kind === 'NetworkPolicy')).toBe(true);
   });
 
   it('the CRD validator is strict enough to catch a misspelt field and a wrong enum', () => {

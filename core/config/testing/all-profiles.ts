@@ -11,6 +11,7 @@ export const KIND_PROFILE_IDS: readonly string[] = [
   'cilium',
   'cilium-wireguard',
   'calico-wireguard',
+  'flannel',
   'istio-sidecar',
   'istio-ambient',
   'calico+istio-sidecar',
