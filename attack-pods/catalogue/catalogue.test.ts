@@ -13,6 +13,7 @@ import { composeScript } from '../script-loader.ts';
 import { planContext, stackAttackCases, TEST_CANARY } from './testing/stack-attack-cases.ts';
 import { testAddresses } from './testing/test-addresses.ts';
 import { ATTACKS, findAttacks } from './index.ts';
+import { encryptionExpectation } from './eavesdropping/expectations.ts';
 
 const CANARY = TEST_CANARY;
 const CONTEXT_ADDRESSES = testAddresses();
@@ -368,6 +369,23 @@ describe('plans', () => {
     expect(ev1.expect(stack('lab:netpol'))).toMatchObject({ outcome: 'allowed' });
     expect(ev1.expect(stack('lab:sidecar'))).toMatchObject({ outcome: 'blocked', blockedBy: 'mesh-sidecar' });
     expect(ev1.expect(stack('lab:ambient'))).toMatchObject({ outcome: 'blocked', blockedBy: 'mesh-ztunnel' });
+  });
+
+  it('EV1/EV2 on the WireGuard profiles: each CNI cites its own WireGuard documentation; under a mesh the mesh is credited on the node', () => {
+    const ev1 = attack('EV1');
+    const ev2 = attack('EV2');
+    for (const [id, cites] of [['calico-wireguard', 'docs.tigera.io'], ['cilium-wireguard', 'cilium/cilium']] as const) {
+      // Same node: WireGuard has already decrypted, the sniffer reads plaintext on api's veth.
+      expect(ev1.expect(stack(id))).toMatchObject({ outcome: 'allowed' });
+      expect(ev1.expect(stack(id)).source).toContain(cites);
+      // Between the nodes: the CNI's tunnel (EV2's own expectation on kind is n/a until its capture point exists).
+      expect(encryptionExpectation(stack(id), 'captured between the nodes', false)).toMatchObject({ outcome: 'blocked', blockedBy: 'cni' });
+      expect(encryptionExpectation(stack(id), 'captured between the nodes', false).source).toContain(cites);
+      expect(ev2.references.map((reference) => reference.url).some((url) => url.includes(cites))).toBe(true);
+    }
+    // WireGuard under a mesh: on the node the mesh's own encryption is what a sniffer meets.
+    expect(ev1.expect(stack('calico-wireguard+istio-sidecar'))).toMatchObject({ outcome: 'blocked', blockedBy: 'mesh-sidecar' });
+    expect(ev1.expect(stack('cilium-wireguard+istio-ambient'))).toMatchObject({ outcome: 'blocked', blockedBy: 'mesh-ztunnel' });
   });
 
   it('EV2: the sniffer asks for the node network, the victim runs on a node other than api’s; n/a on kind with its reason', () => {

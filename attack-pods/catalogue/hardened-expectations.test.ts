@@ -53,6 +53,7 @@ describe('expectations under --policy-set hardened', () => {
     expect(changed.sort()).toEqual([
       'EG2 on cilium+istio-ambient: allowed → blocked by cni',
       'EG2 on cilium+istio-sidecar: allowed → blocked by cni',
+      'EG2 on cilium-wireguard+istio-ambient: allowed → blocked by cni',
       'EG2 on cilium-wireguard: allowed → blocked by cni',
       'EG2 on cilium: allowed → blocked by cni',
     ]);
@@ -120,6 +121,8 @@ describe('hardened lab sidecar stacks', () => {
       'calico+istio-ambient': 'mesh-waypoint',
       'cilium+istio-sidecar': 'mesh-sidecar',
       'cilium+istio-ambient': 'mesh-waypoint',
+      'calico-wireguard+istio-sidecar': 'mesh-sidecar',
+      'cilium-wireguard+istio-ambient': 'mesh-waypoint',
     });
   });
 });

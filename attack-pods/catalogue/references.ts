@@ -76,6 +76,10 @@ export const REF = {
     'Cilium WireGuard transparent encryption (v1.20.2)',
     'https://github.com/cilium/cilium/blob/v1.20.2/Documentation/security/network/encryption-wireguard.rst',
   ),
+  calicoWireguard: ref(
+    'Calico WireGuard encryption, Felix wireguardEnabled ("Encrypt data in transit": inter-node pod traffic; same-node pod traffic is not encrypted)',
+    'https://docs.tigera.io/calico-cloud/compliance/encrypt-cluster-pod-traffic',
+  ),
   peerAuthentication: ref(
     'PeerAuthentication reference',
     'https://istio.io/latest/docs/reference/config/security/peer_authentication/',

@@ -120,6 +120,17 @@ describe('KubeCluster against a loopback API server', () => {
     await expect(asHarness).rejects.toThrow(/cannot create resource/);
   });
 
+  it('a pod asking for the node network (EV2\'s sniffer) is refused before any request, never created on a node', async () => {
+    server.requests.length = 0;
+    const attempt = (await cluster()).createPod(
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bm-ev2-1', namespace: 'bm-privileged', annotations: { 'breachmatrix.io/placement': 'node-network' } }, spec: { hostNetwork: true, containers: [{ name: 'main', image: 'x' }] } },
+      { timeoutMs: 5_000 },
+    );
+    await expect(attempt).rejects.toBeInstanceOf(InfrastructureError);
+    await expect(attempt).rejects.toThrow(/pod bm-privileged\/bm-ev2-1: asks for placement breachmatrix.io\/placement=node-network/);
+    expect(server.requests).toEqual([]);
+  });
+
   it('any other API failure is an infrastructure error naming the pod, never a rejection', async () => {
     const attempt = (await cluster()).createPod({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x', namespace: 'bm-app' }, spec: { containers: [{ name: 'main', image: 'x' }] } }, { timeoutMs: 5_000 });
     await expect(attempt).rejects.toBeInstanceOf(InfrastructureError);

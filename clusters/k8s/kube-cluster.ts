@@ -33,6 +33,7 @@ import { execInPod } from './pod-exec.ts';
 import { podProgress } from './pod-outcome.ts';
 import { watchUntil } from './restarting-watch.ts';
 import { waitFor } from './wait-for.ts';
+import { NODE_NETWORK_PLACEMENT } from '../../manifests/node-network-placement.ts';
 
 /** A canary no attempt carries: asking the sink for it only proves the sink answers. */
 const LIVENESS_PROBE_CANARY = 'bm0000000000000000';
@@ -195,6 +196,14 @@ export class KubeCluster implements Cluster {
   async createPod(pod: V1Pod, options: CreatePodOptions): Promise<PodCreation> {
     const namespace = pod.metadata?.namespace ?? 'default';
     const name = pod.metadata?.name ?? '';
+    // A pod that asks to sit on the node network outside every node (EV2's sniffer) cannot be placed by a Kubernetes
+    // API: created anyway it would run on a node and measure something else. Refused, before any request.
+    if (pod.metadata?.annotations?.[NODE_NETWORK_PLACEMENT.key] !== undefined) {
+      throw new InfrastructureError(
+        `pod ${namespace}/${name}`,
+        `asks for placement ${NODE_NETWORK_PLACEMENT.key}=${pod.metadata.annotations[NODE_NETWORK_PLACEMENT.key]}, outside every node; this provider places pods only on nodes, so it refuses rather than capture from one`,
+      );
+    }
     try {
       await this.coreFor(options.requester ?? 'harness').createNamespacedPod({ namespace, body: pod });
     } catch (error) {

@@ -38,7 +38,7 @@ describe('kind provider with a stand-in Docker', () => {
 
   async function standIns(dockerVersion: string): Promise<void> {
     const record = `printf '%s\\n' "$(basename "$0") $*" >> '${log}'`;
-    await writeFile(join(bin, 'docker'), `#!/bin/sh\n${record}\nif [ "$1" = info ]; then echo '${dockerVersion}'; fi\n`, { mode: 0o755 });
+    await writeFile(join(bin, 'docker'), `#!/bin/sh\n${record}\nif [ "$1" = version ]; then echo '{"Client":{"Version":"${dockerVersion}"},"Server":{"Version":"${dockerVersion}"}}'; fi\n`, { mode: 0o755 });
     await writeFile(join(bin, 'kind'), `#!/bin/sh\n${record}\nif [ "$1" = version ]; then echo 'kind v0.32.0 go1.25 linux/amd64'; fi\n`, { mode: 0o755 });
     await writeFile(join(bin, 'helm'), `#!/bin/sh\n${record}\nif [ "$1" = version ]; then echo 'v4.2.3'; fi\n`, { mode: 0o755 });
     await writeFile(log, '');
@@ -86,7 +86,8 @@ describe('kind provider with a stand-in Docker', () => {
     await standIns('27.5.1');
     const docker = await createCilium();
     const image = (await loadKindPins()).images.cilium ?? '';
-    expect(docker[0]).toBe('docker info --format {{.ServerVersion}}');
+    // The doctor's engine probe, run by the provider itself: its Server.Version decides the preload.
+    expect(docker[0]).toBe('docker version --format {{json .}}');
     expect(docker.some((line) => line.startsWith('docker image save'))).toBe(false);
     expect(docker.filter((line) => line.includes('cilium/cilium'))).toEqual(
       ['control-plane', 'worker', 'worker2'].map((node) => `docker exec bm-r1a2b3-cilium-${node} crictl pull ${image}`),

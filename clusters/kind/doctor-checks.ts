@@ -28,7 +28,7 @@ export const INOTIFY_MINIMUMS = { max_user_watches: 524_288, max_user_instances:
 const KIND_INOTIFY_DOC = 'https://kind.sigs.k8s.io/docs/user/known-issues/#pod-errors-due-to-too-many-open-files';
 const DOCKER_DEFAULT_ROOT = '/var/lib/docker';
 
-interface DockerVersion {
+export interface DockerVersion {
   readonly client?: string;
   readonly server?: string;
   readonly serverApi?: string;
@@ -46,6 +46,9 @@ function stringField(value: unknown, key: string): string | undefined {
   const field = (value as Record<string, unknown>)[key];
   return typeof field === 'string' && field !== '' ? field : undefined;
 }
+
+/** How the engine check asks Docker: one probe, shared by `doctor` and the kind provider. */
+export const DOCKER_VERSION_ARGS: readonly string[] = ['version', '--format', '{{json .}}'];
 
 /** `docker version --format '{{json .}}'` prints the client even when the engine does not answer (Server: null, exit 1). */
 export function parseDockerVersion(result: ProbeCommandResult): DockerVersion {
@@ -76,6 +79,17 @@ function engineFix(problem: string): string {
     'start the Docker engine (`systemctl start docker`), or point DOCKER_HOST / `docker context use` at a running one; ' +
     'if only the client is installed, install Docker Engine (https://docs.docker.com/engine/install/). Without an engine, use --provider lab'
   );
+}
+
+/**
+ * Is a Docker engine answering? The one implementation: `doctor`'s `kind.docker.engine` check and the kind provider's
+ * own preparation (which needs the engine's version to plan) both decide with it.
+ */
+export function dockerEngineResult(version: DockerVersion): CheckResult {
+  if (!version.installed) return fail('no docker client, so no engine to ask', 'install Docker Engine (https://docs.docker.com/engine/install/)');
+  if (version.server !== undefined) return ok(`engine ${version.server}${version.serverApi === undefined ? '' : ` (API ${version.serverApi})`} reachable`);
+  const only = version.client === undefined ? 'no engine answered' : `only the Docker client (${version.client}) is here: no engine answered`;
+  return fail(`${only} — ${version.problem || 'no reason given'}`, engineFix(version.problem));
 }
 
 /** One resource against every selected profile's estimate: which fit, which do not, and the largest need. */
@@ -109,7 +123,7 @@ function parseSysctl(text: string | undefined): number | undefined {
 export function kindDoctorChecks(options: KindDoctorOptions): readonly Check[] {
   const { probes } = options;
   let docker: Promise<DockerVersion> | undefined;
-  const dockerVersion = (): Promise<DockerVersion> => (docker ??= probes.exec('docker', ['version', '--format', '{{json .}}']).then(parseDockerVersion));
+  const dockerVersion = (): Promise<DockerVersion> => (docker ??= probes.exec('docker', DOCKER_VERSION_ARGS).then(parseDockerVersion));
   const estimates = (): ProfileEstimate[] => options.profiles.map((profile) => estimateFor(profile, options.estimates));
 
   const toolCheck = (name: ToolName): Check => ({
@@ -183,13 +197,7 @@ export function kindDoctorChecks(options: KindDoctorOptions): readonly Check[] {
     {
       id: 'kind.docker.engine',
       title: 'Docker engine',
-      run: async () => {
-        const version = await dockerVersion();
-        if (!version.installed) return fail('no docker client, so no engine to ask', 'install Docker Engine (https://docs.docker.com/engine/install/)');
-        if (version.server !== undefined) return ok(`engine ${version.server}${version.serverApi === undefined ? '' : ` (API ${version.serverApi})`} reachable`);
-        const only = version.client === undefined ? 'no engine answered' : `only the Docker client (${version.client}) is here: no engine answered`;
-        return fail(`${only} — ${version.problem || 'no reason given'}`, engineFix(version.problem));
-      },
+      run: async () => dockerEngineResult(await dockerVersion()),
     },
     toolCheck('kind'),
     toolCheck('helm'),

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import type { Cluster, KubeObject } from '../../core/domain/cluster.ts';
 import { BadInputError, InfrastructureError } from '../../core/domain/errors.ts';
 import type { Profile } from '../../core/domain/profile.ts';
 import type { CommandResult, ConnectOptions, KindDeps, KubeOps } from './kind-deps.ts';
+import { DOCKER_VERSION_ARGS, dockerEngineResult, parseDockerVersion } from './doctor-checks.ts';
 import { createKindProvider } from './kind-provider.ts';
 import { DEFAULT_REPO_DIR } from './plan/plan-kind-profile.ts';
 import { loadGatewayApiBundle } from './manifests/gateway-api-bundle.ts';
@@ -67,8 +68,13 @@ function fakeWorld(behaviour: { onRun?: (command: string, args: readonly string[
     run: async (command, args) => {
       const custom = behaviour.onRun?.(command, args);
       events.push(`run ${basename(command)} ${args.slice(0, 2).join(' ')}`);
-      if (command === 'docker' && args[0] === 'info' && behaviour.docker === false) return { exitCode: 1, stdout: '', stderr: 'Cannot connect to the Docker daemon' };
-      return custom ?? ok;
+      if (custom !== undefined) return custom;
+      if (command === 'docker' && args[0] === 'version') {
+        // `docker version --format '{{json .}}'`: the client always answers; the engine only when it runs.
+        if (behaviour.docker === false) return { exitCode: 1, stdout: '{"Client":{"Version":"27.5.1"},"Server":null}\n', stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' };
+        return { exitCode: 0, stdout: '{"Client":{"Version":"27.5.1"},"Server":{"Version":"27.5.1","ApiVersion":"1.47"}}\n', stderr: '' };
+      }
+      return ok;
     },
     startContainer: async (step) => {
       events.push(`start container ${step.name}`);
@@ -134,6 +140,47 @@ describe('kind provider create and teardown (injected fakes)', () => {
     await cluster.teardown();
     await cluster.teardown();
     expect(world.events).toEqual(['delete namespaces', 'run kind delete cluster', 'stop container bm-r1a2b3-kindnet-sink']);
+  });
+
+  it('its own work directory ($TMPDIR/breachmatrix-<cluster>-*, 0700) is removed on teardown and after a failed create; a given --work-dir stays', async () => {
+    const saved = process.env['TMPDIR'];
+    const temp = await mkdtemp(join(work, 'tmp-'));
+    process.env['TMPDIR'] = temp;
+    try {
+      const own = (world: FakeWorld) => createKindProvider({ deps: world.deps, toolCache: { searchPath: bin, cacheDir: join(work, 'cache') } });
+      const cluster = await own(fakeWorld()).create(profile('kindnet'), quiet);
+      const made = await readdir(temp);
+      expect(made).toEqual([expect.stringMatching(/^breachmatrix-bm-r1a2b3-kindnet-/)]);
+      expect((await stat(join(temp, made[0] ?? ''))).mode & 0o777).toBe(0o700);
+      await cluster.teardown();
+      expect(await readdir(temp)).toEqual([]);
+      await expect(own(fakeWorld({ failWait: 'istiod' })).create(profile('istio-sidecar'), quiet)).rejects.toThrow(/not rollout/);
+      expect(await readdir(temp)).toEqual([]);
+      // A directory the caller named is theirs: plan files stay for them to read.
+      const given = join(temp, 'mine');
+      const kept = await createKindProvider({ deps: fakeWorld().deps, toolCache: { searchPath: bin, cacheDir: join(work, 'cache') }, workDir: given }).create(profile('kindnet'), quiet);
+      await kept.teardown();
+      expect(await readdir(given)).toContain('kind-config.yaml');
+    } finally {
+      if (saved === undefined) Reflect.deleteProperty(process.env, 'TMPDIR');
+      else process.env['TMPDIR'] = saved;
+    }
+  });
+
+  it('a work directory made writable by others during the run is left alone and reported, not followed', async () => {
+    const saved = process.env['TMPDIR'];
+    const temp = await mkdtemp(join(work, 'tmp-'));
+    process.env['TMPDIR'] = temp;
+    try {
+      const cluster = await createKindProvider({ deps: fakeWorld().deps, toolCache: { searchPath: bin, cacheDir: join(work, 'cache') } }).create(profile('kindnet'), quiet);
+      const [made = ''] = await readdir(temp);
+      await chmod(join(temp, made), 0o777);
+      await expect(cluster.teardown()).rejects.toThrow(/left behind: work directory .*writable by others/);
+      expect(await readdir(join(temp, made))).toContain('kind-config.yaml');
+    } finally {
+      if (saved === undefined) Reflect.deleteProperty(process.env, 'TMPDIR');
+      else process.env['TMPDIR'] = saved;
+    }
   });
 
   it('an interrupt mid-create tears down what exists (cluster, then sink) and never connects', async () => {
@@ -234,16 +281,34 @@ describe('kind provider preflight and reuse', () => {
     }
   });
 
-  it('without Docker: BadInputError saying how to fix it', async () => {
+  it('without Docker: BadInputError with the doctor check\'s own finding and fix (one implementation)', async () => {
     const world = fakeWorld({ docker: false });
-    const attempt = provider(world).preflight();
-    await expect(attempt).rejects.toBeInstanceOf(BadInputError);
-    await expect(provider(world).preflight()).rejects.toThrow(/Docker is not reachable \(Cannot connect to the Docker daemon\).*start Docker/);
+    const failure = await provider(world)
+      .preflight()
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(BadInputError);
+    // The doctor's kind.docker.engine check on the same answer says the same thing.
+    const doctorSays = dockerEngineResult(parseDockerVersion({ exitCode: 1, stdout: '{"Client":{"Version":"27.5.1"},"Server":null}\n', stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' }));
+    expect(doctorSays.status).toBe('fail');
+    expect((failure as Error).message).toContain(`Docker is not reachable: ${doctorSays.detail}`);
+    expect((failure as BadInputError).message).toMatch(/only the Docker client \(27\.5\.1\) is here/);
+    expect((failure as BadInputError).allowed ?? '').toContain(doctorSays.fix ?? 'no fix');
+    // The provider asked exactly what doctor asks.
+    expect(world.events).toContain(`run docker ${DOCKER_VERSION_ARGS.slice(0, 2).join(' ')}`);
   });
 
-  it('without Docker and no message from it: says so instead of empty parentheses', async () => {
-    const world = fakeWorld({ onRun: (command) => (command === 'docker' ? { exitCode: 1, stdout: '', stderr: '' } : undefined) });
-    await expect(provider(world).preflight()).rejects.toThrow(/Docker is not reachable \(`docker info` exited 1 with no output\)/);
+  it('without a docker client, or with an engine that says nothing: says so instead of empty parentheses', async () => {
+    const missing = fakeWorld({ onRun: (command) => (command === 'docker' ? { exitCode: 127, stdout: '', stderr: 'spawn docker ENOENT' } : undefined) });
+    await expect(provider(missing).preflight()).rejects.toThrow(/Docker is not reachable: no docker client, so no engine to ask.*install Docker Engine/);
+    const silent = fakeWorld({ onRun: (command) => (command === 'docker' ? { exitCode: 1, stdout: '', stderr: '' } : undefined) });
+    await expect(provider(silent).preflight()).rejects.toThrow(/Docker is not reachable: no engine answered — docker version exited 1/);
+  });
+
+  it('plans with the engine version the doctor probe reported', async () => {
+    const world = fakeWorld({ onRun: (command, args) => (command === 'docker' && args[0] === 'version' ? { exitCode: 0, stdout: '{"Client":{"Version":"28.1.0"},"Server":{"Version":"28.1.0"}}', stderr: '' } : undefined) });
+    await provider(world).create(profile('cilium'), quiet);
+    // Docker 28 can save one platform of the Cilium image (an older engine would make every node pull it).
+    expect(world.events.some((event) => event.startsWith('run docker image save'))).toBe(true);
   });
 
   it('a tool neither on PATH nor downloadable: BadInputError naming the version to install', async () => {

@@ -1,10 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster, ClusterCreateOptions, ClusterProvider } from '../../core/domain/cluster.ts';
 import { BadInputError, InfrastructureError } from '../../core/domain/errors.ts';
 import type { Profile } from '../../core/domain/profile.ts';
 import { TIMEOUTS } from '../../core/timeouts.ts';
+import { DOCKER_VERSION_ARGS, dockerEngineResult, parseDockerVersion } from './doctor-checks.ts';
 import { DEFAULT_KIND_DEPS, type KindDeps } from './kind-deps.ts';
 import { loadKindPins, type KindPins } from './pins-tools.ts';
 import { CLUSTER_PREFIX } from './plan/cluster-name.ts';
@@ -14,6 +15,7 @@ import { writePlan } from './plan/write-plan.ts';
 import { executePlan, type KindResources } from './run-plan.ts';
 import { tearDownKindResources } from './teardown.ts';
 import { defaultCacheDir, ensureTool, type ToolCacheOptions } from './tool-cache.ts';
+import { createWorkDir, removeWorkDir } from './work-dir.ts';
 
 export interface KindProviderOptions {
   readonly pinsFile?: string;
@@ -21,7 +23,10 @@ export interface KindProviderOptions {
   readonly reuse?: string;
   readonly registryCache?: boolean;
   readonly onProgress?: (line: string) => void;
-  /** Where each cluster's plan is written and run from; default: a fresh temp directory per cluster. */
+  /**
+   * Where each cluster's plan is written and run from, kept afterwards; default: a fresh 0700 temp directory per
+   * cluster ($TMPDIR/breachmatrix-<cluster>-XXXXXX), removed on teardown.
+   */
   readonly workDir?: string;
   /** Injected for tests. */
   readonly deps?: KindDeps;
@@ -35,7 +40,7 @@ const REUSE_ENV = 'TESTCONTAINERS_REUSE_ENABLE';
 
 interface Prepared {
   readonly pins: KindPins;
-  /** `docker info` ServerVersion, e.g. `27.5.1`. */
+  /** The engine's version (`docker version` Server.Version, what `docker info` calls ServerVersion), e.g. `27.5.1`. */
   readonly dockerServerVersion: string;
   readonly tools: Readonly<Record<'kind' | 'helm' | 'docker', string>>;
 }
@@ -60,14 +65,18 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
         `unset ${REUSE_ENV} (or set it to true), or run without --registry-cache`,
       );
     }
-    const docker = await deps
-      .run('docker', ['info', '--format', '{{.ServerVersion}}'], { cwd: tmpdir(), timeoutMs: TIMEOUTS.scriptExecMs })
-      .catch((error: unknown) => ({ exitCode: 127, stdout: '', stderr: (error as Error).message }));
-    if (docker.exitCode !== 0) {
+    // The same probe and decision as `breachmatrix doctor`'s kind.docker.engine check (one implementation).
+    const version = parseDockerVersion(
+      await deps
+        .run('docker', DOCKER_VERSION_ARGS, { cwd: tmpdir(), timeoutMs: TIMEOUTS.scriptExecMs })
+        .catch((error: unknown) => ({ exitCode: 127, stdout: '', stderr: (error as Error).message })),
+    );
+    const engine = dockerEngineResult(version);
+    if (engine.status === 'fail' || version.server === undefined) {
       throw new BadInputError(
-        `Docker is not reachable (${docker.stderr.trim().split('\n')[0] || `\`docker info\` exited ${docker.exitCode} with no output`})`,
+        `Docker is not reachable: ${engine.detail}`,
         'kind provider',
-        'start Docker (kind runs its nodes as containers), or use --provider lab',
+        `${engine.fix ?? 'start Docker'} (kind runs its nodes as containers; \`breachmatrix doctor --provider kind\` repeats this check)`,
       );
     }
     const tools: Record<string, string> = { docker: 'docker' };
@@ -92,7 +101,7 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
         throw new BadInputError(`no kind cluster "${options.reuse}"`, '--reuse', clusters.stdout.trim().split('\n').filter((line) => line.startsWith(CLUSTER_PREFIX)).join(', ') || 'none exist');
       }
     }
-    prepared = { pins, dockerServerVersion: docker.stdout.trim(), tools: { kind: tools['kind'] ?? 'kind', helm: tools['helm'] ?? 'helm', docker: 'docker' } };
+    prepared = { pins, dockerServerVersion: version.server, tools: { kind: tools['kind'] ?? 'kind', helm: tools['helm'] ?? 'helm', docker: 'docker' } };
     return prepared;
   }
 
@@ -110,7 +119,17 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
       ...(options.reuse === undefined ? {} : { clusterName: options.reuse }),
     };
     const first = planKindProfile(profile, pins, planOptions);
-    const dir = options.workDir ?? (await mkdtemp(join(tmpdir(), `breachmatrix-${first.clusterName}-`)));
+    const dir = options.workDir ?? (await createWorkDir(first.clusterName));
+    // Only a directory this run created is removed; a --work-dir the caller chose stays.
+    const removeDir = async (): Promise<string[]> => {
+      if (options.workDir !== undefined) return [];
+      try {
+        await removeWorkDir(dir);
+        return [];
+      } catch (error) {
+        return [`work directory ${dir} (${(error as Error).message})`];
+      }
+    };
     const resources: KindResources = { clusterName: undefined, reused: options.reuse !== undefined, containers: [] };
     const execute = { dir, tools, deps, resources, onProgress: progress, ...(createOptions.signal ? { signal: createOptions.signal } : {}) };
     const teardownOptions = { deps, resources, kindBinary: tools.kind, dir, onProgress: progress };
@@ -139,7 +158,7 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
         await executePlan({ ...plan, steps: plan.steps.filter((step) => step.component === 'coredns') }, ['stack'], execute);
       }
     } catch (error) {
-      const left = await tearDownKindResources(teardownOptions);
+      const left = [...(await tearDownKindResources(teardownOptions)), ...(await removeDir())];
       if (left.length > 0) progress(`could not remove: ${left.join('; ')} — run \`breachmatrix clean\``);
       throw error;
     }
@@ -149,7 +168,7 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
       kubeconfigPath: join(dir, plan.kubeconfig),
       sinkIp,
       afterTeardown: async () => {
-        const left = await tearDownKindResources(teardownOptions);
+        const left = [...(await tearDownKindResources(teardownOptions)), ...(await removeDir())];
         if (left.length > 0) throw new InfrastructureError('teardown', `left behind: ${left.join('; ')} — run \`breachmatrix clean\``);
       },
     });

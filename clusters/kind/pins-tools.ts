@@ -36,6 +36,8 @@ const kindPinsSchema = z.looseObject({
   tools: z.strictObject({ kind: toolSchema, helm: toolSchema }),
   charts: z.strictObject({ cilium: chartSchema, calico: chartSchema, istio: chartSchema }),
   images: z.strictObject({ registryCache: digestRef, cilium: digestRef.optional() }),
+  /** containernetworking/plugins, for the `bridge` plugin flannel delegates to (kindest/node lacks it). */
+  cniPlugins: toolSchema.optional(),
 });
 
 export type ToolName = 'kind' | 'helm';
@@ -49,6 +51,7 @@ export interface KindPins {
   readonly tools: Readonly<Record<ToolName, ToolPin>>;
   readonly charts: z.infer<typeof kindPinsSchema>['charts'];
   readonly images: z.infer<typeof kindPinsSchema>['images'];
+  readonly cniPlugins?: ToolPin;
 }
 
 /** Validate a parsed pins document: the shared version sets plus the kind sections; every version set needs a node image. */

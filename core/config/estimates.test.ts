@@ -9,7 +9,7 @@ describe('resource estimates (clusters/estimates.yaml)', () => {
   it('composes a profile from the cluster, its CNI and its mesh, per worker', () => {
     const estimates = buildEstimates('test.yaml', {
       cluster: { controlPlaneMiB: 1000, perWorkerMiB: 100, diskMiB: 2000 },
-      cni: { kindnet: { memoryMiB: 0, diskMiB: 0 }, calico: { memoryMiB: 10, diskMiB: 20 }, cilium: { memoryMiB: 30, diskMiB: 40 } },
+      cni: { kindnet: { memoryMiB: 0, diskMiB: 0 }, calico: { memoryMiB: 10, diskMiB: 20 }, cilium: { memoryMiB: 30, diskMiB: 40 }, flannel: { memoryMiB: 5, diskMiB: 6 } },
       mesh: { none: { memoryMiB: 0, diskMiB: 0 }, 'istio-sidecar': { memoryMiB: 1, diskMiB: 2 }, 'istio-ambient': { memoryMiB: 3, diskMiB: 4 } },
     });
     const profile = { id: 'cilium+istio-ambient', cni: 'cilium', mesh: 'istio-ambient', versions: { kubernetes: 'v1' }, options: { kubeProxyReplacement: false, istioCni: true, smallFootprint: true, workers: 3, policy: 'layered', strength: 'baseline', pathNormalization: 'BASE', encryption: 'none' } } as const;
@@ -28,7 +28,7 @@ describe('resource estimates (clusters/estimates.yaml)', () => {
     const part = { memoryMiB: 0, diskMiB: 0 };
     const complete = {
       cluster: { controlPlaneMiB: 1, perWorkerMiB: 1, diskMiB: 1 },
-      cni: { kindnet: part, calico: part, cilium: part },
+      cni: { kindnet: part, calico: part, cilium: part, flannel: part },
       mesh: { none: part, 'istio-sidecar': part, 'istio-ambient': part },
     };
     expect(() => buildEstimates('e.yaml', complete)).not.toThrow();

@@ -14,6 +14,8 @@ export const versionSetSchema = z.strictObject({
   kubernetes: semverish,
   calico: semverish,
   cilium: semverish,
+  /** flannel profiles only: the release tag whose manifest is vendored (clusters/kind/manifests/flannel/<tag>/). */
+  flannel: semverish.optional(),
   istio: semverish,
   gatewayApi: semverish,
 });

@@ -37,11 +37,23 @@ describe('profiles configuration', () => {
 
   it('rejects an unknown CNI naming the file, the field and the allowed values', () => {
     expectBadInput(
-      () => buildProfileCatalog('my.yaml', { profiles: [{ cni: 'flannel', mesh: 'none' }] }, pins),
+      () => buildProfileCatalog('my.yaml', { profiles: [{ cni: 'weave', mesh: 'none' }] }, pins),
       'my.yaml: profiles[0].cni',
-      '"flannel" is not allowed',
-      'allowed: "kindnet", "calico", "cilium"',
+      '"weave" is not allowed',
+      'allowed: "kindnet", "calico", "cilium", "flannel"',
     );
+  });
+
+  it('flannel: needs a flannel tag in its version set; its NetworkPolicies are applied but not enforced', () => {
+    expectBadInput(() => buildProfileCatalog('my.yaml', { profiles: [{ cni: 'flannel', mesh: 'none' }] }, pins), 'my.yaml: profiles[0]', 'version set "pinned" pins no flannel');
+    const withFlannel = { versionSets: { pinned: { ...pins.versionSets.pinned, flannel: 'v0.28.9' } } };
+    const [flannel] = buildProfileCatalog('my.yaml', { profiles: [{ cni: 'flannel', mesh: 'none' }] }, withFlannel).profiles;
+    if (flannel === undefined) throw new Error('no flannel profile');
+    expect(flannel.id).toBe('flannel');
+    expect(flannel.versions.flannel).toBe('v0.28.9');
+    expect(flannel.options.policy).toBe('layered');
+    expect(stackTraits(flannel).enforcesNetworkPolicy).toBe(false);
+    expectBadInput(() => buildProfileCatalog('my.yaml', { profiles: [{ cni: 'flannel', mesh: 'none', options: { encryption: 'wireguard' } }] }, withFlannel), 'profiles[0].options.encryption', 'flannel with encryption "wireguard" is not supported');
   });
 
   it('rejects an unknown mesh', () => {
@@ -61,12 +73,22 @@ describe('profiles configuration', () => {
     expectBadInput(() => buildProfileCatalog('f.yaml', { profiles: [{ cni: 'cilium', mesh: 'none' }, { cni: 'cilium', mesh: 'none' }] }, pins), 'duplicate profile "cilium"');
   });
 
-  it('WireGuard: `<cni>-wireguard` ids on Cilium; refused on kindnet and (until its FelixConfiguration is checked) Calico', () => {
-    const catalog = buildProfileCatalog('f.yaml', { profiles: [{ cni: 'cilium', mesh: 'none', options: { encryption: 'wireguard' } }, { cni: 'cilium', mesh: 'istio-ambient', options: { encryption: 'wireguard' } }] }, pins);
-    expect(catalog.profiles.map((profile) => profile.id)).toEqual(['cilium-wireguard', 'cilium-wireguard+istio-ambient']);
-    expect(catalog.profiles.map((profile) => stackTraits(profile).encryption)).toEqual(['wireguard', 'wireguard']);
-    expectBadInput(() => buildProfileCatalog('f.yaml', { profiles: [{ cni: 'kindnet', mesh: 'none', options: { encryption: 'wireguard' } }] }, pins), 'profiles[0].options.encryption', 'kindnet with encryption "wireguard" is not supported', 'wireguard on cilium');
-    expectBadInput(() => buildProfileCatalog('f.yaml', { profiles: [{ cni: 'calico', mesh: 'none', options: { encryption: 'wireguard' } }] }, pins), 'calico with encryption "wireguard" is not supported');
+  it('WireGuard: `<cni>-wireguard` ids on Cilium and Calico; refused on kindnet', () => {
+    const catalog = buildProfileCatalog(
+      'f.yaml',
+      {
+        profiles: [
+          { cni: 'cilium', mesh: 'none', options: { encryption: 'wireguard' } },
+          { cni: 'cilium', mesh: 'istio-ambient', options: { encryption: 'wireguard' } },
+          { cni: 'calico', mesh: 'none', options: { encryption: 'wireguard' } },
+          { cni: 'calico', mesh: 'istio-sidecar', options: { encryption: 'wireguard' } },
+        ],
+      },
+      pins,
+    );
+    expect(catalog.profiles.map((profile) => profile.id)).toEqual(['cilium-wireguard', 'cilium-wireguard+istio-ambient', 'calico-wireguard', 'calico-wireguard+istio-sidecar']);
+    expect(catalog.profiles.map((profile) => stackTraits(profile).encryption)).toEqual(['wireguard', 'wireguard', 'wireguard', 'wireguard']);
+    expectBadInput(() => buildProfileCatalog('f.yaml', { profiles: [{ cni: 'kindnet', mesh: 'none', options: { encryption: 'wireguard' } }] }, pins), 'profiles[0].options.encryption', 'kindnet with encryption "wireguard" is not supported', 'wireguard on cilium or calico');
     expectBadInput(() => buildProfileCatalog('f.yaml', { profiles: [{ cni: 'cilium', mesh: 'none', options: { encryption: 'ipsec' } }] }, pins), 'profiles[0].options.encryption');
     expect(buildProfileCatalog('f.yaml', { profiles: [{ cni: 'cilium', mesh: 'none' }] }, pins).profiles[0]?.options.encryption).toBe('none');
   });

@@ -3,8 +3,17 @@
  * such as `cilium+istio-ambient`. Kind/kubeconfig profiles use the real CNIs; lab stacks (`lab:*`) are the
  * real-kernel stand-in and say so in every report.
  */
-export const CNIS = ['kindnet', 'calico', 'cilium'] as const;
+export const CNIS = ['kindnet', 'calico', 'cilium', 'flannel'] as const;
 export type Cni = (typeof CNIS)[number];
+
+/**
+ * CNIs with a NetworkPolicy engine. flannel has none ("the `flanneld` binary does not natively enforce Network
+ * Policies", https://github.com/flannel-io/flannel/blob/v0.28.9/README.md; the kube-flannel.yml the kind plan applies
+ * deploys no policy controller): the layered set's NetworkPolicies are applied, accepted, and enforced by nothing.
+ */
+export function cniEnforcesNetworkPolicy(cni: Cni): boolean {
+  return cni !== 'flannel';
+}
 
 export const MESHES = ['none', 'istio-sidecar', 'istio-ambient'] as const;
 export type Mesh = (typeof MESHES)[number];
@@ -71,6 +80,7 @@ export interface ComponentVersions {
   readonly kind?: string;
   readonly calico?: string;
   readonly cilium?: string;
+  readonly flannel?: string;
   readonly istio?: string;
   readonly gatewayApi?: string;
 }
@@ -135,7 +145,7 @@ export interface StackTraits {
   readonly strength: PolicyStrength;
   /** True on lab stacks: the layers are the lab's models of the real ones. */
   readonly isLab: boolean;
-  /** NetworkPolicy (and the CNI's own policy kinds) is applied and enforced. */
+  /** NetworkPolicy (and the CNI's own policy kinds) is applied and enforced (flannel: applied, never enforced). */
   readonly enforcesNetworkPolicy: boolean;
   /** Mesh policies (PeerAuthentication, AuthorizationPolicy, outboundTrafficPolicy) are applied. */
   readonly meshPolicies: boolean;
@@ -161,7 +171,7 @@ export function stackTraits(profile: Profile): StackTraits {
     istioCni: profile.options.istioCni,
     pathNormalization: profile.options.pathNormalization,
     encryption: profile.options.encryption,
-    enforcesNetworkPolicy: profile.options.policy === 'layered',
+    enforcesNetworkPolicy: profile.options.policy === 'layered' && cniEnforcesNetworkPolicy(profile.cni),
     versions: profile.versions,
   };
 }

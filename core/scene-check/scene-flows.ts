@@ -63,7 +63,9 @@ export function sceneFlows(stack: StackTraits): readonly SceneFlow[] {
   const forbidden = denying ? ('denied' as const) : ('allowed' as const);
   const forbiddenBecause = denying
     ? [stack.enforcesNetworkPolicy ? 'CNI default-deny' : undefined, stack.meshPolicies ? `${stack.mesh} policies` : undefined].filter((part) => part !== undefined).join(' and ')
-    : 'no policy layer is applied on this stack';
+    : stack.policy === 'layered'
+      ? `NetworkPolicy is applied but ${stack.cni} enforces none`
+      : 'no policy layer is applied on this stack';
   const { api, db, frontend } = SCENE.workloads;
   return [
     {

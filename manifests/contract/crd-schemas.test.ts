@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../core/domain/cluster.ts';
 import { BadInputError } from '../../core/domain/errors.ts';
 import { validateCoreKind } from './core-kinds.ts';
-import { loadCrdValidator, loadJsonSchemaValidator, type CrdValidator } from './crd-schemas.ts';
+import { goRegExp, loadCrdValidator, loadJsonSchemaValidator, type CrdValidator } from './crd-schemas.ts';
 import { UPSTREAM_SCHEMAS_DIR } from './upstream-fixtures.ts';
 
 // Loaded on first use inside a test, so a broken schema fails each test with its message.
@@ -40,6 +40,7 @@ describe('loadCrdValidator', () => {
       'gateway.networking.k8s.io/v1|Gateway',
       'cilium.io/v2|CiliumNetworkPolicy',
       'projectcalico.org/v3|GlobalNetworkPolicy',
+      'projectcalico.org/v3|FelixConfiguration',
       'operator.tigera.io/v1|Installation',
     ]) {
       expect(validator().known).toContain(key);
@@ -117,6 +118,21 @@ describe('loadCrdValidator', () => {
     expect(errorsOf(cnp('169.254.7.127/32'))).toEqual([]);
     expect(errorsOf(cnp('169.254.7.127/33'))).toEqual(['/spec/ingress/0/fromCIDR/0 must match format "cidr"']);
     expect(errorsOf(cnp('not-a-cidr'))).toEqual(['/spec/ingress/0/fromCIDR/0 must match format "cidr"']);
+  });
+
+  it('reads RE2 patterns: leading inline flags become JavaScript flags; flags it cannot place are refused', () => {
+    // Calico's FelixConfiguration (v3.32.1) spells bpfEnforceRPF as ^(?i)(Disabled|Strict|Loose)?$.
+    const rpf = goRegExp('^(?i)(Disabled|Strict|Loose)?$', '');
+    expect(['strict', 'Loose', ''].every((value) => rpf.test(value))).toBe(true);
+    expect(rpf.test('strictly')).toBe(false);
+    expect(goRegExp('(?is)a.b', '').test('A\nB')).toBe(true);
+    expect(goRegExp('^\\PC+$', '').test('ok')).toBe(true);
+    expect(() => goRegExp('^(?U)a+$', '')).toThrow(/no JavaScript equivalent/);
+    expect(() => goRegExp('^a(?i)b$', '')).toThrow(/cannot be expressed/);
+    expect(goRegExp('^(?:a|b)$', '').test('b')).toBe(true);
+    const felix = (spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec });
+    expect(validator().validate(felix({ bpfEnforceRPF: 'strict', wireguardEnabled: true }))).toEqual({ ok: true });
+    expect(validator().validate(felix({ bpfEnforceRPF: 'Sometimes' })).ok).toBe(false);
   });
 
   it('reports an apiVersion/kind with no schema instead of passing it', () => {

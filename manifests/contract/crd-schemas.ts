@@ -28,13 +28,30 @@ function isCidr(value: string): boolean {
   return family !== 0 && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
+/** RE2 flags JavaScript has under the same letter (`U`, ungreedy, has no JavaScript equivalent). */
+const RE2_FLAGS = new Set(['i', 'm', 's']);
+
 /**
  * CRD patterns are Go (RE2) syntax; JavaScript's unicode mode wants braces around one-letter Unicode classes
- * (`\PC` → `\P{C}`). The rest of what CRDs use is common to both.
+ * (`\PC` → `\P{C}`). RE2's inline flags (`(?i)`, Calico's FelixConfiguration has `^(?i)(Disabled|Strict|Loose)?$`)
+ * become JavaScript flags when they lead the pattern (after an optional `^`), where they cover all of it; anywhere
+ * else they would cover only part of it, which JavaScript cannot say, so such a pattern is refused, never guessed.
+ * The rest of what CRDs use is common to both.
  */
-function goRegExp(pattern: string, flags: string): RegExp {
-  const translated = pattern.replace(/(^|[^\\])\\([pP])([A-Z])/g, '$1\\$2{$3}');
-  return new RegExp(translated, flags.includes('u') ? flags : `${flags}u`);
+export function goRegExp(pattern: string, flags: string): RegExp {
+  let translated = pattern.replace(/(^|[^\\])\\([pP])([A-Z])/g, '$1\\$2{$3}');
+  const extra = new Set<string>();
+  const leading = /^(\^?)\(\?([a-zA-Z]+)\)/.exec(translated);
+  if (leading !== null) {
+    for (const flag of leading[2] ?? '') {
+      if (!RE2_FLAGS.has(flag)) throw new SyntaxError(`RE2 flag "${flag}" in ${pattern} has no JavaScript equivalent`);
+      extra.add(flag);
+    }
+    translated = `${leading[1] ?? ''}${translated.slice(leading[0].length)}`;
+  }
+  if (/(^|[^\\])\(\?[a-zA-Z]+(:|\))/.test(translated)) throw new SyntaxError(`RE2 inline flags inside ${pattern} cannot be expressed in JavaScript`);
+  const all = new Set([...flags, ...extra, 'u']);
+  return new RegExp(translated, [...all].join(''));
 }
 goRegExp.code = 'goRegExp';
 

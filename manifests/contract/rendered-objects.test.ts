@@ -124,8 +124,8 @@ describe('every rendered object matches its upstream schema', () => {
         expect(sidecar['spec'], profile.id).toMatchObject({ outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' }, egress: [{ hosts: [...SIDECAR_EGRESS_HOSTS] }] });
       }
     }
-    // Two mesh namespaces on each of the three kind sidecar profiles.
-    expect(sidecars).toBe(6);
+    // Two mesh namespaces on each of the four kind sidecar profiles.
+    expect(sidecars).toBe(8);
     // The lab's sidecar model refuses Sidecar egress listeners: the lab renders none.
     for (const profile of labProfiles().map((base) => withPolicyStrength(base, 'hardened'))) {
       for (const sidecar of rendered(profile).filter((object) => object.kind === 'Sidecar')) expect(sidecar['spec'], profile.id).not.toHaveProperty('egress');

@@ -15,12 +15,13 @@ export interface LayeredPolicySet {
 
 /**
  * The layered zero-trust policy set for a stack (the scene's cni, mesh and admission layers), honouring
- * `stack.policy` through the traits derived from it: `enforcesNetworkPolicy` (only `layered`) gates the CNI
- * part, `meshPolicies` (a mesh and not `none`) the mesh part. With `none` every layer is empty.
+ * `stack.policy`: `layered` applies the CNI part — on flannel too, whose NetworkPolicies nothing enforces (that is
+ * its column: `enforcesNetworkPolicy` is false there, so every expectation says what an unenforced policy lets
+ * through) — `meshPolicies` (a mesh and not `none`) gates the mesh part. With `none` every layer is empty.
  */
 export function buildPolicySet(stack: StackTraits): LayeredPolicySet {
   const cni: KubeObject[] = [];
-  if (stack.enforcesNetworkPolicy) {
+  if (stack.policy === 'layered') {
     cni.push(...buildKubernetesNetworkPolicies(stack));
     if (stack.cni === 'cilium') cni.push(...buildCiliumPolicies(stack));
     if (stack.cni === 'calico') cni.push(...buildCalicoPolicies(stack));

@@ -81,7 +81,7 @@ describe('messages say what, where and what is allowed', () => {
     const result = await cli('list', '--config', config);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).not.toMatch(/more problem/);
-    expect(result.stderr).toContain(`${config}: profiles[0].cni: "weave" is not allowed (allowed: "kindnet", "calico", "cilium"); also profiles[0].mesh: "linkerd" is not allowed (allowed: "none", "istio-sidecar", "istio-ambient")`);
+    expect(result.stderr).toContain(`${config}: profiles[0].cni: "weave" is not allowed (allowed: "kindnet", "calico", "cilium", "flannel"); also profiles[0].mesh: "linkerd" is not allowed (allowed: "none", "istio-sidecar", "istio-ambient")`);
   });
 
   it('diff --markdown into a missing folder is bad input, without a stack trace', async () => {

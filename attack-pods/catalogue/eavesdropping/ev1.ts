@@ -15,7 +15,7 @@ export const EV1 = defineAttack({
   technique:
     "A privileged hostNetwork pod on api's node runs tcpdump on every interface for api's pod IP while frontend's identity sends GET /api/ping carrying the canary to api; the canary in a captured payload means plaintext.",
   preconditions: ['the pod may use hostNetwork with CAP_NET_RAW (a PSA privileged namespace)', 'tcpdump in the attacker image'],
-  references: [REF.istioMutualTls, REF.ztunnelHbone, REF.ciliumWireguard, REF.podSecurityStandards],
+  references: [REF.istioMutualTls, REF.ztunnelHbone, REF.ciliumWireguard, REF.calicoWireguard, REF.podSecurityStandards],
   success: 'packet-capture',
   source: EAVESDROPPING_SOURCE,
   attempt: (context) => capturePlan(context, rogue(context, 'EV1', 'attempt', SCENE.namespaces.privileged).hostNetwork().onNode(workloadAddress(context, 'api').node)),

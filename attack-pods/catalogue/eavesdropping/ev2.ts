@@ -26,7 +26,7 @@ export const EV2 = defineAttack({
   technique:
     "A capture point on the network between the nodes (kind: a container on the kind network; lab: the fabric) runs tcpdump for api's pod IP while frontend's identity, on another node, sends GET /api/ping carrying the canary to api.",
   preconditions: ['a foothold on the node network (a cloud VPC peer, a switch port, a compromised node)', 'the victim and api on different nodes'],
-  references: [REF.istioMutualTls, REF.ztunnelHbone, REF.ciliumWireguard],
+  references: [REF.istioMutualTls, REF.ztunnelHbone, REF.ciliumWireguard, REF.calicoWireguard],
   success: 'packet-capture',
   source: EAVESDROPPING_SOURCE,
   notApplicable: (stack) =>

@@ -33,6 +33,11 @@ export const HN6 = defineAttack({
     if (stack.cni === 'kindnet' && !cniEnforces(stack)) {
       return `kind's kindnet wires pods with the CNI ptp plugin, which turns accept_ra off on the host-side veth since v0.8.6 (${REF.cniPluginsAcceptRa.url}); that block is no layer this stack is measured on (no NetworkPolicy layer), so no cell could credit it`;
     }
+    // flannel enforces no NetworkPolicy, so it never has the cni layer: whatever its bridge delegate's host-side
+    // sysctls do with the RA, no cell could credit it.
+    if (stack.cni === 'flannel') {
+      return 'flannel enforces no NetworkPolicy, so this stack has no cni layer: whatever its bridge delegate does with a router advertisement is no layer this stack is measured on, so no cell could credit it';
+    }
     return undefined;
   },
   attempt: (context) =>

@@ -108,7 +108,7 @@ describe('vendored Gateway API releases', () => {
     }
     // Istio 1.30 upgrade notes (https://istio.io/latest/es/news/releases/1.30.x/announcing-1.30/upgrade-notes/): istiod
     // reads TLSRoute and ReferenceGrant at gateway.networking.k8s.io/v1 and needs Gateway API v1.5 CRDs or later;
-    // with older ones they are invisible to it. Istio 1.31 (pinned) keeps that floor.
+    // with older ones they are invisible to it. Istio 1.30 (pinned) keeps that floor.
     for (const plural of ['tlsroutes', 'referencegrants']) expect(served.get(`${plural}.gateway.networking.k8s.io`), plural).toContain('v1');
     expect(bundle.crdNames).toEqual([...served.keys()]);
   });

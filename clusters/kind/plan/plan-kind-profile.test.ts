@@ -11,6 +11,7 @@ import type { KubeObject } from '../../../core/domain/cluster.ts';
 import type { Profile } from '../../../core/domain/profile.ts';
 import { TIMEOUTS } from '../../../core/timeouts.ts';
 import { loadGatewayApiBundle } from '../manifests/gateway-api-bundle.ts';
+import { loadVendoredRelease } from '../manifests/vendored-manifest.ts';
 import { loadKindPins, type KindPins } from '../pins-tools.ts';
 import { loadCrdValidator, loadJsonSchemaValidator, type CrdValidator } from '../../../manifests/contract/crd-schemas.ts';
 import { UPSTREAM_SCHEMAS_DIR } from '../../../manifests/contract/upstream-fixtures.ts';
@@ -48,6 +49,11 @@ function planFor(id: string): KindPlan {
   return plan;
 }
 
+/** An apply of a file vendored under clusters/kind/manifests/<component>/<version>/ (verified by its provenance). */
+function isVendoredRelease(step: ApplyStep): boolean {
+  return /^manifests\/(calico|flannel)\/v[^/]+\//.test(step.file);
+}
+
 function appliedObjects(plan: KindPlan, keep: (step: ApplyStep) => boolean = () => true): KubeObject[] {
   return plan.steps.filter((step): step is ApplyStep => step.kind === 'apply' && keep(step)).flatMap((step) => [...step.objects]);
 }
@@ -76,10 +82,10 @@ beforeAll(async () => {
   crds = loadCrdValidator(UPSTREAM_SCHEMAS_DIR);
 });
 
-describe('planKindProfile: all ten kind profiles', () => {
+describe('planKindProfile: every kind profile', () => {
   it('plans every profile of the catalogue', () => {
     expect(profiles.map((profile) => profile.id)).toEqual(KIND_PROFILE_IDS);
-    expect(plans.size).toBe(10);
+    expect(plans.size).toBe(KIND_PROFILE_IDS.length);
   });
 
   it('renders a kind config that passes the strict v1alpha4 schema, with the CNI-specific networking', () => {
@@ -133,19 +139,43 @@ describe('planKindProfile: all ten kind profiles', () => {
     expect([...undeclared]).toEqual(['socketLB.hostNamespaceOnly']);
   });
 
-  it('cilium-wireguard turns on WireGuard in the Cilium values, and no other profile does', () => {
+  it('WireGuard profiles turn it on in the Cilium values or Calico\'s FelixConfiguration, and no other profile does', () => {
     for (const profile of profiles.filter((candidate) => candidate.cni === 'cilium')) {
       const values = fileOf(planFor(profile.id), 'values/cilium.yaml') as Record<string, unknown>;
-      if (profile.id === 'cilium-wireguard') expect(values['encryption']).toEqual({ enabled: true, type: 'wireguard' });
-      else expect(values).not.toHaveProperty('encryption');
+      if (profile.options.encryption === 'wireguard') expect(values['encryption'], profile.id).toEqual({ enabled: true, type: 'wireguard' });
+      else expect(values, profile.id).not.toHaveProperty('encryption');
     }
+    expect(profiles.filter((profile) => profile.options.encryption === 'wireguard').map((profile) => profile.id)).toEqual(['cilium-wireguard', 'calico-wireguard', 'calico-wireguard+istio-sidecar', 'cilium-wireguard+istio-ambient']);
+    for (const profile of profiles.filter((candidate) => candidate.cni === 'calico')) {
+      const steps = planFor(profile.id).steps;
+      const felix = appliedObjects(planFor(profile.id)).filter((object) => object.kind === 'FelixConfiguration');
+      if (profile.options.encryption !== 'wireguard') {
+        expect(felix, profile.id).toEqual([]);
+        continue;
+      }
+      expect(felix).toEqual([{ apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec: { wireguardEnabled: true } }]);
+      // Applied through the projectcalico.org/v3 API, so only once the operator reports its API server Available.
+      const applyAt = steps.findIndex((step) => step.kind === 'apply' && step.objects.some((object) => object.kind === 'FelixConfiguration'));
+      const apiserverAt = steps.findIndex((step) => step.kind === 'wait' && step.what.kind === 'TigeraStatus' && step.what.name === 'apiserver');
+      expect(apiserverAt, profile.id).toBeGreaterThan(0);
+      expect(applyAt).toBe(apiserverAt + 1);
+    }
+    // With the mesh the Cilium values keep Istio's settings next to WireGuard (docs.cilium.io, Integration with Istio).
+    const ambient = fileOf(planFor('cilium-wireguard+istio-ambient'), 'values/cilium.yaml') as Record<string, unknown>;
+    expect(ambient).toMatchObject({ cni: { exclusive: false }, socketLB: { hostNamespaceOnly: true }, encryption: { enabled: true, type: 'wireguard' } });
+  });
+
+  it('the FelixConfiguration validator refuses a misspelt WireGuard field and a non-boolean', () => {
+    expect(crds.validate({ apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec: { wireguardEnable: true } }).ok).toBe(false);
+    expect(crds.validate({ apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec: { wireguardEnabled: 'yes' } }).ok).toBe(false);
   });
 
   it('every object the plan applies validates: the Calico Installation against its CRD, the CoreDNS ConfigMap as a core kind', () => {
     let checked = 0;
     for (const profile of profiles) {
-      // The Gateway API release files are upstream's, checked byte for byte against their provenance instead.
-      for (const object of appliedObjects(planFor(profile.id), (step) => step.component !== 'gateway-api')) {
+      // The Gateway API release files and the vendored release manifests (Calico's CRDs, flannel) are upstream's,
+      // checked byte for byte against their provenance instead (clusters/kind/manifests/).
+      for (const object of appliedObjects(planFor(profile.id), (step) => step.component !== 'gateway-api' && !isVendoredRelease(step))) {
         if (object.kind === 'ConfigMap') {
           // manifests/contract has no ConfigMap schema: check the shape kube-system/coredns must have.
           expect(configMapSchema.safeParse(object).success, `${profile.id} ConfigMap`).toBe(true);
@@ -165,11 +195,86 @@ describe('planKindProfile: all ten kind profiles', () => {
         checked += 1;
       }
     }
-    // The three Calico profiles apply one Installation each; every profile applies the CoreDNS ConfigMap, its restart
-    // annotation and the forwarding probe (a Namespace and a Pod).
-    expect(checked).toBe(3 + 10 * 4);
+    // Every Calico profile applies one Installation, the WireGuard ones also a FelixConfiguration (validated against
+    // Calico's v3 CRD); every profile applies the CoreDNS ConfigMap, its restart annotation and the forwarding probe.
+    const calico = profiles.filter((profile) => profile.cni === 'calico');
+    const felix = calico.filter((profile) => profile.options.encryption === 'wireguard');
+    expect(felix.length).toBe(2);
+    expect(checked).toBe(calico.length + felix.length + profiles.length * 4);
     const installation = appliedObjects(planFor('calico')).find((object) => object.kind === 'Installation');
     expect(installation).toMatchObject({ spec: { calicoNetwork: { linuxDataplane: 'Iptables', ipPools: [{ cidr: '192.168.0.0/16' }] } } });
+  });
+
+  it('Calico profiles apply the vendored v3.32 CRDs (the tigera-operator chart ships none since v3.32) and wait for them before the chart', () => {
+    for (const id of ['calico', 'calico+istio-sidecar', 'calico+istio-ambient']) {
+      const plan = planFor(id);
+      const calico = plan.steps.filter((step) => step.component === 'calico');
+      const first = calico[0];
+      if (first?.kind !== 'apply') throw new Error(`${id}: the first Calico step is not the CRD apply`);
+      expect(first.file).toBe(`manifests/calico/${pins.versionSets['pinned']?.calico ?? ''}/operator-crds.yaml`);
+      const names = first.objects.map((object) => object.metadata.name);
+      expect(first.objects.every((object) => object.kind === 'CustomResourceDefinition')).toBe(true);
+      expect(names).toEqual(expect.arrayContaining(['installations.operator.tigera.io', 'tigerastatuses.operator.tigera.io', 'felixconfigurations.crd.projectcalico.org']));
+      // Every CRD is Established before helm installs the operator, which expects them.
+      const helmAt = calico.findIndex((step) => step.kind === 'exec' && step.tool === 'helm');
+      const waited = calico.slice(0, helmAt).filter((step) => step.kind === 'wait').map((step) => (step.kind === 'wait' ? step.what.name : ''));
+      expect(waited.sort()).toEqual([...names].sort());
+      expect(plan.files.find((file) => file.path === first.file)?.content.length).toBeGreaterThan(1_000_000);
+    }
+  });
+
+  it('flannel: bridge on every node (checksum before unpack), the vendored kube-flannel.yml unchanged, its DaemonSet rolled out; NetworkPolicies applied, enforced by nothing', () => {
+    const plan = planFor('flannel');
+    const version = pins.versionSets['pinned']?.flannel ?? '';
+    expect(version).toBe('v0.28.9');
+    const config = kindConfigSchema.parse(fileOf(plan, 'kind-config.yaml'));
+    expect(config.networking?.disableDefaultCNI).toBe(true);
+    const flannel = plan.steps.filter((step) => step.component === 'flannel');
+    // 1. `bridge` from the pinned containernetworking/plugins archive, on each of the three nodes.
+    const cni = pins.cniPlugins?.platforms['linux-amd64'];
+    if (cni === undefined) throw new Error('no linux-amd64 cniPlugins pin');
+    const execs = flannel.filter((step): step is ExecStep => step.kind === 'exec');
+    expect(execs.map((step) => step.args[1])).toEqual(['control-plane', 'worker', 'worker2'].map((node) => `${plan.clusterName}-${node}`));
+    for (const step of execs) {
+      expect(step.args.slice(0, 1).concat(step.args.slice(2, 4))).toEqual(['exec', 'sh', '-c']);
+      const script = step.args[4] ?? '';
+      expect(script.startsWith('set -e; ')).toBe(true);
+      const [download = -1, verify = -1, unpack = -1] = ['curl -fsSL', `echo '${cni.sha256}  `, 'tar -C /opt/cni/bin -xzf'].map((part) => script.indexOf(part));
+      expect(script).toContain(cni.url);
+      expect(download).toBeGreaterThan(0);
+      expect(verify).toBeGreaterThan(download);
+      expect(unpack).toBeGreaterThan(verify);
+      expect(script).toMatch(/\.tgz \.\/bridge; /);
+    }
+    // arm64 nodes get the arm64 archive; a platform with no pin is refused, not guessed.
+    const arm = planKindProfile(plan.profile, pins, { runId: 'r1a2b3', nodePlatform: 'linux/arm64' });
+    expect(JSON.stringify(arm.steps.filter((step) => step.component === 'flannel'))).toContain('cni-plugins-linux-arm64-v1.9.1.tgz');
+    expect(() => planKindProfile(plan.profile, pins, { runId: 'r1a2b3', nodePlatform: 'linux/s390x' })).toThrow(/no linux-s390x archive pinned/);
+    // 2. The vendored manifest, applied as upstream wrote it.
+    const apply = flannel.find((step): step is ApplyStep => step.kind === 'apply');
+    expect(apply?.file).toBe(`manifests/flannel/${version}/kube-flannel.yml`);
+    const objects = apply?.objects ?? [];
+    expect(plan.files.find((file) => file.path === apply?.file)?.content).toBe(loadVendoredRelease({ component: 'flannel', repository: 'flannel-io/flannel', upstreamPath: 'Documentation/kube-flannel.yml', version }).content);
+    // What the plan relies on in that file: the pod network is kind's podSubnet, vxlan, the CNI config delegates to the
+    // default (bridge) plugin, only `flannel` is copied by the manifest itself, images at the pinned tag.
+    const configMap = objects.find((object) => object.kind === 'ConfigMap') as (KubeObject & { data: Record<string, string> }) | undefined;
+    const netConf = JSON.parse(configMap?.data['net-conf.json'] ?? '{}') as { Network?: string; Backend?: { Type?: string } };
+    expect(netConf).toMatchObject({ Network: config.networking?.podSubnet, Backend: { Type: 'vxlan' } });
+    const cniConf = JSON.parse(configMap?.data['cni-conf.json'] ?? '{}') as { plugins?: { type: string; delegate?: Record<string, unknown> }[] };
+    expect(cniConf.plugins?.map((plugin) => plugin.type)).toEqual(['flannel', 'portmap']);
+    expect(cniConf.plugins?.[0]?.delegate).not.toHaveProperty('type');
+    const daemonSet = objects.find((object) => object.kind === 'DaemonSet') as (KubeObject & { spec: { template: { spec: { initContainers: { name: string; args?: string[]; image: string }[]; containers: { image: string }[] } } } }) | undefined;
+    expect(daemonSet?.metadata).toMatchObject({ name: 'kube-flannel-ds', namespace: 'kube-flannel' });
+    expect(daemonSet?.spec.template.spec.initContainers.find((container) => container.name === 'install-cni-plugin')?.args).toEqual(['-f', '/flannel', '/opt/cni/bin/flannel']);
+    expect(daemonSet?.spec.template.spec.containers.map((container) => container.image)).toEqual([`ghcr.io/flannel-io/flannel:${version}`]);
+    // 3. Rolled out on every node before CoreDNS and the scene.
+    expect(flannel.at(-1)).toMatchObject({ kind: 'wait', what: { kind: 'DaemonSet', namespace: 'kube-flannel', name: 'kube-flannel-ds' }, condition: 'rollout' });
+    expect(plan.steps.findIndex((step) => step.component === 'coredns')).toBeGreaterThan(plan.steps.indexOf(flannel.at(-1) as PlanStep));
+    // The layered set's NetworkPolicies are applied on flannel, and the traits say nothing enforces them.
+    const traits = stackTraits(plan.profile);
+    expect(traits.enforcesNetworkPolicy).toBe(false);
+    expect(buildPolicySet(traits).cni.map((object) => object.kind)).toContain('NetworkPolicy');
+    expect(buildPolicySet(traits).cni.every((object) => object.kind === 'NetworkPolicy')).toBe(true);
   });
 
   it('the CRD validator is strict enough to catch a misspelt field and a wrong enum', () => {
@@ -300,9 +405,11 @@ describe('planKindProfile: all ten kind profiles', () => {
       'istio-ambient',
       'calico+istio-ambient',
       'cilium+istio-ambient',
+      'cilium-wireguard+istio-ambient',
       'istio-ambient@next',
       'calico+istio-ambient@next',
       'cilium+istio-ambient@next',
+      'cilium-wireguard+istio-ambient@next',
     ]);
     for (const profile of ambient) {
       const plan = planKindProfile(profile, pins, { runId: 'r1a2b3' });
@@ -397,9 +504,12 @@ describe('planKindProfile: all ten kind profiles', () => {
     expect(execs(planFor('calico')).some(preloadsCilium)).toBe(false);
     const next = (await loadProfileCatalog(join(DEFAULT_REPO_DIR, 'clusters/kind/profiles-next.yaml'))).profiles.find((profile) => profile.id === 'cilium@next');
     if (next === undefined) throw new Error('no cilium@next');
-    // `next` pins Cilium 1.20.1; the preloaded digest is 1.20.0's, so the chart pulls its own image instead.
-    expect(execs(planKindProfile(next, pins, { runId: 'r1a2b3', dockerServerVersion: '28.0.4' })).some(preloadsCilium)).toBe(false);
-    expect(execs(planKindProfile(next, pins, { runId: 'r1a2b3' })).some(preloadsCilium)).toBe(false);
+    // `next` pins the same Cilium (1.20.0, the newest verifiable chart): the pinned digest is preloaded there too.
+    expect(execs(planKindProfile(next, pins, { runId: 'r1a2b3', dockerServerVersion: '28.0.4' })).some(preloadsCilium)).toBe(true);
+    // A version the pinned digest is not for (e.g. a `next` bumped to 1.20.1): the chart pulls its own image instead.
+    const bumped: Profile = { ...next, versions: { ...next.versions, cilium: '1.20.1' } };
+    expect(execs(planKindProfile(bumped, pins, { runId: 'r1a2b3', dockerServerVersion: '28.0.4' })).some(preloadsCilium)).toBe(false);
+    expect(execs(planKindProfile(bumped, pins, { runId: 'r1a2b3' })).some(preloadsCilium)).toBe(false);
   });
 
   it('refuses lab stacks and run ids that cannot name a cluster', () => {

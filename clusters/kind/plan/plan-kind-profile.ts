@@ -11,6 +11,8 @@ import { corednsForwardingPart } from './coredns-forwarding.ts';
 import type { InstallerContext } from './installer-context.ts';
 import { calicoInstaller } from './installers/calico.ts';
 import { ciliumInstaller } from './installers/cilium.ts';
+import { flannelInstaller } from './installers/flannel.ts';
+import { nodeNamesOf } from './node-names.ts';
 import { concat } from './concat-parts.ts';
 import { canSavePlatform } from '../docker-version.ts';
 import { istioAmbientInstaller } from './installers/istio-ambient.ts';
@@ -45,7 +47,7 @@ export interface KindPlanOptions {
   readonly clusterName?: string;
   /** The nodes' platform, for saving one platform of a multi-platform image (default linux/amd64, the CI runners'). */
   readonly nodePlatform?: string;
-  /** `docker info` ServerVersion; decides how the Cilium image is preloaded. Unknown: as for an old engine. */
+  /** The Docker engine version (`docker version` Server.Version); decides how the Cilium image is preloaded. Unknown: as for an old engine. */
   readonly dockerServerVersion?: string;
 }
 
@@ -101,11 +103,8 @@ function imagesPart(context: InstallerContext, repoDir: string, platform: string
   return { files: [], steps };
 }
 
-/** kind's node container names: `<cluster>-control-plane`, `<cluster>-worker`, `<cluster>-worker2`, … */
-export function nodeNames(context: Pick<InstallerContext, 'clusterName' | 'profile'>): string[] {
-  const workers = Array.from({ length: context.profile.options.workers }, (_, index) => `${context.clusterName}-worker${index === 0 ? '' : index + 1}`);
-  return [`${context.clusterName}-control-plane`, ...workers];
-}
+/** kind's node container names (clusters/kind/plan/node-names.ts). */
+export const nodeNames = nodeNamesOf;
 
 /**
  * The link-local metadata address (EG7) answered by the sink: each node DNATs 169.254.169.254:80 to it, the
@@ -164,12 +163,14 @@ function sidePart(context: InstallerContext, runId: string, registryCache: boole
   return { files: [], steps: [cache, ...configure, sink] };
 }
 
-function cniPart(context: InstallerContext): InstallerPart {
+function cniPart(context: InstallerContext, nodePlatform: string): InstallerPart {
   switch (context.profile.cni) {
     case 'calico':
       return calicoInstaller(context);
     case 'cilium':
       return ciliumInstaller(context);
+    case 'flannel':
+      return flannelInstaller(context, nodePlatform);
     case 'kindnet':
       return { files: [], steps: [] };
   }
@@ -217,11 +218,12 @@ export function planKindProfile(profile: Profile, pins: KindPins, options: KindP
   const clusterName = options.clusterName ?? kindClusterName(options.runId, profile.id);
   const context: InstallerContext = { profile, pins, versions, clusterName, kubeconfig: KUBECONFIG_FILE };
   const registryCache = options.registryCache ?? false;
+  const nodePlatform = options.nodePlatform ?? 'linux/amd64';
   const all = concat(
     clusterPart(context, nodeImage, registryCache),
-    imagesPart(context, options.repoDir ?? DEFAULT_REPO_DIR, options.nodePlatform ?? 'linux/amd64', options.dockerServerVersion),
+    imagesPart(context, options.repoDir ?? DEFAULT_REPO_DIR, nodePlatform, options.dockerServerVersion),
     sidePart(context, options.runId, registryCache),
-    cniPart(context),
+    cniPart(context, nodePlatform),
     corednsForwardingPart(options.sinkIp ?? SINK_IP_PLACEHOLDER),
     metadataPart(context, options.sinkIp ?? SINK_IP_PLACEHOLDER),
     meshPart(context),

@@ -16,6 +16,7 @@ export type Component =
   | 'registry-cache'
   | 'calico'
   | 'cilium'
+  | 'flannel'
   | 'coredns'
   | 'gateway-api'
   | 'istio-base'

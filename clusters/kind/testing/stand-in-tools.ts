@@ -44,6 +44,7 @@ esac`),
     kind: script(`case "$1" in
   version) echo "kind ${options.kindVersion} go1.24.0 linux/amd64" ;;
   create)
+    pwd > "$BM_STANDIN_DIR/given/kind-create-cwd"
     while [ $# -gt 0 ]; do
       case "$1" in
         --kubeconfig) cp "$BM_STANDIN_KUBECONFIG" "$2" ;;

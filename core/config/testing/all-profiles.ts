@@ -1,18 +1,25 @@
 import { labProfiles, loadProfileCatalog } from '../profiles-config.ts';
 import { stackTraits, withPolicyStrength, type PolicyStrength, type Profile, type StackTraits } from '../../domain/profile.ts';
 
-/** The ten kind stacks (the design's nine and Cilium with WireGuard), in the order clusters/profiles.yaml lists them. */
+/**
+ * The kind stacks (the design's nine, Calico and Cilium with WireGuard, flannel, and WireGuard under a mesh), in the
+ * order clusters/profiles.yaml lists them.
+ */
 export const KIND_PROFILE_IDS: readonly string[] = [
   'kindnet',
   'calico',
   'cilium',
   'cilium-wireguard',
+  'calico-wireguard',
+  'flannel',
   'istio-sidecar',
   'istio-ambient',
   'calico+istio-sidecar',
   'calico+istio-ambient',
   'cilium+istio-sidecar',
   'cilium+istio-ambient',
+  'calico-wireguard+istio-sidecar',
+  'cilium-wireguard+istio-ambient',
 ];
 
 /** The built-in lab stacks, spelled out so a test notices when one is added or renamed. */
