@@ -155,7 +155,7 @@ export class LabCluster implements Cluster {
           this.state.services.set(key, object);
           // Ambient routes by the address a client used: a waypoint-bound Service gets a ClusterIP (service-vips.ts).
           if (this.mesh.ambient !== undefined && serviceWaypoint(object.metadata.labels ?? {}, this.state.namespaces.get(requireNamespace(object)) ?? {}) !== undefined) {
-            this.state.serviceVips.assign(key);
+            this.state.serviceVips.assign(`${requireNamespace(object)}/${object.metadata.name}`);
           }
           break;
         case 'network-policy': {

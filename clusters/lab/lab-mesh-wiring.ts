@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { KubeObject } from '../../core/domain/cluster.ts';
 import { podClassCidr } from './addressing.ts';
 import { AmbientLayer } from './ambient/ambient-layer.ts';
-import { servicePorts, serviceSelector } from './lab-objects.ts';
+import { serviceNamed, servicePorts, serviceSelector } from './lab-objects.ts';
 import { CLUSTER_DOMAIN } from './dns/dns-records.ts';
 import type { VipService } from './ambient/waypoint-config.ts';
 import { serviceWaypoint } from './ambient/waypoint-gateway.ts';
@@ -111,7 +111,7 @@ export class LabMeshWiring {
 /** Services holding a ClusterIP (service-vips.ts), with their waypoint, ports and current endpoints. */
 function vipServices(state: LabState): VipService[] {
   return state.serviceVips.entries().flatMap(([key, vip]) => {
-    const service = state.services.get(key);
+    const service = serviceNamed(state, key);
     const namespace = service?.metadata.namespace;
     if (service === undefined || namespace === undefined) return [];
     const selector = Object.entries(serviceSelector(service));

@@ -52,6 +52,11 @@ export function serviceSelector(object: KubeObject): Record<string, string> {
   return result;
 }
 
+/** The Service `namespace/name` among the lab's Services (keyed by `objectKey`). */
+export function serviceNamed(state: { readonly services: ReadonlyMap<string, KubeObject> }, key: string): KubeObject | undefined {
+  return [...state.services.values()].find((service) => `${service.metadata.namespace ?? ''}/${service.metadata.name}` === key);
+}
+
 /** A Service's TCP ports with a numeric target (a named targetPort resolves to the same number in the scene). */
 export function servicePorts(object: KubeObject): { readonly name: string; readonly port: number; readonly targetPort: number; readonly appProtocol?: string }[] {
   const spec = object['spec'];

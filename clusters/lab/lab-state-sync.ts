@@ -4,7 +4,7 @@ import { TIMEOUTS } from '../../core/timeouts.ts';
 import { CoalescingSync } from './coalescing-sync.ts';
 import { dnsRecords } from './dns/dns-records.ts';
 import { mustRun } from './host-command.ts';
-import { servicePorts, serviceSelector } from './lab-objects.ts';
+import { serviceNamed, servicePorts, serviceSelector } from './lab-objects.ts';
 import type { LabPod } from './lab-pod.ts';
 import type { LabState } from './lab-state.ts';
 import { compileNodeRuleset } from './netpol/compile.ts';
@@ -62,7 +62,7 @@ export class LabStateSync {
     const state = this.state;
     const forwards: VipForward[] = [];
     for (const [key, vip] of state.serviceVips.entries()) {
-      const service = state.services.get(key);
+      const service = serviceNamed(state, key);
       if (service === undefined) continue;
       const selector = Object.entries(serviceSelector(service));
       const endpoints = pods

@@ -98,7 +98,7 @@ export function waypointPodSpec(waypoint: WaypointView): V1Pod {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
-      name: `${waypoint.name}-waypoint-lab`,
+      name: `${waypoint.name}-lab`,
       namespace: waypoint.namespace,
       labels: { [GATEWAY_NAME_LABEL]: waypoint.name, [AMBIENT_LABEL]: 'none', 'gateway.istio.io/managed': 'istio.io-mesh-controller' },
     },
