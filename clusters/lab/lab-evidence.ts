@@ -139,7 +139,6 @@ export class LabEvidence {
     });
     // Traffic addressed to a waypoint-bound Service is served by the waypoint too: a dead one is an error, never a block.
     const through = this.ambient?.flowWaypoint(flow) ?? { kind: 'none' as const };
-    if (through.kind === 'missing') return { status: 'dead', died: `Service ${through.service} uses waypoint ${through.name}, which is not running` };
     if (through.kind === 'waypoint') {
       const waypointPod = state.pods.get(through.waypoint.pod.key);
       destinations.push({

@@ -39,11 +39,8 @@ export interface AmbientLayerView {
   readonly pathNormalization: PathNormalization;
 }
 
-/** Whether a flow goes through a waypoint, and which (or that its Service names one the lab does not run). */
-export type FlowWaypoint =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'waypoint'; readonly waypoint: LabWaypoint; readonly service: string }
-  | { readonly kind: 'missing'; readonly name: string; readonly service: string };
+/** Whether a flow goes through a waypoint, and which. */
+export type FlowWaypoint = { readonly kind: 'none' } | { readonly kind: 'waypoint'; readonly waypoint: LabWaypoint; readonly service: string };
 
 interface LogRecord {
   readonly ip: string;
@@ -118,11 +115,15 @@ export class AmbientLayer {
       );
     if (service?.waypoint === undefined) return { kind: 'none' };
     const waypoint = this.waypoints.get(`${service.namespace}/${service.waypoint}`);
-    if (waypoint === undefined) return { kind: 'missing', name: `${service.namespace}/${service.waypoint}`, service: service.host };
+    if (waypoint === undefined) return { kind: 'none' };
     return { kind: 'waypoint', waypoint, service: service.host };
   }
 
-  /** Service VIPs as every ztunnel routes them. */
+  /**
+   * Service VIPs as every ztunnel routes them. A Service naming a waypoint the lab does not run (yet) has none, as
+   * istiod does: fetchWaypointForService returns nil and reports WaypointIsNotReady, so ztunnel sends to the endpoints
+   * (istio/istio pilot/pkg/serviceregistry/kube/controller/ambient/waypoints.go).
+   */
   ztunnelServices(): Record<string, ZtunnelService> {
     return Object.fromEntries(
       this.view.vipServices().map((service): [string, ZtunnelService] => {
@@ -133,7 +134,7 @@ export class AmbientLayer {
         };
         if (service.waypoint === undefined) return [service.vip, base];
         const waypoint = this.waypoints.get(`${service.namespace}/${service.waypoint}`);
-        if (waypoint === undefined) return [service.vip, { ...base, waypointError: `unknown waypoint: ${service.namespace}/${service.waypoint}` }];
+        if (waypoint === undefined) return [service.vip, base];
         return [
           service.vip,
           { ...base, waypoint: { ip: waypoint.pod.ip, identity: spiffeIdOf(waypoint.view.namespace, waypoint.view.name), workload: waypoint.pod.name, namespace: waypoint.view.namespace } },

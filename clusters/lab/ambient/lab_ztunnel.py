@@ -277,11 +277,6 @@ class Ztunnel:
                 )
                 self.hbone(client, conf, fields, started, waypoint["ip"], f"{ip}:{port}", waypoint["identity"])
                 return
-            if service.get("waypointError"):
-                fields = src + [("dst.addr", f"{ip}:{port}"), ("dst.service", service.get("name")), ("direction", "outbound")]
-                self.finish("error", fields, started, (0, 0), service["waypointError"])
-                reset(client)
-                return
             endpoints = service.get("endpoints", [])
             if not endpoints:
                 fields = src + [("dst.addr", f"{ip}:{port}"), ("dst.service", service.get("name")), ("direction", "outbound")]

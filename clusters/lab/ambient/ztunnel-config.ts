@@ -54,13 +54,11 @@ export interface ZtunnelConfig {
 
 /**
  * What ztunnel knows of a Service VIP: with a waypoint, traffic addressed to it goes there over HBONE (CONNECT
- * <vip>:<port>); a waypoint it names but the lab does not run fails the connection (`waypointError`), never falls
- * back to the endpoints; without one, one endpoint is picked as for a pod IP.
+ * <vip>:<port>); without one, one endpoint is picked as for a pod IP.
  */
 export interface ZtunnelService {
   readonly name: string;
   readonly waypoint?: { readonly ip: string; readonly identity: string; readonly workload: string; readonly namespace: string };
-  readonly waypointError?: string;
   readonly endpoints: readonly string[];
   readonly targetPorts: Readonly<Record<string, number>>;
 }
