@@ -153,10 +153,6 @@ export class LabCluster implements Cluster {
           break;
         case 'service':
           this.state.services.set(key, object);
-          // Ambient routes by the address a client used: a waypoint-bound Service gets a ClusterIP (service-vips.ts).
-          if (this.mesh.ambient !== undefined && serviceWaypoint(object.metadata.labels ?? {}, this.state.namespaces.get(requireNamespace(object)) ?? {}) !== undefined) {
-            this.state.serviceVips.assign(`${requireNamespace(object)}/${object.metadata.name}`);
-          }
           break;
         case 'network-policy': {
           const policy = parsedPolicies.get(key);
@@ -186,6 +182,7 @@ export class LabCluster implements Cluster {
           break;
       }
     }
+    if (this.mesh.ambient !== undefined) this.assignWaypointVips();
     await this.sync.resyncAll();
     if (istioChanged) await Promise.all([...this.state.sidecars.values()].map((sidecar) => sidecar.reload()));
     await this.mesh.ambient?.refresh();
@@ -203,6 +200,19 @@ export class LabCluster implements Cluster {
     if (isWaypointGateway(object)) parseWaypointGateway(object);
     if (object.kind === 'Service' || object.kind === 'Namespace') {
       checkUseWaypointLabels(object.metadata.labels ?? {}, `${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`);
+    }
+  }
+
+  /**
+   * Ambient routes by the address a client used: a Service bound to a waypoint, by its own label or (applied before or
+   * after it) its namespace's, gets a ClusterIP (service-vips.ts). A VIP once given stays, as a ClusterIP does.
+   */
+  private assignWaypointVips(): void {
+    for (const service of this.state.services.values()) {
+      const namespace = service.metadata.namespace ?? '';
+      if (serviceWaypoint(service.metadata.labels ?? {}, this.state.namespaces.get(namespace) ?? {}) !== undefined) {
+        this.state.serviceVips.assign(`${namespace}/${service.metadata.name}`);
+      }
     }
   }
 

@@ -149,6 +149,21 @@ describe('lab:ambient waypoint', () => {
     expect(items.find((item) => item.verdict === 'denied')).toMatchObject({ layer: 'mesh-ztunnel', rule: 'istio-system/istio_converted_static_strict' });
   });
 
+  it('a namespace labelled istio.io/use-waypoint after its Services puts them behind the waypoint too', async () => {
+    const other: KubeObject = { ...apiService, metadata: { name: 'other', namespace: 'bm-app', labels: { app: 'api' } } };
+    await lab.apply([other]);
+    const host = 'other.bm-app.svc.cluster.local';
+    expect((await get('frontend').exec(['getent', 'hosts', host], { timeoutMs: 5_000 })).stdout).toContain(get('api').ip);
+    await lab.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bm-app', labels: { 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'waypoint' } } }]);
+    expect((await get('frontend').exec(['getent', 'hosts', host], { timeoutMs: 5_000 })).stdout).toMatch(/^10\.96\.0\.\d+\s/);
+    const from = new Date();
+    const canary = 'bmwp00000000000005';
+    // No policy is attached to `other`: the waypoint forwards it (api's file server answers 404), and logs it.
+    expect((await curl('frontend', `http://${host}:${PORT}/admin?c=${canary}`)).stdout).toBe('404');
+    const items = await evidence(from, flow('frontend', canary, { destinationName: host }), (all) => all.some((i) => i.layer === 'mesh-waypoint'));
+    expect(items.find((item) => item.layer === 'mesh-waypoint')?.verdict).toBe('allowed');
+  });
+
   it('liveness covers the waypoint: a killed waypoint proxy makes Service flows dead (an error, never a block), pod-IP flows stay alive', async () => {
     const window = { from: new Date(), to: new Date() };
     expect(await lab.destinationLiveness({ protocol: 'http', destinationName: API_HOST, destinationPort: PORT }, window)).toMatchObject({ status: 'alive' });
