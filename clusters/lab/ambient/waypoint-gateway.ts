@@ -89,9 +89,11 @@ export function serviceWaypoint(
 }
 
 /**
- * The pod istiod's Deployment would run: the Gateway's name and service account, the gateway-name label, out of the
- * ambient capture (`istio.io/dataplane-mode: none`, as istiod labels waypoint pods), one `istio-proxy` container as
- * UID 1337. The container's `sleep` is the lab's sandbox; the proxy processes are the waypoint's (lab-waypoint.ts).
+ * The pod istiod's Deployment would run, as istio/istio manifests/charts/istio-control/istio-discovery/files/waypoint.yaml
+ * renders it: the Gateway's service account, the labels `sidecar.istio.io/inject: "false"`, `istio.io/dataplane-mode:
+ * none` (out of ambient capture), `gateway.networking.k8s.io/gateway-name`/`-class-name`, `gateway.istio.io/managed`,
+ * one `istio-proxy` container as UID/GID 1337, non-root, no privilege escalation, every capability dropped. The
+ * container's `sleep` is the lab's sandbox; the proxy processes are the waypoint's (lab-waypoint.ts).
  */
 export function waypointPodSpec(waypoint: WaypointView): V1Pod {
   return {
@@ -100,7 +102,15 @@ export function waypointPodSpec(waypoint: WaypointView): V1Pod {
     metadata: {
       name: `${waypoint.name}-lab`,
       namespace: waypoint.namespace,
-      labels: { [GATEWAY_NAME_LABEL]: waypoint.name, [AMBIENT_LABEL]: 'none', 'gateway.istio.io/managed': 'istio.io-mesh-controller' },
+      labels: {
+        'sidecar.istio.io/inject': 'false',
+        [AMBIENT_LABEL]: 'none',
+        'service.istio.io/canonical-name': waypoint.name,
+        'service.istio.io/canonical-revision': 'latest',
+        [GATEWAY_NAME_LABEL]: waypoint.name,
+        'gateway.networking.k8s.io/gateway-class-name': WAYPOINT_CLASS,
+        'gateway.istio.io/managed': 'istio.io-mesh-controller',
+      },
     },
     spec: {
       serviceAccountName: waypoint.name,
