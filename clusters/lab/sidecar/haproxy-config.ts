@@ -168,6 +168,8 @@ export function renderHttpDecisionBackend(input: {
   readonly cluster: string;
   readonly pathNormalization: PathNormalization;
   readonly authorization: readonly string[];
+  /** Lines for what passed authorization, before it goes upstream (request headers the proxy sets). */
+  readonly afterAuthorization?: readonly string[];
   readonly server: string;
 }): string[] {
   return [
@@ -182,6 +184,7 @@ export function renderHttpDecisionBackend(input: {
     '  http-request set-var(txn.bm_npath) path',
     ...input.authorization.map((line) => `  ${line}`),
     '  http-request return status 403 content-type text/plain string "RBAC: access denied" if { var(txn.bm_rcd) -m found }',
+    ...(input.afterAuthorization ?? []).map((line) => `  ${line}`),
     '  http-response set-var(txn.bm_rcd) str(via_upstream)',
     `  ${input.server}`,
   ];
