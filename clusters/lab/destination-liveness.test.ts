@@ -23,6 +23,12 @@ describe('labPodsLiveness', () => {
     expect(killed).toEqual({ status: 'dead', died: 'pod bm-app/api: its sidecar proxy is not running (killed by SIGKILL at 2026-05-01T10:00:12.000Z)' });
   });
 
+  it('names the role of a proxy that is not a sidecar: a dead ambient waypoint is a dead destination', () => {
+    const waypoint = { key: 'bm-app/waypoint-lab', deleted: false, sandboxAlive: true, processes: new Map(), proxy: { running: false, role: 'waypoint proxy' } };
+    expect(labPodsLiveness([api({ proxy: undefined }), waypoint], since)).toEqual({ status: 'dead', died: 'pod bm-app/waypoint-lab: its waypoint proxy is not running' });
+    expect(labPodsLiveness([{ ...waypoint, proxy: { running: true, role: 'waypoint proxy' } }], since)).toEqual({ status: 'alive', checked: ['bm-app/waypoint-lab waypoint proxy'] });
+  });
+
   it('a proxy that died in the window and was started again by a reload was not alive throughout', () => {
     expect(labPodsLiveness([api({ proxy: { running: true, death: { at: new Date('2026-05-01T10:00:12Z'), how: 'killed by SIGKILL' } } })], since).status).toBe('dead');
     expect(labPodsLiveness([api({ proxy: { running: true, death: { at: new Date('2026-05-01T09:00:00Z'), how: 'killed by SIGKILL' } } })], since).status).toBe('alive');

@@ -15,6 +15,8 @@ export interface ProxyHealth {
   readonly running: boolean;
   /** When a proxy process died without being stopped or replaced by a reload, and how. */
   readonly death?: { readonly at: Date; readonly how: string };
+  /** What the proxy is, in messages: `sidecar proxy` unless said (the ambient waypoint says `waypoint proxy`). */
+  readonly role?: string;
 }
 
 /**
@@ -34,11 +36,12 @@ export function labPodsLiveness(pods: readonly LabDestinationPod[], since: Date)
     }
     if (pod.proxy !== undefined) {
       const { running, death } = pod.proxy;
-      if (!running) return { status: 'dead', died: `pod ${pod.key}: its sidecar proxy is not running${death === undefined ? '' : ` (${death.how} at ${death.at.toISOString()})`}` };
+      const role = pod.proxy.role ?? 'sidecar proxy';
+      if (!running) return { status: 'dead', died: `pod ${pod.key}: its ${role} is not running${death === undefined ? '' : ` (${death.how} at ${death.at.toISOString()})`}` };
       if (death !== undefined && death.at.getTime() >= since.getTime()) {
-        return { status: 'dead', died: `pod ${pod.key}: its sidecar proxy died during the attempt (${death.how} at ${death.at.toISOString()}) and was started again` };
+        return { status: 'dead', died: `pod ${pod.key}: its ${role} died during the attempt (${death.how} at ${death.at.toISOString()}) and was started again` };
       }
-      checked.push(`${pod.key} istio-proxy`);
+      checked.push(`${pod.key} ${pod.proxy.role === undefined ? 'istio-proxy' : role}`);
     }
   }
   return { status: 'alive', checked };

@@ -31,6 +31,7 @@ import { writeOwnerFile } from './lab-sweep.ts';
 import { ensureLabBaseDir, LAB_BASE_DIR } from './lab-base-dir.ts';
 import { makeOwnedDirectory } from '../../core/host/owned-files.ts';
 import { AmbientLayer } from './ambient/ambient-layer.ts';
+import { checkUseWaypointLabels, isWaypointGateway, parseWaypointGateway, serviceWaypoint, waypointPodSpec, type WaypointView } from './ambient/waypoint-gateway.ts';
 import { controlPlane, newLabState, type LabState } from './lab-state.ts';
 import { LabStateSync } from './lab-state-sync.ts';
 import { LabMeshWiring } from './lab-mesh-wiring.ts';
@@ -69,6 +70,8 @@ export class LabCluster implements Cluster {
   private readonly mesh: LabMeshWiring;
   private readonly podRuntime: LabPodRuntime;
   private readonly evidence: LabEvidence;
+  /** Waypoint Gateways accepted on lab:ambient (each runs a waypoint), by key. */
+  private readonly waypointGateways = new Map<string, KubeObject>();
   private unregisterSyncTeardown: (() => void) | undefined;
 
   private constructor(profile: Profile, names: LabNames, workDir: string) {
@@ -126,12 +129,22 @@ export class LabCluster implements Cluster {
       if (['service-account', 'service', 'network-policy', 'istio', 'pod'].includes(routeObject(object))) {
         requireNamespace(object);
       }
+      if (this.mesh.ambient !== undefined) this.validateAmbientObject(object);
     }
     let istioChanged = false;
     const podsToCreate: V1Pod[] = [];
+    const waypointsToStart: WaypointView[] = [];
     for (const object of objects) {
       const key = objectKey(object);
       this.state.accepted.record(object);
+      if (this.mesh.ambient !== undefined && isWaypointGateway(object)) {
+        // istiod deploys the waypoint (and its service account) for the Gateway; the lab runs it (ambient/lab-waypoint.ts).
+        this.waypointGateways.set(key, object);
+        const view = parseWaypointGateway(object);
+        this.state.serviceAccounts.add(podKey(view.namespace, view.name));
+        if (!this.mesh.ambient.hasWaypoint(view.namespace, view.name)) waypointsToStart.push(view);
+        continue;
+      }
       switch (routeObject(object)) {
         case 'namespace':
           this.ensureNamespace(object.metadata.name, object.metadata.labels ?? {});
@@ -151,7 +164,7 @@ export class LabCluster implements Cluster {
           break;
         }
         case 'istio':
-          // The lab has no waypoint: L7 rules bound to one are listed as not modelled, never enforced.
+          // Policies attached to a GatewayClass or a ServiceEntry are listed as not modelled, never enforced.
           if (this.mesh.ambient !== undefined && AmbientLayer.notModelled(object)) {
             this.state.unmodelled.set(key, object);
             break;
@@ -170,15 +183,50 @@ export class LabCluster implements Cluster {
           break;
       }
     }
+    if (this.mesh.ambient !== undefined) this.assignWaypointVips();
     await this.sync.resyncAll();
     if (istioChanged) await Promise.all([...this.state.sidecars.values()].map((sidecar) => sidecar.reload()));
     await this.mesh.ambient?.refresh();
+    for (const view of waypointsToStart) await this.startWaypoint(view);
     for (const spec of podsToCreate) {
       const created = await this.createPod(spec, { timeoutMs: TIMEOUTS.labPodReadyMs });
       if (created.status === 'rejected') {
         throw new BadInputError(created.message, `apply Pod ${spec.metadata?.namespace}/${spec.metadata?.name}`);
       }
     }
+  }
+
+  /** Refuses, before anything changes, what the lab's ambient model does not cover (waypoint Gateway fields, labels). */
+  private validateAmbientObject(object: KubeObject): void {
+    if (isWaypointGateway(object)) parseWaypointGateway(object);
+    if (object.kind === 'Service' || object.kind === 'Namespace') {
+      checkUseWaypointLabels(object.metadata.labels ?? {}, `${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`);
+    }
+  }
+
+  /**
+   * Ambient routes by the address a client used: a Service bound to a waypoint, by its own label or (applied before or
+   * after it) its namespace's, gets a ClusterIP (service-vips.ts). A VIP once given stays, as a ClusterIP does.
+   */
+  private assignWaypointVips(): void {
+    for (const service of this.state.services.values()) {
+      const namespace = service.metadata.namespace ?? '';
+      if (serviceWaypoint(service.metadata.labels ?? {}, this.state.namespaces.get(namespace) ?? {}) !== undefined) {
+        this.state.serviceVips.assign(`${namespace}/${service.metadata.name}`);
+      }
+    }
+  }
+
+  /** The pod istiod would deploy for a waypoint Gateway, admitted as any pod, then the waypoint's processes in it. */
+  private async startWaypoint(view: WaypointView): Promise<void> {
+    const spec = waypointPodSpec(view);
+    const created = await this.createPod(spec, { timeoutMs: TIMEOUTS.labPodReadyMs });
+    if (created.status === 'rejected') {
+      throw new BadInputError(`the waypoint pod was refused: ${created.message}`, `Gateway ${view.namespace}/${view.name}`);
+    }
+    const labPod = this.state.pods.get(podKey(view.namespace, spec.metadata?.name ?? ''));
+    if (labPod === undefined) throw new BadInputError('the waypoint pod vanished after it started', `Gateway ${view.namespace}/${view.name}`);
+    await this.mesh.ambient?.startWaypoint(view, { key: labPod.key, name: labPod.name, netns: labPod.netns, ip: labPod.ip, workDir: labPod.workDir });
   }
 
   /** The lab's interpretation of each object as applied (clusters/lab/lab-read-back.ts). */
@@ -192,7 +240,7 @@ export class LabCluster implements Cluster {
         service: (key) => this.state.services.get(key),
         policy: (key) => this.state.policies.get(key),
         istio: (key) => this.state.istio.get(key),
-        unmodelled: (key) => this.state.unmodelled.get(key),
+        unmodelled: (key) => this.state.unmodelled.get(key) ?? this.waypointGateways.get(key),
         pod: (key) => this.state.pods.get(key),
         hasSidecar: (key) => this.state.sidecars.has(key),
         ambientEnrolled: (key) => this.mesh.ambient?.isEnrolled(key) === true,

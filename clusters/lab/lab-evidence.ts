@@ -109,11 +109,16 @@ export class LabEvidence {
     if (ip === LAB_ADDRESSES.sinkIp || ip === LAB_ADDRESSES.metadataIp) return sinkLiveness(state.sinkProcess);
     const node = state.nodes.find((candidate) => candidate.ip === ip);
     if (node !== undefined) return { status: 'alive', checked: [`node ${node.name} (a network namespace: nothing to die)`] };
-    const services = flow.destinationName === undefined ? [] : this.servicesNamed(flow.destinationName, flow.sourceNamespace);
+    const vipService = ip === undefined ? undefined : state.serviceVips.serviceAt(ip);
+    const [vipNamespace, vipName] = vipService?.split('/') ?? [];
+    const services = vipService !== undefined
+      ? this.servicesNamed(`${vipName ?? ''}.${vipNamespace ?? ''}`, undefined)
+      : flow.destinationName === undefined ? [] : this.servicesNamed(flow.destinationName, flow.sourceNamespace);
+    const byService = ip === undefined || vipService !== undefined;
     const pods = [...state.pods.values()].filter(
       (labPod) =>
         (ip !== undefined && !labPod.hostNetwork && labPod.ip === ip) ||
-        (ip === undefined &&
+        (byService &&
           services.some(
             (service) =>
               service.namespace === labPod.namespace &&
@@ -122,19 +127,29 @@ export class LabEvidence {
           )),
     );
     const sidecars = state.sidecars;
-    return labPodsLiveness(
-      pods.map((labPod) => {
-        const proxy = sidecars.get(labPod.key)?.health();
-        return {
-          key: labPod.key,
-          deleted: labPod.deleted,
-          sandboxAlive: labPod.sandbox === undefined || !labPod.sandbox.process.hasExited(),
-          processes: labPod.processes,
-          ...(proxy === undefined ? {} : { proxy }),
-        };
-      }),
-      window.from,
-    );
+    const destinations = pods.map((labPod) => {
+      const proxy = sidecars.get(labPod.key)?.health();
+      return {
+        key: labPod.key,
+        deleted: labPod.deleted,
+        sandboxAlive: labPod.sandbox === undefined || !labPod.sandbox.process.hasExited(),
+        processes: labPod.processes,
+        ...(proxy === undefined ? {} : { proxy }),
+      };
+    });
+    // Traffic addressed to a waypoint-bound Service is served by the waypoint too: a dead one is an error, never a block.
+    const through = this.ambient?.flowWaypoint(flow) ?? { kind: 'none' as const };
+    if (through.kind === 'waypoint') {
+      const waypointPod = state.pods.get(through.waypoint.pod.key);
+      destinations.push({
+        key: through.waypoint.pod.key,
+        deleted: waypointPod?.deleted ?? true,
+        sandboxAlive: waypointPod?.sandbox === undefined || !waypointPod.sandbox.process.hasExited(),
+        processes: waypointPod?.processes ?? new Map(),
+        proxy: through.waypoint.health(),
+      });
+    }
+    return labPodsLiveness(destinations, window.from);
   }
 
   /** Services a DNS-style name means: `api`, `api.bm-app`, `api.bm-app.svc.cluster.local` (port and dot stripped). */

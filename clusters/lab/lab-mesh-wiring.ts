@@ -2,7 +2,12 @@ import { join } from 'node:path';
 import type { KubeObject } from '../../core/domain/cluster.ts';
 import { podClassCidr } from './addressing.ts';
 import { AmbientLayer } from './ambient/ambient-layer.ts';
-import { serviceSelector } from './lab-objects.ts';
+import { serviceNamed, servicePorts, serviceSelector } from './lab-objects.ts';
+import { CLUSTER_DOMAIN } from './dns/dns-records.ts';
+import type { VipService } from './ambient/waypoint-config.ts';
+import { serviceWaypoint } from './ambient/waypoint-gateway.ts';
+import { isHttpServicePort } from './sidecar/port-protocol.ts';
+import { spiffeIdOf } from './sidecar/lab-ca.ts';
 import type { LabPod } from './lab-pod.ts';
 import type { LabState } from './lab-state.ts';
 import { installSidecarCapture, type LabMesh, type LabSidecarCapture } from './sidecar/index.ts';
@@ -78,6 +83,8 @@ export class LabMeshWiring {
         },
         caDir: join(state.workDir, 'ca'),
         nodes: () => state.nodes.map((node) => ({ name: node.name, netns: state.names.node(node.index) })),
+        vipServices: () => vipServices(state),
+        pathNormalization: state.profile.options.pathNormalization,
       },
       state.registry,
     );
@@ -99,4 +106,28 @@ export class LabMeshWiring {
     };
     return this.meshView;
   }
+}
+
+/** Services holding a ClusterIP (service-vips.ts), with their waypoint, ports and current endpoints. */
+function vipServices(state: LabState): VipService[] {
+  return state.serviceVips.entries().flatMap(([key, vip]) => {
+    const service = serviceNamed(state, key);
+    const namespace = service?.metadata.namespace;
+    if (service === undefined || namespace === undefined) return [];
+    const selector = Object.entries(serviceSelector(service));
+    const endpoints = [...state.pods.values()]
+      .filter((pod) => !pod.deleted && !pod.hostNetwork && pod.namespace === namespace && selector.length > 0)
+      .filter((pod) => selector.every(([label, value]) => pod.labels[label] === value))
+      .map((pod) => ({ ip: pod.ip, identity: spiffeIdOf(pod.namespace, pod.serviceAccount) }));
+    const waypoint = serviceWaypoint(service.metadata.labels ?? {}, state.namespaces.get(namespace) ?? {});
+    return [{
+      namespace,
+      name: service.metadata.name,
+      host: `${service.metadata.name}.${namespace}.svc.${CLUSTER_DOMAIN}`,
+      vip,
+      ...(waypoint === undefined ? {} : { waypoint }),
+      ports: servicePorts(service).map((port) => ({ port: port.port, targetPort: port.targetPort, http: isHttpServicePort(port) })),
+      endpoints,
+    }];
+  });
 }

@@ -52,6 +52,28 @@ export function serviceSelector(object: KubeObject): Record<string, string> {
   return result;
 }
 
+/** The Service `namespace/name` among the lab's Services (keyed by `objectKey`). */
+export function serviceNamed(state: { readonly services: ReadonlyMap<string, KubeObject> }, key: string): KubeObject | undefined {
+  return [...state.services.values()].find((service) => `${service.metadata.namespace ?? ''}/${service.metadata.name}` === key);
+}
+
+/** A Service's TCP ports with a numeric target (a named targetPort resolves to the same number in the scene). */
+export function servicePorts(object: KubeObject): { readonly name: string; readonly port: number; readonly targetPort: number; readonly appProtocol?: string }[] {
+  const spec = object['spec'];
+  if (typeof spec !== 'object' || spec === null || !('ports' in spec) || !Array.isArray(spec.ports)) return [];
+  return (spec.ports as unknown[]).flatMap((entry) => {
+    if (typeof entry !== 'object' || entry === null) return [];
+    const { name, port, targetPort, protocol, appProtocol } = entry as Record<string, unknown>;
+    if (typeof port !== 'number' || (protocol !== undefined && protocol !== 'TCP')) return [];
+    return [{
+      name: typeof name === 'string' ? name : '',
+      port,
+      targetPort: typeof targetPort === 'number' ? targetPort : port,
+      ...(typeof appProtocol === 'string' ? { appProtocol } : {}),
+    }];
+  });
+}
+
 /**
  * The metadata of every object the lab accepted, as sent, keyed by `objectKey`. The lab keeps its own models of
  * what objects mean (a parsed NetworkPolicy, a namespace's labels, a running pod); the read-back rebuilds each

@@ -4,11 +4,12 @@ import { TIMEOUTS } from '../../core/timeouts.ts';
 import { CoalescingSync } from './coalescing-sync.ts';
 import { dnsRecords } from './dns/dns-records.ts';
 import { mustRun } from './host-command.ts';
-import { serviceSelector } from './lab-objects.ts';
+import { serviceNamed, servicePorts, serviceSelector } from './lab-objects.ts';
 import type { LabPod } from './lab-pod.ts';
 import type { LabState } from './lab-state.ts';
 import { compileNodeRuleset } from './netpol/compile.ts';
 import { renderRuleset } from './netpol/render.ts';
+import { KubeProxyTables, type VipForward } from './service-vips.ts';
 
 interface LoadedRuleset {
   readonly chains: string[];
@@ -23,6 +24,7 @@ export class LabStateSync {
   private readonly sync = new CoalescingSync(() => this.syncState());
   private readonly loadedRulesets = new Map<string, LoadedRuleset>();
   private loadedDnsRecords = '';
+  private readonly kubeProxy = new KubeProxyTables();
 
   constructor(state: LabState) {
     this.state = state;
@@ -42,10 +44,8 @@ export class LabStateSync {
       name: service.metadata.name,
       selector: serviceSelector(service),
     }));
-    const records = dnsRecords(
-      services,
-      pods.map((p) => ({ namespace: p.namespace, labels: p.labels, ip: p.ip, hostNetwork: p.hostNetwork })),
-    );
+    const podAddresses = pods.map((p) => ({ namespace: p.namespace, labels: p.labels, ip: p.ip, hostNetwork: p.hostNetwork }));
+    const records = dnsRecords(services, podAddresses, (service) => state.serviceVips.of(`${service.namespace}/${service.name}`));
     const recordsText = JSON.stringify({ names: records });
     if (recordsText !== this.loadedDnsRecords) {
       // Renamed into place: the resolver never reads a half-written file.
@@ -54,7 +54,25 @@ export class LabStateSync {
       await rename(`${recordsFile}.tmp`, recordsFile);
       this.loadedDnsRecords = recordsText;
     }
-    await this.syncNetworkPolicy(pods);
+    await Promise.all([this.syncNetworkPolicy(pods), this.syncServiceVips(pods)]);
+  }
+
+  /** The kube-proxy stand-in's DNAT from each Service VIP to the pods it selects (service-vips.ts). */
+  private async syncServiceVips(pods: readonly LabPod[]): Promise<void> {
+    const state = this.state;
+    const forwards: VipForward[] = [];
+    for (const [key, vip] of state.serviceVips.entries()) {
+      const service = serviceNamed(state, key);
+      if (service === undefined) continue;
+      const selector = Object.entries(serviceSelector(service));
+      const endpoints = pods
+        .filter((pod) => !pod.hostNetwork && pod.namespace === service.metadata.namespace && selector.length > 0)
+        .filter((pod) => selector.every(([label, value]) => pod.labels[label] === value))
+        .map((pod) => pod.ip)
+        .sort();
+      for (const port of servicePorts(service)) forwards.push({ vip, port: port.port, targetPort: port.targetPort, endpoints });
+    }
+    await this.kubeProxy.sync(state.nodes.map((node) => state.names.node(node.index)), forwards);
   }
 
   private async syncNetworkPolicy(pods: readonly LabPod[]): Promise<void> {

@@ -9,6 +9,7 @@ import type { LabPod } from './lab-pod.ts';
 import type { LabNetworkPolicy } from './netpol/network-policy.ts';
 import { ProcessRegistry, type TrackedProcess } from './process-registry.ts';
 import type { LabSidecar } from './sidecar/index.ts';
+import { ServiceVips } from './service-vips.ts';
 
 /**
  * What one lab knows and has made, shared by its parts (pods, mesh wiring, services, state sync, evidence).
@@ -27,6 +28,8 @@ export interface LabState {
   readonly namespaces: Map<string, Record<string, string>>;
   readonly serviceAccounts: Set<string>;
   readonly services: Map<string, KubeObject>;
+  /** ClusterIPs of the Services that have one (lab:ambient, waypoint-bound; the rest are headless). */
+  readonly serviceVips: ServiceVips;
   readonly policies: Map<string, LabNetworkPolicy>;
   readonly istio: Map<string, KubeObject>;
   readonly unmodelled: Map<string, KubeObject>;
@@ -55,6 +58,7 @@ export function newLabState(profile: Profile, names: LabNames, workDir: string):
     namespaces: new Map(),
     serviceAccounts: new Set(),
     services: new Map(),
+    serviceVips: new ServiceVips(),
     policies: new Map(),
     istio: new Map(),
     unmodelled: new Map(),

@@ -56,6 +56,12 @@ describe('lab proxy log lines', () => {
 });
 
 describe('parseLabProxyLog: matching lines to one attempt', () => {
+  it("reads the ambient waypoint's log (same format, clusters/lab/ambient/waypoint-haproxy-config.ts) as mesh-waypoint evidence", () => {
+    const items = parseLabProxyLog(LOG, { flow: { protocol: 'http', sourceIp: '10.206.42.13', ...api }, window }, 'mesh-waypoint');
+    expect(items.map((item) => [item.layer, item.verdict, item.rule])).toEqual([['mesh-waypoint', 'denied', 'none']]);
+  });
+
+
   it('SC8: the rogue plaintext attempt gets exactly its filter_chain_not_found line', () => {
     const items = parse({ protocol: 'http', sourceIp: '10.206.42.14', ...api });
     expect(items).toHaveLength(1);

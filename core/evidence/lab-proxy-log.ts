@@ -111,10 +111,14 @@ function flowRecord(line: LabProxyLogLine): FlowRecord {
   };
 }
 
-/** The lines of a sidecar access log that belong to this attempt, as `mesh-sidecar` evidence. */
+/**
+ * The lines of a lab proxy's access log that belong to this attempt: the sidecar's as `mesh-sidecar` evidence, the
+ * ambient waypoint's (same format and vocabulary, clusters/lab/ambient/waypoint-haproxy-config.ts) as `mesh-waypoint`.
+ */
 export function parseLabProxyLog(
   raw: string,
   context: { readonly flow: FlowDescriptor; readonly window: TimeWindow },
+  layer: 'mesh-sidecar' | 'mesh-waypoint' = 'mesh-sidecar',
 ): EvidenceItem[] {
   const items: EvidenceItem[] = [];
   for (const rawLine of splitLines(raw)) {
@@ -125,7 +129,7 @@ export function parseLabProxyLog(
     const judged = judgeLabProxyLine(line);
     const at = isoAt(line.startTime);
     items.push({
-      layer: 'mesh-sidecar',
+      layer,
       source: 'lab-proxy-log',
       verdict: judged.verdict,
       raw: rawLine,

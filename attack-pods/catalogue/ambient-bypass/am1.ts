@@ -20,7 +20,6 @@ export const AM1 = defineAttack({
   source: TAG,
   notApplicable: (stack) => {
     if (stack.mesh !== 'istio-ambient') return 'waypoints exist only in ambient mode';
-    if (stack.isLab) return "the lab models ztunnel's L4 only: it has no waypoint to skip";
     if (!stack.meshPolicies) return 'no mesh policies: the scene deploys no waypoint';
     return undefined;
   },

@@ -23,7 +23,12 @@ export const AM2 = defineAttack({
   control: (context) => apiServiceControl(context, ID),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));
-    if (ambientEnforces(stack)) return blocked('mesh-ztunnel', 'reset', TAG, stack.isLab ? 'inferred' : 'documented', labNote(stack));
+    if (ambientEnforces(stack)) {
+      const lab = stack.isLab
+        ? "rogue addresses api's Service VIP (the lab's kube-proxy stand-in DNATs it): a mesh client's request would go through the waypoint, rogue's never does, and api's ztunnel refuses its plaintext"
+        : undefined;
+      return blocked('mesh-ztunnel', 'reset', TAG, stack.isLab ? 'inferred' : 'documented', labNote(stack, lab));
+    }
     return allowed(`${TAG}; no mesh policies applied`, 'documented', labNote(stack));
   },
 });

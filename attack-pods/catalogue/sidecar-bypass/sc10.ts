@@ -62,8 +62,6 @@ export const SC10 = defineAttack({
   references: [REF.cve202131920, REF.cve202139156, REF.authorizationPolicy],
   success: 'client-signal',
   source: TAG,
-  notApplicable: (stack) =>
-    stack.isLab && stack.mesh === 'istio-ambient' ? "the lab models ztunnel's L4 only: it has no waypoint to hold the L7 rule" : undefined,
   attempt: (context) =>
     plan({
       pod: frontendImpostor(context, ID, 'attempt').build(),

@@ -1,10 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import type { EvidenceQuery, KubeObject } from '../../../core/domain/cluster.ts';
 import type { EvidenceItem } from '../../../core/domain/evidence.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FlowDescriptor } from '../../../core/domain/evidence.ts';
+import type { PathNormalization } from '../../../core/domain/profile.ts';
+import { parseLabProxyLog } from '../../../core/evidence/lab-proxy-log.ts';
+import { namesMatch } from '../../../core/evidence/match-flow.ts';
 import { parseZtunnelLog } from '../../../core/evidence/ztunnel-log.ts';
 import type { ProcessRegistry } from '../process-registry.ts';
+import { spiffeIdOf } from '../sidecar/lab-ca.ts';
+import { SIDECAR_TIMEOUTS } from '../sidecar/timeouts.ts';
 import { HostProbeSync, type HostProbeNode, type HostProbeNodeMember } from './host-probe-sync.ts';
-import { isAmbientMember, isWaypointBound, LabAmbient, type KnownWorkload, type LabAmbientPod } from './index.ts';
+import { isAmbientMember, LabAmbient, targetsUnmodelledKind, type KnownWorkload, type LabAmbientPod, type ZtunnelService } from './index.ts';
+import { LabWaypoint, type WaypointPod } from './lab-waypoint.ts';
+import type { VipService } from './waypoint-config.ts';
+import type { WaypointView } from './waypoint-gateway.ts';
 
 /** What the ambient layer needs to know about one lab pod. */
 export interface AmbientLayerPod extends LabAmbientPod {
@@ -23,7 +33,14 @@ export interface AmbientLayerView {
   readonly caDir: string;
   /** The lab's nodes: each gets istio-cni's host probe SNAT for its own ambient pods. */
   nodes(): readonly HostProbeNode[];
+  /** Services with a ClusterIP (the waypoint-bound ones, service-vips.ts), with their ports and endpoints. */
+  vipServices(): readonly VipService[];
+  /** `meshConfig.pathNormalization` the waypoints apply. */
+  readonly pathNormalization: PathNormalization;
 }
+
+/** Whether a flow goes through a waypoint, and which. */
+export type FlowWaypoint = { readonly kind: 'none' } | { readonly kind: 'waypoint'; readonly waypoint: LabWaypoint; readonly service: string };
 
 interface LogRecord {
   readonly ip: string;
@@ -47,6 +64,8 @@ export class AmbientLayer {
   /** Ambient pods in the nodes' host probe sets, by pod key. */
   private readonly probeMembers = new Map<string, HostProbeNodeMember>();
   private readonly hostProbes: HostProbeSync;
+  /** Running waypoints, by Gateway `ns/name`. */
+  private readonly waypoints = new Map<string, LabWaypoint>();
 
   constructor(view: AmbientLayerView, registry: ProcessRegistry) {
     this.view = view;
@@ -58,14 +77,70 @@ export class AmbientLayer {
     return isAmbientMember(this.view.namespaceLabels(pod.namespace), pod.labels, pod.hostNetwork);
   }
 
-  /** Objects the lab cannot model in ambient: waypoint-bound L7 policies (the lab has no waypoint). */
   /** Whether the pod's redirection and ztunnel are in place (what Istio's `ambient.istio.io/redirection` annotation reports). */
   isEnrolled(key: string): boolean {
     return this.live.has(key);
   }
 
+  /** Objects the lab cannot model in ambient: policies attached to a GatewayClass or a ServiceEntry. */
   static notModelled(object: KubeObject): boolean {
-    return isWaypointBound(object);
+    return targetsUnmodelledKind(object);
+  }
+
+  /** Starts the waypoint of a Gateway in the pod the lab made for it, then points every ztunnel at it. */
+  async startWaypoint(view: WaypointView, pod: WaypointPod): Promise<void> {
+    const waypoint = new LabWaypoint(view, pod, {
+      istioObjects: () => this.view.istioObjects(),
+      vipServices: () => this.view.vipServices(),
+      caDir: this.view.caDir,
+      pathNormalization: this.view.pathNormalization,
+    });
+    await waypoint.start(this.registry);
+    this.waypoints.set(`${view.namespace}/${view.name}`, waypoint);
+    await this.refresh();
+  }
+
+  hasWaypoint(namespace: string, name: string): boolean {
+    return this.waypoints.has(`${namespace}/${name}`);
+  }
+
+  /** The waypoint a flow is addressed through: its destination is a waypoint-bound Service's name or VIP. */
+  flowWaypoint(flow: Pick<FlowDescriptor, 'destinationName' | 'destinationIp'>): FlowWaypoint {
+    const service = this.view
+      .vipServices()
+      .find(
+        (candidate) =>
+          (flow.destinationIp !== undefined && flow.destinationIp === candidate.vip) ||
+          (flow.destinationName !== undefined && namesMatch(flow.destinationName, candidate.host)),
+      );
+    if (service?.waypoint === undefined) return { kind: 'none' };
+    const waypoint = this.waypoints.get(`${service.namespace}/${service.waypoint}`);
+    if (waypoint === undefined) return { kind: 'none' };
+    return { kind: 'waypoint', waypoint, service: service.host };
+  }
+
+  /**
+   * Service VIPs as every ztunnel routes them. A Service naming a waypoint the lab does not run (yet) has none, as
+   * istiod does: fetchWaypointForService returns nil and reports WaypointIsNotReady, so ztunnel sends to the endpoints
+   * (istio/istio pilot/pkg/serviceregistry/kube/controller/ambient/waypoints.go).
+   */
+  ztunnelServices(): Record<string, ZtunnelService> {
+    return Object.fromEntries(
+      this.view.vipServices().map((service): [string, ZtunnelService] => {
+        const base = {
+          name: service.host,
+          endpoints: service.endpoints.map((endpoint) => endpoint.ip),
+          targetPorts: Object.fromEntries(service.ports.map((port) => [String(port.port), port.targetPort])),
+        };
+        if (service.waypoint === undefined) return [service.vip, base];
+        const waypoint = this.waypoints.get(`${service.namespace}/${service.waypoint}`);
+        if (waypoint === undefined) return [service.vip, base];
+        return [
+          service.vip,
+          { ...base, waypoint: { ip: waypoint.pod.ip, identity: spiffeIdOf(waypoint.view.namespace, waypoint.view.name), workload: waypoint.pod.name, namespace: waypoint.view.namespace } },
+        ];
+      }),
+    );
   }
 
   /**
@@ -73,7 +148,12 @@ export class AmbientLayer {
    * as istio-cni does, the pod joins its node's host probe set (node-originated TCP to it is SNATed to 169.254.7.127).
    */
   async add(pod: AmbientLayerPod): Promise<void> {
-    const ambient = new LabAmbient(pod, { istioObjects: () => this.view.istioObjects(), workloads: () => this.workloads(), caDir: this.view.caDir });
+    const ambient = new LabAmbient(pod, {
+      istioObjects: () => this.view.istioObjects(),
+      workloads: () => this.workloads(),
+      services: () => this.ztunnelServices(),
+      caDir: this.view.caDir,
+    });
     this.live.set(pod.key, ambient);
     this.logs.push({ ip: pod.ip, name: pod.name, namespace: pod.namespace, service: this.view.serviceOf(pod.namespace, pod.labels), path: ambient.accessLogPath });
     await ambient.installRedirection();
@@ -95,14 +175,17 @@ export class AmbientLayer {
     return this.hostProbes.loadedText(node);
   }
 
-  /** Rewrites every ztunnel's configuration (peers, services, policies). */
+  /** Rewrites every ztunnel's and waypoint's configuration (peers, services, endpoints, policies). */
   async refresh(): Promise<void> {
-    await Promise.all([...this.live.values()].map((ambient) => ambient.reload()));
+    await Promise.all([...[...this.live.values()].map((ambient) => ambient.reload()), ...[...this.waypoints.values()].map((waypoint) => waypoint.reload())]);
   }
 
   async stopAll(): Promise<void> {
     this.hostProbes.stop();
-    await Promise.all([...this.live.values()].map((ambient) => ambient.stop(this.registry)));
+    await Promise.all([
+      ...[...this.live.values()].map((ambient) => ambient.stop(this.registry)),
+      ...[...this.waypoints.values()].map((waypoint) => waypoint.stop(this.registry)),
+    ]);
     this.live.clear();
   }
 
@@ -135,7 +218,24 @@ export class AmbientLayer {
     );
     const paths = [...new Set(wanted.map((log) => log.path))];
     const texts = await Promise.all(paths.map((path) => readFile(path, 'utf8').catch(() => '')));
-    return texts.flatMap((text) => parseZtunnelLog(text, flow, query.window));
+    return [...texts.flatMap((text) => parseZtunnelLog(text, flow, query.window)), ...(await this.waypointEvidence(query))];
+  }
+
+  /**
+   * The waypoints' access lines of this attempt (`mesh-waypoint`). HAProxy writes a line when the request ends, so
+   * for a flow addressed through a waypoint a short, bounded wait lets a line about to land count.
+   */
+  private async waypointEvidence(query: EvidenceQuery): Promise<EvidenceItem[]> {
+    const waypoints = [...this.waypoints.values()];
+    if (waypoints.length === 0) return [];
+    const through = this.flowWaypoint(query.flow).kind === 'waypoint';
+    const deadline = Date.now() + (through ? SIDECAR_TIMEOUTS.proxyLogSettleMs : 0);
+    for (;;) {
+      const texts = await Promise.all(waypoints.map((waypoint) => readFile(waypoint.accessLogPath, 'utf8').catch(() => '')));
+      const items = texts.flatMap((text) => parseLabProxyLog(text, { flow: query.flow, window: query.window }, 'mesh-waypoint'));
+      if (items.length > 0 || Date.now() >= deadline) return items;
+      await sleep(SIDECAR_TIMEOUTS.proxyLogPollMs);
+    }
   }
 }
 

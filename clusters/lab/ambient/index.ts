@@ -11,10 +11,10 @@ import { REPO_ROOT } from '../image-paths.ts';
 import { createLabCa, workloadCertificate } from '../sidecar/lab-ca.ts';
 import { SIDECAR_TIMEOUTS } from '../sidecar/timeouts.ts';
 import { buildInpodRules, DEFAULT_INPOD_SETTINGS, inpodRouteCommands, renderInpodRestoreInput, type InpodSettings } from './inpod-rules.ts';
-import { buildZtunnelConfig, type AmbientPodIdentity, type KnownWorkload, type ZtunnelConfig } from './ztunnel-config.ts';
+import { buildZtunnelConfig, type AmbientPodIdentity, type KnownWorkload, type ZtunnelConfig, type ZtunnelService } from './ztunnel-config.ts';
 
 export { buildInpodRules, DEFAULT_INPOD_SETTINGS, renderInpodRestoreInput } from './inpod-rules.ts';
-export { buildZtunnelConfig, isWaypointBound, type KnownWorkload } from './ztunnel-config.ts';
+export { buildZtunnelConfig, isWaypointBound, targetsUnmodelledKind, type KnownWorkload, type ZtunnelService } from './ztunnel-config.ts';
 
 /** Namespace label that puts pods in the ambient mesh, and the pod label value that opts one out (AM3). */
 export const AMBIENT_LABEL = 'istio.io/dataplane-mode';
@@ -35,6 +35,8 @@ export function isAmbientMember(
 export interface LabAmbientMesh {
   istioObjects(): readonly KubeObject[];
   workloads(): readonly KnownWorkload[];
+  /** Service VIPs as ztunnel routes them (through a waypoint or to an endpoint). */
+  services(): Readonly<Record<string, ZtunnelService>>;
   readonly caDir: string;
 }
 
@@ -110,7 +112,7 @@ export class LabAmbient {
   /** The configuration as of now (peers, policies); the proxy picks up a new file on its next connection. */
   config(): ZtunnelConfig {
     if (this.files === undefined) throw new InfrastructureError('lab-ambient', 'config() before start()');
-    return buildZtunnelConfig(this.pod, this.mesh.istioObjects(), this.mesh.workloads(), this.files);
+    return buildZtunnelConfig(this.pod, this.mesh.istioObjects(), this.mesh.workloads(), this.files, this.mesh.services());
   }
 
   reload(): Promise<void> {

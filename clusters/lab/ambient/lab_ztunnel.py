@@ -1,7 +1,9 @@
 """The lab's ztunnel stand-in: one L4 proxy inside an ambient pod's network namespace (stdlib only).
 
 Listeners (istio-cni's in-pod rules send traffic here):
-  15001 outbound: the original destination comes from SO_ORIGINAL_DST (nat REDIRECT). To a mesh member:
+  15001 outbound: the original destination comes from SO_ORIGINAL_DST (nat REDIRECT). To a Service VIP with a
+        waypoint: HBONE to the waypoint, CONNECT <vip>:<port> (the waypoint applies the Service's L7 policy); to a
+        VIP without one: one of its endpoints, as below. To a mesh member (a pod IP, even one behind a waypoint):
         mTLS with this pod's SPIFFE certificate to <dst>:15008 and an HTTP/1.1 CONNECT <dst>:<port> (HBONE is
         HTTP/2 CONNECT over mTLS; the lab models it as HTTP/1.1 CONNECT over mTLS). Elsewhere: passthrough.
   15006 inbound plaintext (TPROXY): PeerAuthentication STRICT refuses it; else L4 AuthorizationPolicy with an
@@ -15,6 +17,7 @@ The configuration file is re-read whenever it changes.
 import argparse
 import json
 import os
+import random
 import socket
 import ssl
 import struct
@@ -260,8 +263,29 @@ class Ztunnel:
             ("src.namespace", me["namespace"]),
             ("src.identity", me["identity"]),
         ]
-        mesh_peer = conf.get("meshPeers", {}).get(ip)
         mark = conf.get("skipMark", 3)
+        service = conf.get("services", {}).get(ip)
+        if service is not None:
+            # Addressed to a Service VIP: through its waypoint when it has one, else to one of its endpoints.
+            waypoint = service.get("waypoint")
+            if waypoint is not None:
+                fields = (
+                    src
+                    + [("dst.addr", f"{waypoint['ip']}:{conf.get('hbonePort', 15008)}"), ("dst.hbone_addr", f"{ip}:{port}")]
+                    + [("dst.service", service.get("name")), ("dst.workload", waypoint.get("workload")), ("dst.namespace", waypoint.get("namespace"))]
+                    + [("dst.identity", waypoint["identity"]), ("direction", "outbound")]
+                )
+                self.hbone(client, conf, fields, started, waypoint["ip"], f"{ip}:{port}", waypoint["identity"])
+                return
+            endpoints = service.get("endpoints", [])
+            if not endpoints:
+                fields = src + [("dst.addr", f"{ip}:{port}"), ("dst.service", service.get("name")), ("direction", "outbound")]
+                self.finish("error", fields, started, (0, 0), "no healthy upstream")
+                reset(client)
+                return
+            ip = random.choice(endpoints)
+            port = service.get("targetPorts", {}).get(str(port), port)
+        mesh_peer = conf.get("meshPeers", {}).get(ip)
         if mesh_peer is None:
             fields = src + [("dst.addr", f"{ip}:{port}")] + self.pod_fields("dst", ip, conf) + [("direction", "outbound")]
             try:
@@ -282,13 +306,18 @@ class Ztunnel:
             + self.pod_fields("dst", ip, conf)
             + [("dst.identity", mesh_peer["identity"]), ("direction", "outbound")]
         )
+        self.hbone(client, conf, fields, started, ip, f"{ip}:{port}", mesh_peer["identity"])
+
+    def hbone(self, client, conf, fields, started, peer_ip, target, identity):
+        """mTLS to peer_ip:15008 (the destination's ztunnel or a waypoint), CONNECT target, then relay."""
+        hbone = conf.get("hbonePort", 15008)
         try:
-            raw_server = upstream((ip, hbone), mark)
+            raw_server = upstream((peer_ip, hbone), conf.get("skipMark", 3))
             raw_server.settimeout(HANDSHAKE_TIMEOUT_S)
             server = self.client_context(conf).wrap_socket(raw_server)
-            if peer_identity(server) != mesh_peer["identity"]:
-                raise ssl.SSLError(f"peer identity {peer_identity(server)!r} is not {mesh_peer['identity']!r}")
-            server.sendall(f"CONNECT {ip}:{port} HTTP/1.1\r\nHost: {ip}:{port}\r\n\r\n".encode())
+            if peer_identity(server) != identity:
+                raise ssl.SSLError(f"peer identity {peer_identity(server)!r} is not {identity!r}")
+            server.sendall(f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode())
             status = read_head(server).split("\r\n", 1)[0]
             server.settimeout(None)
         except (OSError, ssl.SSLError) as error:

@@ -43,6 +43,8 @@ export interface ZtunnelConfig {
   /** Destinations reached over HBONE, by pod IP. */
   readonly meshPeers: Readonly<Record<string, { readonly identity: string }>>;
   readonly workloads: Readonly<Record<string, { readonly workload: string; readonly namespace: string; readonly service?: string }>>;
+  /** Service VIPs (service-vips.ts), by VIP: routed through their waypoint when they have one. */
+  readonly services: Readonly<Record<string, ZtunnelService>>;
   readonly inbound: {
     readonly defaultMode: string;
     readonly portModes: Readonly<Record<string, string>>;
@@ -50,11 +52,34 @@ export interface ZtunnelConfig {
   };
 }
 
+/**
+ * What ztunnel knows of a Service VIP: with a waypoint, traffic addressed to it goes there over HBONE (CONNECT
+ * <vip>:<port>); without one, one endpoint is picked as for a pod IP.
+ */
+export interface ZtunnelService {
+  readonly name: string;
+  readonly waypoint?: { readonly ip: string; readonly identity: string; readonly workload: string; readonly namespace: string };
+  readonly endpoints: readonly string[];
+  readonly targetPorts: Readonly<Record<string, number>>;
+}
+
 /** An AuthorizationPolicy bound with `targetRefs` belongs to a waypoint, never to ztunnel. */
 export function isWaypointBound(object: KubeObject): boolean {
   if (object.kind !== 'AuthorizationPolicy') return false;
   const spec = object['spec'];
-  return typeof spec === 'object' && spec !== null && 'targetRefs' in spec && spec.targetRefs !== undefined;
+  if (typeof spec !== 'object' || spec === null) return false;
+  return ('targetRefs' in spec && spec.targetRefs !== undefined) || ('targetRef' in spec && spec.targetRef !== undefined);
+}
+
+/** Target kinds the lab waypoint does not serve: a GatewayClass (every waypoint of a class) and a ServiceEntry. */
+const UNMODELLED_TARGET_KINDS = ['GatewayClass', 'ServiceEntry'];
+
+/** A waypoint-bound policy the lab cannot place (listed by `notModelled()`, enforced nowhere). */
+export function targetsUnmodelledKind(object: KubeObject): boolean {
+  if (!isWaypointBound(object)) return false;
+  const spec = object['spec'] as { targetRefs?: unknown; targetRef?: unknown };
+  const targets = [...(Array.isArray(spec.targetRefs) ? spec.targetRefs : []), ...(spec.targetRef === undefined ? [] : [spec.targetRef])];
+  return targets.some((target) => typeof target === 'object' && target !== null && UNMODELLED_TARGET_KINDS.includes(String((target as { kind?: unknown }).kind)));
 }
 
 /**
@@ -67,6 +92,7 @@ export function buildZtunnelConfig(
   objects: readonly KubeObject[],
   workloads: readonly KnownWorkload[],
   files: { readonly certPath: string; readonly keyPath: string; readonly caPath: string },
+  services: Readonly<Record<string, ZtunnelService>> = {},
 ): ZtunnelConfig {
   const ztunnelObjects = objects.filter((object) => !isWaypointBound(object));
   const workload = { namespace: pod.namespace, labels: pod.labels };
@@ -87,6 +113,7 @@ export function buildZtunnelConfig(
     workloads: Object.fromEntries(
       workloads.map((w) => [w.ip, { workload: w.name, namespace: w.namespace, ...(w.service === undefined ? {} : { service: w.service }) }]),
     ),
+    services,
     inbound: {
       defaultMode: peerAuthentication.defaultMode,
       portModes: Object.fromEntries([...peerAuthentication.ports].map(([port, mode]) => [String(port), mode])),

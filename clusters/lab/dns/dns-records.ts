@@ -16,14 +16,21 @@ export const CLUSTER_DOMAIN = 'cluster.local';
 
 /**
  * The resolver's records: every Service name resolves to the IPs of the pods it selects, headless style (the lab
- * has no ClusterIPs and no kube-proxy, so NetworkPolicy sees pod IPs, as it does on a real cluster after DNAT).
+ * has no ClusterIPs and no kube-proxy, so NetworkPolicy sees pod IPs, as it does on a real cluster after DNAT) —
+ * except a Service `vipOf` gives a ClusterIP (lab:ambient's waypoint-bound Services, service-vips.ts): it answers that.
  */
 export function dnsRecords(
   services: readonly LabServiceRecord[],
   pods: readonly LabPodAddress[],
+  vipOf: (service: LabServiceRecord) => string | undefined = () => undefined,
 ): Record<string, string[]> {
   const names: Record<string, string[]> = {};
   for (const service of services) {
+    const vip = vipOf(service);
+    if (vip !== undefined) {
+      names[`${service.name}.${service.namespace}.svc.${CLUSTER_DOMAIN}`.toLowerCase()] = [vip];
+      continue;
+    }
     const selector = Object.entries(service.selector);
     if (selector.length === 0) continue;
     const ips = pods

@@ -69,7 +69,7 @@ export const ACCESS_LOG_FIELDS = [
   'connection_termination_details',
 ] as const;
 
-function logFormat(pod: string): string {
+export function logFormat(pod: string): string {
   const v = (name: string): string => `%[var(${name}),json(utf8s)]`;
   const fields: Record<(typeof ACCESS_LOG_FIELDS)[number], string> = {
     start_time_ms: '%Ts%ms',
@@ -151,6 +151,50 @@ export function renderRequestNormalization(mode: PathNormalization): string[] {
     'http-request set-var(txn.bm_rcd) str(http1.codec_error) if !envoy_method',
     'http-request return status 400 content-type text/plain string "Bad Request" if { var(txn.bm_rcd) -m found }',
     ...normalizationSteps(mode).flatMap(pathStepLines),
+  ];
+}
+
+/**
+ * An HTTP frontend fed by a hop that sent PROXY v2 (the sidecar's inbound TLS/plain split, the waypoint's HBONE
+ * terminator): the peer principal arrives in the unique-id TLV. Fragments reach the normaliser (stripped there)
+ * instead of a 400 from the parser.
+ */
+export const PROXIED_HTTP_FRONTEND_LINES: readonly string[] = [
+  'option accept-invalid-http-request',
+  'http-request set-var(sess.bm_dir) str(inbound)',
+  'http-request set-var(sess.bm_principal) fc_pp_unique_id if { fc_pp_unique_id -m len gt 0 }',
+  'http-request set-var(sess.bm_ns) var(sess.bm_principal),field(3,/) if { var(sess.bm_principal) -m found }',
+];
+
+/**
+ * Envoy's HTTP decision as one backend, shared by the sidecar's inbound and the waypoint: the codec's 400s, the
+ * mode's path normalisation, then `authorization` (renderAuthorization lines setting `txn.bm_rcd`) answered with
+ * Envoy's 403 `RBAC: access denied`; what passes goes to `server`.
+ */
+export function renderHttpDecisionBackend(input: {
+  readonly name: string;
+  readonly cluster: string;
+  readonly pathNormalization: PathNormalization;
+  readonly authorization: readonly string[];
+  /** Lines for what passed authorization, before it goes upstream (request headers the proxy sets). */
+  readonly afterAuthorization?: readonly string[];
+  readonly server: string;
+}): string[] {
+  return [
+    `backend ${input.name}`,
+    '  mode http',
+    '  http-request set-var(txn.bm_proto) str(http)',
+    `  http-request set-var(txn.bm_cluster) str(${input.cluster})`,
+    '  http-request set-var(txn.bm_method) capture.req.method',
+    '  http-request set-var(txn.bm_path) pathq',
+    `  # meshConfig.pathNormalization: ${input.pathNormalization}`,
+    ...renderRequestNormalization(input.pathNormalization).map((line) => `  ${line}`),
+    '  http-request set-var(txn.bm_npath) path',
+    ...input.authorization.map((line) => `  ${line}`),
+    '  http-request return status 403 content-type text/plain string "RBAC: access denied" if { var(txn.bm_rcd) -m found }',
+    ...(input.afterAuthorization ?? []).map((line) => `  ${line}`),
+    '  http-response set-var(txn.bm_rcd) str(via_upstream)',
+    `  ${input.server}`,
   ];
 }
 
@@ -399,27 +443,17 @@ export function renderHaproxyConfig(model: HaproxyModel): string {
     `  bind unix@${socketPath(model, 'http')} accept-proxy`,
     '  log global',
     `  ${logFormat(model.pod)}`,
-    // Fragments reach the normaliser (stripped there) instead of a 400 from the parser.
-    '  option accept-invalid-http-request',
-    '  http-request set-var(sess.bm_dir) str(inbound)',
-    '  http-request set-var(sess.bm_principal) fc_pp_unique_id if { fc_pp_unique_id -m len gt 0 }',
-    '  http-request set-var(sess.bm_ns) var(sess.bm_principal),field(3,/) if { var(sess.bm_principal) -m found }',
+    ...PROXIED_HTTP_FRONTEND_LINES.map((line) => `  ${line}`),
     '  default_backend inbound_http',
     '',
-    'backend inbound_http',
-    '  mode http',
-    '  http-request set-var(txn.bm_proto) str(http)',
-    '  http-request set-var(txn.bm_cluster) str(inbound)',
-    '  http-request set-var(txn.bm_method) capture.req.method',
-    '  http-request set-var(txn.bm_path) pathq',
-    `  # meshConfig.pathNormalization: ${model.inbound.pathNormalization}`,
-    ...renderRequestNormalization(model.inbound.pathNormalization).map((line) => `  ${line}`),
-    '  http-request set-var(txn.bm_npath) path',
-    ...renderAuthorization(model.inbound.httpPolicies, 'http-request', 'txn.bm_rcd', 'http').map((l) => `  ${l}`),
-    '  http-request return status 403 content-type text/plain string "RBAC: access denied" if { var(txn.bm_rcd) -m found }',
-    ...renderForwardedHeaders(model.inbound.localPrincipal, 'sess.bm_principal').map((line) => `  ${line}`),
-    '  http-response set-var(txn.bm_rcd) str(via_upstream)',
-    '  server app 127.0.0.1',
+    ...renderHttpDecisionBackend({
+      name: 'inbound_http',
+      cluster: 'inbound',
+      pathNormalization: model.inbound.pathNormalization,
+      authorization: renderAuthorization(model.inbound.httpPolicies, 'http-request', 'txn.bm_rcd', 'http'),
+      afterAuthorization: renderForwardedHeaders(model.inbound.localPrincipal, 'sess.bm_principal'),
+      server: 'server app 127.0.0.1',
+    }),
     '',
     '# Envoy admin: loopback only, no authentication (SC6).',
     'frontend admin',

@@ -20,6 +20,11 @@ interface ServicePort {
   readonly appProtocol?: string;
 }
 
+/** Istio's protocol selection for one Service port: HTTP by `appProtocol` or name, else TCP. */
+export function isHttpServicePort(port: { readonly name?: string; readonly appProtocol?: string }): boolean {
+  return HTTP_NAME.test((port.appProtocol ?? port.name ?? '').toLowerCase());
+}
+
 function servicePorts(object: KubeObject, workload: WorkloadRef): ServicePort[] {
   if (object.kind !== 'Service' || object.metadata.namespace !== workload.namespace) return [];
   const spec = object['spec'];

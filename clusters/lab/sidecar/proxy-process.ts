@@ -23,6 +23,8 @@ export interface ProxyProcessOptions {
   readonly accessLogPath: string;
   readonly errorLogPath: string;
   readonly component: string;
+  /** Ports the process must listen on before it counts as serving; the sidecar's listeners by default. */
+  readonly readyPorts?: readonly number[];
 }
 
 function delay(msValue: number): Promise<void> {
@@ -120,7 +122,7 @@ export class ProxyProcess {
 
   private async waitUntilServing(child: ChildProcess, errorLog: WriteStream): Promise<void> {
     const deadline = Date.now() + SIDECAR_TIMEOUTS.proxyListenMs;
-    const ports = [SCENE.envoy.outbound, SCENE.envoy.inbound, SCENE.envoy.admin, SCENE.envoy.stats];
+    const ports = this.options.readyPorts ?? [SCENE.envoy.outbound, SCENE.envoy.inbound, SCENE.envoy.admin, SCENE.envoy.stats];
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) {
         await new Promise<void>((resolve) => errorLog.write('', () => resolve()));
