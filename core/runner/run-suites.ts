@@ -39,8 +39,10 @@ export async function runSuites(options: SuiteRunOptions): Promise<void> {
     watch: false,
     reporters: [options.reporter],
     // Suite workers only wait on the broker, so one per suite file costs little and keeps families and profiles
-    // from queueing behind each other; threads are lighter than forked processes for that.
-    pool: 'threads',
+    // from queueing behind each other. Forked processes, not threads: worker threads would grow this process
+    // (the one that spawns every lab command) from ~0.3 to ~1.1 GB, and each fork() of it copies page tables
+    // for that memory and then pays copy-on-write faults: most of the run's kernel time (issue 16).
+    pool: 'forks',
     maxWorkers: Math.min(MAX_SUITE_WORKERS, include.length * options.profileIds.length),
     fileParallelism: true,
     projects: options.profileIds.map((profileId) => {
