@@ -242,8 +242,9 @@ try {
       if (interrupted) break;
       const out = await mkdtemp(join(privateDir, `${build.name}-${index}-`));
       const run = await runOnce(build, flags, out, time);
-      results.get(build.name)?.push(run);
       console.log(describeRun(build, index, run));
+      // A run cut short by the interrupt measured nothing whole: printed, never in the medians.
+      if (!interrupted) results.get(build.name)?.push(run);
       await rm(out, { recursive: true, force: true });
     }
   }
