@@ -30,6 +30,11 @@ export const TIMEOUTS = {
   kindPodReadyMs: 120_000,
   /** Evidence collection for one attempt (log reads, counter dumps). */
   evidenceMs: 20_000,
+  /**
+   * Attack suites start with their profile's provisioning and their tests wait for its cluster. Creation, each
+   * component and the scene self-test have their own budgets above; this only bounds a test waiting on a hung one.
+   */
+  profileReadyMs: 1_800_000,
   /** Scene self-test: each flow the policies deny must turn from allowed to denied within this. */
   convergenceMs: 120_000,
   /** Scene self-test: spacing of the probes of one denied flow. */

@@ -14,6 +14,7 @@ import { mustRun } from './host-command.ts';
 import { CONTAINER_PATH, REPO_ROOT } from './image-paths.ts';
 import { controlPlane, type LabState } from './lab-state.ts';
 import { writeNetnsEtc } from './topology.ts';
+import { sinkRecordOf, SinkRecordLog } from './sink-record-log.ts';
 
 /** The lab's kube-dns pod: its namespace, name and the `k8s-app` label Kubernetes gives it. */
 export const KUBE_DNS = { namespace: 'kube-system', name: 'kube-dns-lab', label: 'kube-dns' } as const;
@@ -66,6 +67,7 @@ export async function startSink(state: LabState): Promise<void> {
     env: { PATH: CONTAINER_PATH, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
   });
   state.sinkProcess = process;
+  state.sinkLog = new SinkRecordLog(logFile);
   const deadline = Date.now() + TIMEOUTS.labPodReadyMs;
   for (;;) {
     const log = await readFile(logFile, 'utf8').catch(() => '');
@@ -77,18 +79,13 @@ export async function startSink(state: LabState): Promise<void> {
   }
 }
 
-/** What the sink received carrying `canary`, from its query API. */
+/** What the sink received carrying `canary`, from the sink's own record log (no process per question). */
 export async function sinkReceived(state: LabState, canary: string): Promise<readonly SinkRecord[]> {
   if (!/^bm[0-9a-f]{16}$/.test(canary)) throw new BadInputError(`"${canary}" is not a canary`, 'sinkReceived', 'bm + 16 hex chars');
   await requireSink(state);
-  const result = await mustRun(
-    'ip',
-    ['netns', 'exec', state.names.internet, 'curl', '-sS', '--max-time', String(TIMEOUTS.requestSeconds),
-      `http://127.0.0.1:${SCENE.sink.queryPort}/canaries/${canary}`],
-    { timeoutMs: TIMEOUTS.evidenceMs },
-    'sink',
-  );
-  return parseSinkAnswer(result.stdout);
+  const log = state.sinkLog;
+  if (log === undefined) throw new InfrastructureError('sink', `lab ${state.names.prefix} has no sink yet`);
+  return log.received(canary);
 }
 
 /** Names why the sink cannot answer (lab torn down, process gone and how) instead of a bare curl error. */
@@ -112,14 +109,5 @@ export function parseSinkAnswer(text: string): SinkRecord[] {
   }
   const records = typeof value === 'object' && value !== null && 'records' in value ? value.records : undefined;
   if (!Array.isArray(records)) throw new InfrastructureError('sink', `query API answer has no records: ${text.slice(0, 200)}`);
-  const protocols = new Set(['http', 'tcp', 'udp', 'icmp', 'dns']);
-  return records.map((record: unknown) => {
-    if (typeof record !== 'object' || record === null) throw new InfrastructureError('sink', 'a sink record is not an object');
-    const fields = record as Record<string, unknown>;
-    const { canary, protocol, from, at } = fields;
-    if (typeof canary !== 'string' || typeof protocol !== 'string' || !protocols.has(protocol) || typeof from !== 'string' || typeof at !== 'string') {
-      throw new InfrastructureError('sink', `unexpected sink record ${JSON.stringify(record)}`);
-    }
-    return { canary, protocol: protocol as SinkRecord['protocol'], from, at };
-  });
+  return records.map(sinkRecordOf);
 }

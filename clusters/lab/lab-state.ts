@@ -10,6 +10,7 @@ import type { LabNetworkPolicy } from './netpol/network-policy.ts';
 import { ProcessRegistry, type TrackedProcess } from './process-registry.ts';
 import type { LabSidecar } from './sidecar/index.ts';
 import { ServiceVips } from './service-vips.ts';
+import type { SinkRecordLog } from './sink-record-log.ts';
 
 /**
  * What one lab knows and has made, shared by its parts (pods, mesh wiring, services, state sync, evidence).
@@ -41,6 +42,8 @@ export interface LabState {
   readonly madeNetns: Set<string>;
   kubeDnsIp: string;
   sinkProcess: TrackedProcess | undefined;
+  /** The sink's record log, read in-process to answer sinkReceived. */
+  sinkLog: SinkRecordLog | undefined;
   /** Set once teardown has begun: nothing resyncs and the sink is not queried after it. */
   tornDown: Promise<void> | undefined;
 }
@@ -69,6 +72,7 @@ export function newLabState(profile: Profile, names: LabNames, workDir: string):
     madeNetns: new Set(),
     kubeDnsIp: '',
     sinkProcess: undefined,
+    sinkLog: undefined,
     tornDown: undefined,
   };
 }

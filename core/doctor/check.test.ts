@@ -25,6 +25,34 @@ describe('runChecks', () => {
     expect(allPassed(await runChecks([passing]))).toBe(true);
   });
 
+  it('runs the checks at once: a check waiting for a later one to start is not held behind it', async () => {
+    let laterStarted: () => void = () => {};
+    const started = new Promise<void>((resolve) => {
+      laterStarted = resolve;
+    });
+    const waiting: Check = {
+      id: 'x.waits',
+      title: 'waits for the later check',
+      run: async () => {
+        const seen = await Promise.race([started.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5_000))]);
+        return seen ? ok('the later check had started') : fail('ran alone', 'run checks concurrently');
+      },
+    };
+    const later: Check = {
+      id: 'x.later',
+      title: 'later',
+      run: async () => {
+        laterStarted();
+        return ok('started');
+      },
+    };
+    const outcomes = await runChecks([waiting, later]);
+    expect(outcomes.map((outcome) => [outcome.id, outcome.status])).toEqual([
+      ['x.waits', 'ok'],
+      ['x.later', 'ok'],
+    ]);
+  });
+
   it('prints ok/FAIL lines with the fix under each failure, and JSON for CI', async () => {
     const outcomes = await runChecks([passing, failing]);
     expect(renderCheckLines(outcomes)).toEqual(['ok    passes: fine', 'FAIL  fails: broken', '      fix: mend it']);

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
+import { memoryProvider } from '../../clusters/memory/memory-cluster.ts';
+import { labProfiles } from '../config/profiles-config.ts';
+import type { Cell } from '../domain/cell.ts';
+import type { Profile } from '../domain/profile.ts';
 import { AttackBroker, BROKER_DIR_PREFIX, privateBrokerSocketPath, sweepStaleBrokerSockets } from './attack-broker.ts';
+import { EXPECT_BLOCKED_BY_CNI, syntheticAttack } from './testing/synthetic-attack.ts';
+import { requestCell } from './broker-client.ts';
 
 /** A unix socket file nobody listens on, as a SIGKILLed run leaves it. */
 async function staleSocket(path: string): Promise<void> {
@@ -67,5 +73,73 @@ describe('attack broker socket', () => {
     } finally {
       await live.close();
     }
+  });
+
+  describe('a profile announced before its cluster is ready', () => {
+    const profile = labProfiles().find((candidate) => candidate.id === 'lab:netpol') as Profile;
+    const attack = syntheticAttack({ id: 'W1', expected: EXPECT_BLOCKED_BY_CNI });
+    const replay = () => ({ signal: 'delivered' as const, delayMs: 5 });
+
+    async function announcedBroker(recorded: Map<string, Cell>): Promise<{ broker: AttackBroker; socketPath: string }> {
+      const socketPath = await privateBrokerSocketPath();
+      const broker = await AttackBroker.start({
+        socketPath,
+        runId: 'broker-wait',
+        attacks: [attack],
+        concurrency: 1,
+        podReadyMs: 1_000,
+        controlRetries: 0,
+        onCell: async (cell) => cell,
+        recorded: (profileId, attackId) => recorded.get(`${profileId}/${attackId}`),
+        scripts: () => 'true',
+      });
+      broker.announce(profile.id);
+      return { broker, socketPath };
+    }
+
+    it('holds a request until the cluster is registered, then runs it', async () => {
+      const { broker, socketPath } = await announcedBroker(new Map());
+      try {
+        let answered = false;
+        const cell = requestCell(socketPath, { profileId: profile.id, attackId: 'W1' }).finally(() => {
+          answered = true;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(answered).toBe(false);
+        const cluster = await memoryProvider(replay).create(profile, { runId: 'broker-wait', onProgress: () => {}, signal: new AbortController().signal });
+        broker.register(profile.id, { cluster, addresses: await cluster.addresses() });
+        expect((await cell).profileId).toBe(profile.id);
+        expect((await cell).attempts).toBe(1);
+      } finally {
+        await broker.close();
+      }
+    });
+
+    it('answers a waiting request of an abandoned profile with its recorded cell and runs nothing', async () => {
+      const recorded = new Map<string, Cell>();
+      const { broker, socketPath } = await announcedBroker(recorded);
+      try {
+        const cell = requestCell(socketPath, { profileId: profile.id, attackId: 'W1' });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const error = { profileId: profile.id, attackId: 'W1', outcome: 'error', reason: 'calico-node not ready' } as unknown as Cell;
+        recorded.set(`${profile.id}/W1`, error);
+        broker.abandon(profile.id);
+        expect(await cell).toEqual(error);
+      } finally {
+        await broker.close();
+      }
+    });
+
+    it('an interrupt answers waiting requests with an error instead of leaving them hanging', async () => {
+      const { broker, socketPath } = await announcedBroker(new Map());
+      try {
+        const cell = requestCell(socketPath, { profileId: profile.id, attackId: 'W1' });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        broker.stopAccepting();
+        await expect(cell).rejects.toThrow('run interrupted before this attack started');
+      } finally {
+        await broker.close();
+      }
+    });
   });
 });

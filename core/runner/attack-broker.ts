@@ -105,6 +105,8 @@ export class AttackBroker {
   private readonly attacks: ReadonlyMap<string, AttackDefinition>;
   private readonly server: Server;
   private closed = false;
+  /** Profiles announced before their cluster is ready: requests wait here instead of being refused. */
+  private readonly awaited = new Map<string, { readonly ready: Promise<void>; readonly settle: () => void }>();
   private readonly inFlight = new Map<Promise<unknown>, ExecuteRequest>();
 
   private constructor(options: BrokerOptions) {
@@ -125,28 +127,62 @@ export class AttackBroker {
     return broker;
   }
 
+  /**
+   * A profile whose cluster is still being provisioned: its suites may start now (their workers load while the
+   * cluster comes up) and their requests wait until `register` or `abandon`.
+   */
+  announce(profileId: string): void {
+    if (this.awaited.has(profileId) || this.profiles.has(profileId)) return;
+    let settle = (): void => {};
+    const ready = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    this.awaited.set(profileId, { ready, settle });
+  }
+
   register(profileId: string, profile: BrokerProfile): void {
     this.profiles.set(profileId, { ...profile, limit: pLimit(this.options.concurrency) });
+    this.release(profileId);
+  }
+
+  /**
+   * The profile will get no cluster (provisioning or its scene self-test failed): waiting requests are answered
+   * from what the runner recorded for them (`recorded`, the error cells), never run.
+   */
+  abandon(profileId: string): void {
+    this.release(profileId);
   }
 
   unregister(profileId: string): void {
     this.profiles.get(profileId)?.limit.clearQueue();
     this.profiles.delete(profileId);
+    this.release(profileId);
   }
 
-  /** Stop accepting attacks (interrupt): queued ones are answered with an error, running ones finish. */
+  private release(profileId: string): void {
+    this.awaited.get(profileId)?.settle();
+    this.awaited.delete(profileId);
+  }
+
+  /** Stop accepting attacks (interrupt): queued and waiting ones are answered with an error, running ones finish. */
   stopAccepting(): void {
     this.closed = true;
     for (const profile of this.profiles.values()) profile.limit.clearQueue();
+    for (const profileId of [...this.awaited.keys()]) this.release(profileId);
   }
 
   async execute(request: ExecuteRequest): Promise<Cell> {
-    const profile = this.profiles.get(request.profileId);
-    if (profile === undefined) throw new Error(`no cluster registered for profile ${request.profileId}`);
     const attack = this.attacks.get(request.attackId);
     if (attack === undefined) throw new Error(`unknown attack ${request.attackId}`);
+    const recordedFirst = this.options.recorded?.(request.profileId, request.attackId);
+    if (recordedFirst !== undefined) return recordedFirst;
+    await this.awaited.get(request.profileId)?.ready;
+    if (this.closed) throw new Error('run interrupted before this attack started');
+    // A profile abandoned while the request waited has its answer recorded by now (its error cell).
     const recorded = this.options.recorded?.(request.profileId, request.attackId);
     if (recorded !== undefined) return recorded;
+    const profile = this.profiles.get(request.profileId);
+    if (profile === undefined) throw new Error(`no cluster registered for profile ${request.profileId}`);
     const options: ExecuteOptions = {
       runId: this.options.runId,
       addresses: profile.addresses,

@@ -126,6 +126,40 @@ describe('runMatrix (vitest suites against the in-memory provider)', () => {
     expect(run.cells.filter((cell) => cell.profileId === 'lab:netpol+sidecar' && cell.outcome === 'blocked')).toHaveLength(attacks.length);
   });
 
+  it('runs profiles in a pool: the next starts when any finishes, never more than profileConcurrency at once', async () => {
+    const base = profiles[0] as Profile;
+    // Three stacks of the same kind; `slow` takes long to provision, so with two slots `third` must take the
+    // slot `fast` frees, while `slow` is still up (fixed batches would hold it back until `slow` is done).
+    const pool = ['slow', 'fast', 'third'].map((name) => ({ ...base, id: `${base.id}-${name}` }) as Profile);
+    const healthy = memoryProvider(blockedByCni);
+    const events: string[] = [];
+    let live = 0;
+    let maxLive = 0;
+    const provider = {
+      ...healthy,
+      create: async (profile: Profile, createOptions: Parameters<typeof healthy.create>[1]) => {
+        events.push(`create ${profile.id}`);
+        live += 1;
+        maxLive = Math.max(maxLive, live);
+        if (profile.id.endsWith('-slow')) await new Promise((resolve) => setTimeout(resolve, 4_000));
+        const cluster = await healthy.create(profile, createOptions);
+        const teardown = cluster.teardown.bind(cluster);
+        cluster.teardown = async () => {
+          events.push(`teardown ${profile.id}`);
+          live -= 1;
+          await teardown();
+        };
+        return cluster;
+      },
+    };
+    const run = await runMatrix(await options({ provider, profiles: pool, attacks: attacks.slice(0, 2), profileConcurrency: 2 }));
+    expect(run.exitCode).toBe(EXIT.ok);
+    expect(run.cells).toHaveLength(2 * pool.length);
+    expect(maxLive).toBe(2);
+    expect(events.indexOf(`create ${base.id}-third`)).toBeGreaterThan(events.indexOf(`teardown ${base.id}-fast`));
+    expect(events.indexOf(`create ${base.id}-third`)).toBeLessThan(events.indexOf(`teardown ${base.id}-slow`));
+  });
+
   it('writes every not-applicable cell before any cluster is created, and never runs those attacks', async () => {
     const notApplicable: Expectation = { outcome: 'not-applicable', certainty: 'documented', source: 'test' };
     const mixed = [...attacks.slice(0, 2), syntheticAttack({ id: 'NA1', expected: notApplicable, notApplicable: 'not on this stack' })];

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import pLimit from 'p-limit';
 import type { AttackDefinition } from '../domain/attack.ts';
 import { isUnexpected, type Cell } from '../domain/cell.ts';
 import type { Cluster, ClusterProvider, KubeObject } from '../domain/cluster.ts';
@@ -70,12 +71,6 @@ export interface RunOutcome {
   readonly exitCode: number;
 }
 
-function batches<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let index = 0; index < items.length; index += size) out.push(items.slice(index, index + size));
-  return out;
-}
-
 function exitCodeFor(outcome: Omit<RunOutcome, 'exitCode' | 'resultsPath'>): number {
   if (outcome.writeFailure !== undefined) return EXIT.infrastructure;
   if (outcome.interrupted) return EXIT.interrupted;
@@ -84,9 +79,9 @@ function exitCodeFor(outcome: Omit<RunOutcome, 'exitCode' | 'resultsPath'>): num
 }
 
 /**
- * The whole run: profiles in batches of `profileConcurrency`; for each batch, provision the clusters, apply the
- * scene and layered policies, run the attack suites through vitest (cells are appended to results.jsonl the
- * moment they are known), then tear down. Every created cluster is torn down on success, failure and interrupt.
+ * The whole run: profiles in a pool of `profileConcurrency` (all at once: one group); for each, provision the
+ * clusters, apply the scene and layered policies while its attack suites load, run them through vitest (cells are
+ * appended to results.jsonl the moment they are known), then tear down. Every created cluster is torn down on success, failure and interrupt.
  */
 export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> {
   const resultsPath = join(options.outDir, 'results.jsonl');
@@ -131,6 +126,8 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
     return settled;
   };
   const socketPath = await privateBrokerSocketPath();
+  /** Error cells of profiles that failed to provision: their waiting tests are answered with these. */
+  const unprovisioned = new Map<string, Cell>();
   const profileErrors: { profileId: string; message: string }[] = [];
   const reporter = new CellReporter((cell) => options.progress.cell(cell));
   const broker = await AttackBroker.start({
@@ -148,7 +145,7 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
       inPlace.hold(settled);
       return settled;
     },
-    recorded: (profileId, attackId) => notApplicable.get(cellKey(profileId, attackId)),
+    recorded: (profileId, attackId) => notApplicable.get(cellKey(profileId, attackId)) ?? unprovisioned.get(cellKey(profileId, attackId)),
     onStart: (profileId, attackId) => options.progress.attackStarted(profileId, attackId),
     ...(options.scripts ? { scripts: options.scripts } : {}),
   });
@@ -157,8 +154,8 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
   const profilesById = new Map(options.profiles.map((profile) => [profile.id, profile]));
   const attacksById = new Map(options.attacks.map((attack) => [attack.id, attack]));
   /** After a bounded drain: attempts still running are recorded as not-run before their cluster goes. */
-  const sealOutlived = async (): Promise<void> => {
-    for (const request of broker.running()) {
+  const sealOutlived = async (profileIds?: readonly string[]): Promise<void> => {
+    for (const request of broker.running().filter((running) => profileIds === undefined || profileIds.includes(running.profileId))) {
       const profile = profilesById.get(request.profileId);
       const attack = attacksById.get(request.attackId);
       if (profile === undefined || attack === undefined) continue;
@@ -213,48 +210,76 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
     return { cluster, addresses };
   };
 
-  try {
-    for (const batch of batches(options.profiles, Math.max(1, options.profileConcurrency))) {
-      if (stop.signal.aborted) break;
-      const ready: string[] = [];
-      await Promise.all(
-        batch.map(async (profile) => {
-          try {
-            broker.register(profile.id, await provision(profile));
-            options.progress.profileTotal(profile.id, options.attacks.length);
-            ready.push(profile.id);
-          } catch (error) {
-            const message = (error as Error).message;
-            if (options.signal.aborted) return;
+  /** Clusters of these profiles (the full stacks' and their depth passes'), taken out of `created`. */
+  const takeClusters = (profileIds: ReadonlySet<string>): Cluster[] => {
+    const taken = created.filter((cluster) => profileIds.has(cluster.profile.id));
+    created.splice(0, created.length, ...created.filter((cluster) => !profileIds.has(cluster.profile.id)));
+    return taken;
+  };
+  /**
+   * One group of profiles from start to teardown. Its suites start with its provisioning: the vitest workers load
+   * while the clusters come up, and each test waits in the broker until its profile is registered (or abandoned,
+   * then it is answered with the profile's recorded error cell).
+   */
+  const runGroup = async (group: readonly Profile[]): Promise<void> => {
+    if (stop.signal.aborted) return;
+    const ids = new Set(group.map((profile) => profile.id));
+    for (const profile of group) broker.announce(profile.id);
+    const suites = runSuites({
+      socketPath,
+      profileIds: [...ids],
+      attacks: options.attacks,
+      // Tests queue in the broker behind the per-profile limit, so a test's budget covers its wait too, and
+      // (started with the provisioning) the wait for its cluster.
+      testTimeoutMs: TIMEOUTS.profileReadyMs + attackBudgetMs(options) * (Math.ceil(options.attacks.length / options.concurrency) + 1) * (depth === undefined ? 1 : 2),
+      reporter,
+      signal: stop.signal,
+    });
+    /** Profiles whose cluster passed its self-test (in-place depth passes run on these). */
+    const ready: string[] = [];
+    const provisioned = Promise.all(
+      group.map(async (profile) => {
+        try {
+          broker.register(profile.id, await provision(profile));
+          options.progress.profileTotal(profile.id, options.attacks.length);
+          ready.push(profile.id);
+        } catch (error) {
+          const message = (error as Error).message;
+          if (!options.signal.aborted) {
             profileErrors.push({ profileId: profile.id, message });
             options.progress.warn(`${profile.id}: ${message}`);
             await writer.profileError({ runId: options.runId, profileId: profile.id, component: 'provisioning', message, at: new Date().toISOString() });
             // The matrix shows the column as errors: an unprovisioned stack blocked nothing.
             for (const attack of options.attacks) {
-              if (!notApplicable.has(cellKey(profile.id, attack.id))) await writer.cell(infrastructureErrorCell(run, profile, attack, message));
+              if (notApplicable.has(cellKey(profile.id, attack.id))) continue;
+              const cell = infrastructureErrorCell(run, profile, attack, message);
+              unprovisioned.set(cellKey(profile.id, attack.id), cell);
+              await writer.cell(cell);
             }
           }
-        }),
-      );
-      if (ready.length > 0 && !stop.signal.aborted) {
-        await runSuites({
-          socketPath,
-          profileIds: ready,
-          attacks: options.attacks,
-          // Tests queue in the broker behind the per-profile limit, so a test's budget covers its wait too.
-          testTimeoutMs: attackBudgetMs(options) * (Math.ceil(options.attacks.length / options.concurrency) + 1) * (depth === undefined ? 1 : 2),
-          reporter,
-          signal: stop.signal,
-        });
-      }
-      await broker.drain(TIMEOUTS.scriptExecMs);
-      await depth?.settle(batch.map((profile) => profile.id));
-      // Attempts that outlived the drain are sealed before an in-place pass changes their cluster's policies.
-      await sealOutlived();
-      for (const profileId of ready) broker.unregister(profileId);
-      if (inPlace !== undefined) await runInPlacePasses(inPlace, ready, profilesById, clusters, writer);
-      if (!options.keep) await teardownAll(created.splice(0), options.progress);
-    }
+          broker.abandon(profile.id);
+        }
+      }),
+    );
+    const [suitesDone] = await Promise.allSettled([suites, provisioned]);
+    await broker.drain(TIMEOUTS.scriptExecMs);
+    await depth?.settle([...ids]);
+    // Attempts that outlived the drain are sealed before an in-place pass changes their cluster's policies.
+    await sealOutlived([...ids]);
+    for (const profileId of ids) broker.unregister(profileId);
+    if (inPlace !== undefined) await runInPlacePasses(inPlace, ready, profilesById, clusters, writer);
+    if (!options.keep) await teardownAll(takeClusters(ids), options.progress);
+    if (suitesDone.status === 'rejected') throw suitesDone.reason;
+  };
+
+  try {
+    // Profiles in a pool: the next one starts as soon as any finishes (kind: within the memory budget
+    // `profileConcurrency` stands for). All at once (the lab), they share one group: one set of suite workers.
+    const groups = options.profileConcurrency >= options.profiles.length ? [options.profiles] : options.profiles.map((profile) => [profile]);
+    const slots = pLimit(Math.max(1, options.profileConcurrency));
+    const ran = await Promise.allSettled(groups.map((group) => slots(() => runGroup(group))));
+    const failed = ran.find((result) => result.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
   } finally {
     options.signal.removeEventListener('abort', onAbort);
     stop.signal.removeEventListener('abort', onStop);
