@@ -86,11 +86,12 @@ export function hardenedAdmissionDeny(refusal: HardenedRefusal, tag: string, sta
 }
 
 /**
- * Attacks whose request is handled at L7 by api's waypoint in ambient: the lab models ztunnel's L4 only, so on
- * lab:ambient they are not applicable until the lab has a waypoint (kind ambient profiles run them).
+ * Header attacks whose outcome in ambient is the waypoint's header handling (Envoy's forward_client_cert_details,
+ * internal-address rules): the lab waypoint enforces AuthorizationPolicy but does not model that handling, so on
+ * lab:ambient these are not applicable (kind ambient profiles run them).
  */
-export function needsLabWaypoint(stack: StackTraits): string | undefined {
+export function needsWaypointHeaderModel(stack: StackTraits): string | undefined {
   return stack.isLab && stack.mesh === 'istio-ambient'
-    ? "needs the lab waypoint: the lab models ztunnel's L4 only, and in ambient this request's L7 handling happens at api's waypoint"
+    ? "the lab waypoint enforces AuthorizationPolicy but does not model Envoy's header handling at the waypoint (x-forwarded-client-cert sanitising, internal-only x-envoy-* headers), where this attempt is decided in ambient"
     : undefined;
 }

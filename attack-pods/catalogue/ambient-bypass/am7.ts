@@ -1,5 +1,5 @@
 import { defineAttack } from '../define-attack.ts';
-import { allowed, cniDrop, cniEnforces, labNote, needsLabWaypoint } from '../expectation-builders.ts';
+import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
 import { apiServiceHttpPlan, plan, serviceHost } from '../plans.ts';
 import { sameSource } from '../controls.ts';
 import { REF } from '../references.ts';
@@ -20,7 +20,6 @@ export const AM7 = defineAttack({
   references: [REF.istio56659, REF.ambientNetworkPolicy, REF.ambientWaypoint, REF.networkPolicy, REF.authorizationPolicy],
   success: 'client-signal',
   source: TAG,
-  notApplicable: needsLabWaypoint,
   attempt: (context) =>
     plan({
       pod: frontendImpostor(context, ID, 'attempt').build(),

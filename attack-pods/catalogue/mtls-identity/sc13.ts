@@ -1,5 +1,5 @@
 import { defineAttack } from '../define-attack.ts';
-import { allowed, blocked, labNote, needsLabWaypoint } from '../expectation-builders.ts';
+import { allowed, blocked, labNote, needsWaypointHeaderModel } from '../expectation-builders.ts';
 import { apiForgedHeaderPlan } from '../plans.ts';
 import { forgedHeaderControl } from '../controls.ts';
 import { REF } from '../references.ts';
@@ -26,7 +26,7 @@ export const SC13 = defineAttack({
   references: [REF.envoyConnManagerUtility, REF.istioProxyHeaders, REF.istioWaypointListener],
   success: 'client-signal',
   source: TAG,
-  notApplicable: needsLabWaypoint,
+  notApplicable: needsWaypointHeaderModel,
   attempt: (context) => {
     const uri = forgedUri(context);
     return apiForgedHeaderPlan(frontendImpostor(context, ID, 'attempt').build(), context, {

@@ -1,5 +1,5 @@
 import { defineAttack } from '../define-attack.ts';
-import { allowed, labNote, needsLabWaypoint } from '../expectation-builders.ts';
+import { allowed, labNote } from '../expectation-builders.ts';
 import { apiForgedHeaderPlan } from '../plans.ts';
 import { forgedHeaderControl } from '../controls.ts';
 import { REF } from '../references.ts';
@@ -20,7 +20,6 @@ export const SC14 = defineAttack({
   references: [REF.istioListenerBuilder, REF.envoyConnManagerUtility, REF.istioIngressXff, REF.istioWaypointListener],
   success: 'client-signal',
   source: TAG,
-  notApplicable: needsLabWaypoint,
   attempt: (context) =>
     apiForgedHeaderPlan(frontendImpostor(context, ID, 'attempt').build(), context, {
       headers: [`X-Forwarded-For: ${SC14_FORGED_SOURCE}`],

@@ -1,5 +1,5 @@
 import { defineAttack } from '../define-attack.ts';
-import { allowed, ambientEnforces, blocked, labNote, needsLabWaypoint, sidecarEnforces } from '../expectation-builders.ts';
+import { allowed, ambientEnforces, blocked, labNote, sidecarEnforces } from '../expectation-builders.ts';
 import { plan, serviceHost } from '../plans.ts';
 import { apiServiceControl } from '../controls.ts';
 import { REF } from '../references.ts';
@@ -51,7 +51,6 @@ export const SC11 = defineAttack({
   references: [REF.istioPathNormalization, REF.cve202131920, REF.authorizationPolicy],
   success: 'client-signal',
   source: TAG,
-  notApplicable: needsLabWaypoint,
   attempt: (context) =>
     plan({
       pod: frontendImpostor(context, ID, 'attempt').build(),

@@ -1,5 +1,5 @@
 import { defineAttack } from '../define-attack.ts';
-import { allowed, ambientEnforces, blocked, labNote, needsLabWaypoint, sidecarEnforces } from '../expectation-builders.ts';
+import { allowed, ambientEnforces, blocked, labNote, sidecarEnforces } from '../expectation-builders.ts';
 import { apiServiceHttpPlan } from '../plans.ts';
 import { apiServiceControl } from '../controls.ts';
 import { REF } from '../references.ts';
@@ -21,7 +21,6 @@ export const SC12 = defineAttack({
   references: [REF.cve202139155, REF.istioHostMatcher, REF.authorizationPolicy],
   success: 'client-signal',
   source: TAG,
-  notApplicable: needsLabWaypoint,
   attempt: (context) => {
     // The canary in the query: path rules ignore it, the proxy's access log shows it (the record is this attempt's).
     const request = apiServiceHttpPlan(frontendImpostor(context, ID, 'attempt').build(), context, `/api/ping?bm=${context.canary}`);

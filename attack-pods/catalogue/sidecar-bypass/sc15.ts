@@ -1,5 +1,5 @@
 import { defineAttack } from '../define-attack.ts';
-import { allowed, blocked, labNote, needsLabWaypoint } from '../expectation-builders.ts';
+import { allowed, blocked, labNote, needsWaypointHeaderModel } from '../expectation-builders.ts';
 import { apiForgedHeaderPlan } from '../plans.ts';
 import { forgedHeaderControl } from '../controls.ts';
 import { REF } from '../references.ts';
@@ -20,7 +20,7 @@ export const SC15 = defineAttack({
   references: [REF.cve202445806, REF.istio53402, REF.istioListenerBuilder, REF.envoyConnManagerUtility, REF.istioWaypointListener],
   success: 'client-signal',
   source: TAG,
-  notApplicable: needsLabWaypoint,
+  notApplicable: needsWaypointHeaderModel,
   attempt: (context) =>
     apiForgedHeaderPlan(frontendImpostor(context, ID, 'attempt').build(), context, {
       headers: [`X-Forwarded-For: ${INTERNAL_LOOKING_SOURCE}`, `X-Envoy-Ip-Tags: ${context.canary}`],
