@@ -7,6 +7,7 @@ import { stackTraits, withPolicyStrength, type Profile, type StackTraits } from 
 import { buildHardenedAdmissionPolicies } from '../../manifests/policies/hardened-admission-policies.ts';
 import { planContext, stackAttackCases, TEST_CANARY } from './testing/stack-attack-cases.ts';
 import { testAddresses } from './testing/test-addresses.ts';
+import { waypointPodSpec } from '../../clusters/lab/ambient/waypoint-gateway.ts';
 import { ATTACKS } from './index.ts';
 
 const ADDRESSES = testAddresses();
@@ -124,5 +125,20 @@ describe('hardened lab sidecar stacks', () => {
       'calico-wireguard+istio-sidecar': 'mesh-sidecar',
       'cilium-wireguard+istio-ambient': 'mesh-waypoint',
     });
+  });
+});
+
+describe('the hardened admission policy and Istio\'s own waypoint pods', () => {
+  it('admits a waypoint pod as istiod renders it (its opt-out labels are by design), and refuses the same labels on any other pod', () => {
+    const waypoint = waypointPodSpec({ namespace: 'bm-app', name: 'waypoint' });
+    const labels = { 'kubernetes.io/metadata.name': 'bm-app' };
+    expect(policies.admit(waypoint, 'bm-app', labels, 'harness')).toEqual({ allowed: true });
+    // The same labels without the waypoint's identity (its Gateway-named service account) are an opt-out.
+    const impostor = structuredClone(waypoint);
+    if (impostor.spec === undefined) throw new Error('spec expected');
+    impostor.spec.serviceAccountName = 'frontend';
+    const refused = policies.admit(impostor, 'bm-app', labels, 'harness');
+    expect(refused.allowed).toBe(false);
+    if (!refused.allowed) expect(refused.message).toContain('pods must not opt out of the mesh');
   });
 });

@@ -47,6 +47,16 @@ const SERVICE_ACCOUNT = "(has(object.spec.serviceAccountName) ? object.spec.serv
 const APP_LABEL = `object.metadata.labels['${APP}']`;
 const HAS_APP_LABEL = `(has(object.metadata.labels) && '${APP}' in object.metadata.labels)`;
 
+/**
+ * Istio's own waypoint pods opt out of capture by design (`istio.io/dataplane-mode: none`, `sidecar.istio.io/inject:
+ * "false"`: istio/istio manifests/charts/istio-control/istio-discovery/files/waypoint.yaml). They are known by
+ * istiod's managed label and a service account named after their Gateway. A pod that copies both claims the
+ * waypoint's identity (the LM2 class): the requester rule covers workload service accounts, not the waypoint's.
+ */
+const ISTIO_WAYPOINT_POD =
+  "(has(object.metadata.labels) && 'gateway.istio.io/managed' in object.metadata.labels && object.metadata.labels['gateway.istio.io/managed'] == 'istio.io-mesh-controller' && 'gateway.networking.k8s.io/gateway-name' in object.metadata.labels && " +
+  `${SERVICE_ACCOUNT} == object.metadata.labels['gateway.networking.k8s.io/gateway-name'])`;
+
 /** The validations, in the order the API server reports the first that fails. */
 export const HARDENED_VALIDATIONS: readonly V1Validation[] = [
   {
@@ -60,12 +70,14 @@ export const HARDENED_VALIDATIONS: readonly V1Validation[] = [
   },
   {
     expression:
+      `${ISTIO_WAYPOINT_POD} || ` +
       "!has(object.metadata.annotations) || !object.metadata.annotations.exists(k, k.startsWith('traffic.sidecar.istio.io/excludeOutbound') || (k == 'sidecar.istio.io/inject' && object.metadata.annotations[k] == 'false'))",
     message: 'pods must not opt out of sidecar capture (traffic.sidecar.istio.io/excludeOutbound*, sidecar.istio.io/inject: "false")',
     reason: 'Forbidden',
   },
   {
     expression:
+      `${ISTIO_WAYPOINT_POD} || ` +
       "!has(object.metadata.labels) || ((!('sidecar.istio.io/inject' in object.metadata.labels) || object.metadata.labels['sidecar.istio.io/inject'] != 'false') && (!('istio.io/dataplane-mode' in object.metadata.labels) || object.metadata.labels['istio.io/dataplane-mode'] != 'none'))",
     message: 'pods must not opt out of the mesh (label istio.io/dataplane-mode: none or sidecar.istio.io/inject: "false")',
     reason: 'Forbidden',
