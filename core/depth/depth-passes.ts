@@ -1,5 +1,4 @@
 import pLimit from 'p-limit';
-import type { AttackDefinition } from '../domain/attack.ts';
 import type { Cell } from '../domain/cell.ts';
 import type { Cluster, ClusterProvider } from '../domain/cluster.ts';
 import { depthOf, type PolicyGroup } from '../domain/depth.ts';
@@ -7,31 +6,19 @@ import { stackTraits, type Mesh, type Profile } from '../domain/profile.ts';
 import { failedChecks, type SceneSelfTestLine } from '../domain/scene-self-test.ts';
 import { applyPoliciesWithSelfTest } from '../scene-check/scene-self-test.ts';
 import { executeAttack, type ExecuteOptions } from '../runner/execute-attack.ts';
-import type { Progress } from '../runner/progress.ts';
-import type { ScriptSource } from '../runner/script-runner.ts';
 import type { SyncTeardowns } from '../runner/sync-teardowns.ts';
 import type { LayeredScene } from './layered-scene.ts';
+import type { PassOptions } from './pass-options.ts';
 import { passStack } from './pass-stack.ts';
 import { depthLayer, executeWithRetry, type PassResult } from './pass-result.ts';
 
-export interface DepthPassesOptions {
+export interface DepthPassesOptions extends PassOptions {
   readonly provider: ClusterProvider;
-  readonly runId: string;
-  readonly attacks: readonly AttackDefinition[];
-  readonly renderLayers: (profile: Profile) => LayeredScene;
-  /** Attacks at once per pass (the same limit as the full pass). */
-  readonly concurrency: number;
-  readonly podReadyMs: number;
-  readonly controlRetries: number;
-  readonly progress: Progress;
-  readonly signal: AbortSignal;
   /** Every cluster a pass makes, so the run tears it down with the full stack's. */
   readonly onCluster: (cluster: Cluster) => void;
-  readonly scripts?: ScriptSource;
   /** Where pass labs register their synchronous teardown for a second Ctrl-C, like the full stack's (unused with `keep`). */
   readonly syncTeardowns?: SyncTeardowns;
   readonly keep?: boolean;
-  readonly sceneConvergence?: { readonly timeoutMs: number; readonly intervalMs: number };
   /** Records each pass's self-test table (a `scene` line naming the pass). */
   readonly onSelfTest?: (line: Omit<SceneSelfTestLine, 'type'>) => Promise<void>;
 }

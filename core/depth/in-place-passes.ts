@@ -1,5 +1,4 @@
 import pLimit from 'p-limit';
-import type { AttackDefinition } from '../domain/attack.ts';
 import type { Cell } from '../domain/cell.ts';
 import type { Cluster, KubeObject } from '../domain/cluster.ts';
 import { depthOf, type PolicyGroup } from '../domain/depth.ts';
@@ -9,24 +8,12 @@ import { passSelfTest } from '../scene-check/pass-self-test.ts';
 import { objectLabel } from '../scene-check/read-back-check.ts';
 import type { SceneSelfTestResult } from '../scene-check/scene-self-test.ts';
 import { executeAttack, type ExecuteOptions } from '../runner/execute-attack.ts';
-import type { Progress } from '../runner/progress.ts';
-import type { ScriptSource } from '../runner/script-runner.ts';
 import { ablationPlan, type AblationPlan } from './ablation-plan.ts';
 import { depthLayer, executeWithRetry, VoidedPass, type PassResult } from './pass-result.ts';
 import type { LayeredScene } from './layered-scene.ts';
+import type { PassOptions } from './pass-options.ts';
 
-export interface InPlacePassesOptions {
-  readonly runId: string;
-  readonly attacks: readonly AttackDefinition[];
-  readonly renderLayers: (profile: Profile) => LayeredScene;
-  /** Attacks at once per pass (the same limit as the full pass). */
-  readonly concurrency: number;
-  readonly podReadyMs: number;
-  readonly controlRetries: number;
-  readonly progress: Progress;
-  readonly signal: AbortSignal;
-  readonly scripts?: ScriptSource;
-  readonly sceneConvergence?: { readonly timeoutMs: number; readonly intervalMs: number };
+export interface InPlacePassesOptions extends PassOptions {
   /** Records each self-test table of a pass (a `scene` line naming the pass) before any cell it concerns. */
   readonly onSelfTest: (line: Omit<SceneSelfTestLine, 'type'>) => Promise<void>;
 }
