@@ -1,5 +1,5 @@
 import { defineAttack } from '../define-attack.ts';
-import { allowed, ambientEnforces, blocked, labNote, sidecarEnforces } from '../expectation-builders.ts';
+import { allowed, ambientEnforces, labNote, sidecarEnforces } from '../expectation-builders.ts';
 import { plan, serviceHost } from '../plans.ts';
 import { apiServiceControl } from '../controls.ts';
 import { REF } from '../references.ts';
@@ -7,6 +7,7 @@ import { frontendImpostor } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 import type { Expectation } from '../../../core/domain/attack.ts';
 import type { StackTraits } from '../../../core/domain/profile.ts';
+import { pathTrickExpectation } from './path-trick-expectation.ts';
 
 const ID = 'SC11';
 const TAG = `escaped and raw backslashes against the DENY on /admin: Istio decodes %5C only under DECODE_AND_MERGE_SLASHES and turns \\ into / from BASE on — ${REF.istioPathNormalization.cite}; ${REF.cve202131920.cite}; ${REF.authorizationPolicy.cite}`;
@@ -32,13 +33,10 @@ function passingVariant(stack: StackTraits): string | undefined {
 }
 
 function l7Expectation(stack: StackTraits, layer: 'mesh-sidecar' | 'mesh-waypoint'): Expectation {
-  const mode = `measured under meshConfig.pathNormalization: ${stack.pathNormalization}`;
-  const passing = passingVariant(stack);
-  const where = layer === 'mesh-sidecar' ? 'the destination sidecar' : 'the waypoint';
-  if (passing === undefined) {
-    return blocked(layer, 'http-403', `${TAG}: %5C decodes to \\, then / — every variant normalises to /admin, 403 at ${where}`, stack.isLab ? 'inferred' : 'documented', labNote(stack, mode));
-  }
-  return allowed(`${TAG}: under ${stack.pathNormalization} ${passing}; reaches api through ${where}`, layer === 'mesh-sidecar' ? 'documented' : 'inferred', labNote(stack, mode));
+  return pathTrickExpectation(stack, layer, passingVariant(stack), {
+    blocked: (where) => `${TAG}: %5C decodes to \\, then / — every variant normalises to /admin, 403 at ${where}`,
+    allowed: (passing, where) => `${TAG}: under ${stack.pathNormalization} ${passing}; reaches api through ${where}`,
+  });
 }
 
 /** Family: sidecar-bypass — like SC10, the technique defeats the proxy's L7 authorization. */
