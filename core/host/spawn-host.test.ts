@@ -50,18 +50,19 @@ describe('SpawnHost', () => {
   });
 
   it('streams stdout while the command still runs', async () => {
+    const go = join(dir, 'go');
     const seen: string[] = [];
-    let sawBeforeEnd = false;
-    const finished = host.run('sh', ['-c', 'echo first; sleep 0.5; echo second'], {
-      timeoutMs: 5_000,
+    // The command prints its second line only after the test saw the first one: no timing assumption.
+    const finished = host.run('sh', ['-c', `echo first; while [ ! -e ${go} ]; do sleep 0.05; done; echo second`], {
+      timeoutMs: 10_000,
       cwd: '/',
       onStdout: (chunk) => seen.push(Buffer.from(chunk).toString()),
     });
-    await expect.poll(() => seen.join(''), { timeout: 3_000 }).toContain('first');
-    sawBeforeEnd = !seen.join('').includes('second');
+    await expect.poll(() => seen.join(''), { timeout: 5_000 }).toBe('first\n');
+    await writeFile(go, '');
     const result = await finished;
-    expect(sawBeforeEnd).toBe(true);
     expect(result.stdout).toBe('first\nsecond\n');
+    expect(seen.join('')).toBe('first\nsecond\n');
   });
 
   it('rejects a command that cannot be started, naming it', async () => {
@@ -97,5 +98,23 @@ describe('SpawnHost', () => {
     });
     expect(await started.exited).toEqual({ code: 4, signal: null });
     await expect.poll(() => [...output].sort(), { timeout: 2_000 }).toEqual(['stderr:err', 'stdout:out']);
+  });
+
+  it('closes its spawner and waits for it; the next command starts a new one', async () => {
+    const own = new SpawnHost();
+    const first = Number((await own.run('sh', ['-c', 'echo $PPID'], { timeoutMs: 5_000, cwd: '/' })).stdout.trim());
+    await own.close();
+    expect(alive(first)).toBe(false);
+    const second = Number((await own.run('sh', ['-c', 'echo $PPID'], { timeoutMs: 5_000, cwd: '/' })).stdout.trim());
+    expect(second).not.toBe(first);
+    await own.close();
+  });
+
+  it('a spawner that dies fails the commands in flight instead of leaving them hanging', async () => {
+    const own = new SpawnHost();
+    const spawner = Number((await own.run('sh', ['-c', 'echo $PPID'], { timeoutMs: 5_000, cwd: '/' })).stdout.trim());
+    const inFlight = own.run('sleep', ['5'], { timeoutMs: 10_000, cwd: '/' });
+    process.kill(spawner, 'SIGKILL');
+    await expect(inFlight).rejects.toThrow(/spawner process ended/);
   });
 });

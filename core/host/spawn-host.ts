@@ -113,6 +113,18 @@ export class SpawnHost {
     });
   }
 
+  /**
+   * Ends the spawner once nothing is in flight and waits for it, so its CPU time (and its children's) is counted in
+   * this process's own, and nothing of it outlives the command. Processes it started stay in their groups.
+   */
+  async close(): Promise<void> {
+    const child = this.child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (child.connected) child.disconnect();
+    await exited;
+  }
+
   private send(request: SpawnRequest): void {
     const child = this.spawner();
     child.ref();
@@ -197,10 +209,16 @@ export class SpawnHost {
 }
 
 async function watchUntilGone(pid: number): Promise<void> {
-  while (isAlive(pid)) await sleep(TIMEOUTS.spawnerOrphanPollMs);
+  // Unreferenced: a process nobody stopped must not keep the command from exiting.
+  while (isAlive(pid)) await sleep(TIMEOUTS.spawnerOrphanPollMs, undefined, { ref: false });
 }
 
 let shared: SpawnHost | undefined;
+
+/** Closes this process's spawn host if one was started (see SpawnHost.close). */
+export async function closeSpawnHost(): Promise<void> {
+  await shared?.close();
+}
 
 /** This process's spawn host. */
 export function spawnHost(): SpawnHost {
