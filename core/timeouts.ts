@@ -61,4 +61,6 @@ export const TIMEOUTS = {
   brokerSocketGraceMs: 60_000,
   /** doctor: one host probe (`docker version`, a throwaway-namespace iptables rule, a HEAD request). */
   doctorProbeMs: 10_000,
+  /** The spawner process died: how often a process it had started is checked for being gone. */
+  spawnerOrphanPollMs: 50,
 } as const;

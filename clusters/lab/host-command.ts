@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { InfrastructureError } from '../../core/domain/errors.ts';
 import { LAB_PROCESS_CWD } from './process-cwd.ts';
+import { spawnHost } from '../../core/host/spawn-host.ts';
 
 export interface CommandResult {
   readonly exitCode: number;
@@ -19,47 +19,16 @@ export interface CommandOptions {
 }
 
 /**
- * Runs one host tool (ip, nft, curl…) to completion. The child gets its own process group so a deadline
- * kills everything it started, not just the first process.
+ * Runs one host tool (ip, nft, curl…) to completion, through the spawn host (core/host/spawn-host.ts: a busy runner
+ * must not fork itself). The child gets its own process group so a deadline kills everything it started, not just
+ * the first process.
  */
-export function runCommand(file: string, args: readonly string[], options: CommandOptions): Promise<CommandResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true,
-      cwd: LAB_PROCESS_CWD,
-      env: options.env === undefined ? process.env : { ...options.env },
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup(child.pid, 'SIGKILL');
-    }, options.timeoutMs);
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout.push(chunk);
-      options.onStdout?.(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(new InfrastructureError('lab', `cannot run ${file}: ${error.message}`, { cause: error }));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({
-        exitCode: code ?? (signal === null ? 1 : 128),
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8'),
-        timedOut,
-        durationMs: Date.now() - started,
-      });
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
-  });
+export async function runCommand(file: string, args: readonly string[], options: CommandOptions): Promise<CommandResult> {
+  try {
+    return await spawnHost().run(file, args, { ...options, cwd: LAB_PROCESS_CWD });
+  } catch (error) {
+    throw new InfrastructureError('lab', `cannot run ${file}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Like runCommand, but a non-zero exit is an infrastructure failure naming the command and its stderr. */

@@ -150,7 +150,7 @@ export class LabPodRuntime {
     if (main !== undefined && !isSleepCommand(main.command)) {
       const command = mapContainerCommand([...(main.command ?? []), ...(main.args ?? [])]);
       const privileges = containerPrivileges(labPod.spec, main);
-      const process = state.registry.start(
+      const process = await state.registry.start(
         'nsenter',
         [...nsenterArguments(placement), 'setpriv', ...setprivArguments(privileges), ...command],
         `${labPod.key}/${main.name}`,

@@ -62,7 +62,7 @@ export async function startSink(state: LabState): Promise<void> {
   if (file === undefined) throw new InfrastructureError('lab', 'empty sink command');
   const logFile = join(state.workDir, 'sink.log');
   const python = file === 'python3' ? '/usr/bin/python3' : file;
-  const process = state.registry.start('ip', ['netns', 'exec', state.names.internet, python, ...args], 'sink', {
+  const process = await state.registry.start('ip', ['netns', 'exec', state.names.internet, python, ...args], 'sink', {
     logFile,
     env: { PATH: CONTAINER_PATH, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
   });

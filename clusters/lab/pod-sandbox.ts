@@ -36,7 +36,7 @@ export async function startSandbox(
     binds.length === 0
       ? ['sleep', 'infinity']
       : ['sh', '-c', `${binds.map((_, i) => `mount --bind "$${2 * i + 1}" "$${2 * i + 2}" && `).join('')}exec sleep infinity`, 'sandbox', ...binds.flatMap((bind) => [bind.source, bind.target])];
-  const process = registry.start(
+  const process = await registry.start(
     'ip',
     ['netns', 'exec', netns, 'unshare', '--pid', '--fork', '--mount-proc', '--kill-child', ...init],
     label,

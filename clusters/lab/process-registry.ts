@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
-import { closeSync } from 'node:fs';
-import { openAppendNoFollow } from '../../core/host/owned-files.ts';
+import { spawnHost } from '../../core/host/spawn-host.ts';
 import { InfrastructureError } from '../../core/domain/errors.ts';
 import { killGroup } from './host-command.ts';
 import { LAB_PROCESS_CWD } from './process-cwd.ts';
@@ -26,33 +24,26 @@ export interface TrackedProcess {
 export class ProcessRegistry {
   private readonly live = new Map<number, TrackedProcess>();
 
-  start(file: string, args: readonly string[], label: string, options: LongRunningOptions): TrackedProcess {
-    const fd = openAppendNoFollow(options.logFile, 0o644);
-    let child;
+  /** Starts a process through the spawn host (core/host/spawn-host.ts), its output appended to `logFile`. */
+  async start(file: string, args: readonly string[], label: string, options: LongRunningOptions): Promise<TrackedProcess> {
+    let hosted;
     try {
-      child = spawn(file, args, {
-        detached: true,
-        stdio: ['ignore', fd, fd],
+      // The spawner opens the log the way openAppendNoFollow does: a link planted under its name is refused.
+      hosted = await spawnHost().start(file, args, {
         env: { ...options.env },
         cwd: options.cwd ?? LAB_PROCESS_CWD,
+        stdout: { appendFile: options.logFile, mode: 0o644 },
+        stderr: 'stdout',
       });
-    } finally {
-      closeSync(fd);
+    } catch (error) {
+      throw new InfrastructureError('lab', `cannot start ${label} (${file}): ${(error as Error).message}`, { cause: error });
     }
-    const pid = child.pid;
-    if (pid === undefined) throw new InfrastructureError('lab', `cannot start ${label} (${file})`);
+    const { pid } = hosted;
     let done = false;
-    const exited = new Promise<number>((resolve) => {
-      child.on('exit', (code, signal) => {
-        done = true;
-        this.live.delete(pid);
-        resolve(code ?? (signal === null ? 1 : 128));
-      });
-      child.on('error', () => {
-        done = true;
-        this.live.delete(pid);
-        resolve(127);
-      });
+    const exited = hosted.exited.then(({ code, signal }) => {
+      done = true;
+      this.live.delete(pid);
+      return code ?? (signal === null ? 1 : 128);
     });
     const tracked: TrackedProcess = { pid, label, exited, hasExited: () => done };
     this.live.set(pid, tracked);

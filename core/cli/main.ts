@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { closeSpawnHost } from '../host/spawn-host.ts';
 import { BadInputError, EXIT, InfrastructureError } from '../domain/errors.ts';
 import { cleanCommand } from './commands/clean-command.ts';
 import { diffCommand } from './commands/diff-command.ts';
@@ -47,5 +48,7 @@ export async function main(argv: readonly string[], version: string): Promise<nu
     }
     process.stderr.write(`breachmatrix: ${(error as Error).stack ?? String(error)}\n`);
     return EXIT.infrastructure;
+  } finally {
+    await closeSpawnHost();
   }
 }

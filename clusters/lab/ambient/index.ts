@@ -1,11 +1,10 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import { runCommand } from '../host-command.ts';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execa } from 'execa';
 import type { KubeObject } from '../../../core/domain/cluster.ts';
 import { InfrastructureError } from '../../../core/domain/errors.ts';
 import { TIMEOUTS } from '../../../core/timeouts.ts';
-import { LAB_PROCESS_CWD } from '../process-cwd.ts';
 import type { ProcessRegistry, TrackedProcess } from '../process-registry.ts';
 import { REPO_ROOT } from '../image-paths.ts';
 import { createLabCa, workloadCertificate } from '../sidecar/lab-ca.ts';
@@ -51,7 +50,7 @@ export const LAB_INPOD_SETTINGS: InpodSettings = { ...DEFAULT_INPOD_SETTINGS, dn
 const ZTUNNEL_SCRIPT = join(REPO_ROOT, 'clusters/lab/ambient/lab_ztunnel.py');
 
 async function tool(file: string, args: readonly string[], input?: string): Promise<void> {
-  const result = await execa(file, args, { reject: false, cwd: LAB_PROCESS_CWD, timeout: SIDECAR_TIMEOUTS.toolMs, ...(input === undefined ? {} : { input }) });
+  const result = await runCommand(file, args, { timeoutMs: SIDECAR_TIMEOUTS.toolMs, ...(input === undefined ? {} : { input }) });
   if (result.exitCode !== 0) {
     throw new InfrastructureError('lab-ambient', `${file} ${args.join(' ')} failed: ${result.stderr.trim().slice(0, 1000)}`);
   }
@@ -92,7 +91,7 @@ export class LabAmbient {
     await this.writeConfig();
     await writeFile(this.accessLogPath, '', { flag: 'a', mode: 0o644 });
     const stdoutPath = join(this.pod.workDir, 'ztunnel.out');
-    this.process = registry.start(
+    this.process = await registry.start(
       'ip',
       ['netns', 'exec', this.pod.netns, '/usr/bin/python3', ZTUNNEL_SCRIPT, '--config', this.configPath, '--access-log', this.accessLogPath],
       `${this.pod.namespace}/${this.pod.name} ztunnel`,

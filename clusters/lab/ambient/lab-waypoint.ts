@@ -80,7 +80,7 @@ export class LabWaypoint {
       await this.writeHaproxyConfig();
       await this.haproxy.start();
       const stdoutPath = join(this.runDir, 'hbone.out');
-      this.hbone = registry.start(
+      this.hbone = await registry.start(
         'ip',
         ['netns', 'exec', this.pod.netns, '/usr/bin/python3', WAYPOINT_SCRIPT, '--config', join(this.runDir, 'waypoint.json')],
         `${this.view.namespace}/${this.view.name} waypoint`,

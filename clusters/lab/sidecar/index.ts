@@ -1,12 +1,11 @@
 import { closeSync } from 'node:fs';
+import { runCommand } from '../host-command.ts';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import type { KubeObject } from '../../../core/domain/cluster.ts';
 import type { PathNormalization } from '../../../core/domain/profile.ts';
 import { InfrastructureError } from '../../../core/domain/errors.ts';
 import { makeDirectories, makeOwnedDirectory, openAppendNoFollow, reclaimDirectory, writeFileNoFollow } from '../../../core/host/owned-files.ts';
-import { LAB_PROCESS_CWD } from '../process-cwd.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 import { principal } from '../../../manifests/mesh-identity.ts';
 import { applicablePolicies, compilePolicy } from './authorization-policy.ts';
@@ -83,7 +82,7 @@ const READABLE_FILE = { mode: 0o644 } as const;
 const PROXY_KEY = { mode: 0o640, uid: 0, gid: SCENE.proxyUid } as const;
 
 async function tool(file: string, args: readonly string[], input?: string): Promise<void> {
-  const result = await execa(file, args, { reject: false, cwd: LAB_PROCESS_CWD, timeout: SIDECAR_TIMEOUTS.toolMs, ...(input === undefined ? {} : { input }) });
+  const result = await runCommand(file, args, { timeoutMs: SIDECAR_TIMEOUTS.toolMs, ...(input === undefined ? {} : { input }) });
   if (result.exitCode !== 0) {
     throw new InfrastructureError('lab-sidecar', `${file} ${args.join(' ')} failed: ${result.stderr.trim().slice(0, 1000)}`);
   }
@@ -232,11 +231,7 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
   async remove(): Promise<void> {
     await this.stop();
     const exec = (args: readonly string[]) =>
-      execa('ip', ['netns', 'exec', this.pod.netns, 'iptables-nft', '-t', 'nat', ...args], {
-        reject: false,
-        cwd: LAB_PROCESS_CWD,
-        timeout: SIDECAR_TIMEOUTS.toolMs,
-      });
+      runCommand('ip', ['netns', 'exec', this.pod.netns, 'iptables-nft', '-t', 'nat', ...args], { timeoutMs: SIDECAR_TIMEOUTS.toolMs });
     // Rules may already be gone (an attacker flushed them): every step tolerates absence.
     await exec(['-D', 'PREROUTING', '-p', 'tcp', '-j', 'ISTIO_INBOUND']);
     await exec(['-D', 'OUTPUT', '-j', 'ISTIO_OUTPUT']);

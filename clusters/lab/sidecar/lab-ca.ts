@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
+import { runCommand } from '../host-command.ts';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { BadInputError, InfrastructureError } from '../../../core/domain/errors.ts';
-import { LAB_PROCESS_CWD } from '../process-cwd.ts';
 import { SIDECAR_TIMEOUTS } from './timeouts.ts';
 
 /**
@@ -38,7 +37,7 @@ export function spiffeIdOf(namespace: string, serviceAccount: string): string {
 
 async function openssl(args: readonly string[]): Promise<void> {
   // Keys, certificates and serials stay root's whatever the caller's umask.
-  const result = await execa('sh', ['-c', 'umask 077 && exec openssl "$@"', 'openssl', ...args], { reject: false, cwd: LAB_PROCESS_CWD, timeout: SIDECAR_TIMEOUTS.toolMs });
+  const result = await runCommand('sh', ['-c', 'umask 077 && exec openssl "$@"', 'openssl', ...args], { timeoutMs: SIDECAR_TIMEOUTS.toolMs });
   if (result.exitCode !== 0) {
     throw new InfrastructureError('lab-ca', `openssl ${args[0] ?? ''} failed: ${result.stderr.trim().slice(0, 500)}`);
   }

@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { openAppendNoFollow } from '../../../core/host/owned-files.ts';
 import { LAB_PROCESS_CWD } from '../process-cwd.ts';
 import { readFile } from 'node:fs/promises';
-import { execa } from 'execa';
+import { spawnHost, type ProcessExit } from '../../../core/host/spawn-host.ts';
 import { InfrastructureError } from '../../../core/domain/errors.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 import { boundSockets, socketInodes } from '../proc-sockets.ts';
@@ -41,8 +40,14 @@ async function listening(ports: readonly number[], pid: number): Promise<boolean
   return ports.every((port) => mine.has(port));
 }
 
+/** One generation of the proxy: its PID (and process group) and, once it ended, how. */
+interface ProxyChild {
+  readonly pid: number;
+  exit: ProcessExit | undefined;
+}
+
 export class ProxyProcess {
-  private child: ChildProcess | undefined;
+  private child: ProxyChild | undefined;
   private exited: Promise<void> = Promise.resolve();
   private readonly options: ProxyProcessOptions;
   private accessLog: WriteStream | undefined;
@@ -55,7 +60,7 @@ export class ProxyProcess {
   }
 
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return this.child !== undefined && this.child.exit === undefined;
   }
 
   /** The last time the serving proxy died without being stopped or replaced by a reload (a crash, a kill -9). */
@@ -69,7 +74,7 @@ export class ProxyProcess {
 
   /** Checks the configuration with `haproxy -c` so a bad one fails with HAProxy's own words. */
   async check(): Promise<void> {
-    const result = await execa('haproxy', ['-c', '-f', this.options.configPath], { reject: false, cwd: LAB_PROCESS_CWD, timeout: SIDECAR_TIMEOUTS.toolMs });
+    const result = await spawnHost().run('haproxy', ['-c', '-f', this.options.configPath], { cwd: LAB_PROCESS_CWD, timeoutMs: SIDECAR_TIMEOUTS.toolMs });
     if (result.exitCode !== 0) {
       throw new InfrastructureError(this.options.component, `haproxy rejected its configuration: ${`${result.stdout}\n${result.stderr}`.trim().slice(0, 2000)}`);
     }
@@ -93,22 +98,24 @@ export class ProxyProcess {
       'haproxy', '-db', '-f', this.options.configPath,
       ...(previous?.pid === undefined ? [] : ['-sf', String(previous.pid)]),
     ];
-    const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, cwd: LAB_PROCESS_CWD });
-    // A previous generation may still print after stop() ended the streams: those bytes are dropped.
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (!accessLog.writableEnded) accessLog.write(chunk);
+    const hosted = await spawnHost().start('ip', args, {
+      cwd: LAB_PROCESS_CWD,
+      stdout: 'stream',
+      stderr: 'stream',
+      // A previous generation may still print after stop() ended the streams: those bytes are dropped.
+      onOutput: (stream, chunk) => {
+        const log = stream === 'stdout' ? accessLog : errorLog;
+        if (!log.writableEnded) log.write(chunk);
+      },
     });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      if (!errorLog.writableEnded) errorLog.write(chunk);
-    });
+    const child: ProxyChild = { pid: hosted.pid, exit: undefined };
     this.child = child;
     this.stopping = false;
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    // A reload's old process exits after its successor took over (this.child moved on): not a death.
-    child.once('exit', (code, signal) => {
-      if (this.child === child && !this.stopping) this.death = { at: new Date(), how: signal === null ? `exited with ${String(code)}` : `killed by ${signal}` };
+    this.exited = hosted.exited.then((exit) => {
+      child.exit = exit;
+      // A reload's old process exits after its successor took over (this.child moved on): not a death.
+      if (this.child === child && !this.stopping) this.death = { at: new Date(), how: exit.signal === null ? `exited with ${String(exit.code)}` : `killed by ${exit.signal}` };
     });
-    child.once('error', () => undefined);
 
     try {
       await this.waitUntilServing(child, errorLog);
@@ -120,16 +127,16 @@ export class ProxyProcess {
     }
   }
 
-  private async waitUntilServing(child: ChildProcess, errorLog: WriteStream): Promise<void> {
+  private async waitUntilServing(child: ProxyChild, errorLog: WriteStream): Promise<void> {
     const deadline = Date.now() + SIDECAR_TIMEOUTS.proxyListenMs;
     const ports = this.options.readyPorts ?? [SCENE.envoy.outbound, SCENE.envoy.inbound, SCENE.envoy.admin, SCENE.envoy.stats];
     for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) {
+      if (child.exit !== undefined) {
         await new Promise<void>((resolve) => errorLog.write('', () => resolve()));
         const log = await readFile(this.options.errorLogPath, 'utf8').catch(() => '');
         throw new InfrastructureError(this.options.component, `haproxy exited at start: ${log.trim().split('\n').slice(-5).join(' | ')}`);
       }
-      if (child.pid !== undefined && (await listening(ports, child.pid))) break;
+      if (await listening(ports, child.pid)) break;
       if (Date.now() > deadline) {
         throw new InfrastructureError(this.options.component, `haproxy not ready within ${SIDECAR_TIMEOUTS.proxyListenMs} ms`);
       }
