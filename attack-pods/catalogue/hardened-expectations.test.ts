@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LabAdmissionPolicies } from '../../clusters/lab/admission/validating-admission-policy.ts';
+import { LabAdmissionPolicies } from '../../core/admission/validating-admission-policy.ts';
 import { labProfiles } from '../../core/config/profiles-config.ts';
 import { loadKindProfiles } from '../../core/config/testing/all-profiles.ts';
 import type { AttackDefinition } from '../../core/domain/attack.ts';

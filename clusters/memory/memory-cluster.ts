@@ -11,7 +11,7 @@ import { CAPTURE_OPEN_LINE } from '../../attack-pods/script-result.ts';
 import { AMBIENT_REDIRECTION_ANNOTATION, ISTIO_PROXY_CONTAINER } from '../../core/scene-check/mesh-enrolment.ts';
 import { DNS_PROBE, METADATA_PROBE, SCENE_CHECK_LABEL, sceneFlows } from '../../core/scene-check/scene-flows.ts';
 import { meshMemberLabels } from '../../manifests/scene/namespaces.ts';
-import { LabAdmissionPolicies } from '../lab/admission/validating-admission-policy.ts';
+import { LabAdmissionPolicies } from '../../core/admission/validating-admission-policy.ts';
 
 /** What a scripted pod does when its script runs. */
 export interface ScriptedRun {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryCluster, type Replay } from '../../clusters/memory/memory-cluster.ts';
-import { LabAdmissionPolicies } from '../../clusters/lab/admission/validating-admission-policy.ts';
+import { LabAdmissionPolicies } from '../admission/validating-admission-policy.ts';
 import { HARDENED_ADMISSION, buildHardenedAdmissionPolicies } from '../../manifests/policies/hardened-admission-policies.ts';
 import { labProfiles } from '../config/profiles-config.ts';
 import type { Profile } from '../domain/profile.ts';

@@ -1,9 +1,9 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
-import type { KubeObject, PodRequester } from '../../../core/domain/cluster.ts';
-import { BadInputError } from '../../../core/domain/errors.ts';
-import { SCENE } from '../../../manifests/scene.ts';
-import { objectKey } from '../lab-objects.ts';
+import type { KubeObject, PodRequester } from '../domain/cluster.ts';
+import { BadInputError } from '../domain/errors.ts';
+import { SCENE } from '../../manifests/scene.ts';
+import { objectKey } from '../../clusters/lab/lab-objects.ts';
 import { celValue, compileCel, type CompiledCel } from './cel-expression.ts';
 import type { AdmissionDecision } from './pod-security.ts';
 
@@ -83,7 +83,7 @@ function parseSpec<T>(schema: z.ZodType<T>, object: KubeObject): T {
   const result = schema.safeParse(object['spec']);
   if (!result.success) {
     const issues = result.error.issues.map((issue) => `${issue.path.join('.') || 'spec'}: ${issue.message}`).join('; ');
-    throw new BadInputError(`the lab does not model this ${object.kind}: ${issues}`, `apply ${object.kind} ${object.metadata.name}`, 'see clusters/lab/admission/validating-admission-policy.ts');
+    throw new BadInputError(`the lab does not model this ${object.kind}: ${issues}`, `apply ${object.kind} ${object.metadata.name}`, 'see core/admission/validating-admission-policy.ts');
   }
   return result.data;
 }

@@ -1,5 +1,5 @@
 import { celEnv, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
-import { BadInputError } from '../../../core/domain/errors.ts';
+import { BadInputError } from '../domain/errors.ts';
 
 type Expr = ReturnType<typeof parse>['expr'];
 

@@ -1,12 +1,12 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../../core/domain/cluster.ts';
-import { BadInputError } from '../../../core/domain/errors.ts';
-import { parseAdmissionPolicyRejection } from '../../../core/evidence/admission-message.ts';
-import { pod } from '../../../manifests/pod-builder.ts';
-import { HARDENED_ADMISSION, buildHardenedAdmissionPolicies } from '../../../manifests/policies/hardened-admission-policies.ts';
-import { SCENE } from '../../../manifests/scene.ts';
-import { buildWorkloadPods } from '../../../manifests/scene/workloads.ts';
+import type { KubeObject } from '../domain/cluster.ts';
+import { BadInputError } from '../domain/errors.ts';
+import { parseAdmissionPolicyRejection } from '../evidence/admission-message.ts';
+import { pod } from '../../manifests/pod-builder.ts';
+import { HARDENED_ADMISSION, buildHardenedAdmissionPolicies } from '../../manifests/policies/hardened-admission-policies.ts';
+import { SCENE } from '../../manifests/scene.ts';
+import { buildWorkloadPods } from '../../manifests/scene/workloads.ts';
 import { LabAdmissionPolicies } from './validating-admission-policy.ts';
 
 const APP = SCENE.namespaces.app;

@@ -1,5 +1,5 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { BadInputError } from '../../../core/domain/errors.ts';
+import { BadInputError } from '../domain/errors.ts';
 
 /**
  * Pod Security Standards as the API server's PodSecurity admission enforces them, with its exact message
