@@ -18,7 +18,7 @@ import { TIMEOUTS } from '../../core/timeouts.ts';
 import { SCENE } from '../../manifests/scene.ts';
 import type { NftDropCounter } from '../../core/evidence/nft-counters.ts';
 import { admitPod } from '../../core/admission/pod-security.ts';
-import { LabAdmissionPolicies } from '../../core/admission/validating-admission-policy.ts';
+import { AdmissionPolicyEvaluator } from '../../core/admission/validating-admission-policy.ts';
 import { LAB_ADDRESSES, type LabNodePlan } from './addressing.ts';
 import { labNames, newLabPrefix, type LabNames } from './lab-names.ts';
 import { podKey } from './lab-pod.ts';
@@ -125,7 +125,7 @@ export class LabCluster implements Cluster {
     for (const object of objects) {
       if (routeObject(object) === 'network-policy') parsedPolicies.set(objectKey(object), parseNetworkPolicy(object));
       if (routeObject(object) === 'istio') istioObjectNotes([object]);
-      if (routeObject(object) === 'admission-policy') LabAdmissionPolicies.validate(object);
+      if (routeObject(object) === 'admission-policy') AdmissionPolicyEvaluator.validate(object);
       if (['service-account', 'service', 'network-policy', 'istio', 'pod'].includes(routeObject(object))) {
         requireNamespace(object);
       }
