@@ -7,11 +7,17 @@ import { celValue, compileCel, type CompiledCel } from './cel-expression.ts';
 import type { AdmissionDecision } from './admission-decision.ts';
 
 /**
- * ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1) as the API server evaluates it for pod creation, with
- * a real CEL implementation (@bufbuild/cel) and the API server's denial wording, from
- * https://github.com/kubernetes/kubernetes/blob/master/staging/src/k8s.io/apiserver/pkg/admission/plugin/policy/validating/dispatcher.go
- * (`ValidatingAdmissionPolicy '%s' with binding '%s' denied request: %s`, wrapped by admission.NewForbidden as
- * `pods "<name>" is forbidden: …`) and validator.go (`failed expression: <expr>` when a validation has no message).
+ * ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1) as the API server evaluates it for pod creation
+ * (https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/), with a real CEL
+ * implementation (@bufbuild/cel) and the API server's denial wording, from the apiserver's
+ * staging/src/k8s.io/apiserver/pkg/admission/plugin/ sources:
+ * - policy/validating/dispatcher.go (`ValidatingAdmissionPolicy '%s' with binding '%s' denied request: %s`, wrapped by
+ *   admission.NewForbidden as `pods "<name>" is forbidden: …`; `failed to configure binding: %w` for a missing param),
+ *   https://github.com/kubernetes/kubernetes/blob/master/staging/src/k8s.io/apiserver/pkg/admission/plugin/policy/validating/dispatcher.go
+ * - policy/validating/validator.go (`failed expression: <expr>` when a validation has no message),
+ *   https://github.com/kubernetes/kubernetes/blob/master/staging/src/k8s.io/apiserver/pkg/admission/plugin/policy/validating/validator.go
+ * - cel/filter.go (`expression '%v' resulted in error: %v` for an evaluation error),
+ *   https://github.com/kubernetes/kubernetes/blob/master/staging/src/k8s.io/apiserver/pkg/admission/plugin/cel/filter.go
  * Modelled: pod CREATE, paramKind v1 ConfigMap, paramRef by name (namespace or the pod's), namespaceSelector,
  * failurePolicy Fail, validationActions [Deny]. Every other field is refused at apply (strict schemas below).
  * `request.userInfo` is the requester the caller names (manifests/scene.ts `requesters`): the evaluator
