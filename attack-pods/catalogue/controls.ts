@@ -4,7 +4,7 @@ import type { ControlPlan, ControlProof } from '../../core/domain/control.ts';
 import type { PodBuilder } from '../../manifests/pod-builder.ts';
 import { SCENE } from '../../manifests/scene.ts';
 import { frontendImpostor, rogue } from './attackers.ts';
-import { apiForgedHeaderPlan, apiPodHttpPlan, apiServiceHttpPlan, plan, serviceHost, sinkHttpPlan, withHostNetworkDns, type PlanInput } from './plans.ts';
+import { apiForgedHeaderPlan, apiPodHttpPlan, apiServiceHttpPlan, baseEnv, plan, serviceHost, sinkHttpPlan, withHostNetworkDns, type PlanInput } from './plans.ts';
 
 /**
  * Positive controls on the attempt's own path (core/domain/control.ts). Which client the scene permits, per
@@ -133,6 +133,19 @@ export function apiPodControl(context: AttemptContext, attackId: string): Contro
 export function nodeProbeControl(context: AttemptContext, attackId: string, attempt: AttemptPlan, node?: string): ControlPlan {
   const { sourceIp: _ip, sourcePod: _pod, sourceNamespace: _namespace, canary: _canary, ...flow } = attempt.flow;
   return sameDestination(nodePlan(context, attackId, { script: attempt.script, env: attempt.env, flow, placement: attempt.placement }, node));
+}
+
+/**
+ * For an API-server attempt (apiServerTokenPlan): a node asks the API server's unauthenticated /version
+ * (system:public-info-viewer) on the attempt's destination, and the API server answers.
+ */
+export function apiServerVersionControl(context: AttemptContext, attackId: string, attempt: AttemptPlan): ControlPlan {
+  const { host, port } = context.addresses.apiServer;
+  return nodeProbeControl(context, attackId, {
+    ...attempt,
+    script: 'http-ports.sh',
+    env: { ...baseEnv(context.canary), TARGET_URLS: `https://${host}:${port}/version`, INSECURE: '1' },
+  });
 }
 
 /** The resolver every scene pod is permitted to reach, as the flow names it. */

@@ -127,6 +127,30 @@ export function apiPodHttpPlan(pod: V1Pod, context: AttemptContext, port: number
   });
 }
 
+/** One request to the API server: a path, and for a write its method and JSON body. */
+export interface ApiServerRequest {
+  readonly path: string;
+  readonly method?: 'POST';
+  readonly body?: string;
+}
+
+/** token-api.sh: `pod` sends `request` to the API server with its mounted service-account token. */
+export function apiServerTokenPlan(pod: V1Pod, context: AttemptContext, request: ApiServerRequest): AttemptPlan {
+  const { host, port } = context.addresses.apiServer;
+  return plan({
+    pod,
+    script: 'token-api.sh',
+    canary: context.canary,
+    env: {
+      API_URL: `https://${host}:${port}`,
+      API_PATH: request.path,
+      ...(request.method === undefined ? {} : { API_METHOD: request.method }),
+      ...(request.body === undefined ? {} : { API_BODY: request.body }),
+    },
+    flow: { protocol: 'tcp', destinationName: host, destinationPort: port },
+  });
+}
+
 /** A scene name cluster DNS must resolve on every healthy stack: what DNS controls ask. */
 export const CONTROL_DNS_NAME = serviceHost('api');
 
