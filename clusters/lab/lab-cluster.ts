@@ -16,6 +16,7 @@ import type { Profile } from '../../core/domain/profile.ts';
 import type { SceneAddresses } from '../../core/domain/scene-addresses.ts';
 import { TIMEOUTS } from '../../core/timeouts.ts';
 import { SCENE } from '../../manifests/scene.ts';
+import { sceneSinkAddress } from '../../manifests/scene/sink-address.ts';
 import type { NftDropCounter } from '../../core/evidence/nft-counters.ts';
 import { admitPod } from '../../core/admission/pod-security.ts';
 import { AdmissionPolicyEvaluator } from '../../core/admission/validating-admission-policy.ts';
@@ -300,14 +301,7 @@ export class LabCluster implements Cluster {
     const workloads: Record<string, { podIp: string; node: string }> = {};
     for (const labPod of this.state.pods.values()) workloads[labPod.key] = { podIp: labPod.ip, node: labPod.node.name };
     return {
-      sink: {
-        ip: LAB_ADDRESSES.sinkIp,
-        httpPort: SCENE.sink.httpPort,
-        tcpPort: SCENE.sink.tcpPort,
-        udpPort: SCENE.sink.udpPort,
-        dnsPort: SCENE.sink.dnsPort,
-        dnsZone: SCENE.exfilZone,
-      },
+      sink: sceneSinkAddress(LAB_ADDRESSES.sinkIp),
       metadata: { ip: SCENE.metadata.ip, port: SCENE.metadata.port },
       nodes: this.nodes.map((node) => ({ name: node.name, ip: node.ip })),
       apiServer: { host: controlPlane(this.state).ip, port: LAB_ADDRESSES.apiServerPort },
