@@ -102,6 +102,19 @@ export function sinkHttpPlan(pod: V1Pod, context: AttemptContext, options: SinkH
   });
 }
 
+/** The canary to the sink's raw TCP port (tcp-probe.sh) or UDP port (udp-send.sh): TARGET_HOST and TARGET_PORT name it. */
+export function sinkPortPlan(pod: V1Pod, context: AttemptContext, protocol: 'tcp' | 'udp'): AttemptPlan {
+  const { sink } = context.addresses;
+  const [script, port] = protocol === 'tcp' ? ['tcp-probe.sh', sink.tcpPort] : ['udp-send.sh', sink.udpPort];
+  return plan({
+    pod,
+    script,
+    canary: context.canary,
+    env: { TARGET_HOST: sink.ip, TARGET_PORT: String(port) },
+    flow: { protocol, destinationIp: sink.ip, destinationPort: port },
+  });
+}
+
 /** http-probe.sh to api by its Service name on its HTTP port, so through a waypoint where one is attached. */
 export function apiServiceHttpPlan(pod: V1Pod, context: AttemptContext, path: string): AttemptPlan {
   const host = serviceHost('api');
