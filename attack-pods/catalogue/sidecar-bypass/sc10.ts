@@ -1,7 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, ambientEnforces, labNote, sidecarEnforces } from '../expectation-builders.ts';
 import { plan, serviceHost } from '../plans.ts';
-import { sameDestination } from '../controls.ts';
+import { apiServiceControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { frontendImpostor } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -65,14 +65,7 @@ export const SC10 = defineAttack({
       flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
     }),
   // Same pod, a path the policy allows: frontend → api works, so a 403 is the /admin rule.
-  control: (context) =>
-    sameDestination(plan({
-      pod: frontendImpostor(context, ID, 'control').build(),
-      script: 'http-probe.sh',
-      canary: context.canary,
-      env: { TARGET_URL: `${API_URL}/api/ping` },
-      flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
-    })),
+  control: (context) => apiServiceControl(context, ID),
   expect: (stack) => {
     if (sidecarEnforces(stack)) return l7Expectation(stack, 'mesh-sidecar');
     if (ambientEnforces(stack)) return l7Expectation(stack, 'mesh-waypoint');
