@@ -128,6 +128,19 @@ export function apiServiceHttpPlan(pod: V1Pod, context: AttemptContext, path: st
   });
 }
 
+/** path-tricks.sh: raw request targets `paths` to api by its Service name, each variant reported. */
+export function apiPathTricksPlan(pod: V1Pod, context: AttemptContext, paths: readonly string[]): AttemptPlan {
+  const host = serviceHost('api');
+  const port = SCENE.workloads.api.port;
+  return plan({
+    pod,
+    script: 'path-tricks.sh',
+    canary: context.canary,
+    env: { TARGET_BASE: `http://${host}:${port}`, PATHS: paths.join(' ') },
+    flow: { protocol: 'http', destinationName: host, destinationPort: port },
+  });
+}
+
 /** http-probe.sh straight to api's pod IP on `port`, past the Service. */
 export function apiPodHttpPlan(pod: V1Pod, context: AttemptContext, port: number, path: string): AttemptPlan {
   const api = workloadAddress(context, 'api');
