@@ -7,7 +7,7 @@ import { isClientSignal } from '../../core/domain/signal.ts';
 import { stackLayers } from '../../core/domain/stack-layers.ts';
 import { TIMEOUTS } from '../../core/timeouts.ts';
 import { SCENE } from '../../manifests/scene.ts';
-import { podSecurityViolations } from '../../clusters/lab/admission/pod-security.ts';
+import { podSecurityViolations } from '../../core/admission/pod-security.ts';
 import { InfrastructureError } from '../../core/domain/errors.ts';
 import { composeScript } from '../script-loader.ts';
 import { planContext, stackAttackCases, TEST_CANARY } from './testing/stack-attack-cases.ts';

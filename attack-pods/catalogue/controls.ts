@@ -1,10 +1,9 @@
-import type { V1Pod } from '@kubernetes/client-node';
 import type { AttemptContext, AttemptPlan } from '../../core/domain/attack.ts';
 import type { ControlPlan, ControlProof } from '../../core/domain/control.ts';
 import type { PodBuilder } from '../../manifests/pod-builder.ts';
 import { SCENE } from '../../manifests/scene.ts';
 import { frontendImpostor, rogue } from './attackers.ts';
-import { apiForgedHeaderPlan, apiPodHttpPlan, apiServiceHttpPlan, plan, serviceHost, sinkHttpPlan, withHostNetworkDns, type PlanInput } from './plans.ts';
+import { apiForgedHeaderPlan, apiPodHttpPlan, apiServiceHttpPlan, baseEnv, plan, serviceHost, sinkHttpPlan, sinkPortPlan, withHostNetworkDns, type PlanInput } from './plans.ts';
 
 /**
  * Positive controls on the attempt's own path (core/domain/control.ts). Which client the scene permits, per
@@ -42,11 +41,6 @@ export function nodeClient(context: AttemptContext, attackId: string, node?: str
 
 export type SinkProtocol = 'http' | 'tcp' | 'udp' | 'icmp' | 'dns';
 
-/** `script` sends the canary to `host`:`port` over `protocol`, reading them from TARGET_HOST and TARGET_PORT. */
-function hostPortPlan(pod: V1Pod, canary: string, script: string, protocol: 'tcp' | 'udp', host: string, port: number): AttemptPlan {
-  return plan({ pod, canary, script, env: { TARGET_HOST: host, TARGET_PORT: String(port) }, flow: { protocol, destinationIp: host, destinationPort: port } });
-}
-
 /** The node sends the control's canary to the sink's address and port over the attempt's protocol. */
 export function sinkControl(context: AttemptContext, attackId: string, protocol: SinkProtocol): ControlPlan {
   const pod = withHostNetworkDns(nodeClient(context, attackId).build());
@@ -56,9 +50,9 @@ export function sinkControl(context: AttemptContext, attackId: string, protocol:
     case 'http':
       return sameDestination(sinkHttpPlan(pod, context), 'sink-canary');
     case 'tcp':
-      return sameDestination(hostPortPlan(pod, context.canary, 'tcp-probe.sh', 'tcp', sink.ip, sink.tcpPort), 'sink-canary');
+      return sameDestination(sinkPortPlan(pod, context, 'tcp'), 'sink-canary');
     case 'udp':
-      return sameDestination(hostPortPlan(pod, context.canary, 'udp-send.sh', 'udp', sink.ip, sink.udpPort), 'sink-canary');
+      return sameDestination(sinkPortPlan(pod, context, 'udp'), 'sink-canary');
     case 'icmp':
       return sameDestination(
         plan({ ...common, script: 'icmp-probe.sh', env: { TARGET_HOST: sink.ip }, flow: { protocol: 'icmp', destinationIp: sink.ip } }),
@@ -133,6 +127,19 @@ export function apiPodControl(context: AttemptContext, attackId: string): Contro
 export function nodeProbeControl(context: AttemptContext, attackId: string, attempt: AttemptPlan, node?: string): ControlPlan {
   const { sourceIp: _ip, sourcePod: _pod, sourceNamespace: _namespace, canary: _canary, ...flow } = attempt.flow;
   return sameDestination(nodePlan(context, attackId, { script: attempt.script, env: attempt.env, flow, placement: attempt.placement }, node));
+}
+
+/**
+ * For an API-server attempt (apiServerTokenPlan): a node asks the API server's unauthenticated /version
+ * (system:public-info-viewer) on the attempt's destination, and the API server answers.
+ */
+export function apiServerVersionControl(context: AttemptContext, attackId: string, attempt: AttemptPlan): ControlPlan {
+  const { host, port } = context.addresses.apiServer;
+  return nodeProbeControl(context, attackId, {
+    ...attempt,
+    script: 'http-ports.sh',
+    env: { ...baseEnv(context.canary), TARGET_URLS: `https://${host}:${port}/version`, INSECURE: '1' },
+  });
 }
 
 /** The resolver every scene pod is permitted to reach, as the flow names it. */

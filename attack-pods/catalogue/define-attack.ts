@@ -1,25 +1,11 @@
-import type {
-  AttackDefinition,
-  AttackFamily,
-  AttemptContext,
-  AttemptPlan,
-  Expectation,
-  Reference,
-  SuccessCriterion,
-} from '../../core/domain/attack.ts';
+import type { AttackDefinition, AttemptContext, AttemptPlan, Expectation } from '../../core/domain/attack.ts';
 import type { ControlPlan } from '../../core/domain/control.ts';
 import type { StackTraits } from '../../core/domain/profile.ts';
 import { blocked, notApplicableExpectation } from './expectation-builders.ts';
 import { REF } from './references.ts';
 
-export interface AttackSpec {
-  readonly id: string;
-  readonly family: AttackFamily;
-  readonly title: string;
-  readonly technique: string;
-  readonly preconditions: readonly string[];
-  readonly references: readonly Reference[];
-  readonly success: SuccessCriterion;
+/** What an attack file writes: the definition's descriptive fields as they are, its behaviour as plain functions. */
+export interface AttackSpec extends Pick<AttackDefinition, 'id' | 'family' | 'title' | 'technique' | 'preconditions' | 'references' | 'success'> {
   /** The upstream citation behind the attack (claim and title <url>), the source of not-applicable expectations. */
   readonly source: string;
   readonly notApplicable?: (stack: StackTraits) => string | undefined;

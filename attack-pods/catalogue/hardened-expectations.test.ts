@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LabAdmissionPolicies } from '../../clusters/lab/admission/validating-admission-policy.ts';
+import { AdmissionPolicyEvaluator } from '../../core/admission/validating-admission-policy.ts';
 import { labProfiles } from '../../core/config/profiles-config.ts';
 import { loadKindProfiles } from '../../core/config/testing/all-profiles.ts';
 import type { AttackDefinition } from '../../core/domain/attack.ts';
@@ -13,7 +13,7 @@ import { ATTACKS } from './index.ts';
 const ADDRESSES = testAddresses();
 
 let profiles: Profile[] = [];
-const policies = new LabAdmissionPolicies();
+const policies = new AdmissionPolicyEvaluator();
 for (const object of buildHardenedAdmissionPolicies()) policies.accept(object);
 
 beforeAll(async () => {
@@ -27,7 +27,7 @@ function refusedByPolicy(traits: StackTraits, attack: AttackDefinition, role: 'a
 }
 
 describe('expectations under --policy-set hardened', () => {
-  it('say admission exactly where the hardened policy (evaluated by the lab) refuses the attempt, on every stack', () => {
+  it('say admission exactly where the hardened policy (evaluated as the API server would, core/admission/) refuses the attempt, on every stack', () => {
     const refused = new Set<string>();
     const changed: string[] = [];
     for (const profile of profiles) {

@@ -102,6 +102,19 @@ export function sinkHttpPlan(pod: V1Pod, context: AttemptContext, options: SinkH
   });
 }
 
+/** The canary to the sink's raw TCP port (tcp-probe.sh) or UDP port (udp-send.sh): TARGET_HOST and TARGET_PORT name it. */
+export function sinkPortPlan(pod: V1Pod, context: AttemptContext, protocol: 'tcp' | 'udp'): AttemptPlan {
+  const { sink } = context.addresses;
+  const [script, port] = protocol === 'tcp' ? ['tcp-probe.sh', sink.tcpPort] : ['udp-send.sh', sink.udpPort];
+  return plan({
+    pod,
+    script,
+    canary: context.canary,
+    env: { TARGET_HOST: sink.ip, TARGET_PORT: String(port) },
+    flow: { protocol, destinationIp: sink.ip, destinationPort: port },
+  });
+}
+
 /** http-probe.sh to api by its Service name on its HTTP port, so through a waypoint where one is attached. */
 export function apiServiceHttpPlan(pod: V1Pod, context: AttemptContext, path: string): AttemptPlan {
   const host = serviceHost('api');
@@ -115,6 +128,19 @@ export function apiServiceHttpPlan(pod: V1Pod, context: AttemptContext, path: st
   });
 }
 
+/** path-tricks.sh: raw request targets `paths` to api by its Service name, each variant reported. */
+export function apiPathTricksPlan(pod: V1Pod, context: AttemptContext, paths: readonly string[]): AttemptPlan {
+  const host = serviceHost('api');
+  const port = SCENE.workloads.api.port;
+  return plan({
+    pod,
+    script: 'path-tricks.sh',
+    canary: context.canary,
+    env: { TARGET_BASE: `http://${host}:${port}`, PATHS: paths.join(' ') },
+    flow: { protocol: 'http', destinationName: host, destinationPort: port },
+  });
+}
+
 /** http-probe.sh straight to api's pod IP on `port`, past the Service. */
 export function apiPodHttpPlan(pod: V1Pod, context: AttemptContext, port: number, path: string): AttemptPlan {
   const api = workloadAddress(context, 'api');
@@ -124,6 +150,30 @@ export function apiPodHttpPlan(pod: V1Pod, context: AttemptContext, port: number
     canary: context.canary,
     env: { TARGET_URL: `http://${api.podIp}:${port}${path}` },
     flow: { protocol: 'http', destinationIp: api.podIp, destinationPort: port },
+  });
+}
+
+/** One request to the API server: a path, and for a write its method and JSON body. */
+export interface ApiServerRequest {
+  readonly path: string;
+  readonly method?: 'POST';
+  readonly body?: string;
+}
+
+/** token-api.sh: `pod` sends `request` to the API server with its mounted service-account token. */
+export function apiServerTokenPlan(pod: V1Pod, context: AttemptContext, request: ApiServerRequest): AttemptPlan {
+  const { host, port } = context.addresses.apiServer;
+  return plan({
+    pod,
+    script: 'token-api.sh',
+    canary: context.canary,
+    env: {
+      API_URL: `https://${host}:${port}`,
+      API_PATH: request.path,
+      ...(request.method === undefined ? {} : { API_METHOD: request.method }),
+      ...(request.body === undefined ? {} : { API_BODY: request.body }),
+    },
+    flow: { protocol: 'tcp', destinationName: host, destinationPort: port },
   });
 }
 

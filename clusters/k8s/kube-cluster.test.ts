@@ -3,7 +3,8 @@ import { loadProfileCatalog } from '../../core/config/profiles-config.ts';
 import type { KubeObject } from '../../core/domain/cluster.ts';
 import { InfrastructureError } from '../../core/domain/errors.ts';
 import { SCENE } from '../../manifests/scene.ts';
-import { KubeCluster } from './kube-cluster.ts';
+import type { KubeCluster } from './kube-cluster.ts';
+import { loopbackKubeCluster } from './testing/loopback-kube-cluster.ts';
 import { sendJson, startRecordingApiServer, type RecordingApiServer } from './testing/recording-api-server.ts';
 
 /** The shared loopback API server: discovery and server-side apply recorded, plus a CRD watch and pod creation. */
@@ -72,13 +73,11 @@ function log(): string[] {
 async function cluster(): Promise<KubeCluster> {
   const profile = (await loadProfileCatalog()).profiles[0];
   if (profile === undefined) throw new Error('no profile');
-  return new KubeCluster({
+  return loopbackKubeCluster({
     name: 'fake',
     provider: 'kind',
     profile,
     kubeConfig: server.kubeConfig,
-    addresses: () => Promise.reject(new Error('unused')),
-    sinkReceived: () => Promise.resolve([]),
   });
 }
 

@@ -3,7 +3,8 @@ import { loadProfileCatalog } from '../../core/config/profiles-config.ts';
 import type { KubeObject } from '../../core/domain/cluster.ts';
 import { InfrastructureError } from '../../core/domain/errors.ts';
 import { readBackCheck } from '../../core/scene-check/read-back-check.ts';
-import { KubeCluster } from './kube-cluster.ts';
+import type { KubeCluster } from './kube-cluster.ts';
+import { loopbackKubeCluster } from './testing/loopback-kube-cluster.ts';
 import { sendJson, startRecordingApiServer, type RecordingApiServer } from './testing/recording-api-server.ts';
 
 /** The shared loopback API server, storing objects as given, except where a test tampers with one on its way in. */
@@ -38,7 +39,7 @@ afterAll(async () => {
 async function cluster(): Promise<KubeCluster> {
   const profile = (await loadProfileCatalog()).profiles[0];
   if (profile === undefined) throw new Error('no profile');
-  return new KubeCluster({ name: 'fake', provider: 'kind', profile, kubeConfig: server.kubeConfig, addresses: () => Promise.reject(new Error('unused')), sinkReceived: () => Promise.resolve([]) });
+  return loopbackKubeCluster({ name: 'fake', provider: 'kind', profile, kubeConfig: server.kubeConfig });
 }
 
 const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bm-app', labels: { 'istio-injection': 'enabled' } } };

@@ -2,7 +2,8 @@ import { KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kube
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProfileCatalog } from '../../core/config/profiles-config.ts';
 import type { KubeObject } from '../../core/domain/cluster.ts';
-import { KubeCluster } from './kube-cluster.ts';
+import type { KubeCluster } from './kube-cluster.ts';
+import { loopbackKubeCluster } from './testing/loopback-kube-cluster.ts';
 import { kindsOf, resourceOf, startSimulatedApiServer, type SimulatedApiServer } from './testing/simulated-api-server.ts';
 
 /**
@@ -29,7 +30,7 @@ afterAll(async () => {
 async function cluster(): Promise<KubeCluster> {
   const profile = (await loadProfileCatalog()).profiles[0];
   if (profile === undefined) throw new Error('no profile');
-  return new KubeCluster({ name: 'remove-applied', provider: 'kubeconfig', profile, kubeConfig: api.kubeConfig, addresses: () => Promise.reject(new Error('unused')), sinkReceived: () => Promise.resolve([]) });
+  return loopbackKubeCluster({ name: 'remove-applied', provider: 'kubeconfig', profile, kubeConfig: api.kubeConfig });
 }
 
 function pathOf(object: KubeObject): string {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKindProfiles } from '../../core/config/testing/all-profiles.ts';
-import { KubeCluster } from './kube-cluster.ts';
+import { loopbackKubeCluster } from './testing/loopback-kube-cluster.ts';
 import { runsContainer } from './pod-containers.ts';
 import { sendJson, startRecordingApiServer, type RecordingApiServer } from './testing/recording-api-server.ts';
 
@@ -55,13 +55,11 @@ describe('sidecar evidence reads the native sidecar\'s log', () => {
   it('asks for the istio-proxy log of a pod whose proxy is a native sidecar', async () => {
     const profile = (await loadKindProfiles()).find((candidate) => candidate.id === 'istio-sidecar');
     if (profile === undefined) throw new Error('no istio-sidecar profile');
-    const cluster = new KubeCluster({
+    const cluster = loopbackKubeCluster({
       name: 'recording',
       provider: 'kind',
       profile,
       kubeConfig: server.kubeConfig,
-      addresses: () => Promise.reject(new Error('unused')),
-      sinkReceived: () => Promise.resolve([]),
     });
     const now = new Date();
     await cluster.collectEvidence({ window: { from: new Date(now.getTime() - 5_000), to: now }, flow: { protocol: 'http' } });

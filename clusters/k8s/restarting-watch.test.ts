@@ -3,7 +3,8 @@ import { KubeConfig, Watch, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKindProfiles } from '../../core/config/testing/all-profiles.ts';
 import { InfrastructureError } from '../../core/domain/errors.ts';
-import { KubeCluster } from './kube-cluster.ts';
+import type { KubeCluster } from './kube-cluster.ts';
+import { loopbackKubeCluster } from './testing/loopback-kube-cluster.ts';
 import { CLIENT_NODE_WATCH_IDLE_MS } from './restarting-watch.ts';
 import { waitFor } from './wait-for.ts';
 import { sendJson, startRecordingApiServer, type RecordingApiServer } from './testing/recording-api-server.ts';
@@ -87,13 +88,11 @@ afterAll(async () => {
 async function cluster(): Promise<KubeCluster> {
   const profile = (await loadKindProfiles())[0];
   if (profile === undefined) throw new Error('no profile');
-  return new KubeCluster({
+  return loopbackKubeCluster({
     name: 'recording',
     provider: 'kind',
     profile,
     kubeConfig: server.kubeConfig,
-    addresses: () => Promise.reject(new Error('unused')),
-    sinkReceived: () => Promise.resolve([]),
     watchIdleLimitMs: IDLE_LIMIT_MS,
   });
 }

@@ -2,6 +2,7 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { InfrastructureError } from '../../core/domain/errors.ts';
 import type { NodeAddress, SceneAddresses } from '../../core/domain/scene-addresses.ts';
 import { API_NODE_PORT } from '../../manifests/scene/services.ts';
+import { sceneSinkAddress } from '../../manifests/scene/sink-address.ts';
 import { SCENE } from '../../manifests/scene.ts';
 
 /** API server port inside a kind control-plane node (kubeadm's default). */
@@ -29,14 +30,7 @@ export async function readSceneAddresses(kubeConfig: KubeConfig, sinkIp: string)
     }
   }
   return {
-    sink: {
-      ip: sinkIp,
-      httpPort: SCENE.sink.httpPort,
-      tcpPort: SCENE.sink.tcpPort,
-      udpPort: SCENE.sink.udpPort,
-      dnsPort: SCENE.sink.dnsPort,
-      dnsZone: SCENE.exfilZone,
-    },
+    sink: sceneSinkAddress(sinkIp),
     metadata: { ip: SCENE.metadata.ip, port: SCENE.metadata.port },
     nodes,
     apiServer: { host: controlPlane.ip, port: API_SERVER_PORT },

@@ -1,7 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -10,42 +7,27 @@ import { realHostProbes } from '../../core/doctor/host-probes.ts';
 import { kubeconfigDoctorChecks } from './doctor-checks.ts';
 import { kubeconfigCandidates } from './guard.ts';
 import type { KubeconfigTarget } from './guard.ts';
+import { startLoopbackApiServer, type LoopbackApiServer } from './testing/loopback-api-server.ts';
 
+let api: LoopbackApiServer | undefined;
 let work: string;
-let server: Server;
 let serverUrl: string;
 let kubeconfigPath: string;
-const requests: string[] = [];
+let requests: string[];
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'bm-doctor-kubeconfig-'));
-  server = createServer((request, response) => {
-    requests.push(`${request.method} ${request.url}`);
+  api = await startLoopbackApiServer('bm-doctor-kubeconfig-', (request, response) => {
     if (request.url === '/version') {
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ major: '1', minor: '36', gitVersion: 'v1.36.1', platform: 'linux/amd64' }));
       return;
     }
     response.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  kubeconfigPath = join(work, 'kubeconfig');
-  await writeFile(
-    kubeconfigPath,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'local', cluster: { server: serverUrl, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'tester', user: { token: 'not-a-secret' } }],
-      contexts: [{ name: 'lab-cluster', context: { cluster: 'local', user: 'tester' } }],
-      'current-context': 'lab-cluster',
-    }),
-  );
+  ({ dir: work, url: serverUrl, kubeconfigPath, requests } = api);
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await rm(work, { recursive: true, force: true });
+  await api?.close();
 });
 
 async function doctor(target: Partial<KubeconfigTarget>): Promise<Map<string, CheckOutcome>> {

@@ -1,52 +1,30 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { loadProfileCatalog } from '../../core/config/profiles-config.ts';
 import { BadInputError } from '../../core/domain/errors.ts';
 import type { Profile } from '../../core/domain/profile.ts';
 import { createKubeconfigProvider } from './index.ts';
+import { startLoopbackApiServer, type LoopbackApiServer } from './testing/loopback-api-server.ts';
 
+let api: LoopbackApiServer | undefined;
 let work: string;
-let server: Server;
 let serverUrl: string;
 let kubeconfigPath: string;
 let requests: string[];
 let profile: Profile;
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'bm-kubeconfig-'));
-  requests = [];
-  server = createServer((request, response) => {
-    requests.push(`${request.method} ${request.url}`);
+  api = await startLoopbackApiServer('bm-kubeconfig-', (_request, response) => {
     response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', status: 'Failure', code: 404 }));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  kubeconfigPath = join(work, 'kubeconfig');
-  await writeFile(
-    kubeconfigPath,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      // Plain HTTP on loopback: client-node only allows it with TLS verification off.
-      clusters: [{ name: 'local', cluster: { server: serverUrl, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'tester', user: { token: 'not-a-secret' } }],
-      contexts: [{ name: 'lab-cluster', context: { cluster: 'local', user: 'tester' } }],
-      'current-context': 'lab-cluster',
-    }),
-  );
+  ({ dir: work, url: serverUrl, kubeconfigPath, requests } = api);
   const first = (await loadProfileCatalog()).profiles[0];
   if (first === undefined) throw new Error('no profiles');
   profile = first;
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await rm(work, { recursive: true, force: true });
+  await api?.close();
 });
 
 const create = { runId: 'r1', onProgress: (): void => undefined };

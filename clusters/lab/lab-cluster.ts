@@ -16,9 +16,10 @@ import type { Profile } from '../../core/domain/profile.ts';
 import type { SceneAddresses } from '../../core/domain/scene-addresses.ts';
 import { TIMEOUTS } from '../../core/timeouts.ts';
 import { SCENE } from '../../manifests/scene.ts';
+import { sceneSinkAddress } from '../../manifests/scene/sink-address.ts';
 import type { NftDropCounter } from '../../core/evidence/nft-counters.ts';
-import { admitPod } from './admission/pod-security.ts';
-import { LabAdmissionPolicies } from './admission/validating-admission-policy.ts';
+import { admitPod } from '../../core/admission/pod-security.ts';
+import { AdmissionPolicyEvaluator } from '../../core/admission/validating-admission-policy.ts';
 import { LAB_ADDRESSES, type LabNodePlan } from './addressing.ts';
 import { labNames, newLabPrefix, type LabNames } from './lab-names.ts';
 import { podKey } from './lab-pod.ts';
@@ -125,7 +126,7 @@ export class LabCluster implements Cluster {
     for (const object of objects) {
       if (routeObject(object) === 'network-policy') parsedPolicies.set(objectKey(object), parseNetworkPolicy(object));
       if (routeObject(object) === 'istio') istioObjectNotes([object]);
-      if (routeObject(object) === 'admission-policy') LabAdmissionPolicies.validate(object);
+      if (routeObject(object) === 'admission-policy') AdmissionPolicyEvaluator.validate(object);
       if (['service-account', 'service', 'network-policy', 'istio', 'pod'].includes(routeObject(object))) {
         requireNamespace(object);
       }
@@ -300,14 +301,7 @@ export class LabCluster implements Cluster {
     const workloads: Record<string, { podIp: string; node: string }> = {};
     for (const labPod of this.state.pods.values()) workloads[labPod.key] = { podIp: labPod.ip, node: labPod.node.name };
     return {
-      sink: {
-        ip: LAB_ADDRESSES.sinkIp,
-        httpPort: SCENE.sink.httpPort,
-        tcpPort: SCENE.sink.tcpPort,
-        udpPort: SCENE.sink.udpPort,
-        dnsPort: SCENE.sink.dnsPort,
-        dnsZone: SCENE.exfilZone,
-      },
+      sink: sceneSinkAddress(LAB_ADDRESSES.sinkIp),
       metadata: { ip: SCENE.metadata.ip, port: SCENE.metadata.port },
       nodes: this.nodes.map((node) => ({ name: node.name, ip: node.ip })),
       apiServer: { host: controlPlane(this.state).ip, port: LAB_ADDRESSES.apiServerPort },

@@ -9,7 +9,7 @@ export type ObjectRoute =
   | 'service'
   | 'network-policy'
   | 'istio'
-  /** ValidatingAdmissionPolicy, its binding and the ConfigMaps params name (clusters/lab/admission/). */
+  /** ValidatingAdmissionPolicy, its binding and the ConfigMaps params name (core/admission/). */
   | 'admission-policy'
   | 'not-modelled';
 

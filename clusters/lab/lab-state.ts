@@ -2,7 +2,7 @@ import type { KubeObject } from '../../core/domain/cluster.ts';
 import { InfrastructureError } from '../../core/domain/errors.ts';
 import { stackTraits, type Profile } from '../../core/domain/profile.ts';
 import { PodIpPool, labNodes, type LabNodePlan } from './addressing.ts';
-import { LabAdmissionPolicies } from './admission/validating-admission-policy.ts';
+import { LabAdmissionPolicies } from './lab-admission-policies.ts';
 import { AcceptedObjects } from './lab-objects.ts';
 import type { LabNames } from './lab-names.ts';
 import type { LabPod } from './lab-pod.ts';

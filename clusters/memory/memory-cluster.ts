@@ -11,7 +11,7 @@ import { CAPTURE_OPEN_LINE } from '../../attack-pods/script-result.ts';
 import { AMBIENT_REDIRECTION_ANNOTATION, ISTIO_PROXY_CONTAINER } from '../../core/scene-check/mesh-enrolment.ts';
 import { DNS_PROBE, METADATA_PROBE, SCENE_CHECK_LABEL, sceneFlows } from '../../core/scene-check/scene-flows.ts';
 import { meshMemberLabels } from '../../manifests/scene/namespaces.ts';
-import { LabAdmissionPolicies } from '../lab/admission/validating-admission-policy.ts';
+import { AdmissionPolicyEvaluator } from '../../core/admission/validating-admission-policy.ts';
 
 /** What a scripted pod does when its script runs. */
 export interface ScriptedRun {
@@ -166,12 +166,12 @@ export class MemoryCluster implements Cluster {
   }
 
   /**
-   * The applied ValidatingAdmissionPolicies, evaluated with the same CEL evaluator as the lab (real semantics, the
+   * The applied ValidatingAdmissionPolicies, evaluated with the same evaluator as the lab (core/admission/) (real semantics, the
    * API server's wording), so a hardened scene's admission self-test sees its policies refuse by name.
    */
   private admissionDenial(pod: V1Pod, requester: CreatePodOptions['requester']): string | undefined {
     if (!this.holds(['ValidatingAdmissionPolicyBinding'])) return undefined;
-    const policies = new LabAdmissionPolicies();
+    const policies = new AdmissionPolicyEvaluator();
     for (const object of this.applied) policies.accept(object);
     const namespace = pod.metadata?.namespace ?? 'default';
     const labels = this.applied.find((object) => object.kind === 'Namespace' && object.metadata.name === namespace)?.metadata.labels ?? {};

@@ -8,7 +8,7 @@ import { applyPoliciesWithSelfTest } from '../scene-check/scene-self-test.ts';
 import { executeAttack, type ExecuteOptions } from '../runner/execute-attack.ts';
 import type { SyncTeardowns } from '../runner/sync-teardowns.ts';
 import type { LayeredScene } from './layered-scene.ts';
-import type { PassOptions } from './pass-options.ts';
+import { passExecuteOptions, type PassOptions } from './pass-options.ts';
 import { passStack } from './pass-stack.ts';
 import { depthLayer, executeWithRetry, type PassResult } from './pass-result.ts';
 
@@ -99,13 +99,7 @@ export class DepthPasses {
       throw new Error(`scene self-test of the pass failed ${failed.length} of ${selfTest.checks.length} checks: ${failed.map((check) => `${check.name} (expected ${check.expected}, observed ${check.observed})`).join('; ')}`);
     }
     say(`scene self-test: ${selfTest.checks.length} checks passed`);
-    const options: ExecuteOptions = {
-      runId: this.options.runId,
-      addresses: await cluster.addresses(),
-      podReadyMs: this.options.podReadyMs,
-      controlRetries: this.options.controlRetries,
-      ...(this.options.scripts ? { scripts: this.options.scripts } : {}),
-    };
+    const options = passExecuteOptions(this.options, await cluster.addresses());
     return { cluster, options };
   }
 

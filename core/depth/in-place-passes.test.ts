@@ -11,9 +11,9 @@ import type { ClusterProvider, KubeObject } from '../domain/cluster.ts';
 import { withPolicyStrength, type Profile } from '../domain/profile.ts';
 import type { SceneSelfTestLine } from '../domain/scene-self-test.ts';
 import { objectLabel } from '../scene-check/read-back-check.ts';
-import { SILENT_PROGRESS } from '../runner/progress.ts';
 import { runMatrix, type RunMatrixOptions } from '../runner/run-matrix.ts';
 import { EXPECT_BLOCKED_BY_CNI, syntheticAttack } from '../runner/testing/synthetic-attack.ts';
+import { testRunOptions } from '../runner/testing/test-run-options.ts';
 import { ablationPlan } from './ablation-plan.ts';
 
 const PROFILE_ID = 'calico+istio-sidecar';
@@ -73,26 +73,14 @@ function kubeLikeProvider(timeline: Event[], faults: (cluster: MemoryCluster) =>
 const attacks = [syntheticAttack({ id: 'BOTH', expected: EXPECT_BLOCKED_BY_CNI }), syntheticAttack({ id: 'CNIONLY', expected: EXPECT_BLOCKED_BY_CNI })];
 
 async function options(provider: ClusterProvider, profile: Profile): Promise<RunMatrixOptions> {
-  return {
-    provider,
-    profiles: [profile],
-    attacks,
-    renderScene: renderSceneObjects,
+  return testRunOptions({ provider, profiles: [profile], attacks, renderScene: renderSceneObjects }, {
     outDir: await mkdtemp(join(tmpdir(), 'bm-depth-in-place-')),
-    runId: `t${Date.now()}`,
-    harnessVersion: '0.0.0-test',
     concurrency: 1,
     profileConcurrency: 1,
-    keep: false,
-    podReadyMs: 1000,
-    controlRetries: 0,
-    progress: SILENT_PROGRESS,
-    signal: new AbortController().signal,
-    scripts: () => 'true',
     // Above two denied sink probes (each waits TIMEOUTS.sinkSettleMs for a record that never comes).
     sceneConvergence: { timeoutMs: 4000, intervalMs: 10 },
     depth: { renderLayers: renderLayeredScene, ablation: 'in-place' },
-  };
+  });
 }
 
 interface Written {

@@ -7,11 +7,11 @@ import { failedChecks, type SceneCheck, type ScenePass, type SceneSelfTestLine }
 import { passSelfTest } from '../scene-check/pass-self-test.ts';
 import { objectLabel } from '../scene-check/read-back-check.ts';
 import type { SceneSelfTestResult } from '../scene-check/scene-self-test.ts';
-import { executeAttack, type ExecuteOptions } from '../runner/execute-attack.ts';
+import { executeAttack } from '../runner/execute-attack.ts';
 import { ablationPlan, type AblationPlan } from './ablation-plan.ts';
 import { depthLayer, executeWithRetry, VoidedPass, type PassResult } from './pass-result.ts';
 import type { LayeredScene } from './layered-scene.ts';
-import type { PassOptions } from './pass-options.ts';
+import { passExecuteOptions, type PassOptions } from './pass-options.ts';
 
 export interface InPlacePassesOptions extends PassOptions {
   /** Records each self-test table of a pass (a `scene` line naming the pass) before any cell it concerns. */
@@ -166,13 +166,7 @@ export class InPlaceDepthPasses {
   }
 
   private async attacks(cluster: Cluster): Promise<Map<string, PassResult>> {
-    const options: ExecuteOptions = {
-      runId: this.options.runId,
-      addresses: await cluster.addresses(),
-      podReadyMs: this.options.podReadyMs,
-      controlRetries: this.options.controlRetries,
-      ...(this.options.scripts ? { scripts: this.options.scripts } : {}),
-    };
+    const options = passExecuteOptions(this.options, await cluster.addresses());
     const limit = pLimit(Math.max(1, this.options.concurrency));
     const entries = await Promise.all(
       this.options.attacks.map((attack) =>

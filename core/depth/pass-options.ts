@@ -1,5 +1,7 @@
 import type { AttackDefinition } from '../domain/attack.ts';
 import type { Profile } from '../domain/profile.ts';
+import type { SceneAddresses } from '../domain/scene-addresses.ts';
+import type { ExecuteOptions } from '../runner/execute-attack.ts';
 import type { Progress } from '../runner/progress.ts';
 import type { ScriptSource } from '../runner/script-runner.ts';
 import type { LayeredScene } from './layered-scene.ts';
@@ -17,4 +19,15 @@ export interface PassOptions {
   readonly signal: AbortSignal;
   readonly scripts?: ScriptSource;
   readonly sceneConvergence?: { readonly timeoutMs: number; readonly intervalMs: number };
+}
+
+/** How a pass runs each attack, on the cluster whose `addresses` it read once the pass's scene was proven. */
+export function passExecuteOptions(options: PassOptions, addresses: SceneAddresses): ExecuteOptions {
+  return {
+    runId: options.runId,
+    addresses,
+    podReadyMs: options.podReadyMs,
+    controlRetries: options.controlRetries,
+    ...(options.scripts ? { scripts: options.scripts } : {}),
+  };
 }

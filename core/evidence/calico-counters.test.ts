@@ -37,6 +37,15 @@ describe('parseCounterDump', () => {
     expect(list[0]).toMatchObject({ chain: 'cali-po-_iIL2GVSReX3hYOgY4sn', packets: 1164, target: 'DROP', destination: '172.18.0.0/16' });
     expect(list[1]).toMatchObject({ protocol: 'tcp', destinationPort: 53 });
   });
+
+  it('keys a rule without a cali: id by its position in its own chain, in both formats', () => {
+    const save = parseCounterDump(
+      ['[1:60] -A cali-a -j ACCEPT', '[2:120] -A cali-b -m comment --comment "cali:bbbb" -j DROP', '[3:180] -A cali-b -j DROP', '[4:240] -A cali-a -j DROP'].join('\n'),
+    );
+    expect(save.map((rule) => `${rule.chain} ${rule.key}`)).toEqual(['cali-a #1', 'cali-b cali:bbbb', 'cali-b #2', 'cali-a #2']);
+    const list = parseCounterDump(LIST(7).replace(' /* cali:5MnLDRihpdsyPItp */', ''));
+    expect(list.map((rule) => rule.key)).toEqual(['#1', 'cali:Xq2']);
+  });
 });
 
 describe('parseCalicoCounters', () => {

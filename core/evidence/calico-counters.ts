@@ -20,6 +20,13 @@ function words(line: string): string[] {
   return line.match(/"(?:[^"\\]|\\.)*"|\S+/g)?.map((word) => (word.startsWith('"') ? word.slice(1, -1) : word)) ?? [];
 }
 
+/** Calico's rule id (its `cali:` comment), else the rule's position in its chain, counted as the lines are read. */
+function ruleKey(chain: string, comments: readonly string[], positions: Map<string, number>): string {
+  const position = (positions.get(chain) ?? 0) + 1;
+  positions.set(chain, position);
+  return comments.find((comment) => comment.startsWith('cali:')) ?? `#${position}`;
+}
+
 function parseSaveLine(line: string, positions: Map<string, number>): CounterRule | undefined {
   const match = /^\[(\d+):(\d+)\]\s+-A\s+(\S+)\s*(.*)$/.exec(line.trim());
   if (match === null) return undefined;
@@ -41,12 +48,9 @@ function parseSaveLine(line: string, positions: Map<string, number>): CounterRul
     if (arg === '-p' && next !== undefined) protocol = next;
     if ((arg === '--dport' || arg === '--dports') && next !== undefined && /^\d+$/.test(next)) destinationPort = Number(next);
   }
-  const position = (positions.get(chain) ?? 0) + 1;
-  positions.set(chain, position);
-  const id = comments.find((comment) => comment.startsWith('cali:'));
   return {
     chain,
-    key: id ?? `#${position}`,
+    key: ruleKey(chain, comments, positions),
     packets: Number(packets),
     target,
     source,
@@ -65,12 +69,9 @@ function parseListLine(line: string, chain: string, positions: Map<string, numbe
   const [, packets = '0', , target = '', protocol = '', , , , source = '', destination = '', rest = ''] = match;
   const comments = [...rest.matchAll(/\/\*\s*(.*?)\s*\*\//g)].map((comment) => comment[1] ?? '');
   const port = /dpts?:(\d+)(?:\s|$)/.exec(rest);
-  const position = (positions.get(chain) ?? 0) + 1;
-  positions.set(chain, position);
-  const id = comments.find((comment) => comment.startsWith('cali:'));
   return {
     chain,
-    key: id ?? `#${position}`,
+    key: ruleKey(chain, comments, positions),
     packets: Number(packets),
     target,
     source: source === '0.0.0.0/0' ? undefined : source,

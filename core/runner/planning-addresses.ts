@@ -1,19 +1,13 @@
 import type { SceneAddresses } from '../domain/scene-addresses.ts';
 import { SCENE } from '../../manifests/scene.ts';
+import { sceneSinkAddress } from '../../manifests/scene/sink-address.ts';
 
 /**
  * Stand-in addresses for `breachmatrix plan`, which renders attacker pods before any cluster exists. They are
  * documentation ranges (RFC 5737), so a rendered plan can never be mistaken for a live address.
  */
 export const PLANNING_ADDRESSES: SceneAddresses = {
-  sink: {
-    ip: '198.51.100.10',
-    httpPort: SCENE.sink.httpPort,
-    tcpPort: SCENE.sink.tcpPort,
-    udpPort: SCENE.sink.udpPort,
-    dnsPort: SCENE.sink.dnsPort,
-    dnsZone: SCENE.exfilZone,
-  },
+  sink: sceneSinkAddress('198.51.100.10'),
   metadata: SCENE.metadata,
   nodes: [
     { name: 'worker', ip: '192.0.2.11' },

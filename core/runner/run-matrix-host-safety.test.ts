@@ -7,9 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { memoryProvider } from '../../clusters/memory/memory-cluster.ts';
 import { labProfiles } from '../config/profiles-config.ts';
 import type { Profile } from '../domain/profile.ts';
-import { SILENT_PROGRESS } from './progress.ts';
 import { runMatrix } from './run-matrix.ts';
 import { EXPECT_BLOCKED_BY_CNI, syntheticAttack } from './testing/synthetic-attack.ts';
+import { testRunOptions } from './testing/test-run-options.ts';
 
 /** The first unix socket found in `dir` or one level below it. */
 async function findSocket(dir: string): Promise<string | undefined> {
@@ -46,27 +46,21 @@ describe('runMatrix under umask 000 (another user on the host)', () => {
     process.umask(0o000);
     const profile = labProfiles().find((candidate) => candidate.id === 'lab:netpol') as Profile;
     const outDir = join(base, 'out');
-    const running = runMatrix({
-      provider: memoryProvider(() => ({ signal: 'timeout', delayMs: 400, evidence: [{ layer: 'cni', source: 'nft-counter', verdict: 'denied', raw: 'drop' }] })),
-      profiles: [profile],
-      attacks: [syntheticAttack({ id: 'U1', expected: EXPECT_BLOCKED_BY_CNI })],
-      // The scene and one policy group: the scene self-test sees the policies take effect before the attack.
-      renderScene: () => [
-        [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bm-app' } }],
-        [{ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'bm-default-deny', namespace: 'bm-app' } }],
-      ],
-      outDir,
-      runId: `umask${Date.now()}`,
-      harnessVersion: '0.0.0-test',
-      concurrency: 1,
-      profileConcurrency: 1,
-      keep: false,
-      podReadyMs: 1000,
-      controlRetries: 0,
-      progress: SILENT_PROGRESS,
-      signal: new AbortController().signal,
-      scripts: () => 'true',
-    });
+    const running = runMatrix(
+      await testRunOptions(
+        {
+          provider: memoryProvider(() => ({ signal: 'timeout', delayMs: 400, evidence: [{ layer: 'cni', source: 'nft-counter', verdict: 'denied', raw: 'drop' }] })),
+          profiles: [profile],
+          attacks: [syntheticAttack({ id: 'U1', expected: EXPECT_BLOCKED_BY_CNI })],
+          // The scene and one policy group: the scene self-test sees the policies take effect before the attack.
+          renderScene: () => [
+            [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bm-app' } }],
+            [{ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'bm-default-deny', namespace: 'bm-app' } }],
+          ],
+        },
+        { outDir, runId: `umask${Date.now()}`, concurrency: 1, profileConcurrency: 1 },
+      ),
+    );
     let finished = false;
     void running.finally(() => (finished = true));
     let socket: string | undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryCluster, type Replay } from '../../clusters/memory/memory-cluster.ts';
-import { LabAdmissionPolicies } from '../../clusters/lab/admission/validating-admission-policy.ts';
+import { AdmissionPolicyEvaluator } from '../admission/validating-admission-policy.ts';
 import { HARDENED_ADMISSION, buildHardenedAdmissionPolicies } from '../../manifests/policies/hardened-admission-policies.ts';
 import { labProfiles } from '../config/profiles-config.ts';
 import type { Profile } from '../domain/profile.ts';
@@ -17,14 +17,14 @@ function run(replay: Replay, applied = POLICIES) {
 }
 
 describe('admission policy checks (the hardened policies in force before any attack)', () => {
-  it('pass when each policy refuses its probe pod by name, as the lab evaluator does', async () => {
-    // The memory cluster knows nothing of the requester: this replay refuses in the lab evaluator's words.
-    const lab = new LabAdmissionPolicies();
-    for (const object of POLICIES) lab.accept(object);
+  it('pass when each policy refuses its probe pod by name, as the admission evaluator does', async () => {
+    // The memory cluster knows nothing of the requester: this replay refuses in the evaluator's words.
+    const evaluator = new AdmissionPolicyEvaluator();
+    for (const object of POLICIES) evaluator.accept(object);
     const { checks } = run((pod) => {
       const namespace = pod.metadata?.namespace ?? '';
       const asked = pod.spec?.serviceAccountName === 'frontend' ? 'pod-creator' : 'harness';
-      const decision = lab.admit(pod, namespace, { 'kubernetes.io/metadata.name': namespace }, asked);
+      const decision = evaluator.admit(pod, namespace, { 'kubernetes.io/metadata.name': namespace }, asked);
       return decision.allowed ? { signal: 'http-ok' } : { signal: 'admission-denied', rejectWith: decision.message };
     });
     const rows = await checks;

@@ -15,8 +15,7 @@ function labProfile(id: string): Profile {
 }
 
 /** The real scene and layered policies of the profile, through the in-memory cluster, with faults injected. */
-async function selfTest(profileId: string, faults: MemorySceneFaults = {}): Promise<{ result: SceneSelfTestResult; cluster: MemoryCluster }> {
-  const profile = labProfile(profileId);
+async function selfTestOn(profile: Profile, faults: MemorySceneFaults = {}): Promise<{ result: SceneSelfTestResult; cluster: MemoryCluster }> {
   const cluster = new MemoryCluster(profile, () => ({ signal: 'error', detail: 'no attack runs here' }), faults);
   const [scene = [], ...policies] = renderSceneObjects(profile);
   await cluster.apply(scene);
@@ -32,6 +31,11 @@ async function selfTest(profileId: string, faults: MemorySceneFaults = {}): Prom
     convergence: { timeoutMs: 1_000, intervalMs: 20 },
   });
   return { result, cluster };
+}
+
+/** selfTestOn the built-in lab profile `profileId`. */
+function selfTest(profileId: string, faults: MemorySceneFaults = {}): Promise<{ result: SceneSelfTestResult; cluster: MemoryCluster }> {
+  return selfTestOn(labProfile(profileId), faults);
 }
 
 function failed(result: SceneSelfTestResult): SceneCheck[] {
@@ -70,19 +74,7 @@ describe('scene self-test', () => {
       [withPolicyStrength(cilium, 'hardened'), true],
       [cilium, false],
     ] as const) {
-      const cluster = new MemoryCluster(profile, () => ({ signal: 'error', detail: 'no attack runs here' }));
-      const [scene = [], ...policies] = renderSceneObjects(profile);
-      await cluster.apply(scene);
-      const result = await applyPoliciesWithSelfTest({
-        cluster,
-        stack: stackTraits(profile),
-        scene,
-        policies,
-        podReadyMs: 1_000,
-        signal: new AbortController().signal,
-        scripts: () => 'true',
-        convergence: { timeoutMs: 1_000, intervalMs: 20 },
-      });
+      const { result } = await selfTestOn(profile);
       const kinds = result.checks.map((check) => check.kind);
       // The before-policies checks come first in the table: DNS before the first denied flow only when hardened.
       expect(kinds.indexOf('dns') < kinds.indexOf('denied-flow'), profile.id).toBe(dnsFirst);

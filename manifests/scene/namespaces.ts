@@ -1,14 +1,13 @@
 import type { V1Namespace } from '@kubernetes/client-node';
 import type { KubeObject } from '../../core/domain/cluster.ts';
 import type { Mesh, StackTraits } from '../../core/domain/profile.ts';
+import { PSA_ENFORCE_LABEL, PSA_ENFORCE_VERSION_LABEL, type PsaLevel } from '../../core/admission/pod-security.ts';
 import { asKubeObject, managedLabels } from '../kube-object.ts';
 import { SCENE } from '../scene.ts';
 import type { SceneOptions } from './scene-options.ts';
 
-export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
+export type PodSecurityLevel = PsaLevel;
 
-export const PSA_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
-export const PSA_ENFORCE_VERSION_LABEL = 'pod-security.kubernetes.io/enforce-version';
 /** Kept at baseline where enforcement must be relaxed, so the API server still warns about what it lets in. */
 export const PSA_WARN_LABEL = 'pod-security.kubernetes.io/warn';
 

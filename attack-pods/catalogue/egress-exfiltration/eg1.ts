@@ -1,6 +1,6 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, blocked, cniDrop, cniEnforces, labNote, sidecarEnforces } from '../expectation-builders.ts';
-import { plan } from '../plans.ts';
+import { sinkPortPlan } from '../plans.ts';
 import { sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
@@ -17,14 +17,7 @@ export const EG1 = defineAttack({
   references: [REF.egressControl, REF.egressGateway, REF.networkPolicy],
   success: 'sink-canary',
   source: TAG,
-  attempt: (context) =>
-    plan({
-      pod: intruder(context, ID, 'attempt').build(),
-      script: 'tcp-probe.sh',
-      canary: context.canary,
-      env: { TARGET_HOST: context.addresses.sink.ip, TARGET_PORT: String(context.addresses.sink.tcpPort) },
-      flow: { protocol: 'tcp', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.tcpPort },
-    }),
+  attempt: (context) => sinkPortPlan(intruder(context, ID, 'attempt').build(), context, 'tcp'),
   control: (context) => sinkControl(context, ID, 'tcp'),
   expect: (stack) => {
     // The capture hands the connection to the proxy inside the pod; REGISTRY_ONLY blackholes it there, before

@@ -1,6 +1,6 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, cniDrop, cniEnforces, labNote, hardenedAdmission, hardenedAdmissionDeny } from '../expectation-builders.ts';
-import { plan } from '../plans.ts';
+import { sinkPortPlan } from '../plans.ts';
 import { sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
@@ -22,14 +22,7 @@ export const EG6 = defineAttack({
   references: [REF.egressGateway, REF.istioAnnotations, REF.networkPolicy],
   success: 'sink-canary',
   source: TAG,
-  attempt: (context) =>
-    plan({
-      pod: intruder(context, ID, 'attempt').annotate(EXCLUDE_PORTS, String(context.addresses.sink.tcpPort)).build(),
-      script: 'tcp-probe.sh',
-      canary: context.canary,
-      env: { TARGET_HOST: context.addresses.sink.ip, TARGET_PORT: String(context.addresses.sink.tcpPort) },
-      flow: { protocol: 'tcp', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.tcpPort },
-    }),
+  attempt: (context) => sinkPortPlan(intruder(context, ID, 'attempt').annotate(EXCLUDE_PORTS, String(context.addresses.sink.tcpPort)).build(), context, 'tcp'),
   control: (context) => sinkControl(context, ID, 'tcp'),
   expect: (stack) => {
     if (hardenedAdmission(stack)) return hardenedAdmissionDeny('captureOptOut', TAG, stack);

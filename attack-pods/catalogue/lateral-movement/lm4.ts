@@ -1,7 +1,7 @@
 import { defineAttack } from '../define-attack.ts';
 import { blocked, cniDrop, cniEnforces } from '../expectation-builders.ts';
-import { baseEnv, plan } from '../plans.ts';
-import { nodeProbeControl } from '../controls.ts';
+import { apiServerTokenPlan } from '../plans.ts';
+import { apiServerVersionControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -21,25 +21,8 @@ export const LM4 = defineAttack({
   success: 'client-signal',
   source: TAG,
   notApplicable: (stack) => (stack.isLab ? 'the lab has no API server' : undefined),
-  attempt: (context) => {
-    const { host, port } = context.addresses.apiServer;
-    return plan({
-      pod: intruder(context, ID, 'attempt').build(),
-      script: 'token-api.sh',
-      canary: context.canary,
-      env: { API_URL: `https://${host}:${port}`, API_PATH: SECRETS_PATH },
-      flow: { protocol: 'tcp', destinationName: host, destinationPort: port },
-    });
-  },
-  // A node asks the API server's unauthenticated /version (system:public-info-viewer): the API server answers.
-  control: (context) => {
-    const { host, port } = context.addresses.apiServer;
-    return nodeProbeControl(context, ID, {
-      ...LM4.attempt(context),
-      script: 'http-ports.sh',
-      env: { ...baseEnv(context.canary), TARGET_URLS: `https://${host}:${port}/version`, INSECURE: '1' },
-    });
-  },
+  attempt: (context) => apiServerTokenPlan(intruder(context, ID, 'attempt').build(), context, { path: SECRETS_PATH }),
+  control: (context) => apiServerVersionControl(context, ID, LM4.attempt(context)),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(`${TAG}; Cilium denies kube-apiserver unless toEntities allows it`, 'documented');
     return blocked('api', 'http-403', `${TAG}; RBAC: no grant on secrets`, 'documented', stack.mesh === 'none' ? undefined : 'the mesh lets the call reach the API (A for reach); RBAC answers 403');

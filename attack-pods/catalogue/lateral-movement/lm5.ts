@@ -2,8 +2,8 @@ import type { V1Service } from '@kubernetes/client-node';
 import type { AttemptContext } from '../../../core/domain/attack.ts';
 import { defineAttack } from '../define-attack.ts';
 import { blocked, cniDrop, cniEnforces } from '../expectation-builders.ts';
-import { baseEnv, plan, podName } from '../plans.ts';
-import { nodeProbeControl } from '../controls.ts';
+import { apiServerTokenPlan, podName } from '../plans.ts';
+import { apiServerVersionControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
 import { SCENE } from '../../../manifests/scene.ts';
@@ -43,25 +43,9 @@ export const LM5 = defineAttack({
   success: 'client-signal',
   source: TAG,
   notApplicable: (stack) => (stack.isLab ? 'the lab has no API server and no kube-proxy (Services are DNS names only)' : undefined),
-  attempt: (context) => {
-    const { host, port } = context.addresses.apiServer;
-    return plan({
-      pod: intruder(context, ID, 'attempt').build(),
-      script: 'token-api.sh',
-      canary: context.canary,
-      env: { API_URL: `https://${host}:${port}`, API_PATH: SERVICES_PATH, API_METHOD: 'POST', API_BODY: JSON.stringify(interceptingService(context)) },
-      flow: { protocol: 'tcp', destinationName: host, destinationPort: port },
-    });
-  },
-  // A node asks the API server's unauthenticated /version (system:public-info-viewer), as LM4's control does.
-  control: (context) => {
-    const { host, port } = context.addresses.apiServer;
-    return nodeProbeControl(context, ID, {
-      ...LM5.attempt(context),
-      script: 'http-ports.sh',
-      env: { ...baseEnv(context.canary), TARGET_URLS: `https://${host}:${port}/version`, INSECURE: '1' },
-    });
-  },
+  attempt: (context) =>
+    apiServerTokenPlan(intruder(context, ID, 'attempt').build(), context, { path: SERVICES_PATH, method: 'POST', body: JSON.stringify(interceptingService(context)) }),
+  control: (context) => apiServerVersionControl(context, ID, LM5.attempt(context)),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(`${TAG}; intruder's egress allow-list does not name the API server (${REF.rbac.cite})`, 'documented');
     return blocked(

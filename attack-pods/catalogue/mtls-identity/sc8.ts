@@ -1,14 +1,12 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, ambientEnforces, blocked, cniDrop, cniEnforces, labNote, sidecarEnforces } from '../expectation-builders.ts';
-import { plan, serviceHost } from '../plans.ts';
-import { sameDestination } from '../controls.ts';
+import { apiServiceHttpPlan } from '../plans.ts';
+import { apiServiceControl } from '../controls.ts';
 import { REF } from '../references.ts';
-import { frontendImpostor, rogue } from '../attackers.ts';
-import { SCENE } from '../../../manifests/scene.ts';
+import { rogue } from '../attackers.ts';
 
 const ID = 'SC8';
 const TAG = `PeerAuthentication STRICT refuses plaintext; AuthorizationPolicy admits only listed principals — ${REF.peerAuthentication.cite}; ${REF.authorizationPolicy.cite}`;
-const API_URL = `http://${serviceHost('api')}:${SCENE.workloads.api.port}/api/ping`;
 
 export const SC8 = defineAttack({
   id: ID,
@@ -19,23 +17,9 @@ export const SC8 = defineAttack({
   references: [REF.peerAuthentication, REF.authorizationPolicy, REF.networkPolicy],
   success: 'client-signal',
   source: TAG,
-  attempt: (context) =>
-    plan({
-      pod: rogue(context, ID, 'attempt').build(),
-      script: 'http-probe.sh',
-      canary: context.canary,
-      env: { TARGET_URL: API_URL },
-      flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
-    }),
+  attempt: (context) => apiServiceHttpPlan(rogue(context, ID, 'attempt').build(), context, '/api/ping'),
   // The same path from the permitted client: frontend's identity in bm-app reaches api.
-  control: (context) =>
-    sameDestination(plan({
-      pod: frontendImpostor(context, ID, 'control').build(),
-      script: 'http-probe.sh',
-      canary: context.canary,
-      env: { TARGET_URL: API_URL },
-      flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
-    })),
+  control: (context) => apiServiceControl(context, ID),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack, 'rogue egress and api ingress are default-deny'));
     if (sidecarEnforces(stack)) return blocked('mesh-sidecar', 'reset', `${TAG}; sidecar STRICT: R (filter_chain_not_found)`, 'documented', labNote(stack));

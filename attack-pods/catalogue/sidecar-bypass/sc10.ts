@@ -1,17 +1,15 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, ambientEnforces, labNote, sidecarEnforces } from '../expectation-builders.ts';
-import { plan, serviceHost } from '../plans.ts';
-import { sameDestination } from '../controls.ts';
+import { apiPathTricksPlan } from '../plans.ts';
+import { apiServiceControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { frontendImpostor } from '../attackers.ts';
-import { SCENE } from '../../../manifests/scene.ts';
 import type { Expectation } from '../../../core/domain/attack.ts';
 import type { StackTraits } from '../../../core/domain/profile.ts';
 import { pathTrickExpectation } from './path-trick-expectation.ts';
 
 const ID = 'SC10';
 const TAG = `path normalisation tricks against a DENY on /admin, fixed in patched versions (403) — ${REF.cve202131920.cite}; ${REF.cve202139156.cite}; ${REF.authorizationPolicy.cite}`;
-const API_URL = `http://${serviceHost('api')}:${SCENE.workloads.api.port}`;
 /**
  * The four classic variants (the CVEs above), plus three that start inside the allowed `/api/*` prefix: the scene's ALLOW on `/api/*`
  * already refuses `//admin` & co. whatever the normalisation, so only these really test the DENY on /admin. The
@@ -56,23 +54,9 @@ export const SC10 = defineAttack({
   references: [REF.cve202131920, REF.cve202139156, REF.authorizationPolicy],
   success: 'client-signal',
   source: TAG,
-  attempt: (context) =>
-    plan({
-      pod: frontendImpostor(context, ID, 'attempt').build(),
-      script: 'path-tricks.sh',
-      canary: context.canary,
-      env: { TARGET_BASE: API_URL, PATHS: SC10_PATHS.join(' ') },
-      flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
-    }),
+  attempt: (context) => apiPathTricksPlan(frontendImpostor(context, ID, 'attempt').build(), context, SC10_PATHS),
   // Same pod, a path the policy allows: frontend → api works, so a 403 is the /admin rule.
-  control: (context) =>
-    sameDestination(plan({
-      pod: frontendImpostor(context, ID, 'control').build(),
-      script: 'http-probe.sh',
-      canary: context.canary,
-      env: { TARGET_URL: `${API_URL}/api/ping` },
-      flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
-    })),
+  control: (context) => apiServiceControl(context, ID),
   expect: (stack) => {
     if (sidecarEnforces(stack)) return l7Expectation(stack, 'mesh-sidecar');
     if (ambientEnforces(stack)) return l7Expectation(stack, 'mesh-waypoint');

@@ -1,17 +1,15 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, ambientEnforces, labNote, sidecarEnforces } from '../expectation-builders.ts';
-import { plan, serviceHost } from '../plans.ts';
+import { apiPathTricksPlan } from '../plans.ts';
 import { apiServiceControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { frontendImpostor } from '../attackers.ts';
-import { SCENE } from '../../../manifests/scene.ts';
 import type { Expectation } from '../../../core/domain/attack.ts';
 import type { StackTraits } from '../../../core/domain/profile.ts';
 import { pathTrickExpectation } from './path-trick-expectation.ts';
 
 const ID = 'SC11';
 const TAG = `escaped and raw backslashes against the DENY on /admin: Istio decodes %5C only under DECODE_AND_MERGE_SLASHES and turns \\ into / from BASE on — ${REF.istioPathNormalization.cite}; ${REF.cve202131920.cite}; ${REF.authorizationPolicy.cite}`;
-const API_URL = `http://${serviceHost('api')}:${SCENE.workloads.api.port}`;
 /**
  * The backslash class SC10 leaves out. All start inside the allowed `/api/*` prefix, so only the DENY on /admin can
  * stop them. `..%5C` hides a parent step from every mode but DECODE_AND_MERGE_SLASHES, and the workload receives
@@ -49,14 +47,7 @@ export const SC11 = defineAttack({
   references: [REF.istioPathNormalization, REF.cve202131920, REF.authorizationPolicy],
   success: 'client-signal',
   source: TAG,
-  attempt: (context) =>
-    plan({
-      pod: frontendImpostor(context, ID, 'attempt').build(),
-      script: 'path-tricks.sh',
-      canary: context.canary,
-      env: { TARGET_BASE: API_URL, PATHS: SC11_PATHS.join(' ') },
-      flow: { protocol: 'http', destinationName: serviceHost('api'), destinationPort: SCENE.workloads.api.port },
-    }),
+  attempt: (context) => apiPathTricksPlan(frontendImpostor(context, ID, 'attempt').build(), context, SC11_PATHS),
   // Same destination from the same client, a path the policy allows: a 403 is then the /admin rule.
   control: (context) => apiServiceControl(context, ID),
   expect: (stack) => {

@@ -1,6 +1,6 @@
 import { defineAttack } from '../define-attack.ts';
 import { allowed, cniDrop, cniEnforces, labNote } from '../expectation-builders.ts';
-import { plan } from '../plans.ts';
+import { sinkPortPlan } from '../plans.ts';
 import { sinkControl } from '../controls.ts';
 import { REF } from '../references.ts';
 import { intruder } from '../attackers.ts';
@@ -18,14 +18,7 @@ export const SC5 = defineAttack({
   references: [REF.istioSecurityBestPractices, REF.networkPolicy],
   success: 'sink-canary',
   source: TAG,
-  attempt: (context) =>
-    plan({
-      pod: intruder(context, ID, 'attempt').build(),
-      script: 'udp-send.sh',
-      canary: context.canary,
-      env: { TARGET_HOST: context.addresses.sink.ip, TARGET_PORT: String(context.addresses.sink.udpPort) },
-      flow: { protocol: 'udp', destinationIp: context.addresses.sink.ip, destinationPort: context.addresses.sink.udpPort },
-    }),
+  attempt: (context) => sinkPortPlan(intruder(context, ID, 'attempt').build(), context, 'udp'),
   control: (context) => sinkControl(context, ID, 'udp'),
   expect: (stack) => {
     if (cniEnforces(stack)) return cniDrop(TAG, 'documented', labNote(stack));

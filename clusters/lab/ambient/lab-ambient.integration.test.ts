@@ -13,6 +13,7 @@ import { SCENE } from '../../../manifests/scene.ts';
 import { LAB_ADDRESSES } from '../addressing.ts';
 import { LabCluster } from '../lab-cluster.ts';
 import { labProfile } from '../testing/lab-profile.ts';
+import { LabTestPods, waitForEvidence } from '../testing/lab-test-pods.ts';
 
 const AMBIENT = { 'istio.io/dataplane-mode': 'ambient' } as const;
 const PORT = SCENE.workloads.api.port;
@@ -21,7 +22,8 @@ const PORT = SCENE.workloads.api.port;
 describe('lab:ambient', () => {
   const profile = labProfile('lab:ambient');
   let lab: LabCluster;
-  const pods: Record<string, PodHandle> = {};
+  const pods = new LabTestPods();
+  const { get, curl } = pods;
 
   beforeAll(async () => {
     lab = await LabCluster.create(profile, { runId: 'it-ambient', onProgress: () => undefined });
@@ -40,36 +42,17 @@ describe('lab:ambient', () => {
       pod('marker', 'bm-app').serviceAccountName('intruder').addCapabilities('NET_ADMIN').build(),
       pod('rogue', 'bm-rogue').serviceAccountName('rogue').build(),
     ];
-    for (const spec of specs) {
-      const created = await lab.createPod(spec, { timeoutMs: 10_000 });
-      if (created.status !== 'running') throw new Error(`${spec.metadata?.name} was rejected: ${created.message}`);
-      pods[created.pod.name] = created.pod;
-    }
+    await pods.start(lab, specs);
   });
 
   afterAll(async () => {
     await lab?.teardown();
   });
 
-  const get = (name: string): PodHandle => {
-    const handle = pods[name];
-    if (handle === undefined) throw new Error(`no pod ${name}`);
-    return handle;
-  };
-  const curl = (from: string, url: string) => get(from).exec(['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '-m', '3', url], { timeoutMs: 6_000 });
   const apiUrl = () => `http://${get('api').ip}:${PORT}/`;
 
   /** ztunnel writes its line when the connection closes, a moment after the client returns. */
-  async function evidence(from: Date, flow: FlowDescriptor, wanted: (items: readonly EvidenceItem[]) => boolean): Promise<readonly EvidenceItem[]> {
-    return vi.waitFor(
-      async () => {
-        const items = await lab.collectEvidence({ window: { from, to: new Date(Date.now() + 1_000) }, flow });
-        if (!wanted(items)) throw new Error(`evidence not there yet: ${JSON.stringify(items.map((i) => i.detail))}`);
-        return items;
-      },
-      { timeout: 4_000, interval: 100 },
-    );
-  }
+  const evidence = (from: Date, flow: FlowDescriptor, ready: (items: readonly EvidenceItem[]) => boolean) => waitForEvidence(lab, from, flow, ready);
   const flowTo = (from: string): FlowDescriptor => ({ protocol: 'http', sourceIp: get(from).ip, sourcePod: from, destinationIp: get('api').ip, destinationPort: PORT });
 
   it('runs a waypoint for the Gateway: the policies bound to it are enforced there, never listed as not modelled', () => {

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { KubeObject, PodHandle } from '../../../core/domain/cluster.ts';
+import type { KubeObject } from '../../../core/domain/cluster.ts';
 import type { EvidenceItem, FlowDescriptor } from '../../../core/domain/evidence.ts';
 import { stackTraits } from '../../../core/domain/profile.ts';
 import { pod } from '../../../manifests/pod-builder.ts';
@@ -10,6 +10,7 @@ import { POLICY_NAMES } from '../../../manifests/policies/policy-names.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 import { LabCluster } from '../lab-cluster.ts';
 import { labProfile } from '../testing/lab-profile.ts';
+import { LabTestPods, waitForEvidence } from '../testing/lab-test-pods.ts';
 
 const PORT = SCENE.workloads.api.port;
 const API_HOST = 'api.bm-app.svc.cluster.local';
@@ -29,7 +30,8 @@ const DENY_RULE = `ns[bm-app]-policy[${POLICY_NAMES.apiDenyAdmin}]-rule[0]`;
 describe('lab:ambient waypoint', () => {
   const profile = labProfile('lab:ambient');
   let lab: LabCluster;
-  const pods: Record<string, PodHandle> = {};
+  const pods = new LabTestPods();
+  const { get, curl } = pods;
 
   const apiService: KubeObject = {
     apiVersion: 'v1',
@@ -51,23 +53,13 @@ describe('lab:ambient waypoint', () => {
       pod('frontend', 'bm-app').serviceAccountName('frontend').build(),
       pod('rogue', 'bm-rogue').serviceAccountName('rogue').build(),
     ];
-    for (const spec of specs) {
-      const created = await lab.createPod(spec, { timeoutMs: 10_000 });
-      if (created.status !== 'running') throw new Error(`${spec.metadata?.name} was rejected: ${created.message}`);
-      pods[created.pod.name] = created.pod;
-    }
+    await pods.start(lab, specs);
   });
 
   afterAll(async () => {
     await lab?.teardown();
   });
 
-  const get = (name: string): PodHandle => {
-    const handle = pods[name];
-    if (handle === undefined) throw new Error(`no pod ${name}`);
-    return handle;
-  };
-  const curl = (from: string, url: string) => get(from).exec(['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '-m', '3', url], { timeoutMs: 6_000 });
   const flow = (from: string, canary: string, to: Pick<FlowDescriptor, 'destinationIp' | 'destinationName'>): FlowDescriptor => ({
     protocol: 'http',
     sourceIp: get(from).ip,
@@ -77,16 +69,7 @@ describe('lab:ambient waypoint', () => {
     canary,
     ...to,
   });
-  async function evidence(from: Date, wanted: FlowDescriptor, ready: (items: readonly EvidenceItem[]) => boolean): Promise<readonly EvidenceItem[]> {
-    return vi.waitFor(
-      async () => {
-        const items = await lab.collectEvidence({ window: { from, to: new Date(Date.now() + 1_000) }, flow: wanted });
-        if (!ready(items)) throw new Error(`evidence not there yet: ${JSON.stringify(items.map((i) => i.detail))}`);
-        return items;
-      },
-      { timeout: 4_000, interval: 100 },
-    );
-  }
+  const evidence = (from: Date, wanted: FlowDescriptor, ready: (items: readonly EvidenceItem[]) => boolean) => waitForEvidence(lab, from, wanted, ready);
 
   it('the Service resolves to a VIP; the pod keeps its own IP', async () => {
     const resolved = await get('frontend').exec(['getent', 'hosts', API_HOST], { timeoutMs: 5_000 });

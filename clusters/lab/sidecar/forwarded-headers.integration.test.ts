@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +9,7 @@ import { applicablePolicies, compilePolicy, decide } from './authorization-polic
 import { ENVOY_INTERNAL_ONLY_HEADERS, forwardedRequestHeaders, renderForwardedHeaders, XFCC_HEADER } from './forwarded-headers.ts';
 import { renderAuthorization } from './haproxy-config.ts';
 import { authorizationPolicy } from './test-objects.ts';
+import { loopbackHttpFrontend, rawHttpExchange, startLoopbackHaproxy, type LoopbackHaproxy } from './testing/loopback-haproxy.ts';
 
 /**
  * Differential test: the HAProxy lines of the inbound HTTP hop (host authorization and forwarded-header handling)
@@ -28,21 +27,12 @@ const DENY_SHORT_HOST = authorizationPolicy('bm-app', 'deny-short-host', {
 const POLICIES = applicablePolicies([DENY_SHORT_HOST], { namespace: 'bm-app', labels: { app: 'api' } }).map((p) => compilePolicy(p, 'http'));
 
 let dir = '';
-let proxy: ChildProcess | undefined;
-let proxyPort = 0;
+let proxy: LoopbackHaproxy | undefined;
 let workload: PythonService | undefined;
 
 function config(port: number, appPort: number): string {
   return [
-    'global',
-    '  expose-experimental-directives',
-    'defaults',
-    '  mode http',
-    '  timeout connect 2s',
-    '  timeout client 5s',
-    '  timeout server 5s',
-    'frontend inbound_http',
-    `  bind 127.0.0.1:${port}`,
+    ...loopbackHttpFrontend(port),
     `  http-request set-var(sess.bm_principal) req.hdr(${PEER_HEADER}) if { req.hdr(${PEER_HEADER}) -m found }`,
     `  http-request del-header ${PEER_HEADER}`,
     '  http-request set-var(txn.bm_method) capture.req.method',
@@ -63,41 +53,16 @@ interface Answer {
   readonly echoed: Record<string, string>;
 }
 
-function request(headers: Readonly<Record<string, string>>): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port: proxyPort });
-    let data = '';
-    socket.setTimeout(5_000, () => socket.destroy(new Error('no answer')));
-    socket.on('data', (chunk) => (data += chunk.toString('latin1')));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(data)?.[1] ?? 0);
-      const body = data.split('\r\n\r\n').slice(1).join('\r\n\r\n');
-      const echoed: Record<string, string> = {};
-      for (const line of body.split('\n')) {
-        const match = /^header ([^:]+): (.*)$/.exec(line);
-        if (match?.[1] !== undefined) echoed[match[1]] = match[2] ?? '';
-      }
-      resolve({ status, echoed });
-    });
-    const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
-    socket.write(['GET /api/ping HTTP/1.1', ...lines, 'Connection: close', '', ''].join('\r\n'), 'latin1');
-  });
-}
-
-async function waitForListener(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+async function request(headers: Readonly<Record<string, string>>): Promise<Answer> {
+  if (proxy === undefined) throw new Error('no proxy');
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
+  const { status, body } = await rawHttpExchange(proxy.port, ['GET /api/ping HTTP/1.1', ...lines, 'Connection: close', '', ''].join('\r\n'), 'GET /api/ping');
+  const echoed: Record<string, string> = {};
+  for (const line of body.split('\n')) {
+    const match = /^header ([^:]+): (.*)$/.exec(line);
+    if (match?.[1] !== undefined) echoed[match[1]] = match[2] ?? '';
   }
-  throw new Error(`haproxy on ${port} did not listen`);
+  return { status, echoed };
 }
 
 /** The forged headers of SC13-SC15 and a header no proxy touches. */
@@ -114,21 +79,11 @@ describe('lab sidecar inbound HTTP hop: forwarded headers and hosts, HAProxy aga
     dir = await mkdtemp(join(tmpdir(), 'bm-fwd-'));
     const appPort = await freePort('127.0.0.1');
     workload = await startWorkloadServer({ name: 'api', bind: '127.0.0.1', httpPorts: [appPort] });
-    proxyPort = await freePort('127.0.0.1');
-    const file = join(dir, 'inbound.cfg');
-    await writeFile(file, config(proxyPort, appPort), { mode: 0o600 });
-    proxy = spawn('haproxy', ['-db', '-f', file], { stdio: 'ignore', detached: true });
-    await waitForListener(proxyPort);
+    proxy = await startLoopbackHaproxy(join(dir, 'inbound.cfg'), (port) => config(port, appPort));
   });
 
   afterAll(async () => {
-    if (proxy?.pid !== undefined) {
-      try {
-        process.kill(-proxy.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    proxy?.kill();
     await workload?.stop();
     await rm(dir, { recursive: true, force: true });
   });

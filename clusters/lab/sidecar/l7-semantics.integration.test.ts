@@ -1,16 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../attack-pods/sink/free-port.ts';
 import type { KubeObject } from '../../../core/domain/cluster.ts';
 import { PATH_NORMALIZATIONS, type PathNormalization } from '../../../core/domain/profile.ts';
 import { applicablePolicies, compilePolicy, decide } from './authorization-policy.ts';
 import { renderAuthorization, renderRequestNormalization } from './haproxy-config.ts';
 import { isEnvoyHttp1Method, normalizePath } from './path-normalization.ts';
 import { API_DENY_ADMIN, authorizationPolicy } from './test-objects.ts';
+import { loopbackHttpFrontend, rawHttpExchange, startLoopbackHaproxy, type LoopbackHaproxy } from './testing/loopback-haproxy.ts';
 
 /**
  * Differential test: the HAProxy lines the sidecar runs (request checks, the mode's normalisation, authorization)
@@ -74,15 +72,7 @@ function expected(target: string, method: string, mode: PathNormalization): Expe
 
 function config(port: number, mode: PathNormalization): string {
   return [
-    'global',
-    '  expose-experimental-directives',
-    'defaults',
-    '  mode http',
-    '  timeout connect 2s',
-    '  timeout client 5s',
-    '  timeout server 5s',
-    'frontend inbound_http',
-    `  bind 127.0.0.1:${port}`,
+    ...loopbackHttpFrontend(port),
     '  option accept-invalid-http-request',
     '  http-request set-var(txn.bm_method) capture.req.method',
     ...renderRequestNormalization(mode).map((line) => `  ${line}`),
@@ -95,61 +85,20 @@ function config(port: number, mode: PathNormalization): string {
 }
 
 let dir = '';
-const proxies = new Map<PathNormalization, { port: number; child: ChildProcess }>();
+const proxies = new Map<PathNormalization, LoopbackHaproxy>();
 
 function rawRequest(port: number, requestLine: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    let data = '';
-    socket.setTimeout(5_000, () => socket.destroy(new Error(`no answer to ${requestLine}`)));
-    socket.on('data', (chunk) => (data += chunk.toString('latin1')));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(data)?.[1] ?? 0);
-      resolve({ status, body: data.split('\r\n\r\n').slice(1).join('\r\n\r\n') });
-    });
-    socket.write(`${requestLine}\r\nHost: api\r\nConnection: close\r\n\r\n`, 'latin1');
-  });
-}
-
-async function waitForListener(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`haproxy on ${port} did not listen`);
+  return rawHttpExchange(port, `${requestLine}\r\nHost: api\r\nConnection: close\r\n\r\n`, requestLine);
 }
 
 describe('lab sidecar L7 semantics: HAProxy agrees with the model in every pathNormalization mode', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'bm-l7-'));
-    for (const mode of PATH_NORMALIZATIONS) {
-      const port = await freePort('127.0.0.1');
-      const file = join(dir, `${mode}.cfg`);
-      await writeFile(file, config(port, mode), { mode: 0o600 });
-      const child = spawn('haproxy', ['-db', '-f', file], { stdio: 'ignore', detached: true });
-      proxies.set(mode, { port, child });
-      await waitForListener(port);
-    }
+    for (const mode of PATH_NORMALIZATIONS) proxies.set(mode, await startLoopbackHaproxy(join(dir, `${mode}.cfg`), (port) => config(port, mode)));
   });
 
   afterAll(async () => {
-    for (const { child } of proxies.values()) {
-      if (child.pid !== undefined) {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
+    for (const proxy of proxies.values()) proxy.kill();
     await rm(dir, { recursive: true, force: true });
   });
 

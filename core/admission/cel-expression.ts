@@ -1,16 +1,16 @@
 import { celEnv, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
-import { BadInputError } from '../../../core/domain/errors.ts';
+import { BadInputError } from '../domain/errors.ts';
 
 type Expr = ReturnType<typeof parse>['expr'];
 
 /**
- * The variables a ValidatingAdmissionPolicy expression may read that the lab binds. Not modelled (refused at apply):
- * `authorizer`, `variables` (spec.variables), `oldObject` is bound to null (the lab only creates).
+ * The variables a ValidatingAdmissionPolicy expression may read that the evaluator binds. Not modelled (refused at apply):
+ * `authorizer`, `variables` (spec.variables); `oldObject` is bound to null (only pod CREATE is evaluated).
  * https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/#validation-expression
  */
 export const MODELLED_VARIABLES = ['object', 'oldObject', 'request', 'params', 'namespaceObject'] as const;
 
-/** Functions of the CEL standard library the lab evaluates as the API server would; anything else is refused. */
+/** Functions of the CEL standard library evaluated as the API server would; anything else is refused. */
 const MODELLED_FUNCTIONS = new Set(['startsWith', 'endsWith', 'contains', 'size', 'matches', 'int', 'string']);
 
 /** Operators and the helpers the `all`/`exists`/`has` macros expand to (`_&&_`, `@in`, `@not_strictly_false`, `!_`…). */
@@ -70,7 +70,7 @@ export function compileCel(source: string, where: string): CompiledCel {
   unmodelled(parsed.expr, new Set(), found);
   if (found.size > 0) {
     throw new BadInputError(
-      `the lab does not model ${[...found].join(', ')} in CEL expression "${source}"`,
+      `the admission evaluator does not model ${[...found].join(', ')} in CEL expression "${source}"`,
       where,
       `variables ${MODELLED_VARIABLES.join(', ')}; functions ${[...MODELLED_FUNCTIONS].join(', ')}; operators and macros`,
     );
@@ -87,7 +87,7 @@ export function compileCel(source: string, where: string): CompiledCel {
 
 /**
  * JSON → CEL input: objects become maps, whole numbers CEL ints (Kubernetes integer fields are `int` in CEL).
- * A fractional number is refused: no field the lab admits is a float.
+ * A fractional number is refused: no pod field admission reads is a float.
  */
 export function celValue(value: unknown, where: string): CelInput {
   if (value === null || value === undefined) return null;

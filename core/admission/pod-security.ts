@@ -1,19 +1,22 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { BadInputError } from '../../../core/domain/errors.ts';
+import { BadInputError } from '../domain/errors.ts';
+import type { AdmissionDecision } from './admission-decision.ts';
 
 /**
- * Pod Security Standards as the API server's PodSecurity admission enforces them, with its exact message
- * format: `pods "x" is forbidden: violates PodSecurity "baseline:latest": <reason> (<detail>), …`.
+ * Pod Security Standards (https://kubernetes.io/docs/concepts/security/pod-security-standards/) as the API server's
+ * PodSecurity admission enforces them, with its exact message format:
+ * `pods "x" is forbidden: violates PodSecurity "baseline:latest": <reason> (<detail>), …`
+ * (https://github.com/kubernetes/kubernetes/blob/master/staging/src/k8s.io/pod-security-admission/admission/admission.go;
+ * reasons and details from the check_*.go files of
+ * https://github.com/kubernetes/kubernetes/tree/master/staging/src/k8s.io/pod-security-admission/policy).
  * Checks run in the API server's order — baseline checks, then restricted ones — and `seccompProfile` of
- * restricted replaces the baseline one. Not modelled (documented in the lab README): AppArmor, SELinux options,
+ * restricted replaces the baseline one. Not modelled (documented in clusters/lab/README.md): AppArmor, SELinux options,
  * restricted volume types; they matter to no attack of the catalogue.
  */
 export const PSA_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
 export const PSA_ENFORCE_VERSION_LABEL = 'pod-security.kubernetes.io/enforce-version';
 export const PSA_LEVELS = ['privileged', 'baseline', 'restricted'] as const;
 export type PsaLevel = (typeof PSA_LEVELS)[number];
-
-export type AdmissionDecision = { readonly allowed: true } | { readonly allowed: false; readonly message: string };
 
 interface Violation {
   readonly reason: string;

@@ -1,22 +1,27 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
-import type { KubeObject, PodRequester } from '../../../core/domain/cluster.ts';
-import { BadInputError } from '../../../core/domain/errors.ts';
-import { SCENE } from '../../../manifests/scene.ts';
-import { objectKey } from '../lab-objects.ts';
+import type { KubeObject, PodRequester } from '../domain/cluster.ts';
+import { BadInputError } from '../domain/errors.ts';
+import { SCENE } from '../../manifests/scene.ts';
 import { celValue, compileCel, type CompiledCel } from './cel-expression.ts';
-import type { AdmissionDecision } from './pod-security.ts';
+import type { AdmissionDecision } from './admission-decision.ts';
 
 /**
- * ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1) as the API server evaluates it for pod creation, with
- * a real CEL implementation (@bufbuild/cel) and the API server's denial wording, from
- * https://github.com/kubernetes/kubernetes/blob/master/staging/src/k8s.io/apiserver/pkg/admission/plugin/policy/validating/dispatcher.go
- * (`ValidatingAdmissionPolicy '%s' with binding '%s' denied request: %s`, wrapped by admission.NewForbidden as
- * `pods "<name>" is forbidden: …`) and validator.go (`failed expression: <expr>` when a validation has no message).
+ * ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1) as the API server evaluates it for pod creation
+ * (https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/), with a real CEL
+ * implementation (@bufbuild/cel) and the API server's denial wording, from the apiserver's
+ * staging/src/k8s.io/apiserver/pkg/admission/plugin/ sources:
+ * - policy/validating/dispatcher.go (`ValidatingAdmissionPolicy '%s' with binding '%s' denied request: %s`, wrapped by
+ *   admission.NewForbidden as `pods "<name>" is forbidden: …`; `failed to configure binding: %w` for a missing param),
+ *   https://github.com/kubernetes/kubernetes/blob/master/staging/src/k8s.io/apiserver/pkg/admission/plugin/policy/validating/dispatcher.go
+ * - policy/validating/validator.go (`failed expression: <expr>` when a validation has no message),
+ *   https://github.com/kubernetes/kubernetes/blob/master/staging/src/k8s.io/apiserver/pkg/admission/plugin/policy/validating/validator.go
+ * - cel/filter.go (`expression '%v' resulted in error: %v` for an evaluation error),
+ *   https://github.com/kubernetes/kubernetes/blob/master/staging/src/k8s.io/apiserver/pkg/admission/plugin/cel/filter.go
  * Modelled: pod CREATE, paramKind v1 ConfigMap, paramRef by name (namespace or the pod's), namespaceSelector,
  * failurePolicy Fail, validationActions [Deny]. Every other field is refused at apply (strict schemas below).
- * `request.userInfo` is the requester the caller names (manifests/scene.ts `requesters`): the lab authenticates no
- * one and models no RBAC, it only tells admission who asked, as the API server would.
+ * `request.userInfo` is the requester the caller names (manifests/scene.ts `requesters`): the evaluator
+ * authenticates no one and models no RBAC, it only tells admission who asked, as the API server would.
  */
 const VAP_API_VERSION = 'admissionregistration.k8s.io/v1';
 
@@ -66,15 +71,15 @@ const bindingSpec = z
   })
   .strict();
 
-interface LabPolicy {
+interface EvaluatedPolicy {
   readonly name: string;
   readonly hasParams: boolean;
-  /** Whether its matchConstraints select pod CREATE (the only operation the lab performs). */
+  /** Whether its matchConstraints select pod CREATE (the only operation evaluated). */
   readonly matchesCreate: boolean;
   readonly validations: readonly { readonly expression: CompiledCel; readonly message?: string }[];
 }
 
-interface LabBinding {
+interface StoredBinding {
   readonly name: string;
   readonly spec: z.infer<typeof bindingSpec>;
 }
@@ -83,7 +88,7 @@ function parseSpec<T>(schema: z.ZodType<T>, object: KubeObject): T {
   const result = schema.safeParse(object['spec']);
   if (!result.success) {
     const issues = result.error.issues.map((issue) => `${issue.path.join('.') || 'spec'}: ${issue.message}`).join('; ');
-    throw new BadInputError(`the lab does not model this ${object.kind}: ${issues}`, `apply ${object.kind} ${object.metadata.name}`, 'see clusters/lab/admission/validating-admission-policy.ts');
+    throw new BadInputError(`the admission evaluator does not model this ${object.kind}: ${issues}`, `apply ${object.kind} ${object.metadata.name}`, 'see core/admission/validating-admission-policy.ts');
   }
   return result.data;
 }
@@ -92,7 +97,7 @@ export function isAdmissionPolicyObject(object: KubeObject): boolean {
   return object.apiVersion === VAP_API_VERSION && (object.kind === 'ValidatingAdmissionPolicy' || object.kind === 'ValidatingAdmissionPolicyBinding');
 }
 
-function parsePolicy(object: KubeObject): LabPolicy {
+function parsePolicy(object: KubeObject): EvaluatedPolicy {
   const spec = parseSpec(policySpec, object);
   return {
     name: object.metadata.name,
@@ -109,7 +114,7 @@ function configMapData(object: KubeObject): Readonly<Record<string, string>> {
   const result = z.record(z.string(), z.string()).optional().safeParse(object['data']);
   if (!result.success) throw new BadInputError('ConfigMap data must map strings to strings', `apply ConfigMap ${object.metadata.name}`, 'string values');
   const extra = Object.keys(object).filter((key) => !['apiVersion', 'kind', 'metadata', 'data'].includes(key));
-  if (extra.length > 0) throw new BadInputError(`the lab does not model ConfigMap fields ${extra.join(', ')}`, `apply ConfigMap ${object.metadata.name}`, 'data');
+  if (extra.length > 0) throw new BadInputError(`the admission evaluator does not model ConfigMap fields ${extra.join(', ')}`, `apply ConfigMap ${object.metadata.name}`, 'data');
   return result.data ?? {};
 }
 
@@ -141,18 +146,17 @@ interface AdmissionRequest {
   readonly requester: PodRequester;
 }
 
-/** authentication.k8s.io/v1 UserInfo as admission sees it (username and groups; no uid or extra in the lab). */
+/** authentication.k8s.io/v1 UserInfo as admission sees it (username and groups; no uid or extra modelled). */
 function requestUser(requester: PodRequester): { username: string; groups: string[] } {
   const user = requester === 'harness' ? SCENE.requesters.harness : SCENE.requesters.podCreator;
   return { username: user.username, groups: [...user.groups] };
 }
 
-/** The lab's ValidatingAdmissionPolicy plugin: policies, bindings and the ConfigMaps params may name. */
-export class LabAdmissionPolicies {
-  private readonly policies = new Map<string, LabPolicy>();
-  private readonly bindings = new Map<string, LabBinding>();
+/** The API server's ValidatingAdmissionPolicy plugin for pod CREATE: policies, bindings and the ConfigMaps params may name. */
+export class AdmissionPolicyEvaluator {
+  private readonly policies = new Map<string, EvaluatedPolicy>();
+  private readonly bindings = new Map<string, StoredBinding>();
   private readonly configMaps = new Map<string, Readonly<Record<string, string>>>();
-  private readonly held = new Set<string>();
 
   /** Parse without storing, so `apply` can refuse a bad object before anything changes. */
   static validate(object: KubeObject): void {
@@ -161,19 +165,8 @@ export class LabAdmissionPolicies {
     else configMapData(object);
   }
 
-  /** Whether the object with this key (lab-objects.ts objectKey) is held. */
-  holds(key: string): boolean {
-    return this.held.has(key);
-  }
-
   /** Store a policy, binding or ConfigMap; false for any other object. */
   accept(object: KubeObject): boolean {
-    const stored = this.store(object);
-    if (stored) this.held.add(objectKey(object));
-    return stored;
-  }
-
-  private store(object: KubeObject): boolean {
     if (object.apiVersion === VAP_API_VERSION && object.kind === 'ValidatingAdmissionPolicy') {
       this.policies.set(object.metadata.name, parsePolicy(object));
       return true;
@@ -204,7 +197,7 @@ export class LabAdmissionPolicies {
     return { allowed: true };
   }
 
-  private evaluate(policy: LabPolicy, binding: LabBinding, request: AdmissionRequest): AdmissionDecision | undefined {
+  private evaluate(policy: EvaluatedPolicy, binding: StoredBinding, request: AdmissionRequest): AdmissionDecision | undefined {
     const { pod, namespace, namespaceLabels, requester } = request;
     let params: Readonly<Record<string, string>> | null = null;
     const ref = binding.spec.paramRef;

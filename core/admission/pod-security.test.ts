@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { V1Pod } from '@kubernetes/client-node';
-import { BadInputError } from '../../../core/domain/errors.ts';
-import { pod } from '../../../manifests/pod-builder.ts';
+import { BadInputError } from '../domain/errors.ts';
+import { pod } from '../../manifests/pod-builder.ts';
 import { admitPod, podSecurityViolations } from './pod-security.ts';
 
 const baseline = { 'pod-security.kubernetes.io/enforce': 'baseline' };

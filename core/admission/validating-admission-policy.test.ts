@@ -1,35 +1,35 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../../core/domain/cluster.ts';
-import { BadInputError } from '../../../core/domain/errors.ts';
-import { parseAdmissionPolicyRejection } from '../../../core/evidence/admission-message.ts';
-import { pod } from '../../../manifests/pod-builder.ts';
-import { HARDENED_ADMISSION, buildHardenedAdmissionPolicies } from '../../../manifests/policies/hardened-admission-policies.ts';
-import { SCENE } from '../../../manifests/scene.ts';
-import { buildWorkloadPods } from '../../../manifests/scene/workloads.ts';
-import { LabAdmissionPolicies } from './validating-admission-policy.ts';
+import type { KubeObject } from '../domain/cluster.ts';
+import { BadInputError } from '../domain/errors.ts';
+import { parseAdmissionPolicyRejection } from '../evidence/admission-message.ts';
+import { pod } from '../../manifests/pod-builder.ts';
+import { HARDENED_ADMISSION, buildHardenedAdmissionPolicies } from '../../manifests/policies/hardened-admission-policies.ts';
+import { SCENE } from '../../manifests/scene.ts';
+import { buildWorkloadPods } from '../../manifests/scene/workloads.ts';
+import { AdmissionPolicyEvaluator } from './validating-admission-policy.ts';
 
 const APP = SCENE.namespaces.app;
 const labelsOf = (namespace: string) => ({ 'kubernetes.io/metadata.name': namespace });
 
-function hardened(objects: readonly KubeObject[] = buildHardenedAdmissionPolicies()): LabAdmissionPolicies {
-  const policies = new LabAdmissionPolicies();
+function hardened(objects: readonly KubeObject[] = buildHardenedAdmissionPolicies()): AdmissionPolicyEvaluator {
+  const policies = new AdmissionPolicyEvaluator();
   for (const object of objects) expect(policies.accept(object)).toBe(true);
   return policies;
 }
 
-function admit(policies: LabAdmissionPolicies, spec: V1Pod) {
+function admit(policies: AdmissionPolicyEvaluator, spec: V1Pod) {
   const namespace = spec.metadata?.namespace ?? '';
   return policies.admit(spec, namespace, labelsOf(namespace));
 }
 
-function deniedMessage(policies: LabAdmissionPolicies, spec: V1Pod): string {
+function deniedMessage(policies: AdmissionPolicyEvaluator, spec: V1Pod): string {
   const decision = admit(policies, spec);
   if (decision.allowed) throw new Error(`expected ${spec.metadata?.name} to be denied`);
   return decision.message;
 }
 
-describe('the lab ValidatingAdmissionPolicy evaluator on the hardened policy', () => {
+describe('the ValidatingAdmissionPolicy evaluator on the hardened policy', () => {
   const policies = hardened();
 
   it("denies runAsUser 1337 outside the proxy's containers, in the API server's wording", () => {
@@ -80,7 +80,7 @@ describe('the lab ValidatingAdmissionPolicy evaluator on the hardened policy', (
     expect(policies.admit(pod('own', APP).serviceAccountName('intruder').build(), APP, labelsOf(APP), 'pod-creator')).toEqual({ allowed: true });
   });
 
-  it('evaluates only policies that match CREATE (the only operation the lab performs)', () => {
+  it('evaluates only policies that match CREATE (the only operation evaluated)', () => {
     const objects = buildHardenedAdmissionPolicies().map((object) => {
       if (object.kind !== 'ValidatingAdmissionPolicy' || object.metadata.name !== HARDENED_ADMISSION.deployerPolicy) return object;
       const spec = object['spec'] as { matchConstraints: { resourceRules: { operations: string[] }[] } };
@@ -108,7 +108,7 @@ describe('the lab ValidatingAdmissionPolicy evaluator on the hardened policy', (
   });
 });
 
-describe('what the lab evaluator refuses to model', () => {
+describe('what the evaluator refuses to model', () => {
   const [policy, binding] = buildHardenedAdmissionPolicies().filter((object) => object.kind !== 'ConfigMap');
   if (policy === undefined || binding === undefined) throw new Error('policy and binding expected');
   const spec = policy['spec'] as Record<string, unknown>;
@@ -124,6 +124,6 @@ describe('what the lab evaluator refuses to model', () => {
     ['validationActions Warn', { ...binding, spec: { ...bindingSpec, validationActions: ['Warn'] } }],
     ['an objectSelector', { ...binding, spec: { ...bindingSpec, matchResources: { objectSelector: {} } } }],
   ])('refuses %s at apply', (_what, object) => {
-    expect(() => LabAdmissionPolicies.validate(object as KubeObject)).toThrow(BadInputError);
+    expect(() => AdmissionPolicyEvaluator.validate(object as KubeObject)).toThrow(BadInputError);
   });
 });
