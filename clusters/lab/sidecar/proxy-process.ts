@@ -7,6 +7,7 @@ import { InfrastructureError } from '../../../core/domain/errors.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 import { socketInodes } from '../proc-sockets.ts';
 import { listeningTcp } from '../listening-sockets.ts';
+import { netnsCommand } from '../netns-command.ts';
 import { SIDECAR_TIMEOUTS } from './timeouts.ts';
 
 /**
@@ -93,13 +94,12 @@ export class ProxyProcess {
     const accessLog = this.accessLog;
     const errorLog = this.errorLog;
     const proxyId = String(SCENE.proxyUid);
-    const args = [
-      'netns', 'exec', this.options.netns,
-      'setpriv', '--reuid', proxyId, '--regid', proxyId, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all',
+    const [file, args] = netnsCommand(this.options.netns, 'setpriv', [
+      '--reuid', proxyId, '--regid', proxyId, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all',
       'haproxy', '-db', '-f', this.options.configPath,
       ...(previous?.pid === undefined ? [] : ['-sf', String(previous.pid)]),
-    ];
-    const hosted = await spawnHost().start('ip', args, {
+    ]);
+    const hosted = await spawnHost().start(file, args, {
       cwd: LAB_PROCESS_CWD,
       stdout: 'stream',
       stderr: 'stream',
