@@ -26,6 +26,8 @@ export const TIMEOUTS = {
    * proxy can take seconds to listen; only a slow pod pays this, never a blocked attempt.
    */
   labPodReadyMs: 20_000,
+  /** Lab: one listing of a namespace's listening TCP sockets (`ss` in the namespace), polled while a pod starts. */
+  labSocketListMs: 5_000,
   /** kind: attacker pod scheduled and running. */
   kindPodReadyMs: 120_000,
   /** Evidence collection for one attempt (log reads, counter dumps). */

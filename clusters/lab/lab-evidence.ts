@@ -14,6 +14,7 @@ import { serviceSelector } from './lab-objects.ts';
 import type { LabPod } from './lab-pod.ts';
 import type { LabState } from './lab-state.ts';
 import { SIDECAR_TIMEOUTS } from './sidecar/timeouts.ts';
+import { netnsCommand } from './netns-command.ts';
 
 interface NamedService {
   readonly namespace: string;
@@ -38,7 +39,7 @@ export class LabEvidence {
     if (!state.enforcesNetworkPolicy) return [];
     const all = await Promise.all(
       state.nodes.map(async (node) => {
-        const result = await mustRun('ip', ['netns', 'exec', state.names.node(node.index), 'nft', '-j', 'list', 'ruleset'], {
+        const result = await mustRun(...netnsCommand(state.names.node(node.index), 'nft', ['-j', 'list', 'ruleset']), {
           timeoutMs: TIMEOUTS.evidenceMs,
         }, 'lab evidence');
         return parseNftDropCounters(result.stdout, node.name);

@@ -17,7 +17,8 @@ import { containerPorts, findContainer, isSleepCommand, podKey, type LabPod } fr
 import { controlPlane, type LabState } from './lab-state.ts';
 import type { LabStateSync } from './lab-state-sync.ts';
 import { nsenterArguments, startSandbox, type ProcessPlacement, type Sandbox, type SandboxBind } from './pod-sandbox.ts';
-import { boundSockets, inNetns } from './proc-sockets.ts';
+import { inNetns } from './proc-sockets.ts';
+import { boundUdp, listeningTcp } from './listening-sockets.ts';
 import { deleteNetns, ipBatch, ipBatchIn, removeNetnsEtc, sysctlIn, writeNetnsEtc } from './topology.ts';
 
 const POD_SYSCTLS = { 'net.ipv4.ping_group_range': '0 2147483647', 'net.ipv6.conf.all.disable_ipv6': '1' };
@@ -243,7 +244,11 @@ export class LabPodRuntime {
       const pid = process?.pid;
       const bound = new Set<string>();
       if (pid !== undefined && (await inNetns(pid, labPod.netns))) {
-        for (const socket of await boundSockets(pid)) bound.add(`${socket.protocol}:${socket.port}`);
+        const [tcp, udp] = await Promise.all([
+          wanted.some((port) => port.protocol === 'TCP') ? listeningTcp(labPod.netns) : [],
+          wanted.some((port) => port.protocol === 'UDP') ? boundUdp(pid) : [],
+        ]);
+        for (const socket of [...tcp, ...udp]) bound.add(`${socket.protocol}:${socket.port}`);
       }
       if (wanted.every((port) => bound.has(`${port.protocol}:${port.port}`))) return;
       if (Date.now() > deadline) {

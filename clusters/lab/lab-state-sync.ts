@@ -10,6 +10,7 @@ import type { LabState } from './lab-state.ts';
 import { compileNodeRuleset } from './netpol/compile.ts';
 import { renderRuleset } from './netpol/render.ts';
 import { KubeProxyTables, type VipForward } from './service-vips.ts';
+import { netnsCommand } from './netns-command.ts';
 
 interface LoadedRuleset {
   readonly chains: string[];
@@ -107,7 +108,7 @@ export class LabStateSync {
         });
         // A node whose ruleset did not change (most pods change one or two nodes' rules) is not reloaded.
         if (before?.text === text) return;
-        await mustRun('ip', ['netns', 'exec', state.names.node(node.index), 'nft', '-f', '-'], {
+        await mustRun(...netnsCommand(state.names.node(node.index), 'nft', ['-f', '-']), {
           input: text,
           timeoutMs: TIMEOUTS.labPodReadyMs,
         }, 'lab netpol');

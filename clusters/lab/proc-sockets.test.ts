@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { boundSockets, inNetns, parseProcNetTable, socketInodes } from './proc-sockets.ts';
+import { inNetns, parseProcNetTable, socketInodes } from './proc-sockets.ts';
+import { readFile } from 'node:fs/promises';
 
 // Lines as /proc/net/tcp and /proc/net/udp print them (header, a listener, an established connection).
 const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
@@ -23,13 +24,12 @@ describe('/proc socket tables', () => {
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     try {
-      const sockets = await boundSockets(process.pid);
+      const sockets = [...parseProcNetTable(await readFile('/proc/self/net/tcp', 'utf8'), 'TCP')];
       const mine = await socketInodes(process.pid);
       const listener = sockets.find((socket) => socket.protocol === 'TCP' && socket.port === port);
       expect(listener).toBeDefined();
       expect(mine.has(listener?.inode ?? -1)).toBe(true);
       expect(await inNetns(process.pid, 'bm-no-such-namespace')).toBe(false);
-      expect(await boundSockets(2 ** 22 + 7)).toEqual([]);
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }

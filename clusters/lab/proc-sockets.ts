@@ -1,4 +1,4 @@
-import { readFile, readdir, readlink, stat } from 'node:fs/promises';
+import { readdir, readlink, stat } from 'node:fs/promises';
 
 /**
  * Which ports a network namespace has bound, read from /proc/<pid>/net/{tcp,udp}[6] of a process inside it: no
@@ -27,20 +27,6 @@ export function parseProcNetTable(text: string, protocol: 'TCP' | 'UDP'): BoundS
     if (Number.isInteger(port) && port > 0) sockets.push({ protocol, port, inode });
   }
   return sockets;
-}
-
-/** Bound sockets of the network namespace process `pid` is in ([] when the process is gone). */
-export async function boundSockets(pid: number): Promise<BoundSocket[]> {
-  const tables = [
-    ['tcp', 'TCP'],
-    ['tcp6', 'TCP'],
-    ['udp', 'UDP'],
-    ['udp6', 'UDP'],
-  ] as const;
-  const parsed = await Promise.all(
-    tables.map(async ([file, protocol]) => parseProcNetTable(await readFile(`/proc/${pid}/net/${file}`, 'utf8').catch(() => ''), protocol)),
-  );
-  return parsed.flat();
 }
 
 /** Inodes of the sockets process `pid` holds open. */

@@ -1,6 +1,7 @@
 import { InfrastructureError } from '../../core/domain/errors.ts';
 import { TIMEOUTS } from '../../core/timeouts.ts';
 import { mustRun } from './host-command.ts';
+import { netnsCommand } from './netns-command.ts';
 
 /**
  * ClusterIPs for the Services that need one in the lab: on lab:ambient, a Service bound to a waypoint. The lab's
@@ -95,7 +96,7 @@ export class KubeProxyTables {
     await Promise.all(
       nodeNetns.map(async (netns) => {
         if (this.loaded.get(netns) === text) return;
-        await mustRun('ip', ['netns', 'exec', netns, 'nft', '-f', '-'], { input: text, timeoutMs: TIMEOUTS.labPodReadyMs }, 'lab kube-proxy');
+        await mustRun(...netnsCommand(netns, 'nft', ['-f', '-']), { input: text, timeoutMs: TIMEOUTS.labPodReadyMs }, 'lab kube-proxy');
         this.loaded.set(netns, text);
       }),
     );

@@ -4,6 +4,7 @@ import { TIMEOUTS } from '../../core/timeouts.ts';
 import { LAB_ADDRESSES, type LabNodePlan } from './addressing.ts';
 import { mustRun, runCommand } from './host-command.ts';
 import type { LabNames } from './lab-names.ts';
+import { netnsCommand } from './netns-command.ts';
 
 const STEP_MS = TIMEOUTS.labPodReadyMs;
 
@@ -16,13 +17,13 @@ export async function ipBatch(lines: readonly string[]): Promise<void> {
 /** `ip -batch` inside one network namespace. */
 export async function ipBatchIn(netns: string, lines: readonly string[]): Promise<void> {
   if (lines.length === 0) return;
-  await mustRun('ip', ['-n', netns, '-batch', '-'], { input: `${lines.join('\n')}\n`, timeoutMs: STEP_MS });
+  await mustRun(...netnsCommand(netns, 'ip', ['-batch', '-']), { input: `${lines.join('\n')}\n`, timeoutMs: STEP_MS });
 }
 
 /** Sets sysctls of one namespace in a single process. */
 export async function sysctlIn(netns: string, settings: Readonly<Record<string, string>>): Promise<void> {
   const pairs = Object.entries(settings).map(([key, value]) => `${key}=${value}`);
-  await mustRun('ip', ['netns', 'exec', netns, 'sysctl', '-q', '-w', ...pairs], { timeoutMs: STEP_MS });
+  await mustRun(...netnsCommand(netns, 'sysctl', ['-q', '-w', ...pairs]), { timeoutMs: STEP_MS });
 }
 
 const ROUTER_SYSCTLS = {

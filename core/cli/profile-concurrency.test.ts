@@ -43,3 +43,16 @@ describe('default profile concurrency', () => {
     expect(defaultProfileConcurrency('lab', profiles, estimates, 0)).toBe(2);
   });
 });
+
+describe('default attack concurrency', () => {
+  it('runs many lab attacks at once and few on a shared API server', async () => {
+    const { DEFAULT_ATTACK_CONCURRENCY } = await import('./profile-concurrency.ts');
+    expect(DEFAULT_ATTACK_CONCURRENCY).toEqual({ lab: 32, kind: 8, kubeconfig: 8 });
+  });
+
+  it('is what `run --help` says', async () => {
+    const { runCommand } = await import('./commands/run-command.ts');
+    const help = runCommand().helpInformation().replace(/\s+/g, ' ');
+    expect(help).toContain('attacks running at once per profile (default: lab 32; kind, kubeconfig 8)');
+  });
+});

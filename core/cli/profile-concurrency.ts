@@ -2,6 +2,13 @@ import { freemem } from 'node:os';
 import { estimateFor, type ResourceEstimates } from '../config/estimates.ts';
 import type { Profile, ProviderName } from '../domain/profile.ts';
 
+/**
+ * Attacks at once per profile when `--concurrency` is not given. A lab attack mostly waits (a connect timeout, the
+ * sink's settle time), so the lab runs many at once; on kind each attack is pods on a shared API server. The lab's
+ * verdicts are measured the same at `--concurrency 1` and `64` (`npm run determinism`).
+ */
+export const DEFAULT_ATTACK_CONCURRENCY: Readonly<Record<ProviderName, number>> = { lab: 32, kind: 8, kubeconfig: 8 };
+
 /** Below this much free memory kind profiles run one at a time, whatever their estimates (headroom for the host). */
 const ONE_AT_A_TIME_BELOW_BYTES = 16 * 1024 ** 3;
 

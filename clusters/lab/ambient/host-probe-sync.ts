@@ -2,6 +2,7 @@ import { TIMEOUTS } from '../../../core/timeouts.ts';
 import { CoalescingSync } from '../coalescing-sync.ts';
 import { mustRun } from '../host-command.ts';
 import { HOST_PROBE_SETTINGS, renderHostProbeRuleset, type HostProbeMember, type HostProbeSettings } from './host-probe-rules.ts';
+import { netnsCommand } from '../netns-command.ts';
 
 /** A lab node as the host rules need it: its name and the network namespace that stands in for its host. */
 export interface HostProbeNode {
@@ -55,7 +56,7 @@ export class HostProbeSync {
       this.nodes().map(async (node) => {
         const text = renderHostProbeRuleset(this.settings, members.filter((member) => member.node === node.name));
         if (this.loaded.get(node.name) === text) return;
-        await mustRun('ip', ['netns', 'exec', node.netns, 'nft', '-f', '-'], { input: text, timeoutMs: TIMEOUTS.labPodReadyMs }, 'lab-ambient');
+        await mustRun(...netnsCommand(node.netns, 'nft', ['-f', '-']), { input: text, timeoutMs: TIMEOUTS.labPodReadyMs }, 'lab-ambient');
         this.loaded.set(node.name, text);
       }),
     );

@@ -11,6 +11,7 @@ import { createLabCa, workloadCertificate } from '../sidecar/lab-ca.ts';
 import { SIDECAR_TIMEOUTS } from '../sidecar/timeouts.ts';
 import { buildInpodRules, DEFAULT_INPOD_SETTINGS, inpodRouteCommands, renderInpodRestoreInput, type InpodSettings } from './inpod-rules.ts';
 import { buildZtunnelConfig, type AmbientPodIdentity, type KnownWorkload, type ZtunnelConfig, type ZtunnelService } from './ztunnel-config.ts';
+import { netnsCommand } from '../netns-command.ts';
 
 export { buildInpodRules, DEFAULT_INPOD_SETTINGS, renderInpodRestoreInput } from './inpod-rules.ts';
 export { buildZtunnelConfig, isWaypointBound, targetsUnmodelledKind, type KnownWorkload, type ZtunnelService } from './ztunnel-config.ts';
@@ -79,8 +80,8 @@ export class LabAmbient {
 
   /** What istio-cni does when the pod is added to the mesh: redirection rules and the policy route. */
   async installRedirection(): Promise<void> {
-    await tool('ip', ['netns', 'exec', this.pod.netns, 'iptables-nft-restore', '--noflush'], renderInpodRestoreInput(buildInpodRules(LAB_INPOD_SETTINGS)));
-    await tool('ip', ['-n', this.pod.netns, '-batch', '-'], `${inpodRouteCommands(LAB_INPOD_SETTINGS).join('\n')}\n`);
+    await tool(...netnsCommand(this.pod.netns, 'iptables-nft-restore', ['--noflush']), renderInpodRestoreInput(buildInpodRules(LAB_INPOD_SETTINGS)));
+    await tool(...netnsCommand(this.pod.netns, 'ip', ['-batch', '-']), `${inpodRouteCommands(LAB_INPOD_SETTINGS).join('\n')}\n`);
   }
 
   /** Issues the pod's certificate, writes the configuration and starts the proxy; resolves once it listens. */

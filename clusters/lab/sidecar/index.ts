@@ -18,6 +18,7 @@ import { effectivePeerAuthentication } from './peer-authentication.ts';
 import { ProxyProcess } from './proxy-process.ts';
 import { SIDECAR_TIMEOUTS } from './timeouts.ts';
 import type { ProxyHealth } from '../destination-liveness.ts';
+import { netnsCommand } from '../netns-command.ts';
 
 export { createLabCa } from './lab-ca.ts';
 
@@ -121,7 +122,7 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
     await makeOwnedDirectory(this.runDir, { mode: RUN_DIR_MODE });
     await makeDirectories(this.mesh.socketRoot, RUN_DIR_MODE);
     await makeOwnedDirectory(this.socketDir, { mode: SOCKET_DIR_MODE, uid: SCENE.proxyUid, gid: SCENE.proxyUid });
-    await tool('ip', ['netns', 'exec', this.pod.netns, 'iptables-nft-restore', '--noflush'], renderRestoreInput(rules));
+    await tool(...netnsCommand(this.pod.netns, 'iptables-nft-restore', ['--noflush']), renderRestoreInput(rules));
     closeSync(openAppendNoFollow(this.accessLogPath, READABLE_FILE.mode));
   }
 
@@ -231,7 +232,7 @@ class SidecarInstance implements LabSidecarCapture, LabSidecar {
   async remove(): Promise<void> {
     await this.stop();
     const exec = (args: readonly string[]) =>
-      runCommand('ip', ['netns', 'exec', this.pod.netns, 'iptables-nft', '-t', 'nat', ...args], { timeoutMs: SIDECAR_TIMEOUTS.toolMs });
+      runCommand(...netnsCommand(this.pod.netns, 'iptables-nft', ['-t', 'nat', ...args]), { timeoutMs: SIDECAR_TIMEOUTS.toolMs });
     // Rules may already be gone (an attacker flushed them): every step tolerates absence.
     await exec(['-D', 'PREROUTING', '-p', 'tcp', '-j', 'ISTIO_INBOUND']);
     await exec(['-D', 'OUTPUT', '-j', 'ISTIO_OUTPUT']);

@@ -5,7 +5,9 @@ import { readFile } from 'node:fs/promises';
 import { spawnHost, type ProcessExit } from '../../../core/host/spawn-host.ts';
 import { InfrastructureError } from '../../../core/domain/errors.ts';
 import { SCENE } from '../../../manifests/scene.ts';
-import { boundSockets, socketInodes } from '../proc-sockets.ts';
+import { socketInodes } from '../proc-sockets.ts';
+import { listeningTcp } from '../listening-sockets.ts';
+import { netnsCommand } from '../netns-command.ts';
 import { SIDECAR_TIMEOUTS } from './timeouts.ts';
 
 /**
@@ -31,12 +33,12 @@ function delay(msValue: number): Promise<void> {
 }
 
 /**
- * Whether process `pid` listens on every port: its own sockets, read from /proc (the old process of a reload
+ * Whether process `pid` listens on every port in `netns`: its own sockets (the old process of a reload
  * listens on the same ports, so only sockets this pid holds count).
  */
-async function listening(ports: readonly number[], pid: number): Promise<boolean> {
-  const [sockets, owned] = await Promise.all([boundSockets(pid), socketInodes(pid)]);
-  const mine = new Set(sockets.filter((socket) => socket.protocol === 'TCP' && owned.has(socket.inode)).map((socket) => socket.port));
+async function listening(netns: string, ports: readonly number[], pid: number): Promise<boolean> {
+  const [sockets, owned] = await Promise.all([listeningTcp(netns), socketInodes(pid)]);
+  const mine = new Set(sockets.filter((socket) => owned.has(socket.inode)).map((socket) => socket.port));
   return ports.every((port) => mine.has(port));
 }
 
@@ -92,13 +94,12 @@ export class ProxyProcess {
     const accessLog = this.accessLog;
     const errorLog = this.errorLog;
     const proxyId = String(SCENE.proxyUid);
-    const args = [
-      'netns', 'exec', this.options.netns,
-      'setpriv', '--reuid', proxyId, '--regid', proxyId, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all',
+    const [file, args] = netnsCommand(this.options.netns, 'setpriv', [
+      '--reuid', proxyId, '--regid', proxyId, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all',
       'haproxy', '-db', '-f', this.options.configPath,
       ...(previous?.pid === undefined ? [] : ['-sf', String(previous.pid)]),
-    ];
-    const hosted = await spawnHost().start('ip', args, {
+    ]);
+    const hosted = await spawnHost().start(file, args, {
       cwd: LAB_PROCESS_CWD,
       stdout: 'stream',
       stderr: 'stream',
@@ -136,7 +137,7 @@ export class ProxyProcess {
         const log = await readFile(this.options.errorLogPath, 'utf8').catch(() => '');
         throw new InfrastructureError(this.options.component, `haproxy exited at start: ${log.trim().split('\n').slice(-5).join(' | ')}`);
       }
-      if (await listening(ports, child.pid)) break;
+      if (await listening(this.options.netns, ports, child.pid)) break;
       if (Date.now() > deadline) {
         throw new InfrastructureError(this.options.component, `haproxy not ready within ${SIDECAR_TIMEOUTS.proxyListenMs} ms`);
       }

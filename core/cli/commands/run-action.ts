@@ -16,7 +16,7 @@ import { interruptController } from '../interrupt.ts';
 import { checkRunOutDir } from '../out-dir.ts';
 import { resolveProfiles } from '../profile-selection.ts';
 import { newRunId } from '../run-id.ts';
-import { defaultProfileConcurrency } from '../profile-concurrency.ts';
+import { DEFAULT_ATTACK_CONCURRENCY, defaultProfileConcurrency } from '../profile-concurrency.ts';
 import { TerminalProgress } from '../terminal-progress.ts';
 import type { RunFlags } from './run-command.ts';
 
@@ -68,7 +68,7 @@ export async function run(flags: RunFlags): Promise<number> {
       outDir: flags.out,
       runId,
       harnessVersion: await harnessVersion(),
-      concurrency: flags.concurrency,
+      concurrency: flags.concurrency ?? DEFAULT_ATTACK_CONCURRENCY[flags.provider],
       profileConcurrency: flags.profileConcurrency ?? defaultProfileConcurrency(flags.provider, profiles, await loadEstimates()),
       keep: flags.keep,
       podReadyMs: flags.provider === 'lab' ? TIMEOUTS.labPodReadyMs : TIMEOUTS.kindPodReadyMs,

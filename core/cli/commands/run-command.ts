@@ -3,13 +3,14 @@ import { HARDENED_ID_SUFFIX, POLICY_STRENGTHS, PROVIDERS, type PolicyStrength, t
 import { checkOutDir } from '../out-dir.ts';
 import { listOption, positiveInt, policyStrength, providerName } from '../option-parsers.ts';
 import { checkProviderFlags, providerFlagsHelp } from '../provider-flags.ts';
+import { DEFAULT_ATTACK_CONCURRENCY } from '../profile-concurrency.ts';
 
 export interface RunFlags {
   readonly provider: ProviderName;
   readonly profile: string[];
   readonly attack: string[];
   readonly out: string;
-  readonly concurrency: number;
+  readonly concurrency?: number;
   readonly profileConcurrency?: number;
   readonly keep: boolean;
   /** Overwrite the results of an earlier run in --out. */
@@ -37,7 +38,7 @@ export function runCommand(): Command {
     .addOption(new Option('--policy-set <name>', `policy set to apply (${POLICY_STRENGTHS.join(', ')}); hardened columns get the id suffix ${HARDENED_ID_SUFFIX}`).default('baseline').argParser(policyStrength))
     .option('--out <dir>', 'where results.jsonl and the reports go (must not hold an earlier run\'s results.jsonl)', 'out')
     .option('--force', 'overwrite the results and reports of an earlier run in --out', false)
-    .option('--concurrency <n>', 'attacks running at once per profile', positiveInt('--concurrency', 256), 8)
+    .option('--concurrency <n>', `attacks running at once per profile (default: lab ${DEFAULT_ATTACK_CONCURRENCY.lab}; kind, kubeconfig ${DEFAULT_ATTACK_CONCURRENCY.kind})`, positiveInt('--concurrency', 256))
     .option('--profile-concurrency <n>', 'profiles (clusters) at once (default: lab all; kind by free memory)', positiveInt('--profile-concurrency', 64))
     .option('--keep', 'leave clusters up after the run (debugging); remove later with `breachmatrix clean`', false)
     .option('--config <file>', 'kind, kubeconfig: profiles file (default: clusters/profiles.yaml)')
