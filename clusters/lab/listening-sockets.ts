@@ -25,8 +25,9 @@ export function parseSsListening(text: string): BoundSocket[] {
 /**
  * TCP sockets listening in the lab network namespace `netns`, from the kernel's socket diagnostics (`ss` over
  * netlink, asking for listening sockets only). Not /proc/<pid>/net/tcp: the kernel builds that file by walking the
- * host's whole TCP hash table, whatever the namespace holds — 20–26 ms of kernel time per read on this 24 GiB host
- * (the table is sized by memory), and the lab's readiness polls read it ~700 times a run.
+ * host's whole TCP hash table (sized by memory), whatever the namespace holds — 4.5 ms of kernel time per read of
+ * tcp or tcp6 on this idle 24 GiB host, 20–26 ms wall at load ~16 — and the readiness polls read both ~700 times a
+ * run. `nsenter … ss` costs ~3 ms of CPU in all.
  */
 export async function listeningTcp(netns: string): Promise<BoundSocket[]> {
   const result = await runCommand('nsenter', [`--net=/run/netns/${netns}`, 'ss', '-Hltne'], { timeoutMs: TIMEOUTS.labSocketListMs });
