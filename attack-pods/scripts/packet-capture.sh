@@ -2,13 +2,16 @@
 # what was seen: the number of packets, whether this run's CANARY appeared in a payload in plaintext, and the flows as
 # `peer>CAPTURE_HOST.port` (the capture host's side keeps its port, so HBONE on 15008 and the application port are
 # told apart). Needs CAP_NET_RAW (tcpdump).
-# The capture is event-based: once tcpdump reports its capture open ("listening on", on stderr) the script prints
-# `BM-READY capture-open` while it still runs (the runner sends the victim's request only after that line) and the
-# capture lasts CAPTURE_SECONDS from then. A capture that never opens ends CAPTURE_OPEN_SECONDS + CAPTURE_SECONDS after
-# tcpdump started. With SELF_SEND=1 (the positive control) the script sends its own CANARY in plaintext over TCP to
-# CAPTURE_HOST:SELF_PORT as soon as the capture is open and passes only when the capture saw it: the sniffer sees that
-# destination's traffic from where it sits.
-bm_require CAPTURE_HOST CAPTURE_SECONDS CAPTURE_OPEN_SECONDS CANARY
+# The capture is event-based at both ends. Once tcpdump reports its capture open (bm_capture_opened) the script prints
+# `BM-STOP-PID <pid>` and then `BM-READY capture-open` while it still runs; the runner sends the victim's request only
+# after that line and, once the request returned, ends the capture by signalling exactly that PID from the same pod
+# (attack-pods/script-stop.ts). The PID is the `timeout` around tcpdump in this pod's PID namespace: GNU timeout passes
+# SIGTERM on to tcpdump, busybox's timeout execs tcpdump in that PID; either way tcpdump prints its statistics and ends.
+# CAPTURE_MAX_SECONDS from tcpdump's start bounds the capture when nobody ends it. With SELF_SEND=1 (the positive
+# control) the script sends its own CANARY in plaintext over TCP to CAPTURE_HOST:SELF_PORT as soon as the capture is
+# open, ends the capture CAPTURE_DRAIN_SECONDS after that send, and passes only when the capture saw it: the sniffer
+# sees that destination's traffic from where it sits.
+bm_require CAPTURE_HOST CAPTURE_MAX_SECONDS CANARY
 if [ "${SELF_SEND:-0}" = 1 ]; then bm_require SELF_PORT; fi
 
 # bm_capture_read: reads tcpdump's packets and messages line by line as they come, acts on the capture opening, and
@@ -28,20 +31,20 @@ bm_capture_read() {
     if [ "$bm_open" = 0 ]; then
       case $bm_l in
         'BM-PID '*) bm_pid=${bm_l#BM-PID }; continue ;;
-        'listening on '* | 'tcpdump: listening on '*)
-          bm_open=1
-          # tcpdump prints its statistics when `timeout` forwards this SIGTERM; the subshell is killed below if the
-          # capture ended first, so the PID is never signalled after it is gone.
-          (sleep "$CAPTURE_SECONDS" && kill -TERM "$bm_pid") </dev/null >/dev/null 2>&1 &
-          bm_stopper=$!
-          printf '%s\n' 'BM-READY capture-open'
-          if [ "${SELF_SEND:-0}" = 1 ]; then
-            bm_tcp "$CAPTURE_HOST" "$SELF_PORT" "GET /?c=$CANARY HTTP/1.0"
-            bm_send=$BM_SIGNAL
-          fi
-          continue
-          ;;
       esac
+      if bm_capture_opened "$bm_l"; then
+        bm_open=1
+        printf '%s\n' "BM-STOP-PID $bm_pid" 'BM-READY capture-open'
+        if [ "${SELF_SEND:-0}" = 1 ]; then
+          bm_tcp "$CAPTURE_HOST" "$SELF_PORT" "GET /?c=$CANARY HTTP/1.0"
+          bm_send=$BM_SIGNAL
+          # The control's own request returned: the capture ends after the drain. The subshell is killed below if
+          # the capture ended first, so the PID is never signalled after it is gone.
+          (sleep "${CAPTURE_DRAIN_SECONDS:-1}" && kill -TERM "$bm_pid") </dev/null >/dev/null 2>&1 &
+          bm_stopper=$!
+        fi
+        continue
+      fi
     fi
     case $bm_l in
       *"$CANARY"*) bm_seen=1 ;;
@@ -82,12 +85,13 @@ bm_capture_finish() {
     if [ "$bm_seen" = 1 ]; then bm_finish delivered 0 "captured its own plaintext canary to $CAPTURE_HOST:$SELF_PORT" packets "$bm_count" canary_seen 1 flows "$bm_flows"; fi
     bm_finish timeout 1 "the capture did not see its own canary to $CAPTURE_HOST:$SELF_PORT ($bm_count packets; send: $bm_send)" packets "$bm_count" canary_seen 0 flows "$bm_flows"
   fi
-  bm_finish delivered 0 "$bm_count packets to or from $CAPTURE_HOST captured in ${CAPTURE_SECONDS}s" packets "$bm_count" canary_seen "$bm_seen" flows "$bm_flows"
+  bm_finish delivered 0 "$bm_count packets to or from $CAPTURE_HOST captured" packets "$bm_count" canary_seen "$bm_seen" flows "$bm_flows"
 }
 
-# A child shell prints its own PID and becomes `timeout` (exec keeps the PID): the reader ends the capture through it.
-# tcpdump's messages (stderr) share the pipe with its packets, so "listening on" reaches the reader when it is printed.
-sh -c 'printf "BM-PID %s\n" "$$"; exec timeout "$1" tcpdump -i any -nn -l -A -s 0 -Z root "tcp and host $2" 2>&1' \
-  bm-capture "$((CAPTURE_OPEN_SECONDS + CAPTURE_SECONDS))" "$CAPTURE_HOST" | bm_capture_read
+# A child shell prints its own PID and becomes `timeout` (exec keeps the PID): that PID is what the capture is ended
+# through. tcpdump's messages (stderr) share the pipe with its packets, so "listening on" reaches the reader when it is
+# printed; --immediate-mode hands each packet over as it arrives, so a stop after the drain loses none still buffered.
+sh -c 'printf "BM-PID %s\n" "$$"; exec timeout "$1" tcpdump -i any -nn -l --immediate-mode -A -s 0 -Z root "tcp and host $2" 2>&1' \
+  bm-capture "$CAPTURE_MAX_SECONDS" "$CAPTURE_HOST" | bm_capture_read
 # bm_capture_read always ends with the result line, in the pipeline's own process.
 exit 0

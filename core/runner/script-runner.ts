@@ -5,6 +5,7 @@ import { startExec, type MarkerWait } from '../domain/running-exec.ts';
 import type { ClientSignal } from '../domain/signal.ts';
 import { composeScript } from '../../attack-pods/script-loader.ts';
 import { parseScriptResult } from '../../attack-pods/script-result.ts';
+import { parseStopPid, stopCommand, STOP_PID_PREFIX } from '../../attack-pods/script-stop.ts';
 import { parseAdmissionMessages } from '../evidence/admission-message.ts';
 import { TIMEOUTS } from '../timeouts.ts';
 
@@ -34,10 +35,22 @@ export type ScriptSource = (name: string) => string;
 
 type ScriptOutcome = { signal: ClientSignal; detail: string; fields: Readonly<Record<string, string | number>> };
 
+/** What asking a running script to end its work early (StartedPlan.stop) came to. */
+export type StopOutcome =
+  /** The announced PID was sent SIGTERM in the script's pod. */
+  | { readonly status: 'signalled'; readonly pid: number }
+  /** The script had already ended (or never ran in an exec): nothing to stop. */
+  | { readonly status: 'ended' }
+  /** The script announced no stoppable PID (STOP_PID_PREFIX): it ends on its own bound. */
+  | { readonly status: 'unannounced' }
+  /** The stop exec failed or timed out: the script ends on its own bound. */
+  | { readonly status: 'failed'; readonly detail: string };
+
 /** A script started in its pod: its outcome once it ends, and its stdout lines while it runs. */
 interface StartedScript {
   readonly outcome: Promise<ScriptOutcome>;
   waitForLine(marker: string, budgetMs: number): Promise<MarkerWait>;
+  stop(budgetMs: number): Promise<StopOutcome>;
 }
 
 function startInPod(pod: PodHandle, plan: AttemptPlan, scripts: ScriptSource): StartedScript {
@@ -47,15 +60,35 @@ function startInPod(pod: PodHandle, plan: AttemptPlan, scripts: ScriptSource): S
       const result = parseScriptResult(log, '', 0);
       return { signal: result.signal, detail: result.detail, fields: result.fields };
     });
-    return { outcome, waitForLine: () => outcome.then(ended, ended) };
+    return { outcome, waitForLine: () => outcome.then(ended, ended), stop: async () => ({ status: 'ended' }) };
   }
   const exec = startExec(pod, ['sh', '-c', scripts(plan.script)], { timeoutMs: TIMEOUTS.scriptExecMs, env: plan.env });
+  let running = true;
   const outcome = exec.result.then((result): ScriptOutcome => {
     if (result.timedOut) return { signal: 'error', detail: `script exceeded its ${TIMEOUTS.scriptExecMs} ms deadline`, fields: {} };
     const parsed = parseScriptResult(result.stdout, result.stderr, result.exitCode);
     return { signal: parsed.signal, detail: parsed.detail, fields: parsed.fields };
   });
-  return { outcome, waitForLine: (marker, budgetMs) => exec.waitForLine(marker, budgetMs) };
+  outcome.then(
+    () => (running = false),
+    () => (running = false),
+  );
+  const stop = async (budgetMs: number): Promise<StopOutcome> => {
+    // Only while the script runs: its announced process is then alive, so the PID is still that process's.
+    if (!running) return { status: 'ended' };
+    const announced = exec.announced(STOP_PID_PREFIX);
+    const pid = announced === undefined ? undefined : parseStopPid(announced);
+    if (pid === undefined) return { status: 'unannounced' };
+    try {
+      const result = await pod.exec(stopCommand(pid), { timeoutMs: budgetMs });
+      if (result.timedOut) return { status: 'failed', detail: `the stop exec exceeded ${budgetMs} ms` };
+      if (result.exitCode !== 0) return running ? { status: 'failed', detail: `kill -TERM ${pid} exited ${result.exitCode}: ${result.stderr.trim().slice(0, 200)}` } : { status: 'ended' };
+      return { status: 'signalled', pid };
+    } catch (error) {
+      return { status: 'failed', detail: `the stop exec failed: ${(error as Error).message}` };
+    }
+  };
+  return { outcome, waitForLine: (marker, budgetMs) => exec.waitForLine(marker, budgetMs), stop };
 }
 
 const ended = (): MarkerWait => ({ status: 'ended' });
@@ -66,6 +99,11 @@ export interface StartedPlan {
   readonly done: Promise<PlanRun>;
   /** A stdout line the script prints while it runs (an admission-refused plan ran nothing: `ended`). */
   waitForLine(marker: string, budgetMs: number): Promise<MarkerWait>;
+  /**
+   * Ends the script's work early when it announced a stoppable PID (attack-pods/script-stop.ts): SIGTERM to exactly
+   * that PID, by an exec in the same pod, within `budgetMs`. The script still ends itself and `done` settles as usual.
+   */
+  stop(budgetMs: number): Promise<StopOutcome>;
 }
 
 /**
@@ -94,7 +132,11 @@ export async function preparePlan(cluster: Cluster, plan: AttemptPlan, podReadyM
       admissionEvidence: parseAdmissionMessages(creation.message, plan.flow)[0] ?? { layer: 'admission', source: 'admission', verdict: 'denied', raw: creation.message },
       release: async () => {},
     };
-    return { run: async () => refused, start: () => ({ done: Promise.resolve(refused), waitForLine: async () => ended() }), release: async () => {} };
+    return {
+      run: async () => refused,
+      start: () => ({ done: Promise.resolve(refused), waitForLine: async () => ended(), stop: async () => ({ status: 'ended' }) }),
+      release: async () => {},
+    };
   }
   const pod = creation.pod;
   const release = async (): Promise<void> => {
@@ -107,7 +149,7 @@ export async function preparePlan(cluster: Cluster, plan: AttemptPlan, podReadyM
     } catch (error) {
       // An unknown script or a plan without its init container: nothing ran.
       const failed = Promise.reject(error as Error);
-      script = { outcome: failed, waitForLine: async () => ended() };
+      script = { outcome: failed, waitForLine: async () => ended(), stop: async () => ({ status: 'ended' }) };
     }
     const done = script.outcome.then(
       ({ signal, detail, fields }): PlanRun => ({ signal, detail, fields, durationMs: performance.now() - started, pod: { namespace: pod.namespace, name: pod.name, ip: pod.ip }, release }),
@@ -116,7 +158,7 @@ export async function preparePlan(cluster: Cluster, plan: AttemptPlan, podReadyM
         throw error;
       },
     );
-    return { done, waitForLine: script.waitForLine };
+    return { done, waitForLine: script.waitForLine, stop: script.stop };
   };
   return { release, start, run: () => start().done };
 }
