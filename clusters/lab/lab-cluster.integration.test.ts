@@ -10,6 +10,7 @@ import { LabCluster } from './lab-cluster.ts';
 import { labProfile } from './testing/lab-profile.ts';
 import { SC4, SC4_INIT_CONTAINER } from '../../attack-pods/catalogue/sidecar-bypass/sc4.ts';
 import { parseScriptResult } from '../../attack-pods/script-result.ts';
+import { parseStopPid, stopCommand, STOP_PID_PREFIX } from '../../attack-pods/script-stop.ts';
 import { stackTraits } from '../../core/domain/profile.ts';
 import { TIMEOUTS } from '../../core/timeouts.ts';
 import { listNetns } from './topology.ts';
@@ -62,6 +63,36 @@ describe('lab cluster (real kernel)', () => {
     expect(wait.status).toBe('seen');
     expect(ended).toBe(false);
     expect((await running.result).stdout).toBe('BM-READY probe\ndone\n');
+  });
+
+  it('a stop exec signals the PID a script announced in its own pod only: two hostNetwork pods, same PID, one stopped', async () => {
+    // Both pods share the node's network namespace (like two eavesdropping sniffers); each has its own PID namespace,
+    // so the same number names a different process in each, and the stop reaches only the pod it ran in.
+    const announce = ['sh', '-c', `sleep 30 & echo "${STOP_PID_PREFIX}$!"; wait; echo ended`];
+    const [first, second] = await Promise.all(
+      ['stop-a', 'stop-b'].map((name) => lab.createPod(pod(name, 'bm-app').hostNetwork().onNode(api.node).build(), { timeoutMs: 10_000 })),
+    );
+    if (first?.status !== 'running' || second?.status !== 'running') throw new Error('hostNetwork pods did not start');
+    try {
+      const runs = [first.pod, second.pod].map((handle) => startExec(handle, announce, { timeoutMs: 20_000 }));
+      for (const running of runs) {
+        const seen = await running.waitForLine('ended', 1_000);
+        expect(seen.status).toBe('deadline');
+      }
+      const [pidA, pidB] = runs.map((running) => parseStopPid(running.announced(STOP_PID_PREFIX) ?? ''));
+      expect(pidA).toBeDefined();
+      expect(pidA).toBe(pidB);
+      const stopped = await first.pod.exec(stopCommand(pidA ?? 0), { timeoutMs: 5_000 });
+      expect(stopped.exitCode).toBe(0);
+      const [a, b] = runs;
+      expect((await a?.result)?.stdout).toContain('ended');
+      // The other pod's process with the same PID is untouched.
+      expect((await b?.waitForLine('ended', 1_000))?.status).toBe('deadline');
+      await second.pod.exec(stopCommand(pidB ?? 0), { timeoutMs: 5_000 });
+      expect((await b?.result)?.stdout).toContain('ended');
+    } finally {
+      await Promise.all([first.pod[Symbol.asyncDispose](), second.pod[Symbol.asyncDispose]()]);
+    }
   });
 
   it('lets a pod reach another pod by service name, resolved by the lab kube-dns', async () => {
