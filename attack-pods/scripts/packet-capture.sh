@@ -1,7 +1,9 @@
 # EV1/EV2: capture TCP packets to and from CAPTURE_HOST on every interface of this (host) network namespace and report
-# what was seen: the number of packets, whether this run's CANARY appeared in a payload in plaintext, and the flows as
-# `peer>CAPTURE_HOST.port` (the capture host's side keeps its port, so HBONE on 15008 and the application port are
-# told apart). Needs CAP_NET_RAW (tcpdump).
+# what was seen: the number of packets, whether this run's CANARY appeared in a payload in plaintext (in any of them),
+# and the flows as `peer>CAPTURE_HOST.port` (the capture host's side keeps its port, so HBONE on 15008 and the
+# application port are told apart). With CAPTURE_PEER (the victim's address) only that peer's flows are listed, and
+# counted as peer_packets: a busy destination's other clients would crowd them out of the bounded field otherwise.
+# Needs CAP_NET_RAW (tcpdump).
 # The capture is event-based at both ends. Once tcpdump reports its capture open (bm_capture_opened) the script prints
 # `BM-STOP-PID <pid>` and then `BM-READY capture-open` while it still runs; the runner sends the victim's request only
 # after that line and, once the request returned, ends the capture by signalling exactly that PID from the same pod
@@ -27,6 +29,7 @@ bm_capture_read() {
   bm_failure=''
   bm_seen=0
   bm_flows=' '
+  bm_peer_packets=0
   while IFS= read -r bm_l; do
     if [ "$bm_open" = 0 ]; then
       case $bm_l in
@@ -61,7 +64,11 @@ bm_capture_read() {
     bm_src=${bm_pair%% > *}
     bm_dst=${bm_pair#* > }
     if [ "$bm_src" = "$bm_pair" ]; then continue; fi
-    if [ "${bm_src%.*}" = "$CAPTURE_HOST" ]; then bm_flow="${bm_dst%.*}>$bm_src"; else bm_flow="${bm_src%.*}>$bm_dst"; fi
+    if [ "${bm_src%.*}" = "$CAPTURE_HOST" ]; then bm_peer=${bm_dst%.*} bm_flow="${bm_dst%.*}>$bm_src"; else bm_peer=${bm_src%.*} bm_flow="${bm_src%.*}>$bm_dst"; fi
+    if [ -n "${CAPTURE_PEER:-}" ]; then
+      if [ "$bm_peer" != "$CAPTURE_PEER" ]; then continue; fi
+      bm_peer_packets=$((bm_peer_packets + 1))
+    fi
     case $bm_flows in
       *" $bm_flow "*) ;;
       *) bm_flows="$bm_flows$bm_flow " ;;
@@ -84,6 +91,9 @@ bm_capture_finish() {
   if [ "${SELF_SEND:-0}" = 1 ]; then
     if [ "$bm_seen" = 1 ]; then bm_finish delivered 0 "captured its own plaintext canary to $CAPTURE_HOST:$SELF_PORT" packets "$bm_count" canary_seen 1 flows "$bm_flows"; fi
     bm_finish timeout 1 "the capture did not see its own canary to $CAPTURE_HOST:$SELF_PORT ($bm_count packets; send: $bm_send)" packets "$bm_count" canary_seen 0 flows "$bm_flows"
+  fi
+  if [ -n "${CAPTURE_PEER:-}" ]; then
+    bm_finish delivered 0 "$bm_count packets to or from $CAPTURE_HOST captured, $bm_peer_packets of them with $CAPTURE_PEER" packets "$bm_count" canary_seen "$bm_seen" flows "$bm_flows" peer_packets "$bm_peer_packets"
   fi
   bm_finish delivered 0 "$bm_count packets to or from $CAPTURE_HOST captured" packets "$bm_count" canary_seen "$bm_seen" flows "$bm_flows"
 }

@@ -630,11 +630,11 @@ describe('packet-capture.sh (tcpdump in a private namespace)', () => {
     return ns;
   }
 
-  /** A client in `ns` sends `payload` from 127.0.0.1 to the server `delayMs` from now; resolves once it returned. */
-  function send(ns: string, payload: string, delayMs = 0): Promise<void> {
+  /** A client in `ns` sends `payload` from `source` to the server `delayMs` from now; resolves once it returned. */
+  function send(ns: string, payload: string, delayMs = 0, source = '127.0.0.1'): Promise<void> {
     return new Promise((resolve) => {
       setTimeout(() => {
-        const client = spawn('ip', ['netns', 'exec', ns, 'sh', '-c', `printf '%s\\n' "$0" | nc -N -w 1 -s 127.0.0.1 ${HOST} ${PORT}`, payload], { stdio: 'ignore' });
+        const client = spawn('ip', ['netns', 'exec', ns, 'sh', '-c', `printf '%s\\n' "$0" | nc -N -w 1 -s ${source} ${HOST} ${PORT}`, payload], { stdio: 'ignore' });
         children.push(client);
         client.on('close', () => resolve());
       }, delayMs);
@@ -656,7 +656,12 @@ describe('packet-capture.sh (tcpdump in a private namespace)', () => {
    * CAPTURE_OPEN_LINE; once the victim returned and the drain passed, a second exec in the same namespace signals the
    * PID the script announced (stopCommand), unless `stop` is false. `bin` goes first on PATH.
    */
-  async function captureWithVictim(ns: string, payload: string, env: Record<string, string>, options: { bin?: string; victimDelayMs?: number; stop?: boolean } = {}): Promise<VictimRun> {
+  async function captureWithVictim(
+    ns: string,
+    payload: string,
+    env: Record<string, string>,
+    options: { bin?: string; victimDelayMs?: number; stop?: boolean; otherClients?: readonly string[] } = {},
+  ): Promise<VictimRun> {
     const started = performance.now();
     const path = `${options.bin === undefined ? '' : `${options.bin}:`}${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`;
     const child = spawn('ip', ['netns', 'exec', ns, 'sh', '-c', composeScript('packet-capture.sh')], { env: { PATH: path, CONNECT_TIMEOUT: '1', ...env } });
@@ -666,6 +671,8 @@ describe('packet-capture.sh (tcpdump in a private namespace)', () => {
     let openAfterMs: number | undefined;
     let victim: Promise<number | undefined> = Promise.resolve(undefined);
     const stopAfterVictim = async (): Promise<number | undefined> => {
+      // Other clients of the same destination (other attempts), first: the victim's flow comes last.
+      await Promise.all((options.otherClients ?? []).map((source) => send(ns, 'another client', 0, source)));
       await send(ns, payload, options.victimDelayMs ?? 0);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       const announced = stdout.split('\n').find((line) => line.startsWith(STOP_PID_PREFIX));
@@ -708,6 +715,18 @@ describe('packet-capture.sh (tcpdump in a private namespace)', () => {
     expect(result.fields.canary_seen).toBe(0);
     expect(result.fields.packets).toBeGreaterThan(0);
     expect(String(result.fields.flows).split(' ')).toContain(`127.0.0.1>${HOST}.${PORT}`);
+  });
+
+  it('with CAPTURE_PEER only the victim’s flows are listed, however many other clients the destination has', async () => {
+    const ns = await captureNamespace('pc12');
+    const others = Array.from({ length: 20 }, (_, index) => `127.0.0.${10 + index}`);
+    const { result } = await captureWithVictim(ns, `GET /api/ping X-Canary: ${CANARY}`, capture({ CAPTURE_PEER: '127.0.0.1' }), { otherClients: others });
+    expect(result.signal).toBe('delivered');
+    expect(result.fields.canary_seen).toBe(1);
+    expect(result.fields.flows).toBe(`127.0.0.1>${HOST}.${PORT}`);
+    expect(Number(result.fields.packets)).toBeGreaterThan(Number(result.fields.peer_packets));
+    expect(result.fields.peer_packets).toBeGreaterThan(0);
+    expect(result.detail).toMatch(/captured, [1-9][0-9]* of them with 127\.0\.0\.1$/);
   });
 
   it('the stop on the announced PID ends the capture at once, statistics and the victim’s packets included', async () => {

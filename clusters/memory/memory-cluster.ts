@@ -79,6 +79,8 @@ export class MemoryCluster implements Cluster {
   readonly podsDeleted: string[] = [];
   /** The pods whose script ran (exec), in order of start. */
   readonly scriptsRun: string[] = [];
+  /** The environment each script ran with, by pod. */
+  readonly scriptEnv = new Map<string, Readonly<Record<string, string>>>();
   tornDown = false;
   private readonly replay: Replay;
   private readonly evidence = new Map<string, readonly EvidenceItem[]>();
@@ -234,6 +236,7 @@ export class MemoryCluster implements Cluster {
     this.maxConcurrentScripts = Math.max(this.maxConcurrentScripts, this.running);
     const started = performance.now();
     this.scriptsRun.push(podName);
+    this.scriptEnv.set(podName, options.env ?? {});
     const canary = options.env?.CANARY;
     if (canary !== undefined && PASS_SIGNALS.has(scripted.signal)) this.canarySent.push({ canary, pod: podName, at: started + (scripted.sendsAfterMs ?? 0) });
     const pid = this.nextPid++;

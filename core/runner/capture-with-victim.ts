@@ -60,7 +60,9 @@ export async function captureWithVictim(
     await releaseAll([sniffer, victim].map((prepared) => (prepared.status === 'fulfilled' ? prepared.value : undefined)));
     throw sniffer.status === 'rejected' ? sniffer.reason : victim.status === 'rejected' ? victim.reason : new Error('unreachable');
   }
-  const capture = sniffer.value.start();
+  // The capture reports the flows of the victim's address (CAPTURE_PEER): on a busy destination the flows of every
+  // other client would otherwise crowd the victim's out of the bounded report.
+  const capture = sniffer.value.start(victim.value.pod === undefined ? {} : { CAPTURE_PEER: victim.value.pod.ip });
   const open = await capture.waitForLine(CAPTURE_OPEN_LINE, TIMEOUTS.captureOpenMs);
   if (open.status !== 'seen') {
     // The victim never sends: its pod goes, and the sniffer's script is left to end on its own deadline.

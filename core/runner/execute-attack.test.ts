@@ -191,6 +191,8 @@ describe('executeAttack', () => {
       const snifferPod = memory.scriptsRun.find((name) => name.includes('-attempt-'));
       expect(memory.stopsSent).toEqual([{ pod: snifferPod, pid: expect.any(Number), matched: true }]);
       expect(cell.reason).toContain(`ended ${TIMEOUTS.captureDrainMs} ms after the victim's request returned`);
+      // The capture lists the victim's own flows: the victim pod's address is handed over once both pods exist.
+      expect(memory.scriptEnv.get(snifferPod ?? '')?.CAPTURE_PEER).toBe('10.244.0.10');
     });
 
     it('a victim slow to send (a loaded machine) is still inside the capture, which then ends on the victim, not its bound', async () => {

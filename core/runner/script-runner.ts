@@ -53,7 +53,7 @@ interface StartedScript {
   stop(budgetMs: number): Promise<StopOutcome>;
 }
 
-function startInPod(pod: PodHandle, plan: AttemptPlan, scripts: ScriptSource): StartedScript {
+function startInPod(pod: PodHandle, plan: AttemptPlan, scripts: ScriptSource, env: Readonly<Record<string, string>>): StartedScript {
   if (plan.placement === 'init-container') {
     // The init container ran before the pod was up: its log is all there is, nothing streams.
     const outcome = pod.logs(initContainerName(plan)).then((log): ScriptOutcome => {
@@ -62,7 +62,7 @@ function startInPod(pod: PodHandle, plan: AttemptPlan, scripts: ScriptSource): S
     });
     return { outcome, waitForLine: () => outcome.then(ended, ended), stop: async () => ({ status: 'ended' }) };
   }
-  const exec = startExec(pod, ['sh', '-c', scripts(plan.script)], { timeoutMs: TIMEOUTS.scriptExecMs, env: plan.env });
+  const exec = startExec(pod, ['sh', '-c', scripts(plan.script)], { timeoutMs: TIMEOUTS.scriptExecMs, env });
   let running = true;
   const outcome = exec.result.then((result): ScriptOutcome => {
     if (result.timedOut) return { signal: 'error', detail: `script exceeded its ${TIMEOUTS.scriptExecMs} ms deadline`, fields: {} };
@@ -113,8 +113,11 @@ export interface StartedPlan {
  * script was never run or failed.
  */
 export interface PreparedPlan {
+  /** The pod that was created; undefined when admission refused it. */
+  readonly pod: PlanRun['pod'];
   run(): Promise<PlanRun>;
-  start(): StartedPlan;
+  /** `env` adds variables known only once the pods exist (e.g. a capture's CAPTURE_PEER); the plan's own may not be replaced. */
+  start(env?: Readonly<Record<string, string>>): StartedPlan;
   release(): Promise<void>;
 }
 
@@ -133,26 +136,30 @@ export async function preparePlan(cluster: Cluster, plan: AttemptPlan, podReadyM
       release: async () => {},
     };
     return {
+      pod: undefined,
       run: async () => refused,
       start: () => ({ done: Promise.resolve(refused), waitForLine: async () => ended(), stop: async () => ({ status: 'ended' }) }),
       release: async () => {},
     };
   }
   const pod = creation.pod;
+  const ran = { namespace: pod.namespace, name: pod.name, ip: pod.ip };
   const release = async (): Promise<void> => {
     await pod[Symbol.asyncDispose]();
   };
-  const start = (): StartedPlan => {
+  const start = (env: Readonly<Record<string, string>> = {}): StartedPlan => {
     let script: StartedScript;
     try {
-      script = startInPod(pod, plan, scripts);
+      const replaced = Object.keys(env).filter((name) => name in plan.env);
+      if (replaced.length > 0) throw new Error(`plan ${plan.script} already sets ${replaced.join(', ')}: refusing to replace it at start`);
+      script = startInPod(pod, plan, scripts, { ...plan.env, ...env });
     } catch (error) {
       // An unknown script or a plan without its init container: nothing ran.
       const failed = Promise.reject(error as Error);
       script = { outcome: failed, waitForLine: async () => ended(), stop: async () => ({ status: 'ended' }) };
     }
     const done = script.outcome.then(
-      ({ signal, detail, fields }): PlanRun => ({ signal, detail, fields, durationMs: performance.now() - started, pod: { namespace: pod.namespace, name: pod.name, ip: pod.ip }, release }),
+      ({ signal, detail, fields }): PlanRun => ({ signal, detail, fields, durationMs: performance.now() - started, pod: ran, release }),
       async (error: unknown) => {
         await release();
         throw error;
@@ -160,7 +167,7 @@ export async function preparePlan(cluster: Cluster, plan: AttemptPlan, podReadyM
     );
     return { done, waitForLine: script.waitForLine, stop: script.stop };
   };
-  return { release, start, run: () => start().done };
+  return { pod: ran, release, start, run: () => start().done };
 }
 
 /** Create the plan's pod (admission may refuse it) and run its script. */
