@@ -1,16 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { parseStopPid, stopCommand, stopCommandPid } from './script-stop.ts';
+import { CAPTURE_STOP_PORT, newStopToken, stopCommand, stopCommandToken, stopMarker } from './script-stop.ts';
 
-describe('script-stop: the PID a script announced, and the one exec that signals it', () => {
-  it('accepts only a plain positive decimal PID', () => {
-    expect(parseStopPid('4242')).toBe(4242);
-    for (const bad of ['', '0', '042', '-1', '12 13', '1;kill 1', '$(id)', '99999999999']) expect(parseStopPid(bad)).toBeUndefined();
+describe('script-stop: the marker datagram that ends a capture', () => {
+  it('tokens are 16 fresh hex digits; the marker never reads as a canary', () => {
+    const token = newStopToken();
+    expect(token).toMatch(/^[0-9a-f]{16}$/);
+    expect(newStopToken()).not.toBe(token);
+    expect(stopMarker(token)).toBe(`BM-STOP-${token}`);
+    expect(stopMarker(token)).not.toContain(`bm${token}`);
   });
 
-  it('signals exactly that PID with the shell builtin, the PID passed as an argument, never in the script text', () => {
-    expect(stopCommand(4242)).toEqual(['sh', '-c', 'kill -TERM "$1"', 'bm-stop', '4242']);
-    expect(stopCommandPid(stopCommand(4242))).toBe(4242);
-    expect(stopCommandPid(['sh', '-c', 'kill -TERM "$1"', 'bm-stop', '4242', 'extra'])).toBeUndefined();
-    expect(stopCommandPid(['sh', '-c', 'echo hi'])).toBeUndefined();
+  it('sends the marker to 127.0.0.1:CAPTURE_STOP_PORT with the values as arguments, never in the script text', () => {
+    expect(stopCommand('0123456789abcdef')).toEqual(['sh', '-c', 'printf "%s\\n" "$1" | socat -u - "UDP-SENDTO:127.0.0.1:$2"', 'bm-stop', 'BM-STOP-0123456789abcdef', String(CAPTURE_STOP_PORT)]);
+    expect(stopCommandToken(stopCommand('0123456789abcdef'))).toBe('0123456789abcdef');
+    expect(stopCommandToken([...stopCommand('0123456789abcdef'), 'extra'])).toBeUndefined();
+    expect(stopCommandToken(['sh', '-c', 'echo hi'])).toBeUndefined();
+    for (const bad of ['', '0123', '0123456789ABCDEF', '0123456789abcdef; id']) expect(() => stopCommand(bad)).toThrow('not a capture stop token');
   });
 });

@@ -60,7 +60,7 @@ while IFS= read -r bm_l; do
   case $bm_l in
     'BM-SEND '*) bm_sent=${bm_l#BM-SEND } ;;
     'tcpdump: '*) bm_failure=${bm_failure:-$bm_l} ;;
-    [0-9]*' packets captured') bm_captured=${bm_l%% *} ;;
+    [0-9]*' packets captured' | [0-9]*' packet captured') bm_captured=${bm_l%% *} ;;
     *"who has $bm_prefix:"*)
       bm_t=${bm_l#*who has }
       bm_t=${bm_t%%,*}

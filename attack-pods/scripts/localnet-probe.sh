@@ -109,7 +109,7 @@ while IFS= read -r bm_l; do
   case $bm_l in
     'BM-SEND '*) bm_sent=${bm_l#BM-SEND } ;;
     'tcpdump: '*) bm_failure=${bm_failure:-$bm_l} ;;
-    [0-9]*' packets captured') bm_captured=${bm_l%% *} ;;
+    [0-9]*' packets captured' | [0-9]*' packet captured') bm_captured=${bm_l%% *} ;;
     *"IP $bm_target.$TARGET_PORT > "*'Flags [S.]'*) bm_answer=${bm_answer:-syn-ack} ;;
     *"IP $bm_target.$TARGET_PORT > "*'Flags [R'*) bm_answer=${bm_answer:-reset} ;;
   esac

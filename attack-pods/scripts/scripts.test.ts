@@ -8,7 +8,7 @@ import type { PythonService } from '../sink/python-service.ts';
 import { startWorkloadServer } from '../workload-server/workload-server-process.ts';
 import { composeScript } from '../script-loader.ts';
 import { CAPTURE_OPEN_LINE, parseScriptResult, type ScriptResult } from '../script-result.ts';
-import { parseStopPid, stopCommand, STOP_PID_PREFIX } from '../script-stop.ts';
+import { CAPTURE_STOP_PORT, stopCommand } from '../script-stop.ts';
 import {
   closedPort,
   startDnsServer,
@@ -620,7 +620,16 @@ describe('marked-tcp.sh (SO_MARK before connect)', () => {
 describe('packet-capture.sh (tcpdump in a private namespace)', () => {
   const HOST = '127.0.0.2';
   const PORT = 18090;
-  const capture = (extra: Record<string, string> = {}): Record<string, string> => ({ CAPTURE_HOST: HOST, CAPTURE_MAX_SECONDS: '8', CAPTURE_DRAIN_SECONDS: '1', CANARY, ...extra });
+  const TOKEN = '0123456789abcdef';
+  const capture = (extra: Record<string, string> = {}): Record<string, string> => ({
+    CAPTURE_HOST: HOST,
+    CAPTURE_MAX_SECONDS: '8',
+    CAPTURE_DRAIN_SECONDS: '1',
+    CAPTURE_STOP_PORT: String(CAPTURE_STOP_PORT),
+    CAPTURE_STOP_TOKEN: TOKEN,
+    CANARY,
+    ...extra,
+  });
   const selfSend = { SELF_SEND: '1', SELF_PORT: String(PORT) };
 
   async function captureNamespace(suffix: string): Promise<string> {
@@ -650,17 +659,36 @@ describe('packet-capture.sh (tcpdump in a private namespace)', () => {
     readonly stopExit?: number;
   }
 
+  /** The tcpdump process among `pid`'s descendants (this test's own child), found through /proc. */
+  async function tcpdumpUnder(pid: number): Promise<number | undefined> {
+    const { readFile, readdir } = await import('node:fs/promises');
+    const queue = [pid];
+    while (queue.length > 0) {
+      const current = queue.shift() ?? 0;
+      const tasks = await readdir(`/proc/${current}/task`).catch(() => [] as string[]);
+      for (const task of tasks) {
+        const children = await readFile(`/proc/${current}/task/${task}/children`, 'utf8').catch(() => '');
+        for (const child of children.split(' ').filter((word) => word.length > 0).map(Number)) {
+          if ((await readFile(`/proc/${child}/comm`, 'utf8').catch(() => '')).trim() === 'tcpdump') return child;
+          queue.push(child);
+        }
+      }
+    }
+    return undefined;
+  }
+
   /**
    * Runs packet-capture.sh in `ns` the way the runner does: it watches stdout while the script runs; the victim
    * (`payload` from a client, `victimDelayMs` after the open line) sends only once the script printed
-   * CAPTURE_OPEN_LINE; once the victim returned and the drain passed, a second exec in the same namespace signals the
-   * PID the script announced (stopCommand), unless `stop` is false. `bin` goes first on PATH.
+   * CAPTURE_OPEN_LINE; once the victim returned and the drain passed, a second exec in the same namespace sends the
+   * stop marker with `stopToken` (stopCommand), unless `stop` is false. `pauseTcpdumpMs` freezes tcpdump (SIGSTOP)
+   * from the open line until that long after the stop: a loaded machine where tcpdump lags behind its ring.
    */
   async function captureWithVictim(
     ns: string,
     payload: string,
     env: Record<string, string>,
-    options: { bin?: string; victimDelayMs?: number; stop?: boolean; otherClients?: readonly string[] } = {},
+    options: { bin?: string; victimDelayMs?: number; stop?: boolean; stopToken?: string; otherClients?: readonly string[]; pauseTcpdumpMs?: number; noVictim?: boolean } = {},
   ): Promise<VictimRun> {
     const started = performance.now();
     const path = `${options.bin === undefined ? '' : `${options.bin}:`}${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`;
@@ -671,18 +699,26 @@ describe('packet-capture.sh (tcpdump in a private namespace)', () => {
     let openAfterMs: number | undefined;
     let victim: Promise<number | undefined> = Promise.resolve(undefined);
     const stopAfterVictim = async (): Promise<number | undefined> => {
+      const frozen = options.pauseTcpdumpMs === undefined ? undefined : await tcpdumpUnder(child.pid ?? 0);
+      if (options.pauseTcpdumpMs !== undefined && frozen === undefined) throw new Error('no tcpdump under the script');
+      if (frozen !== undefined) process.kill(frozen, 'SIGSTOP');
       // Other clients of the same destination (other attempts), first: the victim's flow comes last.
       await Promise.all((options.otherClients ?? []).map((source) => send(ns, 'another client', 0, source)));
-      await send(ns, payload, options.victimDelayMs ?? 0);
+      if (options.noVictim !== true) await send(ns, payload, options.victimDelayMs ?? 0);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
-      const announced = stdout.split('\n').find((line) => line.startsWith(STOP_PID_PREFIX));
-      const pid = announced === undefined ? undefined : parseStopPid(announced.slice(STOP_PID_PREFIX.length));
-      if (options.stop === false || pid === undefined || child.exitCode !== null) return undefined;
-      const [file, ...args] = ['ip', 'netns', 'exec', ns, ...stopCommand(pid)];
-      return run(file ?? 'ip', args).then(
-        () => 0,
-        (error: { code?: number }) => error.code ?? 1,
-      );
+      let exit: number | undefined;
+      if (options.stop !== false && child.exitCode === null) {
+        const [file, ...args] = ['ip', 'netns', 'exec', ns, ...stopCommand(options.stopToken ?? TOKEN)];
+        exit = await run(file ?? 'ip', args).then(
+          () => 0,
+          (error: { code?: number }) => error.code ?? 1,
+        );
+      }
+      if (frozen !== undefined) {
+        await new Promise((resolve) => setTimeout(resolve, options.pauseTcpdumpMs));
+        process.kill(frozen, 'SIGCONT');
+      }
+      return exit;
     };
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
@@ -729,15 +765,41 @@ describe('packet-capture.sh (tcpdump in a private namespace)', () => {
     expect(result.detail).toMatch(/captured, [1-9][0-9]* of them with 127\.0\.0\.1$/);
   });
 
-  it('the stop on the announced PID ends the capture at once, statistics and the victim’s packets included', async () => {
+  it('the stop marker ends the capture at once, statistics and the victim’s packets included; markers are not counted', async () => {
     const ns = await captureNamespace('pc9');
     const { result, tookMs, stopExit } = await captureWithVictim(ns, `GET /api/ping X-Canary: ${CANARY}`, capture({ CAPTURE_MAX_SECONDS: '15' }));
     expect(stopExit).toBe(0);
     expect(result.signal).toBe('delivered');
     expect(result.fields.canary_seen).toBe(1);
     expect(result.detail).toMatch(/^[1-9][0-9]* packets to or from 127\.0\.0\.2 captured$/);
+    expect(String(result.fields.flows).split(' ')).toEqual([`127.0.0.1>${HOST}.${PORT}`]);
     // Victim, drain and stop: far below the 15 s bound.
     expect(tookMs).toBeLessThan(8_000);
+  });
+
+  it('a capture that saw only its own marker ("1 packet captured", tcpdump’s singular) reads 0 packets, not an error', async () => {
+    const ns = await captureNamespace('pc15');
+    const { result, stopExit } = await captureWithVictim(ns, '', capture({ CAPTURE_MAX_SECONDS: '15' }), { noVictim: true });
+    expect(stopExit).toBe(0);
+    expect([result.signal, result.fields.packets, result.fields.canary_seen]).toEqual(['delivered', 0, 0]);
+  });
+
+  it('a tcpdump lagging behind its ring still prints the victim’s packets queued before the stop, then ends', async () => {
+    const ns = await captureNamespace('pc13');
+    const { result, tookMs, stopExit } = await captureWithVictim(ns, `GET /api/ping X-Canary: ${CANARY}`, capture({ CAPTURE_MAX_SECONDS: '15' }), { pauseTcpdumpMs: 2_000 });
+    expect(stopExit).toBe(0);
+    expect(result.fields.dropped).toBe(0);
+    expect(result.signal).toBe('delivered');
+    expect(result.fields.canary_seen).toBe(1);
+    expect(tookMs).toBeLessThan(10_000);
+  });
+
+  it('a marker with another token (another sniffer in the same network namespace) is ignored: the bound ends it', async () => {
+    const ns = await captureNamespace('pc14');
+    const { result, tookMs } = await captureWithVictim(ns, `GET /api/ping X-Canary: ${CANARY}`, capture({ CAPTURE_MAX_SECONDS: '4' }), { stopToken: 'fedcba9876543210' });
+    expect(result.signal).toBe('delivered');
+    expect(result.fields.canary_seen).toBe(1);
+    expect(tookMs).toBeGreaterThanOrEqual(3_900);
   });
 
   it('a victim that sends late (a loaded machine) is inside the capture: it lasts until stopped, not a fixed window after open', async () => {

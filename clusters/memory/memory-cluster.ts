@@ -8,7 +8,7 @@ import type { SceneAddresses } from '../../core/domain/scene-addresses.ts';
 import { stackTraits } from '../../core/domain/profile.ts';
 import { PASS_SIGNALS, type ClientSignal } from '../../core/domain/signal.ts';
 import { CAPTURE_OPEN_LINE } from '../../attack-pods/script-result.ts';
-import { STOP_PID_PREFIX, stopCommandPid } from '../../attack-pods/script-stop.ts';
+import { stopCommandToken } from '../../attack-pods/script-stop.ts';
 import { AMBIENT_REDIRECTION_ANNOTATION, ISTIO_PROXY_CONTAINER } from '../../core/scene-check/mesh-enrolment.ts';
 import { DNS_PROBE, METADATA_PROBE, SCENE_CHECK_LABEL, sceneFlows } from '../../core/scene-check/scene-flows.ts';
 import { meshMemberLabels } from '../../manifests/scene/namespaces.ts';
@@ -35,8 +35,8 @@ export interface ScriptedRun {
   /** Lines the script prints while it runs, each `atMs` into the run (streamed to ExecOptions.onStdout). */
   readonly streams?: readonly { readonly atMs: number; readonly line: string }[];
   /**
-   * A sniffer: its capture opens `opensAfterMs` into the run (it then prints a `BM-STOP-PID` line and CAPTURE_OPEN_LINE)
-   * and stays open until a stop exec signals that PID in this pod (attack-pods/script-stop.ts) or `delayMs`, its bound.
+   * A sniffer: its capture opens `opensAfterMs` into the run (it then prints CAPTURE_OPEN_LINE) and stays open until a
+   * stop exec in this pod carries its CAPTURE_STOP_TOKEN (attack-pods/script-stop.ts) or `delayMs`, its bound.
    * Its `canary_seen` is 1 only when a pod whose script passed sent this run's CANARY while it was open.
    */
   readonly capture?: { readonly opensAfterMs: number };
@@ -87,11 +87,10 @@ export class MemoryCluster implements Cluster {
   private readonly sink: SinkRecord[] = [];
   /** When (performance.now) each passing script carrying a CANARY sent it, for sniffers' simulated captures. */
   private readonly canarySent: { readonly canary: string; readonly pod: string; readonly at: number }[] = [];
-  /** Captures running now, by pod: the PID each announced and how to end it. */
-  private readonly openCaptures = new Map<string, { readonly pid: number; readonly end: () => void }>();
-  private nextPid = 100;
-  /** Every stop exec, in order: the pod, the PID it signalled, and whether a capture there had that PID. */
-  readonly stopsSent: { readonly pod: string; readonly pid: number; readonly matched: boolean }[] = [];
+  /** Captures running now, by pod: their stop token and how to end them. */
+  private readonly openCaptures = new Map<string, { readonly token: string | undefined; readonly end: () => void }>();
+  /** Every stop exec, in order: the pod, the token it carried, and whether the capture there had that token. */
+  readonly stopsSent: { readonly pod: string; readonly token: string; readonly matched: boolean }[] = [];
   private running = 0;
   maxConcurrentScripts = 0;
   /**
@@ -205,8 +204,8 @@ export class MemoryCluster implements Cluster {
       ip: '10.244.0.10',
       node: 'memory-worker',
       exec: (command, options) => {
-        const stopPid = stopCommandPid(command);
-        if (stopPid !== undefined) return Promise.resolve(this.stop(name, stopPid));
+        const stopToken = stopCommandToken(command);
+        if (stopToken !== undefined) return Promise.resolve(this.stop(name, stopToken));
         return this.exec(name, checkId === undefined ? scripted : this.sceneProbe(checkId), options);
       },
       logs: async () => this.resultLine(scripted),
@@ -221,13 +220,13 @@ export class MemoryCluster implements Cluster {
     return `BM-RESULT ${JSON.stringify({ ...fields, signal: scripted.signal, exit: 0, detail: scripted.detail ?? '' })}\n`;
   }
 
-  /** A stop exec (stopCommand) in `podName`: ends the capture there when it announced `pid`, like `kill -TERM`. */
-  private stop(podName: string, pid: number): ExecResult {
+  /** A stop exec (stopCommand) in `podName`: its datagram ends the capture there when it carries that capture's token. */
+  private stop(podName: string, token: string): ExecResult {
     const capture = this.openCaptures.get(podName);
-    const matched = capture?.pid === pid;
-    this.stopsSent.push({ pod: podName, pid, matched });
-    if (!matched) return { exitCode: 1, stdout: '', stderr: `sh: kill: (${pid}) - No such process`, timedOut: false, durationMs: 0 };
-    capture?.end();
+    const matched = capture !== undefined && capture.token === token;
+    this.stopsSent.push({ pod: podName, token, matched });
+    if (matched) capture.end();
+    // A datagram is sent either way; a capture with another token ignores it.
     return { exitCode: 0, stdout: '', stderr: '', timedOut: false, durationMs: 0 };
   }
 
@@ -239,12 +238,10 @@ export class MemoryCluster implements Cluster {
     this.scriptEnv.set(podName, options.env ?? {});
     const canary = options.env?.CANARY;
     if (canary !== undefined && PASS_SIGNALS.has(scripted.signal)) this.canarySent.push({ canary, pod: podName, at: started + (scripted.sendsAfterMs ?? 0) });
-    const pid = this.nextPid++;
     let endCapture = (): void => {};
     const ended = new Promise<void>((resolve) => (endCapture = resolve));
     try {
-      const capture = scripted.capture === undefined ? [] : [{ atMs: scripted.capture.opensAfterMs, line: `${STOP_PID_PREFIX}${pid}` }, { atMs: scripted.capture.opensAfterMs, line: CAPTURE_OPEN_LINE }];
-      const streams = [...(scripted.streams ?? []), ...capture];
+      const streams = [...(scripted.streams ?? []), ...(scripted.capture === undefined ? [] : [{ atMs: scripted.capture.opensAfterMs, line: CAPTURE_OPEN_LINE }])];
       let stdout = '';
       let opened: number | undefined;
       for (const { atMs, line } of streams.sort((a, b) => a.atMs - b.atMs)) {
@@ -252,7 +249,7 @@ export class MemoryCluster implements Cluster {
         // The capture is open from the moment it says so (timers round, so not from `atMs`).
         if (scripted.capture !== undefined && line === CAPTURE_OPEN_LINE) {
           opened ??= performance.now();
-          this.openCaptures.set(podName, { pid, end: endCapture });
+          this.openCaptures.set(podName, { token: options.env?.CAPTURE_STOP_TOKEN, end: endCapture });
         }
         stdout += `${line}\n`;
         options.onStdout?.(Buffer.from(`${line}\n`));

@@ -82,13 +82,4 @@ describe('startExec: a marker line while the command runs', () => {
     expect(await running.waitForLine('BM-READY', 1_000)).toEqual({ status: 'ended' });
     await expect(running.result).rejects.toThrow('exec stream closed');
   });
-
-  it('announced: the rest of the first line with the prefix; a later look-alike never replaces it', async () => {
-    const chunks = [new TextEncoder().encode('noise\nBM-STOP-PID 4'), new TextEncoder().encode('2\nBM-STOP-PID 7\n')];
-    const running = startExec(chunkedPod(chunks), ['sh'], { timeoutMs: 1_000 });
-    expect(running.announced('BM-STOP-PID ')).toBeUndefined();
-    await running.result;
-    expect(running.announced('BM-STOP-PID ')).toBe('42');
-    expect(running.announced('BM-NOTHING ')).toBeUndefined();
-  });
 });

@@ -15,8 +15,6 @@ export interface RunningExec {
   readonly result: Promise<ExecResult>;
   /** Waits for a stdout line equal to `marker`, the command's end, or `budgetMs`, whichever comes first. */
   waitForLine(marker: string, budgetMs: number): Promise<MarkerWait>;
-  /** The rest of the first stdout line so far that starts with `prefix` (a value the command announced), if any. */
-  announced(prefix: string): string | undefined;
 }
 
 /** Lines longer than this are never markers; they are not remembered (a capture may print long payload lines). */
@@ -73,10 +71,5 @@ export function startExec(pod: PodHandle, command: readonly string[], options: E
       }, budgetMs);
       waiters.add(wake);
     });
-  const announced = (prefix: string): string | undefined => {
-    // `seen` keeps lines in the order they arrived: the first announcement wins, a later look-alike never does.
-    for (const line of seen.keys()) if (line.startsWith(prefix)) return line.slice(prefix.length);
-    return undefined;
-  };
-  return { result, waitForLine, announced };
+  return { result, waitForLine };
 }

@@ -180,7 +180,7 @@ describe('executeAttack', () => {
       expect(cell.evidence).toEqual([expect.objectContaining({ source: 'packet-capture', matched: ['canary'] })]);
     });
 
-    it('the capture ends once the victim returned: the PID it announced is signalled in its own pod, not a fixed window later', async () => {
+    it('the capture ends once the victim returned: its own stop token is sent in its own pod, not a fixed window later', async () => {
       // Bound far past the victim: the old fixed window would have kept the sniffer running all of it.
       const bound = 8_000;
       const sniffer = { signal: 'delivered' as const, delayMs: bound, capture: { opensAfterMs: 0 }, fields: { packets: 12, flows: victimFlow } };
@@ -189,8 +189,10 @@ describe('executeAttack', () => {
       expect(cell).toMatchObject({ outcome: 'allowed', asExpected: true });
       expect(cell.timings.attemptMs).toBeLessThan(300 + TIMEOUTS.captureDrainMs + 1_500);
       const snifferPod = memory.scriptsRun.find((name) => name.includes('-attempt-'));
-      expect(memory.stopsSent).toEqual([{ pod: snifferPod, pid: expect.any(Number), matched: true }]);
-      expect(cell.reason).toContain(`ended ${TIMEOUTS.captureDrainMs} ms after the victim's request returned`);
+      const token = memory.scriptEnv.get(snifferPod ?? '')?.CAPTURE_STOP_TOKEN;
+      expect(token).toMatch(/^[0-9a-f]{16}$/);
+      expect(memory.stopsSent).toEqual([{ pod: snifferPod, token, matched: true }]);
+      expect(cell.reason).toContain(`stop sent ${TIMEOUTS.captureDrainMs} ms after the victim's request returned`);
       // The capture lists the victim's own flows: the victim pod's address is handed over once both pods exist.
       expect(memory.scriptEnv.get(snifferPod ?? '')?.CAPTURE_PEER).toBe('10.244.0.10');
     });
@@ -215,12 +217,12 @@ describe('executeAttack', () => {
       expect(cell.timings.attemptMs).toBeLessThan(200 + TIMEOUTS.captureDrainMs + 1_500);
     });
 
-    it('a capture that announced no PID runs to its own bound and reads as before', async () => {
+    it('a capture that does not take the stop (no marker seen) runs to its own bound and reads as before', async () => {
       const streamed = { signal: 'delivered' as const, delayMs: 1_500, streams: [{ atMs: 0, line: CAPTURE_OPEN_LINE }], fields: { packets: 12, canary_seen: 0, flows: victimFlow } };
       const memory = cluster(roles(streamed, { signal: 'delivered' }, { signal: 'http-ok' }));
       const cell = await executeAttack(memory, syntheticAttack({ id: 'P14', success: 'packet-capture', expected: EXPECT_SIDECAR }), options);
       expect(cell).toMatchObject({ outcome: 'blocked', blockedBy: 'mesh-sidecar' });
-      expect(memory.stopsSent).toEqual([]);
+      expect(memory.stopsSent).toEqual([expect.objectContaining({ matched: false })]);
       expect(cell.timings.attemptMs).toBeGreaterThanOrEqual(1_400);
     });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MEMORY_ADDRESSES, MemoryCluster, type ScriptedRun } from '../../clusters/memory/memory-cluster.ts';
 import { labProfiles } from '../config/profiles-config.ts';
 import { stackTraits, type Profile } from '../domain/profile.ts';
+import { stopCommand } from '../../attack-pods/script-stop.ts';
 import { preparePlan } from './script-runner.ts';
 import { SYNTHETIC_CAPTURED_IP, syntheticAttack, EXPECT_ALLOWED } from './testing/synthetic-attack.ts';
 
@@ -25,18 +26,16 @@ describe('preparePlan: start with env known once the pods exist, stop on the ann
     await expect(again.start({ CANARY: 'bm11111111111111ff' }).done).rejects.toThrow('already sets CANARY: refusing to replace it at start');
   });
 
-  it('stop: signals the announced PID while the capture runs; unannounced or ended otherwise', async () => {
+  it('stop: runs the stop command in the pod while the capture runs; ended once it is over', async () => {
+    const token = '0123456789abcdef';
     const { memory, prepared: capture } = await prepared({ signal: 'delivered', delayMs: 5_000, capture: { opensAfterMs: 0 }, fields: { packets: 1, flows: `10.244.0.10>${SYNTHETIC_CAPTURED_IP}.8080` } });
-    const started = capture.start();
+    const started = capture.start({ CAPTURE_STOP_TOKEN: token });
     expect((await started.waitForLine('BM-READY capture-open', 1_000)).status).toBe('seen');
-    expect(await started.stop(1_000)).toEqual({ status: 'signalled', pid: expect.any(Number) });
+    const before = performance.now();
+    expect(await started.stop(stopCommand(token), 1_000)).toEqual({ status: 'sent' });
     await started.done;
-    expect(await started.stop(1_000)).toEqual({ status: 'ended' });
-    expect(memory.stopsSent).toHaveLength(1);
-
-    const { prepared: silent } = await prepared({ signal: 'delivered', delayMs: 300 });
-    const running = silent.start();
-    expect(await running.stop(1_000)).toEqual({ status: 'unannounced' });
-    await running.done;
+    expect(performance.now() - before).toBeLessThan(1_000);
+    expect(await started.stop(stopCommand(token), 1_000)).toEqual({ status: 'ended' });
+    expect(memory.stopsSent).toEqual([{ pod: capture.pod?.name, token, matched: true }]);
   });
 });

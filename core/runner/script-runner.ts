@@ -5,7 +5,6 @@ import { startExec, type MarkerWait } from '../domain/running-exec.ts';
 import type { ClientSignal } from '../domain/signal.ts';
 import { composeScript } from '../../attack-pods/script-loader.ts';
 import { parseScriptResult } from '../../attack-pods/script-result.ts';
-import { parseStopPid, stopCommand, STOP_PID_PREFIX } from '../../attack-pods/script-stop.ts';
 import { parseAdmissionMessages } from '../evidence/admission-message.ts';
 import { TIMEOUTS } from '../timeouts.ts';
 
@@ -37,12 +36,10 @@ type ScriptOutcome = { signal: ClientSignal; detail: string; fields: Readonly<Re
 
 /** What asking a running script to end its work early (StartedPlan.stop) came to. */
 export type StopOutcome =
-  /** The announced PID was sent SIGTERM in the script's pod. */
-  | { readonly status: 'signalled'; readonly pid: number }
+  /** The stop command ran in the script's pod and succeeded. */
+  | { readonly status: 'sent' }
   /** The script had already ended (or never ran in an exec): nothing to stop. */
   | { readonly status: 'ended' }
-  /** The script announced no stoppable PID (STOP_PID_PREFIX): it ends on its own bound. */
-  | { readonly status: 'unannounced' }
   /** The stop exec failed or timed out: the script ends on its own bound. */
   | { readonly status: 'failed'; readonly detail: string };
 
@@ -50,7 +47,7 @@ export type StopOutcome =
 interface StartedScript {
   readonly outcome: Promise<ScriptOutcome>;
   waitForLine(marker: string, budgetMs: number): Promise<MarkerWait>;
-  stop(budgetMs: number): Promise<StopOutcome>;
+  stop(command: readonly string[], budgetMs: number): Promise<StopOutcome>;
 }
 
 function startInPod(pod: PodHandle, plan: AttemptPlan, scripts: ScriptSource, env: Readonly<Record<string, string>>): StartedScript {
@@ -73,17 +70,13 @@ function startInPod(pod: PodHandle, plan: AttemptPlan, scripts: ScriptSource, en
     () => (running = false),
     () => (running = false),
   );
-  const stop = async (budgetMs: number): Promise<StopOutcome> => {
-    // Only while the script runs: its announced process is then alive, so the PID is still that process's.
+  const stop = async (command: readonly string[], budgetMs: number): Promise<StopOutcome> => {
     if (!running) return { status: 'ended' };
-    const announced = exec.announced(STOP_PID_PREFIX);
-    const pid = announced === undefined ? undefined : parseStopPid(announced);
-    if (pid === undefined) return { status: 'unannounced' };
     try {
-      const result = await pod.exec(stopCommand(pid), { timeoutMs: budgetMs });
+      const result = await pod.exec(command, { timeoutMs: budgetMs });
       if (result.timedOut) return { status: 'failed', detail: `the stop exec exceeded ${budgetMs} ms` };
-      if (result.exitCode !== 0) return running ? { status: 'failed', detail: `kill -TERM ${pid} exited ${result.exitCode}: ${result.stderr.trim().slice(0, 200)}` } : { status: 'ended' };
-      return { status: 'signalled', pid };
+      if (result.exitCode !== 0) return { status: 'failed', detail: `the stop exec exited ${result.exitCode}: ${result.stderr.trim().slice(0, 200)}` };
+      return { status: 'sent' };
     } catch (error) {
       return { status: 'failed', detail: `the stop exec failed: ${(error as Error).message}` };
     }
@@ -100,10 +93,10 @@ export interface StartedPlan {
   /** A stdout line the script prints while it runs (an admission-refused plan ran nothing: `ended`). */
   waitForLine(marker: string, budgetMs: number): Promise<MarkerWait>;
   /**
-   * Ends the script's work early when it announced a stoppable PID (attack-pods/script-stop.ts): SIGTERM to exactly
-   * that PID, by an exec in the same pod, within `budgetMs`. The script still ends itself and `done` settles as usual.
+   * Asks the script to end its work early: runs `command` in the same pod (and container) while the script runs, within
+   * `budgetMs` (a capture: attack-pods/script-stop.ts). The script still ends itself and `done` settles as usual.
    */
-  stop(budgetMs: number): Promise<StopOutcome>;
+  stop(command: readonly string[], budgetMs: number): Promise<StopOutcome>;
 }
 
 /**
@@ -116,7 +109,7 @@ export interface PreparedPlan {
   /** The pod that was created; undefined when admission refused it. */
   readonly pod: PlanRun['pod'];
   run(): Promise<PlanRun>;
-  /** `env` adds variables known only once the pods exist (e.g. a capture's CAPTURE_PEER); the plan's own may not be replaced. */
+  /** `env` adds variables known only once the pods exist (a capture's CAPTURE_PEER and stop token); never replaces the plan's own. */
   start(env?: Readonly<Record<string, string>>): StartedPlan;
   release(): Promise<void>;
 }
