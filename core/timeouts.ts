@@ -24,10 +24,10 @@ export const TIMEOUTS = {
   captureMaxSeconds: 12,
   /**
    * Eavesdropping: after the victim's request returned (or the control's own send), the capture stays open this long
-   * before it is ended, so tcpdump prints the flow's last packets (its FIN, the final ACK) before it stops.
+   * before its stop marker is sent, so the flow's last packets (its FIN, the final ACK) are captured too.
    */
   captureDrainMs: 1_000,
-  /** Eavesdropping: the exec that ends a capture in the sniffer's pod (one `kill` of the PID the script announced). */
+  /** Eavesdropping: the exec that ends a capture from the sniffer's own pod (one marker datagram, attack-pods/script-stop.ts). */
   captureStopMs: 5_000,
   /** How long the sink is polled for a canary after the attempt ended (UDP/ICMP arrive late). */
   sinkSettleMs: 1_500,

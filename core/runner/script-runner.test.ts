@@ -16,7 +16,7 @@ async function prepared(run: ScriptedRun): Promise<{ memory: MemoryCluster; prep
   return { memory, prepared: await preparePlan(memory, plan, 1_000, script) };
 }
 
-describe('preparePlan: start with env known once the pods exist, stop on the announced PID', () => {
+describe('preparePlan: start with env known once the pods exist, stop by a command in the same pod', () => {
   it('adds start-time variables to the plan’s own, and never replaces one the plan set', async () => {
     const { memory, prepared: ready } = await prepared({ signal: 'delivered' });
     expect(ready.pod?.ip).toBe('10.244.0.10');
