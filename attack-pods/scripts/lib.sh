@@ -218,31 +218,24 @@ bm_nc_failure_signal() {
   esac
 }
 
-# bm_capture_opened LINE — true when LINE is tcpdump's report that its capture is open ("listening on …", printed on
-# stderr once its socket and filter are in place): a packet sent after it is inside the capture.
+# bm_capture_opened LINE: true for tcpdump's "listening on" (its capture is open).
 bm_capture_opened() {
-  case $1 in
-    'listening on '* | 'tcpdump: listening on '*) return 0 ;;
-  esac
+  case $1 in 'listening on '* | 'tcpdump: listening on '*) return 0 ;; esac
   return 1
 }
 
-# bm_capture_then SECONDS HOOK TCPDUMP-ARGS... — runs tcpdump with TCPDUMP-ARGS (its messages merged with its packets)
-# for at most SECONDS and prints every line it prints. HOOK, a function, runs once tcpdump reports its capture open,
-# so what HOOK sends is inside the capture however long tcpdump took to open; a capture that never opens never runs
-# HOOK. Meant for a command substitution: the caller reads tcpdump's lines and HOOK's own output from it.
+# bm_capture_then SECONDS HOOK TCPDUMP-ARGS...: prints tcpdump's lines for at most SECONDS; runs HOOK once it is open.
 bm_capture_then() {
-  bm_ct_seconds=$1
-  bm_ct_hook=$2
+  bm_ct_s=$1
+  bm_ct_h=$2
   shift 2
-  timeout "$bm_ct_seconds" tcpdump "$@" 2>&1 | {
-    bm_ct_open=0
+  timeout "$bm_ct_s" tcpdump "$@" 2>&1 | {
+    bm_ct_o=0
     while IFS= read -r bm_ct_l; do
       printf '%s\n' "$bm_ct_l"
-      if [ "$bm_ct_open" = 0 ] && bm_capture_opened "$bm_ct_l"; then
-        bm_ct_open=1
-        # The hook must not read tcpdump's lines meant for this loop.
-        "$bm_ct_hook" </dev/null
+      if [ "$bm_ct_o" = 0 ] && bm_capture_opened "$bm_ct_l"; then
+        bm_ct_o=1
+        "$bm_ct_h" </dev/null
       fi
     done
   }
