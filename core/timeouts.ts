@@ -11,14 +11,24 @@ export const TIMEOUTS = {
   dnsSeconds: 2,
   /** Deadline for one script exec, a little above the script's own budget so its result line is read. */
   scriptExecMs: 15_000,
-  /** Eavesdropping: how long the sniffer captures once its capture is open, seconds (the victim's request fits inside). */
-  captureSeconds: 7,
   /**
-   * Eavesdropping: from the sniffer script's start until it reports its capture open (tcpdump's "listening on"). The
-   * victim sends only after that report; without it within this budget the cell is `error`. This, captureSeconds and
-   * the script's parsing must fit in scriptExecMs (5 + 7 of 15 s).
+   * Eavesdropping: the victim sends only after the sniffer's script reports its capture open (tcpdump's "listening
+   * on"); without that report within this budget the cell is `error`. Well inside captureMaxSeconds.
    */
   captureOpenMs: 5_000,
+  /**
+   * Eavesdropping: the longest a capture runs, seconds from tcpdump's start (the harness normally ends it sooner, once
+   * the victim's request returned). Only an upper bound: it leaves the script's start and its parsing room inside
+   * scriptExecMs (12 of 15 s), so a slow victim on a loaded machine still sends inside the capture.
+   */
+  captureMaxSeconds: 12,
+  /**
+   * Eavesdropping: after the victim's request returned (or the control's own send), the capture stays open this long
+   * before its stop marker is sent, so the flow's last packets (its FIN, the final ACK) are captured too.
+   */
+  captureDrainMs: 1_000,
+  /** Eavesdropping: the exec that ends a capture from the sniffer's own pod (one marker datagram, attack-pods/script-stop.ts). */
+  captureStopMs: 5_000,
   /** How long the sink is polled for a canary after the attempt ended (UDP/ICMP arrive late). */
   sinkSettleMs: 1_500,
   /**

@@ -373,7 +373,10 @@ describe('plans', () => {
     expect(attempt.pod.spec?.nodeName).toBe(api?.node);
     expect(attempt.env.CAPTURE_HOST).toBe(api?.podIp);
     expect(attempt.env.SELF_SEND).toBeUndefined();
-    expect(attempt.env.CAPTURE_OPEN_SECONDS).toBe(String(Math.ceil(TIMEOUTS.captureOpenMs / 1000)));
+    expect(attempt.env).toMatchObject({ CAPTURE_MAX_SECONDS: String(TIMEOUTS.captureMaxSeconds), CAPTURE_DRAIN_SECONDS: String(Math.ceil(TIMEOUTS.captureDrainMs / 1000)) });
+    // The bound covers the wait for the open and the drain, and ends the script with room for its result line.
+    expect(TIMEOUTS.captureOpenMs + TIMEOUTS.captureDrainMs).toBeLessThan(TIMEOUTS.captureMaxSeconds * 1000);
+    expect(TIMEOUTS.captureMaxSeconds * 1000 + 2_000).toBeLessThanOrEqual(TIMEOUTS.scriptExecMs);
     expect(control.env).toMatchObject({ SELF_SEND: '1', SELF_PORT: String(SCENE.workloads.api.port), CAPTURE_HOST: api?.podIp, CANARY: 'bm00000000000000cc' });
     expect(victim?.pod.spec?.serviceAccountName).toBe(SCENE.workloads.frontend.serviceAccount);
     expect(victim?.env.CANARY).toBe(ctx.canary);

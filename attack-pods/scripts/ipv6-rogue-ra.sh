@@ -44,17 +44,14 @@ bm_byte "${bm_by%??}"
 bm_byte "${bm_by#??}"
 bm_fmt="$bm_fmt"'\000\000\000\000\000\000\000\000'
 
-# One command substitution: the capture of neighbor solicitations (stderr too), then the send's result line.
-bm_text=$(
-  timeout "$bm_seconds" tcpdump -i "$bm_if" -nn -l -Z root 'icmp6 and ip6[40] == 135' 2>&1 &
-  bm_pid=$!
-  # Give tcpdump time to open its socket before the RA leaves.
-  sleep 1
+# bm_send_ra: sends the RA, then prints `BM-SEND <exit> <socat's last message>`.
+bm_send_ra() {
   # IPPROTO_IPV6 (41): IPV6_MULTICAST_HOPS (18) = 255, IPV6_MULTICAST_LOOP (19) = 0.
   bm_send=$(printf "$bm_fmt" | socat -u - "IP6-SENDTO:[ff02::1]:58,so-bindtodevice=$bm_if,setsockopt-int=41:18:255,setsockopt-int=41:19:0" 2>&1)
   printf 'BM-SEND %s %s\n' "$?" "${bm_send##*"$BM_NL"}"
-  wait "$bm_pid"
-)
+}
+# One command substitution: the capture of neighbor solicitations (stderr too), with the send's line once it is open.
+bm_text=$(bm_capture_then "$bm_seconds" bm_send_ra -i "$bm_if" -nn -l -Z root 'icmp6 and ip6[40] == 135')
 bm_sent=''
 bm_target=''
 bm_failure=''
@@ -63,7 +60,7 @@ while IFS= read -r bm_l; do
   case $bm_l in
     'BM-SEND '*) bm_sent=${bm_l#BM-SEND } ;;
     'tcpdump: '*) bm_failure=${bm_failure:-$bm_l} ;;
-    [0-9]*' packets captured') bm_captured=${bm_l%% *} ;;
+    [0-9]*' packets captured' | [0-9]*' packet captured') bm_captured=${bm_l%% *} ;;
     *"who has $bm_prefix:"*)
       bm_t=${bm_l#*who has }
       bm_t=${bm_t%%,*}
@@ -76,6 +73,13 @@ while IFS= read -r bm_l; do
 done <<BM_END
 $bm_text
 BM_END
+if [ -z "$bm_sent" ]; then
+  # The capture never opened, so nothing was sent: what tcpdump said is the reading.
+  case $bm_failure in
+    *'Operation not permitted'* | *'ermission denied'* | *"have permission"*) bm_finish permission-denied 1 "tcpdump could not capture (CAP_NET_RAW needed); no RA was sent" prefix "$bm_prefix::/64" ;;
+  esac
+  bm_finish error 1 "tcpdump did not open its capture within ${bm_seconds}s, so no RA was sent: ${bm_failure:-no message}" prefix "$bm_prefix::/64"
+fi
 case $bm_sent in
   0\ *) ;;
   *'socket('*'Operation not permitted'* | *'ermission denied'*) bm_finish permission-denied 1 "raw ICMPv6 socket refused (no CAP_NET_RAW)" prefix "$bm_prefix::/64" ;;

@@ -217,3 +217,26 @@ bm_nc_failure_signal() {
     *) BM_SIGNAL=error ;;
   esac
 }
+
+# bm_capture_opened LINE: true for tcpdump's "listening on" (its capture is open).
+bm_capture_opened() {
+  case $1 in 'listening on '* | 'tcpdump: listening on '*) return 0 ;; esac
+  return 1
+}
+
+# bm_capture_then SECONDS HOOK TCPDUMP-ARGS...: prints tcpdump's lines for at most SECONDS; runs HOOK once it is open.
+bm_capture_then() {
+  bm_ct_s=$1
+  bm_ct_h=$2
+  shift 2
+  timeout "$bm_ct_s" tcpdump "$@" 2>&1 | {
+    bm_ct_o=0
+    while IFS= read -r bm_ct_l; do
+      printf '%s\n' "$bm_ct_l"
+      if [ "$bm_ct_o" = 0 ] && bm_capture_opened "$bm_ct_l"; then
+        bm_ct_o=1
+        "$bm_ct_h" </dev/null
+      fi
+    done
+  }
+}

@@ -95,15 +95,12 @@ bm_frame="$bm_frame $BM_BYTES 8 0 $bm_ip $bm_tcp"
 bm_fmt=''
 for bm_b in $bm_frame; do bm_fmt="$bm_fmt\\$(printf '%03o' "$bm_b")"; done
 
-bm_text=$(
-  timeout "$bm_seconds" tcpdump -i "$bm_if" -nn -l -Z root "tcp and src host $bm_target and src port $TARGET_PORT and dst port $bm_sport" 2>&1 &
-  bm_pid=$!
-  # Give tcpdump time to open its socket before the frame leaves.
-  sleep 1
+# bm_send_frame: writes the frame, then prints `BM-SEND <exit> <socat's last message>`.
+bm_send_frame() {
   bm_send=$(printf "$bm_fmt" | socat -u - "INTERFACE:$bm_if" 2>&1)
   printf 'BM-SEND %s %s\n' "$?" "${bm_send##*"$BM_NL"}"
-  wait "$bm_pid"
-)
+}
+bm_text=$(bm_capture_then "$bm_seconds" bm_send_frame -i "$bm_if" -nn -l -Z root "tcp and src host $bm_target and src port $TARGET_PORT and dst port $bm_sport")
 bm_sent=''
 bm_answer=''
 bm_failure=''
@@ -112,13 +109,20 @@ while IFS= read -r bm_l; do
   case $bm_l in
     'BM-SEND '*) bm_sent=${bm_l#BM-SEND } ;;
     'tcpdump: '*) bm_failure=${bm_failure:-$bm_l} ;;
-    [0-9]*' packets captured') bm_captured=${bm_l%% *} ;;
+    [0-9]*' packets captured' | [0-9]*' packet captured') bm_captured=${bm_l%% *} ;;
     *"IP $bm_target.$TARGET_PORT > "*'Flags [S.]'*) bm_answer=${bm_answer:-syn-ack} ;;
     *"IP $bm_target.$TARGET_PORT > "*'Flags [R'*) bm_answer=${bm_answer:-reset} ;;
   esac
 done <<BM_END
 $bm_text
 BM_END
+if [ -z "$bm_sent" ]; then
+  # The capture never opened, so nothing was sent: what tcpdump said is the reading.
+  case $bm_failure in
+    *'Operation not permitted'* | *'ermission denied'* | *"have permission"*) bm_finish permission-denied 1 "tcpdump could not capture (CAP_NET_RAW needed); no frame was sent" target "$bm_target:$TARGET_PORT" ;;
+  esac
+  bm_finish error 1 "tcpdump did not open its capture within ${bm_seconds}s, so no frame was sent: ${bm_failure:-no message}" target "$bm_target:$TARGET_PORT"
+fi
 case $bm_sent in
   0\ *) ;;
   *'socket('*'Operation not permitted'* | *'ermission denied'*) bm_finish permission-denied 1 "packet socket refused (no CAP_NET_RAW)" target "$bm_target:$TARGET_PORT" ;;

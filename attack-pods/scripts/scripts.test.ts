@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import type { PythonService } from '../sink/python-service.ts';
 import { startWorkloadServer } from '../workload-server/workload-server-process.ts';
 import { composeScript } from '../script-loader.ts';
 import { CAPTURE_OPEN_LINE, parseScriptResult, type ScriptResult } from '../script-result.ts';
+import { CAPTURE_STOP_PORT, stopCommand } from '../script-stop.ts';
 import {
   closedPort,
   startDnsServer,
@@ -76,7 +78,26 @@ async function runScript(name: string, env: Record<string, string>, options: Run
   }
 }
 
+let shims: Promise<{ readonly dir: string; readonly slow: string; readonly stuck: string }> | undefined;
+
+/**
+ * `tcpdump` shims to put first on PATH: `slow` opens its capture 2 s late (a loaded machine), `stuck` never does.
+ * Made once, removed with the rest after the file.
+ */
+function tcpdumpShims(): Promise<{ readonly dir: string; readonly slow: string; readonly stuck: string }> {
+  shims ??= (async () => {
+    const dir = await mkdtemp('/tmp/bm-tcpdump-');
+    const real = (await run('sh', ['-c', 'command -v tcpdump'])).stdout.trim();
+    await run('mkdir', ['-m', '755', `${dir}/slow-bin`, `${dir}/stuck-bin`]);
+    await writeFile(`${dir}/slow-bin/tcpdump`, `#!/bin/sh\nsleep 2\nexec ${real} "$@"\n`, { mode: 0o755 });
+    await writeFile(`${dir}/stuck-bin/tcpdump`, '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
+    return { dir, slow: `${dir}/slow-bin`, stuck: `${dir}/stuck-bin` };
+  })();
+  return shims;
+}
+
 afterAll(async () => {
+  if (shims !== undefined) await rm((await shims).dir, { recursive: true, force: true });
   for (const child of children) child.kill('SIGKILL');
   for (const ns of namespaces) await ip('netns', 'del', ns).catch(() => undefined);
 });
@@ -599,23 +620,17 @@ describe('marked-tcp.sh (SO_MARK before connect)', () => {
 describe('packet-capture.sh (tcpdump in a private namespace)', () => {
   const HOST = '127.0.0.2';
   const PORT = 18090;
-  const capture = (extra: Record<string, string> = {}): Record<string, string> => ({ CAPTURE_HOST: HOST, CAPTURE_SECONDS: '3', CAPTURE_OPEN_SECONDS: '3', CANARY, ...extra });
+  const TOKEN = '0123456789abcdef';
+  const capture = (extra: Record<string, string> = {}): Record<string, string> => ({
+    CAPTURE_HOST: HOST,
+    CAPTURE_MAX_SECONDS: '8',
+    CAPTURE_DRAIN_SECONDS: '1',
+    CAPTURE_STOP_PORT: String(CAPTURE_STOP_PORT),
+    CAPTURE_STOP_TOKEN: TOKEN,
+    CANARY,
+    ...extra,
+  });
   const selfSend = { SELF_SEND: '1', SELF_PORT: String(PORT) };
-  let shims: string;
-
-  beforeAll(async () => {
-    // `tcpdump` shims first on PATH: one that opens its capture late (a loaded machine), one that never does.
-    const { mkdtemp, writeFile } = await import('node:fs/promises');
-    shims = await mkdtemp('/tmp/bm-tcpdump-');
-    const real = (await run('sh', ['-c', 'command -v tcpdump'])).stdout.trim();
-    await run('mkdir', ['-m', '755', `${shims}/slow-bin`, `${shims}/stuck-bin`]);
-    await writeFile(`${shims}/slow-bin/tcpdump`, `#!/bin/sh\nsleep 2\nexec ${real} "$@"\n`, { mode: 0o755 });
-    await writeFile(`${shims}/stuck-bin/tcpdump`, '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
-  });
-  afterAll(async () => {
-    const { rm } = await import('node:fs/promises');
-    await rm(shims, { recursive: true, force: true });
-  });
 
   async function captureNamespace(suffix: string): Promise<string> {
     const ns = await newNetns(suffix);
@@ -624,39 +639,99 @@ describe('packet-capture.sh (tcpdump in a private namespace)', () => {
     return ns;
   }
 
-  /** A client in `ns` sends `payload` from 127.0.0.1 to the server now. */
-  function send(ns: string, payload: string): Promise<void> {
+  /** A client in `ns` sends `payload` from `source` to the server `delayMs` from now; resolves once it returned. */
+  function send(ns: string, payload: string, delayMs = 0, source = '127.0.0.1'): Promise<void> {
     return new Promise((resolve) => {
-      const client = spawn('ip', ['netns', 'exec', ns, 'sh', '-c', `printf '%s\\n' "$0" | nc -N -w 1 -s 127.0.0.1 ${HOST} ${PORT}`, payload], { stdio: 'ignore' });
-      children.push(client);
-      client.on('close', () => resolve());
+      setTimeout(() => {
+        const client = spawn('ip', ['netns', 'exec', ns, 'sh', '-c', `printf '%s\\n' "$0" | nc -N -w 1 -s ${source} ${HOST} ${PORT}`, payload], { stdio: 'ignore' });
+        children.push(client);
+        client.on('close', () => resolve());
+      }, delayMs);
     });
   }
 
+  interface VictimRun {
+    readonly result: ScriptResult;
+    readonly openAfterMs?: number;
+    /** From the script's start until it ended. */
+    readonly tookMs: number;
+    /** The stop exec's exit code, when one was sent. */
+    readonly stopExit?: number;
+  }
+
+  /** The tcpdump process among `pid`'s descendants (this test's own child), found through /proc. */
+  async function tcpdumpUnder(pid: number): Promise<number | undefined> {
+    const { readFile, readdir } = await import('node:fs/promises');
+    const queue = [pid];
+    while (queue.length > 0) {
+      const current = queue.shift() ?? 0;
+      const tasks = await readdir(`/proc/${current}/task`).catch(() => [] as string[]);
+      for (const task of tasks) {
+        const children = await readFile(`/proc/${current}/task/${task}/children`, 'utf8').catch(() => '');
+        for (const child of children.split(' ').filter((word) => word.length > 0).map(Number)) {
+          if ((await readFile(`/proc/${child}/comm`, 'utf8').catch(() => '')).trim() === 'tcpdump') return child;
+          queue.push(child);
+        }
+      }
+    }
+    return undefined;
+  }
+
   /**
-   * Runs packet-capture.sh in `ns` the way the runner does: it watches stdout while the script runs, and the victim
-   * (`payload` from a client) sends only once the script printed CAPTURE_OPEN_LINE. `bin` goes first on PATH.
+   * Runs packet-capture.sh in `ns` the way the runner does: it watches stdout while the script runs; the victim
+   * (`payload` from a client, `victimDelayMs` after the open line) sends only once the script printed
+   * CAPTURE_OPEN_LINE; once the victim returned and the drain passed, a second exec in the same namespace sends the
+   * stop marker with `stopToken` (stopCommand), unless `stop` is false. `pauseTcpdumpMs` freezes tcpdump (SIGSTOP)
+   * from the open line until that long after the stop: a loaded machine where tcpdump lags behind its ring.
    */
-  async function captureWithVictim(ns: string, payload: string, env: Record<string, string>, bin?: string): Promise<{ result: ScriptResult; openAfterMs?: number }> {
+  async function captureWithVictim(
+    ns: string,
+    payload: string,
+    env: Record<string, string>,
+    options: { bin?: string; victimDelayMs?: number; stop?: boolean; stopToken?: string; otherClients?: readonly string[]; pauseTcpdumpMs?: number; noVictim?: boolean } = {},
+  ): Promise<VictimRun> {
     const started = performance.now();
-    const path = `${bin === undefined ? '' : `${bin}:`}${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`;
+    const path = `${options.bin === undefined ? '' : `${options.bin}:`}${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`;
     const child = spawn('ip', ['netns', 'exec', ns, 'sh', '-c', composeScript('packet-capture.sh')], { env: { PATH: path, CONNECT_TIMEOUT: '1', ...env } });
     children.push(child);
     let stdout = '';
     let stderr = '';
     let openAfterMs: number | undefined;
-    let victim: Promise<void> = Promise.resolve();
+    let victim: Promise<number | undefined> = Promise.resolve(undefined);
+    const stopAfterVictim = async (): Promise<number | undefined> => {
+      const frozen = options.pauseTcpdumpMs === undefined ? undefined : await tcpdumpUnder(child.pid ?? 0);
+      if (options.pauseTcpdumpMs !== undefined && frozen === undefined) throw new Error('no tcpdump under the script');
+      if (frozen !== undefined) process.kill(frozen, 'SIGSTOP');
+      // Other clients of the same destination (other attempts), first: the victim's flow comes last.
+      await Promise.all((options.otherClients ?? []).map((source) => send(ns, 'another client', 0, source)));
+      if (options.noVictim !== true) await send(ns, payload, options.victimDelayMs ?? 0);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      let exit: number | undefined;
+      if (options.stop !== false && child.exitCode === null) {
+        const [file, ...args] = ['ip', 'netns', 'exec', ns, ...stopCommand(options.stopToken ?? TOKEN)];
+        exit = await run(file ?? 'ip', args).then(
+          () => 0,
+          (error: { code?: number }) => error.code ?? 1,
+        );
+      }
+      if (frozen !== undefined) {
+        await new Promise((resolve) => setTimeout(resolve, options.pauseTcpdumpMs));
+        process.kill(frozen, 'SIGCONT');
+      }
+      return exit;
+    };
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
       if (openAfterMs === undefined && stdout.split('\n').includes(CAPTURE_OPEN_LINE)) {
         openAfterMs = performance.now() - started;
-        victim = send(ns, payload);
+        victim = stopAfterVictim();
       }
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const code = await new Promise<number>((resolve) => child.on('close', (exit) => resolve(exit ?? 1)));
-    await victim;
-    return { result: parseScriptResult(stdout, stderr, code), ...(openAfterMs === undefined ? {} : { openAfterMs }) };
+    const tookMs = performance.now() - started;
+    const stopExit = await victim;
+    return { result: parseScriptResult(stdout, stderr, code), tookMs, ...(openAfterMs === undefined ? {} : { openAfterMs }), ...(stopExit === undefined ? {} : { stopExit }) };
   }
 
   it('reports the canary seen in plaintext and the flow with the captured host’s port', async () => {
@@ -678,20 +753,90 @@ describe('packet-capture.sh (tcpdump in a private namespace)', () => {
     expect(String(result.fields.flows).split(' ')).toContain(`127.0.0.1>${HOST}.${PORT}`);
   });
 
+  it('with CAPTURE_PEER only the victim’s flows are listed, however many other clients the destination has', async () => {
+    const ns = await captureNamespace('pc12');
+    const others = Array.from({ length: 20 }, (_, index) => `127.0.0.${10 + index}`);
+    const { result } = await captureWithVictim(ns, `GET /api/ping X-Canary: ${CANARY}`, capture({ CAPTURE_PEER: '127.0.0.1' }), { otherClients: others });
+    expect(result.signal).toBe('delivered');
+    expect(result.fields.canary_seen).toBe(1);
+    expect(result.fields.flows).toBe(`127.0.0.1>${HOST}.${PORT}`);
+    expect(Number(result.fields.packets)).toBeGreaterThan(Number(result.fields.peer_packets));
+    expect(result.fields.peer_packets).toBeGreaterThan(0);
+    expect(result.detail).toMatch(/captured, [1-9][0-9]* of them with 127\.0\.0\.1$/);
+  });
+
+  it('the stop marker ends the capture at once, statistics and the victim’s packets included; markers are not counted', async () => {
+    const ns = await captureNamespace('pc9');
+    const { result, tookMs, stopExit } = await captureWithVictim(ns, `GET /api/ping X-Canary: ${CANARY}`, capture({ CAPTURE_MAX_SECONDS: '15' }));
+    expect(stopExit).toBe(0);
+    expect(result.signal).toBe('delivered');
+    expect(result.fields.canary_seen).toBe(1);
+    expect(result.detail).toMatch(/^[1-9][0-9]* packets to or from 127\.0\.0\.2 captured$/);
+    expect(String(result.fields.flows).split(' ')).toEqual([`127.0.0.1>${HOST}.${PORT}`]);
+    // Victim, drain and stop: far below the 15 s bound.
+    expect(tookMs).toBeLessThan(8_000);
+  });
+
+  it('a capture that saw only its own marker ("1 packet captured", tcpdump’s singular) reads 0 packets, not an error', async () => {
+    const ns = await captureNamespace('pc15');
+    const { result, stopExit } = await captureWithVictim(ns, '', capture({ CAPTURE_MAX_SECONDS: '15' }), { noVictim: true });
+    expect(stopExit).toBe(0);
+    expect([result.signal, result.fields.packets, result.fields.canary_seen]).toEqual(['delivered', 0, 0]);
+  });
+
+  it('a tcpdump lagging behind its ring still prints the victim’s packets queued before the stop, then ends', async () => {
+    const ns = await captureNamespace('pc13');
+    const { result, tookMs, stopExit } = await captureWithVictim(ns, `GET /api/ping X-Canary: ${CANARY}`, capture({ CAPTURE_MAX_SECONDS: '15' }), { pauseTcpdumpMs: 2_000 });
+    expect(stopExit).toBe(0);
+    expect(result.fields.dropped).toBe(0);
+    expect(result.signal).toBe('delivered');
+    expect(result.fields.canary_seen).toBe(1);
+    expect(tookMs).toBeLessThan(10_000);
+  });
+
+  it('a marker with another token (another sniffer in the same network namespace) is ignored: the bound ends it', async () => {
+    const ns = await captureNamespace('pc14');
+    const { result, tookMs } = await captureWithVictim(ns, `GET /api/ping X-Canary: ${CANARY}`, capture({ CAPTURE_MAX_SECONDS: '4' }), { stopToken: 'fedcba9876543210' });
+    expect(result.signal).toBe('delivered');
+    expect(result.fields.canary_seen).toBe(1);
+    expect(tookMs).toBeGreaterThanOrEqual(3_900);
+  });
+
+  it('a victim that sends late (a loaded machine) is inside the capture: it lasts until stopped, not a fixed window after open', async () => {
+    const ns = await captureNamespace('pc10');
+    const { result, openAfterMs, tookMs } = await captureWithVictim(ns, `GET /api/ping X-Canary: ${CANARY}`, capture({ CAPTURE_MAX_SECONDS: '15' }), { victimDelayMs: 7_500 });
+    expect(result.signal).toBe('delivered');
+    expect(result.fields.canary_seen).toBe(1);
+    expect(tookMs - (openAfterMs ?? 0)).toBeGreaterThan(7_500);
+    expect(tookMs).toBeLessThan(14_000);
+  }, 25_000);
+
+  it('without a stop the capture ends on its bound from tcpdump’s start, with its result', async () => {
+    const ns = await captureNamespace('pc11');
+    const { result, tookMs } = await captureWithVictim(ns, `GET /api/ping X-Canary: ${CANARY}`, capture({ CAPTURE_MAX_SECONDS: '3' }), { stop: false });
+    expect(result.signal).toBe('delivered');
+    expect(result.fields.canary_seen).toBe(1);
+    expect(tookMs).toBeGreaterThanOrEqual(2_900);
+    expect(tookMs).toBeLessThan(6_000);
+  });
+
   it('a capture that opens late (tcpdump slow to start) still sees the canary sent after its open line', async () => {
     const ns = await captureNamespace('pc6');
-    const { result, openAfterMs } = await captureWithVictim(ns, `GET /api/ping X-Canary: ${CANARY}`, capture(), `${shims}/slow-bin`);
+    const { result, openAfterMs } = await captureWithVictim(ns, `GET /api/ping X-Canary: ${CANARY}`, capture(), { bin: `${(await tcpdumpShims()).slow}` });
     // The open line waited for tcpdump itself, not for a fixed lead.
     expect(openAfterMs).toBeGreaterThanOrEqual(2_000);
     expect(result.signal).toBe('delivered');
     expect(result.fields.canary_seen).toBe(1);
   });
 
-  it('the control passes only on its own captured canary; without a listener it fails', async () => {
+  it('the control passes only on its own captured canary and ends its capture after the send; without a listener it fails', async () => {
     const ns = await captureNamespace('pc3');
-    const passed = await runScript('packet-capture.sh', capture(selfSend), { netns: ns });
+    const started = performance.now();
+    const passed = await runScript('packet-capture.sh', capture({ ...selfSend, CAPTURE_MAX_SECONDS: '15' }), { netns: ns });
     expect(passed.signal).toBe('delivered');
     expect(passed.fields.canary_seen).toBe(1);
+    // Its send, the drain, the stop: not the 15 s bound.
+    expect(performance.now() - started).toBeLessThan(8_000);
     const silent = await newNetns('pc4');
     const failed = await runScript('packet-capture.sh', capture(selfSend), { netns: silent });
     expect(failed.signal).toBe('timeout');
@@ -700,7 +845,7 @@ describe('packet-capture.sh (tcpdump in a private namespace)', () => {
 
   it('the control sends its canary once the capture is open, however late that is', async () => {
     const ns = await captureNamespace('pc7');
-    const { result } = await captureWithVictim(ns, 'the victim carries no canary here', capture(selfSend), `${shims}/slow-bin`);
+    const { result } = await captureWithVictim(ns, 'the victim carries no canary here', capture(selfSend), { bin: (await tcpdumpShims()).slow, stop: false });
     expect(result.signal).toBe('delivered');
     expect(result.detail).toContain('captured its own plaintext canary');
   });
@@ -708,7 +853,7 @@ describe('packet-capture.sh (tcpdump in a private namespace)', () => {
   it('a capture that never opens prints no open line and ends on its own bound with an error', async () => {
     const ns = await captureNamespace('pc8');
     const started = performance.now();
-    const { result, openAfterMs } = await captureWithVictim(ns, CANARY, capture({ CAPTURE_SECONDS: '1', CAPTURE_OPEN_SECONDS: '1' }), `${shims}/stuck-bin`);
+    const { result, openAfterMs } = await captureWithVictim(ns, CANARY, capture({ CAPTURE_MAX_SECONDS: '2' }), { bin: (await tcpdumpShims()).stuck });
     expect(openAfterMs).toBeUndefined();
     expect(result.signal).toBe('error');
     expect(result.detail).toContain('tcpdump did not run');
@@ -717,7 +862,7 @@ describe('packet-capture.sh (tcpdump in a private namespace)', () => {
 
   it('permission-denied without CAP_NET_RAW', async () => {
     const ns = await newNetns('pc5');
-    const result = await runScript('packet-capture.sh', capture({ CAPTURE_SECONDS: '1' }), { netns: ns, onlyCapabilities: [] });
+    const result = await runScript('packet-capture.sh', capture({ CAPTURE_MAX_SECONDS: '2' }), { netns: ns, onlyCapabilities: [] });
     expect(result.signal).toBe('permission-denied');
   });
 });
@@ -873,6 +1018,21 @@ describe('ipv6-rogue-ra.sh and ipv6-link-peer.sh (a pod-side and a host-side nam
     expect(stdout).not.toContain('2001:db8:a012:b345');
   });
 
+  it('the RA leaves only once tcpdump reports its capture open: a capture 2 s slow to open still sees the DAD', async () => {
+    const path = `${(await tcpdumpShims()).slow}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`;
+    const result = await runScript('ipv6-rogue-ra.sh', { CANARY: 'bm0a0b1c2d3e4f5a6b', CAPTURE_SECONDS: '6', PATH: path }, { netns: pod });
+    expect(result.signal).toBe('delivered');
+    expect(result.fields.prefix).toBe('2001:db8:a0a0:bb1c::/64');
+    expect(await hostAddresses()).toContain(String(result.fields.address));
+  }, 15_000);
+
+  it('a capture that never opens sends no RA and says so: error', async () => {
+    const path = `${(await tcpdumpShims()).stuck}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`;
+    const result = await runScript('ipv6-rogue-ra.sh', { CANARY: 'bm0c0d1c2d3e4f5a6b', CAPTURE_SECONDS: '2', PATH: path }, { netns: pod });
+    expect([result.signal, result.detail]).toEqual(['error', 'tcpdump did not open its capture within 2s, so no RA was sent: no message']);
+    expect(await hostAddresses()).not.toContain('2001:db8:a0c0:bd1c');
+  });
+
   it('a host with accept_ra 0 (the CVE fix) configures nothing: timeout', async () => {
     await run('ip', ['netns', 'exec', host, 'sysctl', '-qw', 'net.ipv6.conf.bmrahost.accept_ra=0']);
     const result = await runScript('ipv6-rogue-ra.sh', { CANARY: 'bmfedcba9876543210', CAPTURE_SECONDS: '3' }, { netns: pod });
@@ -948,6 +1108,14 @@ describe('localnet-probe.sh (a pod and its node as two namespaces this test link
     await routeLocalnet(0);
     expect((await probe(18248, 'bm4444000000000000')).signal).toBe('timeout');
   });
+
+  it('the frame leaves only once tcpdump reports its capture open: a capture 2 s slow to open still sees the RST', async () => {
+    await routeLocalnet(1);
+    const path = `${(await tcpdumpShims()).slow}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`;
+    const closed = await runScript('localnet-probe.sh', { CANARY: 'bm6666000000000000', TARGET_PORT: '18249', CAPTURE_SECONDS: '5', PATH: path }, { netns: pod });
+    expect(closed.signal).toBe('connected');
+    expect(closed.detail).toContain('RST');
+  }, 15_000);
 
   it('without CAP_NET_RAW no frame can be written: permission-denied', async () => {
     await routeLocalnet(1);

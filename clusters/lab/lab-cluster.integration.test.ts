@@ -9,7 +9,9 @@ import { LAB_ADDRESSES } from './addressing.ts';
 import { LabCluster } from './lab-cluster.ts';
 import { labProfile } from './testing/lab-profile.ts';
 import { SC4, SC4_INIT_CONTAINER } from '../../attack-pods/catalogue/sidecar-bypass/sc4.ts';
-import { parseScriptResult } from '../../attack-pods/script-result.ts';
+import { CAPTURE_OPEN_LINE, parseScriptResult } from '../../attack-pods/script-result.ts';
+import { CAPTURE_STOP_PORT, stopCommand } from '../../attack-pods/script-stop.ts';
+import { composeScript } from '../../attack-pods/script-loader.ts';
 import { stackTraits } from '../../core/domain/profile.ts';
 import { TIMEOUTS } from '../../core/timeouts.ts';
 import { listNetns } from './topology.ts';
@@ -62,6 +64,39 @@ describe('lab cluster (real kernel)', () => {
     expect(wait.status).toBe('seen');
     expect(ended).toBe(false);
     expect((await running.result).stdout).toBe('BM-READY probe\ndone\n');
+  });
+
+  it('two sniffers sharing a node\'s network namespace: each stop marker ends only the capture with its token', async () => {
+    // Both hostNetwork pods see each other's datagrams on the node's `lo`; a marker with another token is ignored.
+    const [first, second] = await Promise.all(
+      ['stop-a', 'stop-b'].map((name) => lab.createPod(pod(name, 'bm-app').hostNetwork().onNode(api.node).build(), { timeoutMs: 10_000 })),
+    );
+    if (first?.status !== 'running' || second?.status !== 'running') throw new Error('hostNetwork pods did not start');
+    const tokens = ['0123456789abcdef', 'fedcba9876543210'];
+    const env = (token: string) => ({
+      CAPTURE_HOST: api.ip,
+      CAPTURE_MAX_SECONDS: '12',
+      CAPTURE_STOP_PORT: String(CAPTURE_STOP_PORT),
+      CAPTURE_STOP_TOKEN: token,
+      CANARY: 'bm00aa11bb22cc33ee',
+    });
+    try {
+      const runs = [first.pod, second.pod].map((handle, index) => startExec(handle, ['sh', '-c', composeScript('packet-capture.sh')], { timeoutMs: 20_000, env: env(tokens[index] ?? '') }));
+      for (const running of runs) expect((await running.waitForLine(CAPTURE_OPEN_LINE, 5_000)).status).toBe('seen');
+      const started = Date.now();
+      expect((await first.pod.exec(stopCommand(tokens[0] ?? ''), { timeoutMs: 5_000 })).exitCode).toBe(0);
+      const [a, b] = runs;
+      const ended = parseScriptResult((await a?.result)?.stdout ?? '', '', 0);
+      // Only the marker datagram (not counted) crossed the capture: "1 packet captured" in tcpdump's singular.
+      expect([ended.signal, ended.fields.packets]).toEqual(['delivered', 0]);
+      expect(Date.now() - started).toBeLessThan(4_000);
+      // The other capture saw the first one's marker and runs on.
+      expect((await b?.waitForLine('never', 1_000))?.status).toBe('deadline');
+      expect((await second.pod.exec(stopCommand(tokens[1] ?? ''), { timeoutMs: 5_000 })).exitCode).toBe(0);
+      expect(parseScriptResult((await b?.result)?.stdout ?? '', '', 0).signal).toBe('delivered');
+    } finally {
+      await Promise.all([first.pod[Symbol.asyncDispose](), second.pod[Symbol.asyncDispose]()]);
+    }
   });
 
   it('lets a pod reach another pod by service name, resolved by the lab kube-dns', async () => {

@@ -8,6 +8,7 @@ import type { SceneAddresses } from '../../core/domain/scene-addresses.ts';
 import { stackTraits } from '../../core/domain/profile.ts';
 import { PASS_SIGNALS, type ClientSignal } from '../../core/domain/signal.ts';
 import { CAPTURE_OPEN_LINE } from '../../attack-pods/script-result.ts';
+import { stopCommandToken } from '../../attack-pods/script-stop.ts';
 import { AMBIENT_REDIRECTION_ANNOTATION, ISTIO_PROXY_CONTAINER } from '../../core/scene-check/mesh-enrolment.ts';
 import { DNS_PROBE, METADATA_PROBE, SCENE_CHECK_LABEL, sceneFlows } from '../../core/scene-check/scene-flows.ts';
 import { meshMemberLabels } from '../../manifests/scene/namespaces.ts';
@@ -17,8 +18,10 @@ import { AdmissionPolicyEvaluator } from '../../core/admission/validating-admiss
 export interface ScriptedRun {
   readonly signal: ClientSignal;
   readonly detail?: string;
-  /** Simulated duration of the script (a blocked attempt costs a timeout). */
+  /** Simulated duration of the script (a blocked attempt costs a timeout); a capture's bound. */
   readonly delayMs?: number;
+  /** When the script's CANARY leaves, ms into the run (a victim slow to send on a loaded machine); at once unless said. */
+  readonly sendsAfterMs?: number;
   /** Layer records this run leaves. */
   readonly evidence?: readonly EvidenceItem[];
   /** The sink receives the CANARY of this run's environment. */
@@ -32,8 +35,9 @@ export interface ScriptedRun {
   /** Lines the script prints while it runs, each `atMs` into the run (streamed to ExecOptions.onStdout). */
   readonly streams?: readonly { readonly atMs: number; readonly line: string }[];
   /**
-   * A sniffer: its capture opens `opensAfterMs` into the run (it then prints CAPTURE_OPEN_LINE) and stays open until
-   * the run ends. Its `canary_seen` is 1 only when a pod whose script passed sent this run's CANARY while it was open.
+   * A sniffer: its capture opens `opensAfterMs` into the run (it then prints CAPTURE_OPEN_LINE) and stays open until a
+   * stop exec in this pod carries its CAPTURE_STOP_TOKEN (attack-pods/script-stop.ts) or `delayMs`, its bound.
+   * Its `canary_seen` is 1 only when a pod whose script passed sent this run's CANARY while it was open.
    */
   readonly capture?: { readonly opensAfterMs: number };
 }
@@ -75,12 +79,18 @@ export class MemoryCluster implements Cluster {
   readonly podsDeleted: string[] = [];
   /** The pods whose script ran (exec), in order of start. */
   readonly scriptsRun: string[] = [];
+  /** The environment each script ran with, by pod. */
+  readonly scriptEnv = new Map<string, Readonly<Record<string, string>>>();
   tornDown = false;
   private readonly replay: Replay;
   private readonly evidence = new Map<string, readonly EvidenceItem[]>();
   private readonly sink: SinkRecord[] = [];
-  /** When (performance.now) each passing script carrying a CANARY started, for sniffers' simulated captures. */
+  /** When (performance.now) each passing script carrying a CANARY sent it, for sniffers' simulated captures. */
   private readonly canarySent: { readonly canary: string; readonly pod: string; readonly at: number }[] = [];
+  /** Captures running now, by pod: their stop token and how to end them. */
+  private readonly openCaptures = new Map<string, { readonly token: string | undefined; readonly end: () => void }>();
+  /** Every stop exec, in order: the pod, the token it carried, and whether the capture there had that token. */
+  readonly stopsSent: { readonly pod: string; readonly token: string; readonly matched: boolean }[] = [];
   private running = 0;
   maxConcurrentScripts = 0;
   /**
@@ -193,7 +203,11 @@ export class MemoryCluster implements Cluster {
       name,
       ip: '10.244.0.10',
       node: 'memory-worker',
-      exec: (_command, options) => this.exec(name, checkId === undefined ? scripted : this.sceneProbe(checkId), options),
+      exec: (command, options) => {
+        const stopToken = stopCommandToken(command);
+        if (stopToken !== undefined) return Promise.resolve(this.stop(name, stopToken));
+        return this.exec(name, checkId === undefined ? scripted : this.sceneProbe(checkId), options);
+      },
       logs: async () => this.resultLine(scripted),
       [Symbol.asyncDispose]: async () => {
         this.podsDeleted.push(name);
@@ -206,13 +220,26 @@ export class MemoryCluster implements Cluster {
     return `BM-RESULT ${JSON.stringify({ ...fields, signal: scripted.signal, exit: 0, detail: scripted.detail ?? '' })}\n`;
   }
 
+  /** A stop exec (stopCommand) in `podName`: its datagram ends the capture there when it carries that capture's token. */
+  private stop(podName: string, token: string): ExecResult {
+    const capture = this.openCaptures.get(podName);
+    const matched = capture !== undefined && capture.token === token;
+    this.stopsSent.push({ pod: podName, token, matched });
+    if (matched) capture.end();
+    // A datagram is sent either way; a capture with another token ignores it.
+    return { exitCode: 0, stdout: '', stderr: '', timedOut: false, durationMs: 0 };
+  }
+
   private async exec(podName: string, scripted: ScriptedRun, options: ExecOptions): Promise<ExecResult> {
     this.running += 1;
     this.maxConcurrentScripts = Math.max(this.maxConcurrentScripts, this.running);
     const started = performance.now();
     this.scriptsRun.push(podName);
+    this.scriptEnv.set(podName, options.env ?? {});
     const canary = options.env?.CANARY;
-    if (canary !== undefined && PASS_SIGNALS.has(scripted.signal)) this.canarySent.push({ canary, pod: podName, at: started });
+    if (canary !== undefined && PASS_SIGNALS.has(scripted.signal)) this.canarySent.push({ canary, pod: podName, at: started + (scripted.sendsAfterMs ?? 0) });
+    let endCapture = (): void => {};
+    const ended = new Promise<void>((resolve) => (endCapture = resolve));
     try {
       const streams = [...(scripted.streams ?? []), ...(scripted.capture === undefined ? [] : [{ atMs: scripted.capture.opensAfterMs, line: CAPTURE_OPEN_LINE }])];
       let stdout = '';
@@ -220,19 +247,29 @@ export class MemoryCluster implements Cluster {
       for (const { atMs, line } of streams.sort((a, b) => a.atMs - b.atMs)) {
         await sleep(Math.max(0, started + atMs - performance.now()));
         // The capture is open from the moment it says so (timers round, so not from `atMs`).
-        if (scripted.capture !== undefined && line === CAPTURE_OPEN_LINE) opened ??= performance.now();
+        if (scripted.capture !== undefined && line === CAPTURE_OPEN_LINE) {
+          opened ??= performance.now();
+          this.openCaptures.set(podName, { token: options.env?.CAPTURE_STOP_TOKEN, end: endCapture });
+        }
         stdout += `${line}\n`;
         options.onStdout?.(Buffer.from(`${line}\n`));
       }
-      await sleep(Math.max(0, started + (scripted.delayMs ?? 0) - performance.now()));
+      const stopped = new AbortController();
+      const bound = sleep(Math.max(0, started + (scripted.delayMs ?? 0) - performance.now()), undefined, { signal: stopped.signal }).catch(() => undefined);
+      if (opened !== undefined) await Promise.race([bound, ended]);
+      else await bound;
+      stopped.abort();
+      const closed = performance.now();
+      this.openCaptures.delete(podName);
       this.evidence.set(podName, scripted.evidence ?? []);
       if (scripted.delivers === true && canary !== undefined) {
         this.sink.push({ canary, protocol: scripted.deliversOver ?? 'http', from: '10.244.0.10', at: new Date().toISOString() });
       }
-      const heard = opened !== undefined && this.canarySent.some((sent) => sent.canary === canary && sent.pod !== podName && sent.at >= opened);
+      const heard = opened !== undefined && this.canarySent.some((sent) => sent.canary === canary && sent.pod !== podName && sent.at >= opened && sent.at <= closed);
       const fields = scripted.capture === undefined ? scripted.fields : { ...scripted.fields, canary_seen: heard ? 1 : 0 };
       return { exitCode: 0, stdout: stdout + this.resultLine(scripted, fields), stderr: '', timedOut: false, durationMs: performance.now() - started };
     } finally {
+      this.openCaptures.delete(podName);
       this.running -= 1;
     }
   }

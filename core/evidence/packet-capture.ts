@@ -10,14 +10,17 @@ export interface CaptureReport {
   readonly canarySeen: boolean;
   /** `peer>host.port` per flow seen, the captured host's side with its port. */
   readonly flows: readonly string[];
+  /** Packets the kernel dropped before tcpdump read them (tcpdump's own count); 0 when the script did not say. */
+  readonly dropped: number;
 }
 
 /** The script's fields as a report; undefined when a field is missing or malformed (the cell is then an error). */
 export function parseCaptureReport(fields: Readonly<Record<string, string | number>>): CaptureReport | undefined {
-  const { packets, canary_seen: seen, flows } = fields;
+  const { packets, canary_seen: seen, flows, dropped } = fields;
   if (typeof packets !== 'number' || (seen !== 0 && seen !== 1)) return undefined;
   if (flows !== undefined && typeof flows !== 'string') return undefined;
-  return { packets, canarySeen: seen === 1, flows: (flows ?? '').split(' ').filter((flow) => flow.length > 0) };
+  if (dropped !== undefined && typeof dropped !== 'number') return undefined;
+  return { packets, canarySeen: seen === 1, flows: (flows ?? '').split(' ').filter((flow) => flow.length > 0), dropped: dropped ?? 0 };
 }
 
 /** The captured host's ports on flows with `peerIp` (the victim's address). */
@@ -46,8 +49,15 @@ export function captureEvidence(report: CaptureReport, raw: string, victimIp: st
   }
   const matched = ['source-ip', 'destination-ip', ...(ports.length > 0 ? ['destination-port'] : [])];
   let layer: BlockingLayer | 'none' = 'none';
-  if (ports.includes(HBONE_PORT) && stackLayers.has('mesh-ztunnel')) layer = 'mesh-ztunnel';
+  // A capture that lost packets cannot say the canary was absent: it may have been in one of them.
+  if (report.dropped > 0) layer = 'none';
+  else if (ports.includes(HBONE_PORT) && stackLayers.has('mesh-ztunnel')) layer = 'mesh-ztunnel';
   else if (ports.includes(appPort) && stackLayers.has('mesh-sidecar')) layer = 'mesh-sidecar';
-  const reading = layer === 'none' ? 'no layer of this stack explains the missing canary' : `only ciphertext: ${layer === 'mesh-ztunnel' ? 'HBONE (mTLS on 15008)' : 'sidecar mTLS on the application port'}`;
+  const reading =
+    report.dropped > 0
+      ? `the kernel dropped ${report.dropped} packets before tcpdump read them, so the canary may have been among them`
+      : layer === 'none'
+        ? 'no layer of this stack explains the missing canary'
+        : `only ciphertext: ${layer === 'mesh-ztunnel' ? 'HBONE (mTLS on 15008)' : 'sidecar mTLS on the application port'}`;
   return { layer, source: 'packet-capture', verdict: 'observed', raw, detail: `${report.packets} packets captured, ${ports.length > 0 ? 'the victim flow among them' : 'none of the victim flow'}, canary absent; ${reading} (${where})`, matched };
 }

@@ -180,6 +180,52 @@ describe('executeAttack', () => {
       expect(cell.evidence).toEqual([expect.objectContaining({ source: 'packet-capture', matched: ['canary'] })]);
     });
 
+    it('the capture ends once the victim returned: its own stop token is sent in its own pod, not a fixed window later', async () => {
+      // Bound far past the victim: the old fixed window would have kept the sniffer running all of it.
+      const bound = 8_000;
+      const sniffer = { signal: 'delivered' as const, delayMs: bound, capture: { opensAfterMs: 0 }, fields: { packets: 12, flows: victimFlow } };
+      const memory = cluster(roles(sniffer, { signal: 'delivered' }, { signal: 'http-ok', sendsAfterMs: 150, delayMs: 300 }));
+      const cell = await executeAttack(memory, syntheticAttack({ id: 'P11', success: 'packet-capture', expected: EXPECT_ALLOWED }), options);
+      expect(cell).toMatchObject({ outcome: 'allowed', asExpected: true });
+      expect(cell.timings.attemptMs).toBeLessThan(300 + TIMEOUTS.captureDrainMs + 1_500);
+      const snifferPod = memory.scriptsRun.find((name) => name.includes('-attempt-'));
+      const token = memory.scriptEnv.get(snifferPod ?? '')?.CAPTURE_STOP_TOKEN;
+      expect(token).toMatch(/^[0-9a-f]{16}$/);
+      expect(memory.stopsSent).toEqual([{ pod: snifferPod, token, matched: true }]);
+      expect(cell.reason).toContain(`stop sent ${TIMEOUTS.captureDrainMs} ms after the victim's request returned`);
+      // The capture lists the victim's own flows: the victim pod's address is handed over once both pods exist.
+      expect(memory.scriptEnv.get(snifferPod ?? '')?.CAPTURE_PEER).toBe('10.244.0.10');
+    });
+
+    it('a victim slow to send (a loaded machine) is still inside the capture, which then ends on the victim, not its bound', async () => {
+      const sniffer = { signal: 'delivered' as const, delayMs: 7_000, capture: { opensAfterMs: 100 }, fields: { packets: 12, flows: victimFlow } };
+      const memory = cluster(roles(sniffer, { signal: 'delivered' }, { signal: 'http-ok', sendsAfterMs: 2_500, delayMs: 2_600 }));
+      const started = performance.now();
+      const cell = await executeAttack(memory, syntheticAttack({ id: 'P12', success: 'packet-capture', expected: EXPECT_ALLOWED }), options);
+      expect(cell).toMatchObject({ outcome: 'allowed', asExpected: true });
+      expect(cell.evidence).toEqual([expect.objectContaining({ source: 'packet-capture', matched: ['canary'] })]);
+      expect(performance.now() - started).toBeLessThan(6_000);
+    }, 15_000);
+
+    it('a victim that fails still ends the capture, and the cell stays inconclusive, never blocked', async () => {
+      const sniffer = { signal: 'delivered' as const, delayMs: 8_000, capture: { opensAfterMs: 0 }, fields: { packets: 0, flows: '' } };
+      const memory = cluster(roles(sniffer, { signal: 'delivered' }, { signal: 'timeout', delayMs: 200 }));
+      const cell = await executeAttack(memory, syntheticAttack({ id: 'P13', success: 'packet-capture', expected: EXPECT_SIDECAR }), options);
+      expect(cell.outcome).toBe('inconclusive');
+      expect(cell.reason).toContain("permitted client's request failed");
+      expect(memory.stopsSent).toHaveLength(1);
+      expect(cell.timings.attemptMs).toBeLessThan(200 + TIMEOUTS.captureDrainMs + 1_500);
+    });
+
+    it('a capture that does not take the stop (no marker seen) runs to its own bound and reads as before', async () => {
+      const streamed = { signal: 'delivered' as const, delayMs: 1_500, streams: [{ atMs: 0, line: CAPTURE_OPEN_LINE }], fields: { packets: 12, canary_seen: 0, flows: victimFlow } };
+      const memory = cluster(roles(streamed, { signal: 'delivered' }, { signal: 'http-ok' }));
+      const cell = await executeAttack(memory, syntheticAttack({ id: 'P14', success: 'packet-capture', expected: EXPECT_SIDECAR }), options);
+      expect(cell).toMatchObject({ outcome: 'blocked', blockedBy: 'mesh-sidecar' });
+      expect(memory.stopsSent).toEqual([expect.objectContaining({ matched: false })]);
+      expect(cell.timings.attemptMs).toBeGreaterThanOrEqual(1_400);
+    });
+
     it('no open line within the budget: error naming it, no victim request, every pod deleted', async () => {
       const never = { signal: 'delivered' as const, delayMs: TIMEOUTS.captureOpenMs + 200, streams: [], fields: { packets: 0, canary_seen: 0, flows: '' } };
       const memory = cluster(roles(never, { signal: 'delivered' }, { signal: 'http-ok' }));

@@ -34,28 +34,54 @@ export type ScriptSource = (name: string) => string;
 
 type ScriptOutcome = { signal: ClientSignal; detail: string; fields: Readonly<Record<string, string | number>> };
 
+/** What asking a running script to end its work early (StartedPlan.stop) came to. */
+export type StopOutcome =
+  /** The stop command ran in the script's pod and succeeded. */
+  | { readonly status: 'sent' }
+  /** The script had already ended (or never ran in an exec): nothing to stop. */
+  | { readonly status: 'ended' }
+  /** The stop exec failed or timed out: the script ends on its own bound. */
+  | { readonly status: 'failed'; readonly detail: string };
+
 /** A script started in its pod: its outcome once it ends, and its stdout lines while it runs. */
 interface StartedScript {
   readonly outcome: Promise<ScriptOutcome>;
   waitForLine(marker: string, budgetMs: number): Promise<MarkerWait>;
+  stop(command: readonly string[], budgetMs: number): Promise<StopOutcome>;
 }
 
-function startInPod(pod: PodHandle, plan: AttemptPlan, scripts: ScriptSource): StartedScript {
+function startInPod(pod: PodHandle, plan: AttemptPlan, scripts: ScriptSource, env: Readonly<Record<string, string>>): StartedScript {
   if (plan.placement === 'init-container') {
     // The init container ran before the pod was up: its log is all there is, nothing streams.
     const outcome = pod.logs(initContainerName(plan)).then((log): ScriptOutcome => {
       const result = parseScriptResult(log, '', 0);
       return { signal: result.signal, detail: result.detail, fields: result.fields };
     });
-    return { outcome, waitForLine: () => outcome.then(ended, ended) };
+    return { outcome, waitForLine: () => outcome.then(ended, ended), stop: async () => ({ status: 'ended' }) };
   }
-  const exec = startExec(pod, ['sh', '-c', scripts(plan.script)], { timeoutMs: TIMEOUTS.scriptExecMs, env: plan.env });
+  const exec = startExec(pod, ['sh', '-c', scripts(plan.script)], { timeoutMs: TIMEOUTS.scriptExecMs, env });
+  let running = true;
   const outcome = exec.result.then((result): ScriptOutcome => {
     if (result.timedOut) return { signal: 'error', detail: `script exceeded its ${TIMEOUTS.scriptExecMs} ms deadline`, fields: {} };
     const parsed = parseScriptResult(result.stdout, result.stderr, result.exitCode);
     return { signal: parsed.signal, detail: parsed.detail, fields: parsed.fields };
   });
-  return { outcome, waitForLine: (marker, budgetMs) => exec.waitForLine(marker, budgetMs) };
+  outcome.then(
+    () => (running = false),
+    () => (running = false),
+  );
+  const stop = async (command: readonly string[], budgetMs: number): Promise<StopOutcome> => {
+    if (!running) return { status: 'ended' };
+    try {
+      const result = await pod.exec(command, { timeoutMs: budgetMs });
+      if (result.timedOut) return { status: 'failed', detail: `the stop exec exceeded ${budgetMs} ms` };
+      if (result.exitCode !== 0) return { status: 'failed', detail: `the stop exec exited ${result.exitCode}: ${result.stderr.trim().slice(0, 200)}` };
+      return { status: 'sent' };
+    } catch (error) {
+      return { status: 'failed', detail: `the stop exec failed: ${(error as Error).message}` };
+    }
+  };
+  return { outcome, waitForLine: (marker, budgetMs) => exec.waitForLine(marker, budgetMs), stop };
 }
 
 const ended = (): MarkerWait => ({ status: 'ended' });
@@ -66,6 +92,11 @@ export interface StartedPlan {
   readonly done: Promise<PlanRun>;
   /** A stdout line the script prints while it runs (an admission-refused plan ran nothing: `ended`). */
   waitForLine(marker: string, budgetMs: number): Promise<MarkerWait>;
+  /**
+   * Asks the script to end its work early: runs `command` in the same pod (and container) while the script runs, within
+   * `budgetMs` (a capture: attack-pods/script-stop.ts). The script still ends itself and `done` settles as usual.
+   */
+  stop(command: readonly string[], budgetMs: number): Promise<StopOutcome>;
 }
 
 /**
@@ -75,8 +106,11 @@ export interface StartedPlan {
  * script was never run or failed.
  */
 export interface PreparedPlan {
+  /** The pod that was created; undefined when admission refused it. */
+  readonly pod: PlanRun['pod'];
   run(): Promise<PlanRun>;
-  start(): StartedPlan;
+  /** `env` adds variables known only once the pods exist (a capture's CAPTURE_PEER and stop token); never replaces the plan's own. */
+  start(env?: Readonly<Record<string, string>>): StartedPlan;
   release(): Promise<void>;
 }
 
@@ -94,31 +128,39 @@ export async function preparePlan(cluster: Cluster, plan: AttemptPlan, podReadyM
       admissionEvidence: parseAdmissionMessages(creation.message, plan.flow)[0] ?? { layer: 'admission', source: 'admission', verdict: 'denied', raw: creation.message },
       release: async () => {},
     };
-    return { run: async () => refused, start: () => ({ done: Promise.resolve(refused), waitForLine: async () => ended() }), release: async () => {} };
+    return {
+      pod: undefined,
+      run: async () => refused,
+      start: () => ({ done: Promise.resolve(refused), waitForLine: async () => ended(), stop: async () => ({ status: 'ended' }) }),
+      release: async () => {},
+    };
   }
   const pod = creation.pod;
+  const ran = { namespace: pod.namespace, name: pod.name, ip: pod.ip };
   const release = async (): Promise<void> => {
     await pod[Symbol.asyncDispose]();
   };
-  const start = (): StartedPlan => {
+  const start = (env: Readonly<Record<string, string>> = {}): StartedPlan => {
     let script: StartedScript;
     try {
-      script = startInPod(pod, plan, scripts);
+      const replaced = Object.keys(env).filter((name) => name in plan.env);
+      if (replaced.length > 0) throw new Error(`plan ${plan.script} already sets ${replaced.join(', ')}: refusing to replace it at start`);
+      script = startInPod(pod, plan, scripts, { ...plan.env, ...env });
     } catch (error) {
       // An unknown script or a plan without its init container: nothing ran.
       const failed = Promise.reject(error as Error);
-      script = { outcome: failed, waitForLine: async () => ended() };
+      script = { outcome: failed, waitForLine: async () => ended(), stop: async () => ({ status: 'ended' }) };
     }
     const done = script.outcome.then(
-      ({ signal, detail, fields }): PlanRun => ({ signal, detail, fields, durationMs: performance.now() - started, pod: { namespace: pod.namespace, name: pod.name, ip: pod.ip }, release }),
+      ({ signal, detail, fields }): PlanRun => ({ signal, detail, fields, durationMs: performance.now() - started, pod: ran, release }),
       async (error: unknown) => {
         await release();
         throw error;
       },
     );
-    return { done, waitForLine: script.waitForLine };
+    return { done, waitForLine: script.waitForLine, stop: script.stop };
   };
-  return { release, start, run: () => start().done };
+  return { pod: ran, release, start, run: () => start().done };
 }
 
 /** Create the plan's pod (admission may refuse it) and run its script. */

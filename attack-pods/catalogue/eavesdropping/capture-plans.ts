@@ -1,5 +1,6 @@
 import type { AttemptContext, AttemptPlan } from '../../../core/domain/attack.ts';
 import { TIMEOUTS } from '../../../core/timeouts.ts';
+import { CAPTURE_STOP_PORT } from '../../script-stop.ts';
 import type { PodBuilder } from '../../../manifests/pod-builder.ts';
 import { SCENE } from '../../../manifests/scene.ts';
 import { frontendImpostor } from '../attackers.ts';
@@ -12,10 +13,11 @@ export interface SelfSend {
 }
 
 /**
- * packet-capture.sh in `sniffer`: TCP to and from api's pod IP for TIMEOUTS.captureSeconds once its capture is open
- * (it says so on stdout; TIMEOUTS.captureOpenMs bounds the wait). With `selfSend` (the positive control) it also sends
- * its own canary there in plaintext once the capture is open and passes only when it captured it; the capture then
- * follows that host (the flow is the control's own).
+ * packet-capture.sh in `sniffer`: TCP to and from api's pod IP from the moment its capture is open (it says so on
+ * stdout; TIMEOUTS.captureOpenMs bounds the wait) until the harness ends it once the victim's request returned, at most
+ * TIMEOUTS.captureMaxSeconds (attack-pods/script-stop.ts). With `selfSend` (the positive control) it also sends its own
+ * canary there in plaintext once the capture is open, ends its capture TIMEOUTS.captureDrainMs after that send, and passes only when it captured it; the
+ * capture then follows that host (the flow is the control's own).
  */
 export function capturePlan(context: AttemptContext, sniffer: PodBuilder, selfSend?: SelfSend): AttemptPlan {
   const api = workloadAddress(context, 'api');
@@ -27,8 +29,9 @@ export function capturePlan(context: AttemptContext, sniffer: PodBuilder, selfSe
     canary: context.canary,
     env: {
       CAPTURE_HOST: host,
-      CAPTURE_SECONDS: String(TIMEOUTS.captureSeconds),
-      CAPTURE_OPEN_SECONDS: String(Math.ceil(TIMEOUTS.captureOpenMs / 1000)),
+      CAPTURE_MAX_SECONDS: String(TIMEOUTS.captureMaxSeconds),
+      CAPTURE_DRAIN_SECONDS: String(Math.ceil(TIMEOUTS.captureDrainMs / 1000)),
+      CAPTURE_STOP_PORT: String(CAPTURE_STOP_PORT),
       ...(selfSend === undefined ? {} : { SELF_SEND: '1', SELF_PORT: String(port) }),
     },
     flow: { protocol: 'tcp', destinationIp: host, destinationPort: port },
