@@ -211,8 +211,8 @@ describe('expectations for every stack', () => {
     expect(attack('SC2-priv').expect(stack('calico+istio-sidecar')).blockedBy).toBe('cni');
   });
 
-  it('the lab never pretends: no kubelet, API server, HostEndpoint or PID namespace; a waypoint only in ambient', () => {
-    for (const id of ['HN3', 'LM3', 'LM4', 'HN4-priv', 'HN5-priv']) {
+  it('the lab never pretends: no kubelet, API server or HostEndpoint; a waypoint only in ambient', () => {
+    for (const id of ['HN3', 'LM3', 'LM4', 'HN5-priv']) {
       for (const lab of ['lab:none', 'lab:netpol', 'lab:sidecar', 'lab:netpol+sidecar', 'lab:ambient']) {
         expect(attack(id).expect(stack(lab)).outcome, `${id} on ${lab}`).toBe('not-applicable');
       }
@@ -233,6 +233,19 @@ describe('expectations for every stack', () => {
     expect(attack('SC10').expect(stack('lab:sidecar')).note).toContain('meshConfig.pathNormalization: BASE');
     expect(attack('SC10').expect(stack('lab:netpol+sidecar'))).toMatchObject({ outcome: 'blocked', blockedBy: 'mesh-sidecar' });
     expect(attack('SC10').expect(stack('lab:netpol+sidecar')).note).toContain('meshConfig.pathNormalization: DECODE_AND_MERGE_SLASHES');
+  });
+
+  it("HN4 runs on every lab stack: a hostPID pod joins its lab node's PID namespace (clusters/lab/pod-sandbox.ts)", () => {
+    for (const lab of ['lab:none', 'lab:netpol', 'lab:sidecar', 'lab:netpol+sidecar', 'lab:ambient']) {
+      expect(attack('HN4').notApplicable(stack(lab)), `HN4 on ${lab}`).toBeUndefined();
+      expect(attack('HN4').expect(stack(lab)), `HN4 on ${lab}`).toMatchObject({ outcome: 'blocked', blockedBy: 'admission', signal: 'admission-denied' });
+      expect(attack('HN4-priv').notApplicable(stack(lab)), `HN4-priv on ${lab}`).toBeUndefined();
+      // The node's own output is outside the lab's NetworkPolicy rules (forward and input hooks) and every proxy's capture.
+      const privileged = attack('HN4-priv').expect(stack(lab));
+      expect(privileged, `HN4-priv on ${lab}`).toMatchObject({ outcome: 'allowed', certainty: 'documented' });
+      expect(privileged.note).toContain("hook only the node's forward and input paths");
+    }
+    expect(attack('HN4-priv').expect(stack('kindnet')).note).not.toContain('forward and input');
   });
 
   it('mesh L7 attacks (SC11-SC15): the lab waypoint measures the policy ones on lab:ambient; the header ones need its header model', () => {

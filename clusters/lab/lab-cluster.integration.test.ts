@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PodHandle } from '../../core/domain/cluster.ts';
@@ -196,6 +196,15 @@ describe('lab cluster (real kernel)', () => {
     const addresses = await created.pod.exec(['nsenter', '-t', '1', '-n', 'ip', '-4', '-o', 'addr', 'show', 'eth0'], { timeoutMs: 5_000 });
     const node = (await lab.addresses()).nodes.find((candidate) => candidate.name === created.pod.node);
     expect(addresses.stdout).toContain(`${node?.ip}/16`);
+    // The namespace itself, not only its addresses: PID 1's network namespace is the lab node's, never
+    // the one the runner lives in.
+    const seen = await created.pod.exec(['stat', '-L', '-c', '%d:%i', '/proc/1/ns/net'], { timeoutMs: 5_000 });
+    const nodePlan = lab.nodes.find((candidate) => candidate.name === created.pod.node);
+    if (nodePlan === undefined) throw new Error(`no lab node ${created.pod.node}`);
+    const labNode = statSync(`/run/netns/${lab.names.node(nodePlan.index)}`);
+    const host = statSync('/proc/self/ns/net'); // the runner's own: the host's network, for this test
+    expect(seen.stdout.trim()).toBe(`${labNode.dev}:${labNode.ino}`);
+    expect(seen.stdout.trim()).not.toBe(`${host.dev}:${host.ino}`);
     await created.pod[Symbol.asyncDispose]();
   });
 
