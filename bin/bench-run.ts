@@ -243,6 +243,7 @@ try {
       const out = await mkdtemp(join(privateDir, `${build.name}-${index}-`));
       const run = await runOnce(build, flags, out, time);
       console.log(describeRun(build, index, run));
+      for (const cell of run.unexpected) console.log(`    not as expected: ${cell}`);
       // A run cut short by the interrupt measured nothing whole: printed, never in the medians.
       if (!interrupted) results.get(build.name)?.push(run);
       await rm(out, { recursive: true, force: true });

@@ -45,6 +45,8 @@ describe('profileRun (where a bench run\'s time went)', () => {
     expect(run.phases).toEqual({ startUp: 2, labsUp: 3.8, selfTests: 7.5, firstCellStart: 4.2, firstCell: 6.5, lastCell: 12, tornDown: 13.9, end: 14 });
     expect(run.selfTestByStack).toEqual({ 'lab:none': 0.5, 'lab:netpol': 4.7 });
     expect(run).toMatchObject({ cells: 3, asExpected: 2, cellSeconds: 6 });
+    expect(run.unexpected).toHaveLength(1);
+    expect(run.unexpected[0]).toMatch(/^lab:netpol SC1: /);
   });
 
   it('leaves out the phases a run never reached (no header: nothing is placed on the clock)', () => {

@@ -27,6 +27,8 @@ export interface RunProfile {
   readonly selfTestByStack: Readonly<Record<string, number>>;
   readonly cells: number;
   readonly asExpected: number;
+  /** Each cell not as expected, `profile attack: outcome — reason`, so a run's output dir need not be kept to say which. */
+  readonly unexpected: readonly string[];
   /** Sum of every measured cell's attempt and control durations, seconds (what a sequential runner would pay). */
   readonly cellSeconds: number;
 }
@@ -81,6 +83,7 @@ export function profileRun(lines: readonly ResultLine[], stderr: string, launche
     selfTestByStack: Object.fromEntries(scenes.map((scene) => [scene.profileId, scene.durationMs / 1000])),
     cells: cells.length,
     asExpected: cells.filter((cell) => cell.asExpected).length,
+    unexpected: cells.filter((cell) => !cell.asExpected).map((cell) => `${cell.profileId} ${cell.attackId}: ${cell.outcome} — ${(cell.reason ?? '').slice(0, 300)}`),
     cellSeconds: measuredCells.reduce((total, cell) => total + cell.timings.attemptMs + cell.timings.controlMs, 0) / 1000,
   };
 }
