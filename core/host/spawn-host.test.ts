@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, symlink, writeFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpawnHost } from './spawn-host.ts';
 
@@ -117,4 +118,24 @@ describe('SpawnHost', () => {
     process.kill(spawner, 'SIGKILL');
     await expect(inFlight).rejects.toThrow(/spawner process ended/);
   });
+
+  it('closing an idle spawner at the end of a program settles: the program exits with its own code, not 13', async () => {
+    const script = join(dir, 'close-at-exit.mts');
+    await writeFile(
+      script,
+      [
+        `import { SpawnHost } from ${JSON.stringify(new URL('./spawn-host.ts', import.meta.url).pathname)};`,
+        'const host = new SpawnHost();',
+        "await host.run('true', [], { timeoutMs: 5_000, cwd: '/' });",
+        'await new Promise((resolve) => setTimeout(resolve, 50));',
+        'await host.close();',
+        'process.exitCode = 7;',
+      ].join('\n'),
+    );
+    // From the repository root, where `tsx` resolves.
+    const result = await execa(process.execPath, ['--import', 'tsx', script], { reject: false, cwd: new URL('../../', import.meta.url).pathname });
+    expect(result.stderr).not.toMatch(/unsettled top-level await/);
+    expect(result.exitCode).toBe(7);
+  });
 });
+

@@ -121,6 +121,9 @@ export class SpawnHost {
     const child = this.child;
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // An idle spawner is unreferenced; without this the event loop could empty before its exit is seen, and a
+    // top-level `await close()` would never settle (Node then exits 13).
+    child.ref();
     if (child.connected) child.disconnect();
     await exited;
   }
