@@ -46,17 +46,3 @@ export async function mustRun(
   }
   return result;
 }
-
-/** Signals a whole process group; a group that is already gone is not an error. */
-export function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already exited
-    }
-  }
-}

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { EXIT } from '../../core/domain/errors.ts';
-import { killGroup } from './host-command.ts';
+import { killGroup } from '../../core/host/kill-group.ts';
 import type { LabCluster } from './lab-cluster.ts';
 
 /** What a lab has made on the host, as far as a synchronous teardown can find it. */

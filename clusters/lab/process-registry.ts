@@ -1,6 +1,6 @@
 import { spawnHost } from '../../core/host/spawn-host.ts';
 import { InfrastructureError } from '../../core/domain/errors.ts';
-import { killGroup } from './host-command.ts';
+import { killGroup } from '../../core/host/kill-group.ts';
 import { LAB_PROCESS_CWD } from './process-cwd.ts';
 
 export interface LongRunningOptions {

@@ -11,24 +11,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync } from 'node:fs';
+import { killGroup } from './kill-group.ts';
 import { openAppendNoFollow } from './owned-files.ts';
 import type { OutputTarget, RunRequest, SpawnReply, SpawnRequest, StartRequest } from './spawn-protocol.ts';
 
 function reply(message: SpawnReply): void {
   process.send?.(message);
-}
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already exited
-    }
-  }
 }
 
 function run(request: RunRequest): void {
