@@ -77,6 +77,17 @@ describe('renderHaproxyConfig is accepted by haproxy -c', () => {
     return config;
   }
 
+  it('points HAProxy\'s internal HTTP client at the mesh root, so a start does not load the system CA store', async () => {
+    const config = await check(base);
+    expect(config.split('\n')).toContain(`  httpclient.ssl.ca-file ${base.caPath}`);
+    // The line is HAProxy's httpclient setting, in force: the same configuration with that one file missing stops at start.
+    const missing = join(dir, 'no-such-root.pem');
+    await writeFile(join(dir, 'haproxy.cfg'), config.replace(`  httpclient.ssl.ca-file ${base.caPath}`, `  httpclient.ssl.ca-file ${missing}`));
+    const result = await execa('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')], { reject: false });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain(`httpclient: cannot initialize: cannot initialize SSL verify with 'ca-file "${missing}"'`);
+  });
+
   it('serves a /config_dump larger than HAProxy\'s default 16 KB buffer (the scene\'s dump outgrew it)', async () => {
     await writeFile(join(dir, 'dump.json'), `"${'x'.repeat(40_000)}"`);
     try {
