@@ -1,4 +1,7 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubeObject } from '../../core/domain/cluster.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PodHandle } from '../../core/domain/cluster.ts';
@@ -263,6 +266,26 @@ describe('lab cluster (real kernel)', () => {
       expect(parseScriptResult(log, '', 0).signal).toBe('error');
     } finally {
       await created.pod[Symbol.asyncDispose]();
+    }
+  });
+
+  it('apply starts its pods together, and places them in the order of the objects', async () => {
+    const meeting = mkdtempSync(join(tmpdir(), 'bm-apply-'));
+    // Each init container says it is there, then waits (at most 5 s) for all three: only pods started together meet.
+    const meet = `touch ${meeting}/$HOSTNAME; for i in $(seq 50); do [ "$(ls ${meeting} | grep -vc result)" -ge 3 ] && { echo together > ${meeting}/$HOSTNAME.result; exit 0; }; sleep 0.1; done; echo alone > ${meeting}/$HOSTNAME.result`;
+    const names = ['meet-a', 'meet-b', 'meet-c'];
+    try {
+      await lab.apply(names.map((name) => pod(name, 'bm-app').initContainer('meet', meet).build() as unknown as KubeObject));
+      for (const name of names) expect(readFileSync(join(meeting, `${name}.result`), 'utf8').trim()).toBe('together');
+      const { workloads } = await lab.addresses();
+      const nodes = names.map((name) => workloads[`bm-app/${name}`]?.node);
+      // Workers are dealt in turn, in the order the objects were given.
+      expect(nodes[0]).toBeDefined();
+      expect(nodes[1]).not.toBe(nodes[0]);
+      expect(nodes[2]).toBe(nodes[0]);
+    } finally {
+      // The pods stay until the teardown below, which checks that nothing of them is left.
+      rmSync(meeting, { recursive: true, force: true });
     }
   });
 

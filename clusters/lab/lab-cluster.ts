@@ -189,12 +189,16 @@ export class LabCluster implements Cluster {
     if (istioChanged) await Promise.all([...this.state.sidecars.values()].map((sidecar) => sidecar.reload()));
     await this.mesh.ambient?.refresh();
     for (const view of waypointsToStart) await this.startWaypoint(view);
-    for (const spec of podsToCreate) {
-      const created = await this.createPod(spec, { timeoutMs: TIMEOUTS.labPodReadyMs });
-      if (created.status === 'rejected') {
-        throw new BadInputError(created.message, `apply Pod ${spec.metadata?.namespace}/${spec.metadata?.name}`);
+    // The pods start together, as a kubelet starts them; createPod admits and places each synchronously before its
+    // first await, so admission order and node placement stay those of `objects`.
+    const created = await Promise.allSettled(podsToCreate.map((spec) => this.createPod(spec, { timeoutMs: TIMEOUTS.labPodReadyMs })));
+    created.forEach((result, index) => {
+      const spec = podsToCreate[index];
+      if (result.status === 'rejected') throw result.reason;
+      if (result.value.status === 'rejected') {
+        throw new BadInputError(result.value.message, `apply Pod ${spec?.metadata?.namespace}/${spec?.metadata?.name}`);
       }
-    }
+    });
   }
 
   /** Refuses, before anything changes, what the lab's ambient model does not cover (waypoint Gateway fields, labels). */
