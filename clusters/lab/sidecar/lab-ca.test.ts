@@ -35,6 +35,17 @@ describe('lab CA', () => {
     expect(await serial(other.certPath)).not.toBe(await serial(a.certPath));
   });
 
+  it('signs many identities at once, each with its own serial (pods started together; a shared serial file raced)', async () => {
+    const accounts = Array.from({ length: 12 }, (_, index) => `sa-${index}`);
+    const certs = await Promise.all(accounts.map((account) => workloadCertificate(dir, 'bm-many', account)));
+    const serials = await Promise.all(certs.map(async (cert) => (await execa('openssl', ['x509', '-in', cert.certPath, '-noout', '-serial'])).stdout));
+    expect(new Set(serials).size).toBe(accounts.length);
+    for (const cert of certs) {
+      const verify = await execa('openssl', ['verify', '-CAfile', caCertPath(dir), cert.certPath]);
+      expect(verify.stdout).toContain(': OK');
+    }
+  });
+
   it('refuses identities that are not DNS labels', () => {
     expect(() => workloadCertificate(dir, 'bm-app', 'Front End')).toThrow(BadInputError);
   });

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { runCommand } from '../host-command.ts';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -75,6 +76,17 @@ export function createLabCa(dir: string): Promise<void> {
 const certInFlight = new Map<string, Promise<WorkloadCertificate>>();
 
 /** The certificate of one identity, issued on first use. */
+/**
+ * A random positive certificate serial (RFC 5280 §4.1.2.2: unique per CA, at most 20 octets; CAs use random ones).
+ * Not `-CAcreateserial`: that read-increment-writes one serial file, and two workloads signed at once (pods started
+ * together) raced on it ("Unable to load number from ca.srl").
+ */
+function randomSerial(): string {
+  const bytes = randomBytes(16);
+  bytes[0] = (bytes[0] ?? 0) & 0x7f;
+  return `0x${bytes.toString('hex')}`;
+}
+
 export function workloadCertificate(caDir: string, namespace: string, serviceAccount: string): Promise<WorkloadCertificate> {
   for (const [what, value] of [['namespace', namespace], ['service account', serviceAccount]] as const) {
     if (!DNS_LABEL.test(value)) {
@@ -113,7 +125,7 @@ export function workloadCertificate(caDir: string, namespace: string, serviceAcc
       '',
     ].join('\n'), { mode: 0o600 });
     await openssl(['x509', '-req', '-in', csr, '-CA', caCertPath(caDir), '-CAkey', join(caDir, 'ca-key.pem'),
-      '-CAcreateserial', '-out', certificate.certPath, '-days', '7', '-extfile', ext]);
+      '-set_serial', randomSerial(), '-out', certificate.certPath, '-days', '7', '-extfile', ext]);
     const bundle = `${await readFile(certificate.certPath, 'utf8')}${await readFile(certificate.keyPath, 'utf8')}`;
     await writeFile(`${certificate.bundlePath}.tmp`, bundle, { mode: 0o600 });
     await rename(`${certificate.bundlePath}.tmp`, certificate.bundlePath);
