@@ -92,6 +92,7 @@ const cell = z.looseObject({
       signal: z.enum(CLIENT_SIGNALS),
       detail: z.string().optional(),
       tries: z.int().min(0).optional(),
+      client: z.enum(['shared', 'own']).optional(),
     })
     .optional(),
   reason: z.string().optional(),

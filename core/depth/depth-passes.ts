@@ -99,7 +99,7 @@ export class DepthPasses {
       throw new Error(`scene self-test of the pass failed ${failed.length} of ${selfTest.checks.length} checks: ${failed.map((check) => `${check.name} (expected ${check.expected}, observed ${check.observed})`).join('; ')}`);
     }
     say(`scene self-test: ${selfTest.checks.length} checks passed`);
-    const options = passExecuteOptions(this.options, await cluster.addresses());
+    const options = passExecuteOptions(this.options, cluster, await cluster.addresses());
     return { cluster, options };
   }
 

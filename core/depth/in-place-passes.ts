@@ -166,7 +166,7 @@ export class InPlaceDepthPasses {
   }
 
   private async attacks(cluster: Cluster): Promise<Map<string, PassResult>> {
-    const options = passExecuteOptions(this.options, await cluster.addresses());
+    const options = passExecuteOptions(this.options, cluster, await cluster.addresses());
     const limit = pLimit(Math.max(1, this.options.concurrency));
     const entries = await Promise.all(
       this.options.attacks.map((attack) =>

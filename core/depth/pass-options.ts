@@ -1,7 +1,9 @@
 import type { AttackDefinition } from '../domain/attack.ts';
 import type { Profile } from '../domain/profile.ts';
 import type { SceneAddresses } from '../domain/scene-addresses.ts';
+import type { Cluster } from '../domain/cluster.ts';
 import type { ExecuteOptions } from '../runner/execute-attack.ts';
+import { ControlClients } from '../runner/control-clients.ts';
 import type { Progress } from '../runner/progress.ts';
 import type { ScriptSource } from '../runner/script-runner.ts';
 import type { LayeredScene } from './layered-scene.ts';
@@ -21,13 +23,14 @@ export interface PassOptions {
   readonly sceneConvergence?: { readonly timeoutMs: number; readonly intervalMs: number };
 }
 
-/** How a pass runs each attack, on the cluster whose `addresses` it read once the pass's scene was proven. */
-export function passExecuteOptions(options: PassOptions, addresses: SceneAddresses): ExecuteOptions {
+/** How a pass runs each attack, on `cluster`, whose `addresses` it read once the pass's scene was proven. */
+export function passExecuteOptions(options: PassOptions, cluster: Cluster, addresses: SceneAddresses): ExecuteOptions {
   return {
     runId: options.runId,
     addresses,
     podReadyMs: options.podReadyMs,
     controlRetries: options.controlRetries,
+    controlClients: new ControlClients(cluster, options.podReadyMs),
     ...(options.scripts ? { scripts: options.scripts } : {}),
   };
 }

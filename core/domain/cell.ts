@@ -26,6 +26,11 @@ export interface ControlResult extends Partial<FlowSummary> {
   readonly detail?: string;
   /** How many times the control ran (it is retried before a cell is called inconclusive). */
   readonly tries?: number;
+  /**
+   * Where its last try ran: `shared`, the run's client pod for this control pod spec (core/runner/control-clients.ts),
+   * or `own`, a pod made for it (always for retries).
+   */
+  readonly client?: 'shared' | 'own';
 }
 
 export interface CellTimings {

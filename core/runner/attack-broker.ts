@@ -10,6 +10,7 @@ import type { Cluster } from '../domain/cluster.ts';
 import type { SceneAddresses } from '../domain/scene-addresses.ts';
 import { TIMEOUTS } from '../timeouts.ts';
 import { executeAttack, type ExecuteOptions } from './execute-attack.ts';
+import { ControlClients } from './control-clients.ts';
 import type { ScriptSource } from './script-runner.ts';
 
 export interface BrokerProfile {
@@ -101,7 +102,7 @@ export interface ExecuteRequest {
  */
 export class AttackBroker {
   private readonly options: BrokerOptions;
-  private readonly profiles = new Map<string, BrokerProfile & { readonly limit: LimitFunction }>();
+  private readonly profiles = new Map<string, BrokerProfile & { readonly limit: LimitFunction; readonly controlClients: ControlClients }>();
   private readonly attacks: ReadonlyMap<string, AttackDefinition>;
   private readonly server: Server;
   private closed = false;
@@ -141,7 +142,7 @@ export class AttackBroker {
   }
 
   register(profileId: string, profile: BrokerProfile): void {
-    this.profiles.set(profileId, { ...profile, limit: pLimit(this.options.concurrency) });
+    this.profiles.set(profileId, { ...profile, limit: pLimit(this.options.concurrency), controlClients: new ControlClients(profile.cluster, this.options.podReadyMs) });
     this.release(profileId);
   }
 
@@ -188,6 +189,7 @@ export class AttackBroker {
       addresses: profile.addresses,
       podReadyMs: this.options.podReadyMs,
       controlRetries: this.options.controlRetries,
+      controlClients: profile.controlClients,
       ...(this.options.scripts ? { scripts: this.options.scripts } : {}),
     };
     return profile.limit(async () => {

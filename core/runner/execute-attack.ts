@@ -17,6 +17,7 @@ import { captureEvidence, parseCaptureReport } from '../evidence/packet-capture.
 import { matchesExpectation } from './expectation-match.ts';
 import { captureWithVictim } from './capture-with-victim.ts';
 import { runPlan, type PlanRun, type ScriptSource } from './script-runner.ts';
+import type { ControlClients } from './control-clients.ts';
 
 export interface ExecuteOptions {
   readonly runId: string;
@@ -26,6 +27,8 @@ export interface ExecuteOptions {
   readonly controlRetries: number;
   readonly newCanary?: () => string;
   readonly scripts?: ScriptSource;
+  /** Shared control clients of this cluster (control-clients.ts); without them every control makes its own pod. */
+  readonly controlClients?: ControlClients;
 }
 
 async function waitForCanary(cluster: Cluster, canary: string): Promise<readonly SinkRecord[]> {
@@ -61,9 +64,13 @@ async function runControl(cluster: Cluster, attack: AttackDefinition, context: A
   let verdict = { passed: false, detail: '' };
   let tries = 0;
   let flow = plan.flow;
+  let client: ControlResult['client'] = 'own';
   while (tries <= options.controlRetries) {
     tries += 1;
-    run = await runPlan(cluster, plan, options.podReadyMs, options.scripts);
+    // The first try may use the shared client of the control's pod spec; a retry always gets a pod of its own.
+    const shared = tries === 1 && options.controlClients !== undefined ? await options.controlClients.run(plan, options.scripts) : undefined;
+    client = shared === undefined ? 'own' : 'shared';
+    run = shared ?? (await runPlan(cluster, plan, options.podReadyMs, options.scripts));
     flow = ranFlow(plan.flow, run);
     try {
       verdict = await controlPassed(cluster, plan, run, context.canary);
@@ -81,6 +88,7 @@ async function runControl(cluster: Cluster, attack: AttackDefinition, context: A
       signal: run?.signal ?? 'error',
       detail: verdict.detail,
       tries,
+      client,
     },
     ms: performance.now() - started,
   };

@@ -167,3 +167,14 @@ export async function preparePlan(cluster: Cluster, plan: AttemptPlan, podReadyM
 export async function runPlan(cluster: Cluster, plan: AttemptPlan, podReadyMs: number, scripts: ScriptSource = composeScript): Promise<PlanRun> {
   return (await preparePlan(cluster, plan, podReadyMs, scripts)).run();
 }
+
+/**
+ * Run the plan's script in a pod that already runs (a shared control client, control-clients.ts): nothing is created,
+ * and `release()` leaves the pod alone.
+ */
+export async function runPlanInPod(pod: PodHandle, plan: AttemptPlan, scripts: ScriptSource = composeScript): Promise<PlanRun> {
+  if (plan.placement === 'init-container') throw new Error(`plan ${plan.script} runs in an init container: it needs a pod of its own`);
+  const started = performance.now();
+  const { signal, detail, fields } = await startInPod(pod, plan, scripts, plan.env).outcome;
+  return { signal, detail, fields, durationMs: performance.now() - started, pod: { namespace: pod.namespace, name: pod.name, ip: pod.ip }, release: async () => {} };
+}
