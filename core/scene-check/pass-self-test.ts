@@ -89,19 +89,22 @@ async function pollCheck(
 ): Promise<SceneCheck> {
   const timeoutMs = input.convergence?.timeoutMs ?? TIMEOUTS.convergenceMs;
   const expected = `${goal} twice in a row within ${timeoutMs} ms (${because})`;
-  let last = '';
+  // By start order: probes overlap, and the detail must be the last counted one's.
+  const details: string[] = [];
   try {
     const poll = await pollUntilVerdict(
       async () => {
+        const index = details.push('') - 1;
         const seen = await tryOnce();
-        last = seen.detail;
+        details[index] = seen.detail;
         return seen.verdict;
       },
       goal,
       { ...input.convergence, signal: input.signal, onProgress: (line) => input.onProgress?.(`${name}: ${line}`) },
     );
+    const last = details[poll.probes - 1];
     const observed = poll.outcome === 'converged' ? `${goal} after ${poll.probes} probe(s), ${Math.round(poll.elapsedMs)} ms` : poll.outcome === 'interrupted' ? 'interrupted' : `still ${poll.lastVerdict ?? 'unprobed'} after ${poll.probes} probes`;
-    return { name, kind, expected, observed, tries: poll.probes, passed: poll.outcome === 'converged', detail: last === '' ? '' : `last: ${last}` };
+    return { name, kind, expected, observed, tries: poll.probes, passed: poll.outcome === 'converged', detail: last === undefined || last === '' ? '' : `last: ${last}` };
   } catch (error) {
     return { name, kind, expected, observed: 'probe failed', tries: 0, passed: false, detail: error instanceof Error ? error.message : String(error) };
   }

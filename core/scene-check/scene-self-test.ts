@@ -134,22 +134,26 @@ async function deniedFlow({ pods, addresses }: Probing, flow: SceneFlow, input: 
   const timeoutMs = input.convergence?.timeoutMs ?? TIMEOUTS.convergenceMs;
   const expected = `denied twice in a row within ${timeoutMs} ms (${flow.because})`;
   return withPod(pods, flow, (error) => podFailure(flow, 'denied-flow', expected, error), async (pod) => {
-    let last: ProbeRun | undefined;
+    // By start order: probes overlap, and the detail must be the last counted one's.
+    const runs: (ProbeRun | undefined)[] = [];
     const poll = await pollUntilDenied(
       async () => {
-        last = await runProbe(pod, flow, addresses);
-        if (last.verdict === 'broken') throw new Error(`the probe itself failed: ${describeRun(last)}`);
-        return last.verdict;
+        const index = runs.push(undefined) - 1;
+        const run = await runProbe(pod, flow, addresses);
+        runs[index] = run;
+        if (run.verdict === 'broken') throw new Error(`the probe itself failed: ${describeRun(run)}`);
+        return run.verdict;
       },
       { ...input.convergence, signal: input.signal, onProgress: (line) => input.onProgress?.(`${flow.name}: ${line}`) },
     );
+    const lastCounted = runs[poll.probes - 1];
     const observed =
       poll.outcome === 'converged'
         ? `denied after ${poll.probes} probe(s), ${Math.round(poll.elapsedMs)} ms`
         : poll.outcome === 'interrupted'
           ? 'interrupted'
           : `still ${poll.lastVerdict ?? 'unprobed'} after ${poll.probes} probes`;
-    return { name: flow.name, kind: 'denied-flow', expected, observed, tries: poll.probes, passed: poll.outcome === 'converged', detail: last === undefined ? '' : `last: ${describeRun(last)}` };
+    return { name: flow.name, kind: 'denied-flow', expected, observed, tries: poll.probes, passed: poll.outcome === 'converged', detail: lastCounted === undefined ? '' : `last: ${describeRun(lastCounted)}` };
   });
 }
 
