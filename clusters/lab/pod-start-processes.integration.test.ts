@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { PodHandle } from '../../core/domain/cluster.ts';
+import { spawnHost } from '../../core/host/spawn-host.ts';
+import { pod } from '../../manifests/pod-builder.ts';
+import { LabCluster } from './lab-cluster.ts';
+import { POD_SYSCTLS } from './lab-pods.ts';
+import { labProfile } from './testing/lab-profile.ts';
+
+/**
+ * Real lab (needs root). What a pod start costs in host processes, and that the cheaper path keeps the pod's
+ * sysctls: its sandbox's PID 1 writes them (no `sysctl` process), and one `ip` batch in the node's namespace makes
+ * the pod's namespace, veth and node side (the pod side is the second).
+ */
+const namespace = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: {} } });
+const READ_SYSCTLS = ['cat', '/proc/sys/net/ipv4/ping_group_range', '/proc/sys/net/ipv6/conf/all/disable_ipv6'];
+const expectedSysctls = `${POD_SYSCTLS['net.ipv4.ping_group_range'].replace(' ', '\t')}\n${POD_SYSCTLS['net.ipv6.conf.all.disable_ipv6']}\n`;
+
+/** The command each host process ran, past `nsenter …` / `ip netns exec <ns>` wrappers. */
+function tool(file: string, args: readonly string[]): string {
+  const argv = [file, ...args];
+  for (;;) {
+    if (argv[0] === 'ip' && argv[1] === 'netns' && argv[2] === 'exec') argv.splice(0, 4);
+    else if (argv[0] === 'nsenter' && argv.includes('--')) argv.splice(0, argv.indexOf('--') + 1);
+    else if (argv[0] === 'nsenter') argv.splice(0, argv.findIndex((arg, i) => i > 0 && !arg.startsWith('-')));
+    else break;
+  }
+  return argv.slice(0, 2).join(' ');
+}
+
+describe('lab pod start processes (real kernel)', () => {
+  let lab: LabCluster;
+
+  beforeAll(async () => {
+    lab = await LabCluster.create(labProfile('lab:netpol'), { runId: 'it', onProgress: () => undefined });
+    await lab.apply([namespace('bm-app')]);
+  });
+
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    await lab?.teardown();
+  });
+
+  async function startCounting(build: () => Promise<PodHandle>): Promise<{ pod: PodHandle; tools: string[] }> {
+    const host = spawnHost();
+    const tools: string[] = [];
+    const originalRun = host.run.bind(host);
+    const originalStart = host.start.bind(host);
+    const run = vi.spyOn(host, 'run').mockImplementation((file, args, options) => {
+      tools.push(tool(file, args));
+      return originalRun(file, args, options);
+    });
+    const start = vi.spyOn(host, 'start').mockImplementation((file, args, options) => {
+      tools.push(tool(file, args));
+      return originalStart(file, args, options);
+    });
+    try {
+      return { pod: await build(), tools };
+    } finally {
+      run.mockRestore();
+      start.mockRestore();
+    }
+  }
+
+  const create = async (builder: ReturnType<typeof pod>): Promise<PodHandle> => {
+    const created = await lab.createPod(builder.build(), { timeoutMs: 10_000 });
+    if (created.status !== 'running') throw new Error(`pod did not start: ${JSON.stringify(created)}`);
+    return created.pod;
+  };
+
+  it('a pod with its own network: two ip batches, no sysctl process, POD_SYSCTLS in force inside', async () => {
+    const { pod: started, tools } = await startCounting(() => create(pod('plain', 'bm-app').runAsUser(1000)));
+    expect(tools.filter((name) => name === 'ip -batch')).toHaveLength(2);
+    expect(tools.filter((name) => name.startsWith('sysctl'))).toEqual([]);
+    expect(tools.filter((name) => name.startsWith('unshare'))).toHaveLength(1);
+    const read = await started.exec(READ_SYSCTLS, { timeoutMs: 5_000 });
+    expect(read.exitCode).toBe(0);
+    expect(read.stdout).toBe(expectedSysctls);
+    // The pod's network works: its gateway (the node end of its veth) answers on the pod side.
+    const route = await started.exec(['ip', '-4', 'route', 'show', 'default'], { timeoutMs: 5_000 });
+    expect(route.stdout).toMatch(/^default via \S+ dev eth0/);
+  });
+
+  it('a hostPID pod with its own network has no sandbox of its own: its sysctls still come from a sysctl process', async () => {
+    const { pod: started, tools } = await startCounting(() => create(pod('hostpid', 'bm-app').hostPid()));
+    expect(tools.filter((name) => name.startsWith('sysctl'))).toHaveLength(1);
+    const read = await started.exec(READ_SYSCTLS, { timeoutMs: 5_000 });
+    expect(read.stdout).toBe(expectedSysctls);
+  });
+});
