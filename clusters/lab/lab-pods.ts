@@ -18,7 +18,7 @@ import { controlPlane, type LabState } from './lab-state.ts';
 import type { LabStateSync } from './lab-state-sync.ts';
 import { nsenterArguments, startSandbox, type ProcessPlacement, type Sandbox, type SandboxBind } from './pod-sandbox.ts';
 import { inNetns } from './proc-sockets.ts';
-import { boundUdp, listeningTcp } from './listening-sockets.ts';
+import { boundUdp, listeningTcpOnceEnough } from './listening-sockets.ts';
 import { deleteNetns, ipBatchIn, removeNetnsEtc, sysctlIn, writeNetnsEtc } from './topology.ts';
 
 /** Every pod with its own network namespace: unprivileged ICMP echo (as kubelet's safe sysctl allows), no IPv6. */
@@ -257,6 +257,7 @@ export class LabPodRuntime {
   private async waitReady(labPod: LabPod, container: string, deadline: number): Promise<void> {
     const process = labPod.processes.get(container);
     const wanted = labPod.ports.filter((port) => port.protocol !== 'SCTP');
+    const tcpPorts = new Set(wanted.filter((port) => port.protocol === 'TCP').map((port) => port.port)).size;
     for (;;) {
       if (process?.hasExited()) {
         const log = await readFile(join(labPod.workDir, `${container}.log`), 'utf8').catch(() => '');
@@ -269,7 +270,7 @@ export class LabPodRuntime {
       const bound = new Set<string>();
       if (pid !== undefined && (await inNetns(pid, labPod.netns))) {
         const [tcp, udp] = await Promise.all([
-          wanted.some((port) => port.protocol === 'TCP') ? listeningTcp(labPod.netns) : [],
+          tcpPorts > 0 ? listeningTcpOnceEnough(labPod.netns, pid, tcpPorts) : [],
           wanted.some((port) => port.protocol === 'UDP') ? boundUdp(pid) : [],
         ]);
         for (const socket of [...tcp, ...udp]) bound.add(`${socket.protocol}:${socket.port}`);

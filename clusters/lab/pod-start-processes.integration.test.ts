@@ -86,4 +86,15 @@ describe('lab pod start processes (real kernel)', () => {
     const read = await started.exec(READ_SYSCTLS, { timeoutMs: 5_000 });
     expect(read.stdout).toBe(expectedSysctls);
   });
+
+  it('readiness: no ss while the namespace holds fewer TCP sockets than the pod declares ports', async () => {
+    // The server binds 0.6 s after it starts: today's 20 ms polls would have asked ss ~30 times.
+    const server = 'import socket,time\ntime.sleep(0.6)\ns=socket.socket()\ns.bind(("0.0.0.0",8080))\ns.listen()\ntime.sleep(600)';
+    const { pod: started, tools } = await startCounting(() => create(pod('late', 'bm-app').exposePort(8080).withCommand('python3', '-c', server)));
+    const ss = tools.filter((name) => name.startsWith('ss'));
+    // Once listen() made the socket count, one ss confirms the port.
+    expect(ss).toHaveLength(1);
+    const reached = await started.exec(['python3', '-c', 'import socket; socket.create_connection(("127.0.0.1", 8080), 2); print("ok")'], { timeoutMs: 5_000 });
+    expect(reached.stdout.trim()).toBe('ok');
+  });
 });
