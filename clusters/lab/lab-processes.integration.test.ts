@@ -7,7 +7,7 @@ import { POD_SYSCTLS } from './lab-pods.ts';
 import { labProfile } from './testing/lab-profile.ts';
 
 /**
- * Real lab (needs root). What a pod start costs in host processes, and that the cheaper path keeps the pod's
+ * Real lab (needs root). What a pod start and an evidence read cost in host processes, and that the cheaper path keeps the pod's
  * sysctls: its sandbox's PID 1 writes them (no `sysctl` process), and one `ip` batch in the node's namespace makes
  * the pod's namespace, veth and node side (the pod side is the second).
  */
@@ -27,7 +27,7 @@ function tool(file: string, args: readonly string[]): string {
   return argv.slice(0, 2).join(' ');
 }
 
-describe('lab pod start processes (real kernel)', () => {
+describe('lab host processes per pod start and evidence read (real kernel)', () => {
   let lab: LabCluster;
 
   beforeAll(async () => {
@@ -96,5 +96,26 @@ describe('lab pod start processes (real kernel)', () => {
     expect(ss).toHaveLength(1);
     const reached = await started.exec(['python3', '-c', 'import socket; socket.create_connection(("127.0.0.1", 8080), 2); print("ok")'], { timeoutMs: 5_000 });
     expect(reached.stdout.trim()).toBe('ok');
+  });
+
+  it('drop counters asked for at once share one nft read per node; each caller\'s read starts after its call', async () => {
+    const nodes = (await lab.addresses()).nodes.length;
+    const host = spawnHost();
+    const run = host.run.bind(host);
+    const nft: string[] = [];
+    const spy = vi.spyOn(host, 'run').mockImplementation((file, args, options) => {
+      if (tool(file, args) === 'nft -j') nft.push(args.join(' '));
+      return run(file, args, options);
+    });
+    try {
+      const reads = await Promise.all(Array.from({ length: 8 }, () => lab.dropCounters()));
+      expect(reads).toHaveLength(8);
+      // The first call's read, then one read for the seven that asked while it ran.
+      expect(nft).toHaveLength(2 * nodes);
+      await lab.dropCounters();
+      expect(nft).toHaveLength(3 * nodes);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
