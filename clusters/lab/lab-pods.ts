@@ -17,9 +17,10 @@ import { containerPorts, findContainer, isSleepCommand, podKey, type LabPod } fr
 import { controlPlane, type LabState } from './lab-state.ts';
 import type { LabStateSync } from './lab-state-sync.ts';
 import { nsenterArguments, startSandbox, type ProcessPlacement, type Sandbox, type SandboxBind } from './pod-sandbox.ts';
+import { NetnsDeletions } from './netns-deletions.ts';
 import { inNetns } from './proc-sockets.ts';
 import { boundUdp, listeningTcpOnceEnough } from './listening-sockets.ts';
-import { deleteNetns, ipBatchIn, removeNetnsEtc, sysctlIn, writeNetnsEtc } from './topology.ts';
+import { ipBatchIn, removeNetnsEtc, sysctlIn, writeNetnsEtc } from './topology.ts';
 
 /** Every pod with its own network namespace: unprivileged ICMP echo (as kubelet's safe sysctl allows), no IPv6. */
 export const POD_SYSCTLS = { 'net.ipv4.ping_group_range': '0 2147483647', 'net.ipv6.conf.all.disable_ipv6': '1' };
@@ -33,6 +34,7 @@ export class LabPodRuntime {
   private readonly sync: LabStateSync;
   private readonly mesh: LabMeshWiring;
   private readonly nodeSandboxes = new Map<number, Promise<Sandbox>>();
+  private readonly netnsDeletions = new NetnsDeletions();
   private podCounter = 0;
   private workerTurn = 0;
 
@@ -321,7 +323,7 @@ export class LabPodRuntime {
     ]);
     state.pods.delete(labPod.key);
     if (!labPod.hostNetwork) {
-      await Promise.all([deleteNetns([labPod.netns]), removeNetnsEtc(labPod.netns)]);
+      await Promise.all([this.netnsDeletions.delete(labPod.netns), removeNetnsEtc(labPod.netns)]);
       state.madeNetns.delete(labPod.netns);
       state.pools.get(labPod.node.name)?.release(labPod.ip);
     }

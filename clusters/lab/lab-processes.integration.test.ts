@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PodHandle } from '../../core/domain/cluster.ts';
 import { spawnHost } from '../../core/host/spawn-host.ts';
@@ -5,6 +7,7 @@ import { pod } from '../../manifests/pod-builder.ts';
 import { LabCluster } from './lab-cluster.ts';
 import { POD_SYSCTLS } from './lab-pods.ts';
 import { labProfile } from './testing/lab-profile.ts';
+import { listNetns } from './topology.ts';
 
 /**
  * Real lab (needs root). What a pod start and an evidence read cost in host processes, and that the cheaper path keeps the pod's
@@ -117,5 +120,32 @@ describe('lab host processes per pod start and evidence read (real kernel)', () 
     } finally {
       spy.mockRestore();
     }
+  });
+
+  it('pods deleted at once share ip -force batches, and every namespace of theirs is gone', async () => {
+    const pods = await Promise.all(['del-a', 'del-b', 'del-c', 'del-d'].map((name) => create(pod(name, 'bm-app'))));
+    // Each pod's namespace by inode (other labs on this host make namespaces of their own meanwhile).
+    const theirs = await Promise.all(pods.map(async (started) => (await started.exec(['readlink', '/proc/self/ns/net'], { timeoutMs: 5_000 })).stdout.trim()));
+    expect(new Set(theirs).size).toBe(4);
+    const named = async (): Promise<string[]> =>
+      (await Promise.all((await listNetns()).map(async (name) => `net:[${(await stat(join('/run/netns', name)).catch(() => undefined))?.ino}]`)));
+    for (const inode of theirs) expect(await named()).toContain(inode);
+    const host = spawnHost();
+    const run = host.run.bind(host);
+    const deletes: string[] = [];
+    const spy = vi.spyOn(host, 'run').mockImplementation((file, args, options) => {
+      if (tool(file, args) === 'ip -force') deletes.push(options.input ?? '');
+      return run(file, args, options);
+    });
+    try {
+      await Promise.all(pods.map((started) => started[Symbol.asyncDispose]()));
+    } finally {
+      spy.mockRestore();
+    }
+    // The first pod's deletion, then one batch for the three that asked while it ran (today: one each).
+    expect(deletes.length).toBeLessThanOrEqual(2);
+    expect(deletes.join('').match(/netns del /g)).toHaveLength(4);
+    const after = await named();
+    for (const inode of theirs) expect(after).not.toContain(inode);
   });
 });
