@@ -64,4 +64,22 @@ describe('CoalescingSync', () => {
     fail = false;
     await expect(sync.request()).resolves.toBeUndefined();
   });
+
+  it('as a read: every caller gets the value of a read that began after its call', async () => {
+    let value = 0;
+    const reads: number[] = [];
+    const read = new CoalescingSync(async () => {
+      const snapshot = value;
+      reads.push(snapshot);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return snapshot;
+    });
+    const first = read.request();
+    await Promise.resolve();
+    value = 1;
+    const during = [read.request(), read.request()];
+    expect(await first).toBe(0);
+    expect(await Promise.all(during)).toEqual([1, 1]);
+    expect(reads).toEqual([0, 1]);
+  });
 });

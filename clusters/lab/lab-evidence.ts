@@ -7,6 +7,7 @@ import { parseLabProxyLog } from '../../core/evidence/lab-proxy-log.ts';
 import { nftCounterEvidence, parseNftDropCounters, type NftDropCounter } from '../../core/evidence/nft-counters.ts';
 import { TIMEOUTS } from '../../core/timeouts.ts';
 import { LAB_ADDRESSES } from './addressing.ts';
+import { CoalescingSync } from './coalescing-sync.ts';
 import type { AmbientLayer } from './ambient/ambient-layer.ts';
 import { labPodsLiveness, sinkLiveness } from './destination-liveness.ts';
 import { mustRun } from './host-command.ts';
@@ -27,14 +28,22 @@ export class LabEvidence {
   private readonly ambient: AmbientLayer | undefined;
   /** Packets each drop counter had when an attempt last claimed it. */
   private readonly counterBaseline = new Map<string, number>();
+  private readonly counterReads = new CoalescingSync(() => this.readDropCounters());
 
   constructor(state: LabState, ambient: AmbientLayer | undefined) {
     this.state = state;
     this.ambient = ambient;
   }
 
-  /** Current drop counters of every node. */
+  /**
+   * Current drop counters of every node: read after this call, so they include every drop made before it. Attempts
+   * asking at once share one read (one `nft` per node, not one per attempt); nobody gets a read begun before it asked.
+   */
   async dropCounters(): Promise<NftDropCounter[]> {
+    return [...(await this.counterReads.request())];
+  }
+
+  private async readDropCounters(): Promise<readonly NftDropCounter[]> {
     const state = this.state;
     if (!state.enforcesNetworkPolicy) return [];
     const all = await Promise.all(
@@ -45,7 +54,7 @@ export class LabEvidence {
         return parseNftDropCounters(result.stdout, node.name);
       }),
     );
-    return all.flat();
+    return Object.freeze(all.flat());
   }
 
   async collect(query: EvidenceQuery): Promise<readonly EvidenceItem[]> {

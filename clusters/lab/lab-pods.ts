@@ -17,11 +17,13 @@ import { containerPorts, findContainer, isSleepCommand, podKey, type LabPod } fr
 import { controlPlane, type LabState } from './lab-state.ts';
 import type { LabStateSync } from './lab-state-sync.ts';
 import { nsenterArguments, startSandbox, type ProcessPlacement, type Sandbox, type SandboxBind } from './pod-sandbox.ts';
+import { NetnsDeletions } from './netns-deletions.ts';
 import { inNetns } from './proc-sockets.ts';
-import { boundUdp, listeningTcp } from './listening-sockets.ts';
-import { deleteNetns, ipBatch, ipBatchIn, removeNetnsEtc, sysctlIn, writeNetnsEtc } from './topology.ts';
+import { boundUdp, listeningTcpOnceEnough } from './listening-sockets.ts';
+import { ipBatchIn, removeNetnsEtc, sysctlIn, writeNetnsEtc } from './topology.ts';
 
-const POD_SYSCTLS = { 'net.ipv4.ping_group_range': '0 2147483647', 'net.ipv6.conf.all.disable_ipv6': '1' };
+/** Every pod with its own network namespace: unprivileged ICMP echo (as kubelet's safe sysctl allows), no IPv6. */
+export const POD_SYSCTLS = { 'net.ipv4.ping_group_range': '0 2147483647', 'net.ipv6.conf.all.disable_ipv6': '1' };
 
 /**
  * A lab pod's life after admission: where it goes (node, address, namespace), how it starts (network, sidecar or
@@ -32,6 +34,7 @@ export class LabPodRuntime {
   private readonly sync: LabStateSync;
   private readonly mesh: LabMeshWiring;
   private readonly nodeSandboxes = new Map<number, Promise<Sandbox>>();
+  private readonly netnsDeletions = new NetnsDeletions();
   private podCounter = 0;
   private workerTurn = 0;
 
@@ -98,31 +101,17 @@ export class LabPodRuntime {
     await makeDirectories(labPod.workDir, 0o755);
     if (!labPod.hostNetwork && labPod.nodeVeth !== undefined) {
       state.madeNetns.add(labPod.netns);
-      const nodeNs = state.names.node(labPod.node.index);
-      await ipBatch([
+      // One process in the node's namespace makes the pod's namespace (`netns add` in a batch returns to the batch's
+      // namespace afterwards), the veth pair with its pod end moved in, and the node end's address and route.
+      await ipBatchIn(state.names.node(labPod.node.index), [
         `netns add ${labPod.netns}`,
-        `link add eth0 netns ${labPod.netns} type veth peer name ${labPod.nodeVeth} netns ${nodeNs}`,
-      ]);
-      await Promise.all([
-        ipBatchIn(nodeNs, [
-          `link set ${labPod.nodeVeth} up`,
-          `addr add ${labPod.node.podGateway}/32 dev ${labPod.nodeVeth}`,
-          `route add ${labPod.ip}/32 dev ${labPod.nodeVeth} scope link`,
-        ]),
-        ipBatchIn(labPod.netns, [
-          'link set lo up',
-          'link set eth0 up',
-          `addr add ${labPod.ip}/32 dev eth0`,
-          `route add ${labPod.node.podGateway}/32 dev eth0 scope link`,
-          `route add default via ${labPod.node.podGateway} dev eth0`,
-        ]),
-        sysctlIn(labPod.netns, POD_SYSCTLS),
-        writeNetnsEtc(labPod.netns, {
-          'resolv.conf': podResolvConf(labPod.namespace, state.kubeDnsIp || labPod.node.podGateway),
-          hostname: `${labPod.name}\n`,
-        }),
+        `link add ${labPod.nodeVeth} type veth peer name eth0 netns ${labPod.netns}`,
+        `link set ${labPod.nodeVeth} up`,
+        `addr add ${labPod.node.podGateway}/32 dev ${labPod.nodeVeth}`,
+        `route add ${labPod.ip}/32 dev ${labPod.nodeVeth} scope link`,
       ]);
     }
+    await this.startNetworkAndSandbox(labPod);
     // Policies and DNS see the pod before its first packet, as a CNI programs the pod before it starts.
     await this.sync.resyncAll();
 
@@ -130,9 +119,6 @@ export class LabPodRuntime {
     // Ambient: istio-cni redirects before any container runs, and ztunnel serves the pod from its first packet.
     const ambient = this.mesh.ambient;
     if (ambient?.isMember(labPod) === true) await ambient.add(labPod);
-    labPod.sandbox = labPod.hostPid
-      ? undefined
-      : await startSandbox(state.registry, labPod.netns, `${labPod.key} sandbox`, join(labPod.workDir, 'sandbox.log'), await this.hostNetworkDns(labPod));
     const placement = await this.placement(labPod);
 
     for (const container of labPod.spec.spec?.initContainers ?? []) {
@@ -160,6 +146,46 @@ export class LabPodRuntime {
       labPod.processes.set(main.name, process);
       await this.waitReady(labPod, main.name, deadline);
     }
+  }
+
+  /**
+   * The pod's own network (addresses, routes, /etc/netns files, POD_SYSCTLS) and its sandbox, in parallel. The sandbox
+   * writes POD_SYSCTLS itself before it counts as started (no `sysctl` process), so they are in force before the
+   * policy sync, sidecar capture, ambient enrolment and every container, as when a `sysctl` ran here. It starts after
+   * the /etc/netns files exist: its `ip netns exec` binds them into the mount namespace the containers join.
+   * A hostPID pod has no sandbox of its own, so its sysctls still take a `sysctl` process; a hostNetwork pod gets none.
+   */
+  private async startNetworkAndSandbox(labPod: LabPod): Promise<void> {
+    const ownNetwork = !labPod.hostNetwork && labPod.nodeVeth !== undefined;
+    const sandboxLog = join(labPod.workDir, 'sandbox.log');
+    const sandbox = async (): Promise<void> => {
+      if (ownNetwork) {
+        await writeNetnsEtc(labPod.netns, {
+          'resolv.conf': podResolvConf(labPod.namespace, this.state.kubeDnsIp || labPod.node.podGateway),
+          hostname: `${labPod.name}\n`,
+        });
+      }
+      if (labPod.hostPid) {
+        if (ownNetwork) await sysctlIn(labPod.netns, POD_SYSCTLS);
+        return;
+      }
+      const setup = ownNetwork ? { sysctls: POD_SYSCTLS } : { binds: await this.hostNetworkDns(labPod) };
+      labPod.sandbox = await startSandbox(this.state.registry, labPod.netns, `${labPod.key} sandbox`, sandboxLog, setup);
+    };
+    // allSettled: a failed address batch must not leave a sandbox starting unseen by delete().
+    const results = await Promise.allSettled([
+      ownNetwork
+        ? ipBatchIn(labPod.netns, [
+            'link set lo up',
+            'link set eth0 up',
+            `addr add ${labPod.ip}/32 dev eth0`,
+            `route add ${labPod.node.podGateway}/32 dev eth0 scope link`,
+            `route add default via ${labPod.node.podGateway} dev eth0`,
+          ])
+        : undefined,
+      sandbox(),
+    ]);
+    for (const result of results) if (result.status === 'rejected') throw result.reason;
   }
 
   /**
@@ -233,6 +259,7 @@ export class LabPodRuntime {
   private async waitReady(labPod: LabPod, container: string, deadline: number): Promise<void> {
     const process = labPod.processes.get(container);
     const wanted = labPod.ports.filter((port) => port.protocol !== 'SCTP');
+    const tcpPorts = new Set(wanted.filter((port) => port.protocol === 'TCP').map((port) => port.port)).size;
     for (;;) {
       if (process?.hasExited()) {
         const log = await readFile(join(labPod.workDir, `${container}.log`), 'utf8').catch(() => '');
@@ -245,7 +272,7 @@ export class LabPodRuntime {
       const bound = new Set<string>();
       if (pid !== undefined && (await inNetns(pid, labPod.netns))) {
         const [tcp, udp] = await Promise.all([
-          wanted.some((port) => port.protocol === 'TCP') ? listeningTcp(labPod.netns) : [],
+          tcpPorts > 0 ? listeningTcpOnceEnough(labPod.netns, pid, tcpPorts) : [],
           wanted.some((port) => port.protocol === 'UDP') ? boundUdp(pid) : [],
         ]);
         for (const socket of [...tcp, ...udp]) bound.add(`${socket.protocol}:${socket.port}`);
@@ -296,7 +323,7 @@ export class LabPodRuntime {
     ]);
     state.pods.delete(labPod.key);
     if (!labPod.hostNetwork) {
-      await Promise.all([deleteNetns([labPod.netns]), removeNetnsEtc(labPod.netns)]);
+      await Promise.all([this.netnsDeletions.delete(labPod.netns), removeNetnsEtc(labPod.netns)]);
       state.madeNetns.delete(labPod.netns);
       state.pools.get(labPod.node.name)?.release(labPod.ip);
     }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { boundUdp, listeningTcp, parseSsListening } from './listening-sockets.ts';
+import { boundUdp, listeningTcp, listeningTcpOnceEnough, parseSsListening, parseTcpInUse, tcpSocketsInUse } from './listening-sockets.ts';
 import { socketInodes } from './proc-sockets.ts';
 
 describe('parseSsListening', () => {
@@ -16,6 +16,16 @@ describe('parseSsListening', () => {
       { protocol: 'TCP', port: 15001, inode: 17423689 },
       { protocol: 'TCP', port: 8080, inode: 5512 },
     ]);
+  });
+});
+
+describe('parseTcpInUse', () => {
+  it('adds the IPv4 and IPv6 TCP sockets in use; unknown when either file is missing or unreadable', () => {
+    const sockstat = 'sockets: used 12\nTCP: inuse 3 orphan 0 tw 1 alloc 400 mem 2\nUDP: inuse 1 mem 0\n';
+    expect(parseTcpInUse(sockstat, 'TCP6: inuse 2\nUDP6: inuse 0\n')).toBe(5);
+    expect(parseTcpInUse(sockstat, '')).toBeUndefined();
+    expect(parseTcpInUse('', 'TCP6: inuse 2\n')).toBeUndefined();
+    expect(parseTcpInUse('UDP: inuse 4 mem 0\n', 'TCP6: inuse 0\n')).toBeUndefined();
   });
 });
 
@@ -51,6 +61,18 @@ describe('sockets of a network namespace (real kernel)', () => {
   it('lists its UDP socket from /proc', async () => {
     expect((await boundUdp(server?.pid ?? -1)).map((socket) => socket.port)).toContain(18053);
     expect(await boundUdp(2 ** 22 + 7)).toEqual([]);
+  });
+
+  it('counts the namespace\'s TCP sockets in use without a process, and skips ss while they are too few', async () => {
+    const pid = server?.pid ?? -1;
+    // The server's one listener; nothing else of this fresh namespace holds a TCP socket.
+    expect(await tcpSocketsInUse(pid)).toBe(1);
+    expect(await tcpSocketsInUse(2 ** 22 + 7)).toBeUndefined();
+    // Two ports cannot both listen on one socket: [] without asking ss (which would list 18080).
+    expect(await listeningTcpOnceEnough(netns, pid, 2)).toEqual([]);
+    expect((await listeningTcpOnceEnough(netns, pid, 1)).map((socket) => socket.port)).toEqual([18080]);
+    // A vanished process proves nothing: ss decides.
+    expect((await listeningTcpOnceEnough(netns, 2 ** 22 + 7, 1)).map((socket) => socket.port)).toEqual([18080]);
   });
 
   it('fails, naming the namespace, when it does not exist', async () => {

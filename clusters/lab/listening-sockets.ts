@@ -37,6 +37,34 @@ export async function listeningTcp(netns: string): Promise<BoundSocket[]> {
   return parseSsListening(result.stdout);
 }
 
+/** The TCP sockets in use (IPv4 and IPv6) from /proc/<pid>/net/sockstat and sockstat6; undefined if either is unreadable. */
+export function parseTcpInUse(sockstat: string, sockstat6: string): number | undefined {
+  const v4 = /^TCP: inuse (\d+)/m.exec(sockstat);
+  const v6 = /^TCP6: inuse (\d+)/m.exec(sockstat6);
+  return v4?.[1] === undefined || v6?.[1] === undefined ? undefined : Number(v4[1]) + Number(v6[1]);
+}
+
+/**
+ * How many TCP sockets the network namespace of process `pid` holds in its hash tables, listening ones among them
+ * (the kernel counts a socket in `inuse` from listen() or connect on): per-namespace counters, no table walk, no
+ * process. Undefined when the files cannot be read (process gone): then nothing can be concluded.
+ */
+export async function tcpSocketsInUse(pid: number): Promise<number | undefined> {
+  const [sockstat, sockstat6] = await Promise.all(['sockstat', 'sockstat6'].map((file) => readFile(`/proc/${pid}/net/${file}`, 'utf8').catch(() => '')));
+  return parseTcpInUse(sockstat ?? '', sockstat6 ?? '');
+}
+
+/**
+ * listeningTcp, but without the `ss` process while the namespace of `pid` (a process inside it) holds fewer TCP
+ * sockets than `ports` distinct ports need: then not all of them listen yet, and [] says no more than that. A
+ * readiness poll's first look usually comes before the server has bound; this makes that look cost two file reads.
+ */
+export async function listeningTcpOnceEnough(netns: string, pid: number, ports: number): Promise<BoundSocket[]> {
+  const inUse = await tcpSocketsInUse(pid);
+  if (inUse !== undefined && inUse < ports) return [];
+  return listeningTcp(netns);
+}
+
 /** UDP sockets bound in the network namespace process `pid` is in ([] when it is gone); /proc is cheap for UDP. */
 export async function boundUdp(pid: number): Promise<BoundSocket[]> {
   const tables = await Promise.all(['udp', 'udp6'].map((file) => readFile(`/proc/${pid}/net/${file}`, 'utf8').catch(() => '')));

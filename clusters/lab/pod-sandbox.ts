@@ -23,19 +23,62 @@ export interface SandboxBind {
   readonly target: string;
 }
 
+/** What the sandbox's PID 1 sets up before it becomes the `sleep`. */
+export interface SandboxSetup {
+  readonly binds?: readonly SandboxBind[];
+  /**
+   * Network sysctls of the sandbox's network namespace (`net.…` keys only: other sysctls are the host's). Written
+   * by PID 1 itself with shell builtins, so no `sysctl` process per pod; a failed write fails the start.
+   */
+  readonly sysctls?: Readonly<Record<string, string>>;
+}
+
+const NET_SYSCTL_KEY = /^net(\.[A-Za-z0-9_-]+)+$/;
+
+/** The /proc/sys file of a network sysctl key; refuses anything else (it would change the host). */
+export function netSysctlPath(key: string): string {
+  if (!NET_SYSCTL_KEY.test(key)) {
+    throw new InfrastructureError('lab', `sandbox sysctl "${key}" is not a network sysctl (net.<name>[.<name>…]): only those are per-namespace`);
+  }
+  return `/proc/sys/${key.replaceAll('.', '/')}`;
+}
+
+/**
+ * The sandbox's PID 1 command. Plain `sleep infinity` when there is nothing to set up; otherwise a shell that writes
+ * the sysctls (in the pod's network namespace: /proc/sys/net is the opener's namespace's), mounts the binds in the
+ * sandbox's private mount namespace (never the host's: unshare makes propagation private), and only then becomes
+ * the sleep. Values and paths are positional arguments, never spliced into the script.
+ */
+export function sandboxInitCommand(setup: SandboxSetup): string[] {
+  const steps: string[] = [];
+  const args: string[] = [];
+  const nextArgument = (value: string): string => {
+    args.push(value);
+    return `\${${args.length}}`; // braces: $10 would be $1 then "0"
+  };
+  // Each step that fails says which, on stderr (the sandbox log), and ends PID 1 before it becomes the sleep.
+  const orFail = (message: string): string => ` || { echo "sandbox setup: ${message}" >&2; exit 1; }`;
+  for (const [key, value] of Object.entries(setup.sysctls ?? {})) {
+    const path = netSysctlPath(key);
+    const [valueRef, pathRef, keyRef] = [nextArgument(value), nextArgument(path), nextArgument(key)];
+    steps.push(`printf '%s\\n' "${valueRef}" > "${pathRef}"${orFail(`cannot set sysctl ${keyRef} to '${valueRef}'`)}`);
+  }
+  for (const bind of setup.binds ?? []) {
+    const [sourceRef, targetRef] = [nextArgument(bind.source), nextArgument(bind.target)];
+    steps.push(`mount --bind "${sourceRef}" "${targetRef}"${orFail(`cannot bind-mount ${sourceRef} over ${targetRef}`)}`);
+  }
+  if (steps.length === 0) return ['sleep', 'infinity'];
+  return ['sh', '-c', `${steps.join('; ')}; exec sleep infinity`, 'sandbox', ...args];
+}
+
 export async function startSandbox(
   registry: ProcessRegistry,
   netns: string,
   label: string,
   logFile: string,
-  binds: readonly SandboxBind[] = [],
+  setup: SandboxSetup = {},
 ): Promise<Sandbox> {
-  // With binds, PID 1 is a shell that mounts them in the sandbox's private mount namespace (never the host's:
-  // unshare makes propagation private), then becomes the sleep; the wait below looks for the sleep.
-  const init =
-    binds.length === 0
-      ? ['sleep', 'infinity']
-      : ['sh', '-c', `${binds.map((_, i) => `mount --bind "$${2 * i + 1}" "$${2 * i + 2}" && `).join('')}exec sleep infinity`, 'sandbox', ...binds.flatMap((bind) => [bind.source, bind.target])];
+  const init = sandboxInitCommand(setup);
   const process = await registry.start(
     'ip',
     ['netns', 'exec', netns, 'unshare', '--pid', '--fork', '--mount-proc', '--kill-child', ...init],
@@ -49,14 +92,17 @@ export async function startSandbox(
     const children = await readFile(childrenFile, 'utf8').catch(() => '');
     const initPid = Number(children.trim().split(/\s+/)[0]);
     if (Number.isInteger(initPid) && initPid > 0) {
-      // The child is PID 1 once it has exec'd sleep in the new namespace with /proc mounted.
+      // The child is PID 1 once it has exec'd sleep in the new namespace with /proc mounted (after its setup).
       const comm = await readFile(`/proc/${initPid}/comm`, 'utf8').catch(() => '');
       if (comm.trim() === 'sleep') return { process, initPid };
     }
     await sleep(3);
   }
+  const exited = process.hasExited();
   await registry.stop(process);
-  throw new InfrastructureError('lab', `sandbox ${label} in ${netns} did not start`);
+  // The log holds why PID 1 gave up (a sysctl write or bind mount refused), written before it exited.
+  const log = exited ? (await readFile(logFile, 'utf8').catch(() => '')).trim().slice(-1000) : '';
+  throw new InfrastructureError('lab', `sandbox ${label} in ${netns} did not start${exited ? `: its setup failed: ${log || '(no output)'}` : ` within ${TIMEOUTS.labPodReadyMs} ms`}`);
 }
 
 /** Where a container's processes run: the sandbox's namespaces, or (hostPID) the node's PID/mount namespaces. */

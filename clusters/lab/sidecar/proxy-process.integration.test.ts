@@ -3,7 +3,8 @@ import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { spawnHost } from '../../../core/host/spawn-host.ts';
 import { ProxyProcess } from './proxy-process.ts';
 
 /** Live (not zombie) processes whose command line mentions `text`. */
@@ -18,7 +19,7 @@ async function liveWith(text: string): Promise<string[]> {
 }
 
 describe('ProxyProcess start that never becomes ready', () => {
-  it('throws and leaves no haproxy behind (no pod holds it, so nothing else would ever stop it)', async () => {
+  it('throws and leaves no haproxy behind (no pod holds it, so nothing else would ever stop it); no ss while it holds too few sockets', async () => {
     // A namespace of this test only (not a lab name: no sweep would ever consider it).
     const netns = `bmtest-proxy-${randomBytes(4).toString('hex')}`;
     const dir = await mkdtemp(join(tmpdir(), 'bm-proxy-'));
@@ -30,7 +31,20 @@ describe('ProxyProcess start that never becomes ready', () => {
     try {
       await execa('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
       const proxy = new ProxyProcess({ netns, configPath, accessLogPath: join(dir, 'access.log'), errorLogPath: join(dir, 'error.log'), component: 'test-sidecar' });
-      await expect(proxy.start()).rejects.toThrow(/haproxy not ready within/);
+      // One listener for the sidecar's four ports: every poll is answered from its descriptors, none by an `ss`.
+      const host = spawnHost();
+      const run = host.run.bind(host);
+      const ssRuns: string[][] = [];
+      const spy = vi.spyOn(host, 'run').mockImplementation((file, args, options) => {
+        if (args.includes('ss')) ssRuns.push([file, ...args]);
+        return run(file, args, options);
+      });
+      try {
+        await expect(proxy.start()).rejects.toThrow(/haproxy not ready within/);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(ssRuns).toEqual([]);
       expect(proxy.running).toBe(false);
       expect(await liveWith(configPath)).toEqual([]);
     } finally {

@@ -37,7 +37,10 @@ function delay(msValue: number): Promise<void> {
  * listens on the same ports, so only sockets this pid holds count).
  */
 async function listening(netns: string, ports: readonly number[], pid: number): Promise<boolean> {
-  const [sockets, owned] = await Promise.all([listeningTcp(netns), socketInodes(pid)]);
+  // Each port needs a socket of its own among the process's descriptors: with fewer, no `ss` is worth running yet.
+  const owned = await socketInodes(pid);
+  if (owned.size < new Set(ports).size) return false;
+  const sockets = await listeningTcp(netns);
   const mine = new Set(sockets.filter((socket) => owned.has(socket.inode)).map((socket) => socket.port));
   return ports.every((port) => mine.has(port));
 }
