@@ -27,8 +27,8 @@ export interface BrokerOptions {
   readonly podReadyMs: number;
   readonly controlRetries: number;
   /**
-   * Called with every finished cell before the test that asked for it gets it back; returns the cell as
-   * recorded (the runner may record an interrupted attempt as `not-run`), which is what the test gets.
+   * Called once with every finished cell, as it finishes (asked for or not yet); returns the cell as recorded (the
+   * runner may record an interrupted attempt as `not-run`), which is what every test asking for it gets.
    */
   readonly onCell: (cell: Cell) => Promise<Cell>;
   /** Cells the runner recorded before any attempt (not-applicable ones): answered as they are, never re-run. */
