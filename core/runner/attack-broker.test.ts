@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { memoryProvider } from '../../clusters/memory/memory-cluster.ts';
+import { MemoryCluster, memoryProvider, type Replay } from '../../clusters/memory/memory-cluster.ts';
 import { labProfiles } from '../config/profiles-config.ts';
 import type { Cell } from '../domain/cell.ts';
 import type { Profile } from '../domain/profile.ts';
-import { AttackBroker, BROKER_DIR_PREFIX, privateBrokerSocketPath, sweepStaleBrokerSockets } from './attack-broker.ts';
+import { AttackBroker, BROKER_DIR_PREFIX, privateBrokerSocketPath, sweepStaleBrokerSockets, type BrokerOptions } from './attack-broker.ts';
 import { EXPECT_BLOCKED_BY_CNI, syntheticAttack } from './testing/synthetic-attack.ts';
 import { requestCell } from './broker-client.ts';
 
@@ -139,6 +139,184 @@ describe('attack broker socket', () => {
         await expect(cell).rejects.toThrow('run interrupted before this attack started');
       } finally {
         await broker.close();
+      }
+    });
+  });
+
+  describe('a registered profile runs its attacks without being asked', () => {
+    const profile = labProfiles().find((candidate) => candidate.id === 'lab:netpol') as Profile;
+    const attacks = ['P1', 'P2', 'P3'].map((id) => syntheticAttack({ id, expected: EXPECT_BLOCKED_BY_CNI }));
+    /** Attempts are slow enough (P1 slowest) that a test can act while one runs and the next is queued. */
+    const replay: Replay = (pod) => {
+      const name = pod.metadata?.name ?? '';
+      if (name.includes('-control-')) return { signal: 'delivered', delayMs: 5 };
+      return { signal: 'timeout', delayMs: name.startsWith('p1-') ? 400 : 50, evidence: [{ layer: 'cni', source: 'nft-counter', verdict: 'denied', raw: 'drop' }] };
+    };
+
+    interface Watched {
+      readonly broker: AttackBroker;
+      readonly socketPath: string;
+      readonly started: string[];
+      readonly finished: Cell[];
+      /** Attempt pods created per attack: one execution makes one attempt (no control retries here). */
+      readonly attempts: () => Record<string, number>;
+      readonly register: () => Promise<void>;
+    }
+
+    async function watchedBroker(overrides: Partial<BrokerOptions> = {}): Promise<Watched> {
+      const socketPath = await privateBrokerSocketPath();
+      const started: string[] = [];
+      const finished: Cell[] = [];
+      const cluster = new MemoryCluster(profile, replay);
+      const broker = await AttackBroker.start({
+        socketPath,
+        runId: 'broker-prefetch',
+        attacks,
+        concurrency: 1,
+        podReadyMs: 1_000,
+        controlRetries: 0,
+        onCell: async (cell) => {
+          finished.push(cell);
+          return cell;
+        },
+        onStart: (_profileId, attackId) => started.push(attackId),
+        scripts: () => 'true',
+        ...overrides,
+      });
+      const attempts = (): Record<string, number> => {
+        const counts: Record<string, number> = {};
+        for (const name of cluster.podsCreated.filter((pod) => pod.includes('-attempt-'))) {
+          const id = name.split('-')[0]?.toUpperCase() ?? '';
+          counts[id] = (counts[id] ?? 0) + 1;
+        }
+        return counts;
+      };
+      return { broker, socketPath, started, finished, attempts, register: async () => broker.register(profile.id, { cluster, addresses: await cluster.addresses() }) };
+    }
+
+    async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (!condition()) {
+        if (Date.now() > deadline) throw new Error('condition not reached');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+
+    it('starts every attack in catalogue order at registration and records each cell, before any request', async () => {
+      const watched = await watchedBroker();
+      try {
+        await watched.register();
+        await until(() => watched.finished.length === attacks.length);
+        expect(watched.started).toEqual(['P1', 'P2', 'P3']);
+        expect(watched.finished.map((cell) => `${cell.profileId} ${cell.attackId} ${cell.outcome}`)).toEqual(['lab:netpol P1 blocked', 'lab:netpol P2 blocked', 'lab:netpol P3 blocked']);
+        expect(watched.attempts()).toEqual({ P1: 1, P2: 1, P3: 1 });
+      } finally {
+        await watched.broker.close();
+      }
+    });
+
+    it('a request after the cell finished gets that same cell; nothing runs again', async () => {
+      const watched = await watchedBroker();
+      try {
+        await watched.register();
+        await until(() => watched.finished.length === attacks.length);
+        const recorded = watched.finished.find((cell) => cell.attackId === 'P2');
+        expect(await watched.broker.execute({ profileId: profile.id, attackId: 'P2' })).toBe(recorded);
+        expect(await requestCell(watched.socketPath, { profileId: profile.id, attackId: 'P2' })).toEqual(recorded);
+        expect(watched.attempts()).toEqual({ P1: 1, P2: 1, P3: 1 });
+        expect(watched.started).toEqual(['P1', 'P2', 'P3']);
+      } finally {
+        await watched.broker.close();
+      }
+    });
+
+    it('requests for a cell still running or queued join its one execution', async () => {
+      const watched = await watchedBroker();
+      try {
+        await watched.register();
+        // P1 runs (400 ms), P3 is queued behind it: two requests each, over the socket.
+        const asked = await Promise.all([
+          requestCell(watched.socketPath, { profileId: profile.id, attackId: 'P1' }),
+          requestCell(watched.socketPath, { profileId: profile.id, attackId: 'P1' }),
+          requestCell(watched.socketPath, { profileId: profile.id, attackId: 'P3' }),
+          watched.broker.execute({ profileId: profile.id, attackId: 'P3' }),
+        ]);
+        expect(asked.map((cell) => cell.attackId)).toEqual(['P1', 'P1', 'P3', 'P3']);
+        expect(asked[0]).toEqual(asked[1]);
+        expect(asked[2]).toEqual(asked[3]);
+        expect(watched.attempts()).toEqual({ P1: 1, P2: 1, P3: 1 });
+        expect(watched.finished).toHaveLength(attacks.length);
+      } finally {
+        await watched.broker.close();
+      }
+    });
+
+    it('an interrupt lets the running attack finish; queued ones never start, record nothing and answer their requests with an error', async () => {
+      const watched = await watchedBroker();
+      try {
+        await watched.register();
+        await until(() => watched.started.length === 1);
+        const running = requestCell(watched.socketPath, { profileId: profile.id, attackId: 'P1' });
+        const queued = requestCell(watched.socketPath, { profileId: profile.id, attackId: 'P2' });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        watched.broker.stopAccepting();
+        await expect(queued).rejects.toThrow('run interrupted before this attack started');
+        expect((await running).attackId).toBe('P1');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(watched.started).toEqual(['P1']);
+        expect(watched.finished.map((cell) => cell.attackId)).toEqual(['P1']);
+        expect(watched.attempts()).toEqual({ P1: 1 });
+        // Asked only after the interrupt: the finished cell is still its answer, the unstarted one still an error.
+        expect((await watched.broker.execute({ profileId: profile.id, attackId: 'P1' })).attackId).toBe('P1');
+        await expect(watched.broker.execute({ profileId: profile.id, attackId: 'P3' })).rejects.toThrow('run interrupted before this attack started');
+      } finally {
+        await watched.broker.close();
+      }
+    });
+
+    it('a profile registered after the interrupt starts nothing', async () => {
+      const watched = await watchedBroker();
+      try {
+        watched.broker.stopAccepting();
+        await watched.register();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(watched.started).toEqual([]);
+        await expect(watched.broker.execute({ profileId: profile.id, attackId: 'P1' })).rejects.toThrow('run interrupted before this attack started');
+      } finally {
+        await watched.broker.close();
+      }
+    });
+
+    it('never runs a recorded (not-applicable) cell and answers it as recorded', async () => {
+      const notApplicable = { profileId: profile.id, attackId: 'P2', outcome: 'not-applicable', reason: 'not on this stack' } as unknown as Cell;
+      const watched = await watchedBroker({ recorded: (profileId, attackId) => (profileId === profile.id && attackId === 'P2' ? notApplicable : undefined) });
+      try {
+        await watched.register();
+        await until(() => watched.finished.length === 2);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(watched.started).toEqual(['P1', 'P3']);
+        expect(watched.attempts()).toEqual({ P1: 1, P3: 1 });
+        expect(await watched.broker.execute({ profileId: profile.id, attackId: 'P2' })).toBe(notApplicable);
+      } finally {
+        await watched.broker.close();
+      }
+    });
+
+    it('an execution that throws reaches the test that asks for it; unknown attacks and profiles are refused', async () => {
+      const watched = await watchedBroker({
+        onCell: async (cell) => {
+          if (cell.attackId === 'P2') throw new Error('results.jsonl is gone');
+          return cell;
+        },
+      });
+      try {
+        await watched.register();
+        await expect(requestCell(watched.socketPath, { profileId: profile.id, attackId: 'P2' })).rejects.toThrow('results.jsonl is gone');
+        await expect(requestCell(watched.socketPath, { profileId: profile.id, attackId: 'P9' })).rejects.toThrow('unknown attack P9');
+        await expect(requestCell(watched.socketPath, { profileId: 'lab:nothing', attackId: 'P1' })).rejects.toThrow('no cluster registered for profile lab:nothing');
+        expect(watched.attempts()).toEqual({ P1: 1, P2: 1, P3: 1 });
+      } finally {
+        await watched.broker.close();
       }
     });
   });

@@ -11,6 +11,7 @@ import type { SceneAddresses } from '../domain/scene-addresses.ts';
 import { TIMEOUTS } from '../timeouts.ts';
 import { executeAttack, type ExecuteOptions } from './execute-attack.ts';
 import { ControlClients } from './control-clients.ts';
+import { cellKey } from './runner-cells.ts';
 import type { ScriptSource } from './script-runner.ts';
 
 export interface BrokerProfile {
@@ -27,8 +28,8 @@ export interface BrokerOptions {
   readonly podReadyMs: number;
   readonly controlRetries: number;
   /**
-   * Called with every finished cell before the test that asked for it gets it back; returns the cell as
-   * recorded (the runner may record an interrupted attempt as `not-run`), which is what the test gets.
+   * Called once with every finished cell, as it finishes (asked for or not yet); returns the cell as recorded (the
+   * runner may record an interrupted attempt as `not-run`), which is what every test asking for it gets.
    */
   readonly onCell: (cell: Cell) => Promise<Cell>;
   /** Cells the runner recorded before any attempt (not-applicable ones): answered as they are, never re-run. */
@@ -94,11 +95,15 @@ export interface ExecuteRequest {
   readonly attackId: string;
 }
 
+/** The answer of a request whose attack was queued, never started, when the run was interrupted. */
+const INTERRUPTED_BEFORE_START = 'run interrupted before this attack started';
+
 /**
  * Clusters live in the runner's process (they own namespaces, processes, kind clusters); vitest runs the attack
- * suites in worker processes. The broker is the bridge: a worker asks "run SC1 on lab:sidecar", the broker runs
- * it against the profile's cluster under the profile's concurrency limit, records the cell, and answers with it.
- * It listens on a unix socket only.
+ * suites in worker processes. The broker is the bridge. When a profile's cluster is registered, the broker starts
+ * every selected attack of it (catalogue order, under the profile's concurrency limit) and records each cell as it
+ * finishes; a worker asking "SC1 on lab:sidecar" joins that one execution (running or finished) and gets its cell.
+ * Attacks never wait for a suite file to ask, so few workers serve every file. It listens on a unix socket only.
  */
 export class AttackBroker {
   private readonly options: BrokerOptions;
@@ -109,6 +114,8 @@ export class AttackBroker {
   /** Profiles announced before their cluster is ready: requests wait here instead of being refused. */
   private readonly awaited = new Map<string, { readonly ready: Promise<void>; readonly settle: () => void }>();
   private readonly inFlight = new Map<Promise<unknown>, ExecuteRequest>();
+  /** The one execution of each (profile, attack) of this run, by `cellKey`: every request joins it. */
+  private readonly executions = new Map<string, Promise<Cell>>();
 
   private constructor(options: BrokerOptions) {
     this.options = options;
@@ -141,8 +148,20 @@ export class AttackBroker {
     this.awaited.set(profileId, { ready, settle });
   }
 
+  /** The profile's cluster is ready: every selected attack of it starts now (none after an interrupt). */
   register(profileId: string, profile: BrokerProfile): void {
-    this.profiles.set(profileId, { ...profile, limit: pLimit(this.options.concurrency), controlClients: new ControlClients(profile.cluster, this.options.podReadyMs) });
+    // Queued attacks are rejected (not dropped) when the queue is cleared: their waiting requests get an answer.
+    this.profiles.set(profileId, {
+      ...profile,
+      limit: pLimit({ concurrency: this.options.concurrency, rejectOnClear: true }),
+      controlClients: new ControlClients(profile.cluster, this.options.podReadyMs),
+    });
+    if (!this.closed) {
+      for (const attack of this.options.attacks) {
+        // Cells the runner recorded (not applicable) are answered as they are, never run.
+        if (this.options.recorded?.(profileId, attack.id) === undefined) this.execution(profileId, attack);
+      }
+    }
     this.release(profileId);
   }
 
@@ -154,9 +173,11 @@ export class AttackBroker {
     this.release(profileId);
   }
 
+  /** The profile's cluster goes: attacks still queued never start, and later requests for it are refused. */
   unregister(profileId: string): void {
     this.profiles.get(profileId)?.limit.clearQueue();
     this.profiles.delete(profileId);
+    for (const attack of this.options.attacks) this.executions.delete(cellKey(profileId, attack.id));
     this.release(profileId);
   }
 
@@ -165,7 +186,7 @@ export class AttackBroker {
     this.awaited.delete(profileId);
   }
 
-  /** Stop accepting attacks (interrupt): queued and waiting ones are answered with an error, running ones finish. */
+  /** Stop starting attacks (interrupt): queued and waiting ones are answered with an error, running ones finish. */
   stopAccepting(): void {
     this.closed = true;
     for (const profile of this.profiles.values()) profile.limit.clearQueue();
@@ -178,12 +199,24 @@ export class AttackBroker {
     const recordedFirst = this.options.recorded?.(request.profileId, request.attackId);
     if (recordedFirst !== undefined) return recordedFirst;
     await this.awaited.get(request.profileId)?.ready;
-    if (this.closed) throw new Error('run interrupted before this attack started');
     // A profile abandoned while the request waited has its answer recorded by now (its error cell).
     const recorded = this.options.recorded?.(request.profileId, request.attackId);
     if (recorded !== undefined) return recorded;
-    const profile = this.profiles.get(request.profileId);
-    if (profile === undefined) throw new Error(`no cluster registered for profile ${request.profileId}`);
+    // Started at registration: running, finished (even after an interrupt: its cell is recorded), or cleared.
+    const started = this.executions.get(cellKey(request.profileId, request.attackId));
+    if (started !== undefined) return started;
+    if (this.closed) throw new Error(INTERRUPTED_BEFORE_START);
+    if (!this.profiles.has(request.profileId)) throw new Error(`no cluster registered for profile ${request.profileId}`);
+    return this.execution(request.profileId, attack);
+  }
+
+  /** The one execution of (profile, attack): started on first call under the profile's limit, joined after. */
+  private execution(profileId: string, attack: AttackDefinition): Promise<Cell> {
+    const key = cellKey(profileId, attack.id);
+    const existing = this.executions.get(key);
+    if (existing !== undefined) return existing;
+    const profile = this.profiles.get(profileId);
+    if (profile === undefined) return Promise.reject(new Error(`no cluster registered for profile ${profileId}`));
     const options: ExecuteOptions = {
       runId: this.options.runId,
       addresses: profile.addresses,
@@ -192,17 +225,29 @@ export class AttackBroker {
       controlClients: profile.controlClients,
       ...(this.options.scripts ? { scripts: this.options.scripts } : {}),
     };
-    return profile.limit(async () => {
-      if (this.closed) throw new Error('run interrupted before this attack started');
-      this.options.onStart?.(request.profileId, request.attackId);
-      const running = executeAttack(profile.cluster, attack, options).then((cell) => this.options.onCell(cell));
-      this.inFlight.set(running, { profileId: request.profileId, attackId: request.attackId });
-      try {
-        return await running;
-      } finally {
-        this.inFlight.delete(running);
-      }
-    });
+    let began = false;
+    const execution = profile
+      .limit(async () => {
+        if (this.closed) throw new Error(INTERRUPTED_BEFORE_START);
+        began = true;
+        this.options.onStart?.(profileId, attack.id);
+        const running = executeAttack(profile.cluster, attack, options).then((cell) => this.options.onCell(cell));
+        this.inFlight.set(running, { profileId, attackId: attack.id });
+        try {
+          return await running;
+        } finally {
+          this.inFlight.delete(running);
+        }
+      })
+      .catch((error: unknown) => {
+        if (began) throw error;
+        // Cleared from the queue (interrupt, or its profile unregistered) before it started: nothing ran.
+        throw new Error(this.closed ? INTERRUPTED_BEFORE_START : `profile ${profileId} was unregistered before this attack started`);
+      });
+    // Its answer goes to whichever requests join it; an execution nobody asks for must not be an unhandled rejection.
+    execution.catch(() => undefined);
+    this.executions.set(key, execution);
+    return execution;
   }
 
   /** Wait (bounded) for attacks already running, so their cells are recorded before teardown. */

@@ -188,6 +188,16 @@ describe('runMatrix (vitest suites against the in-memory provider)', () => {
     expect(healthy.created.flatMap((cluster) => cluster.podsCreated).some((name) => name.startsWith('na1-'))).toBe(false);
   });
 
+  it('shows every cell once: a measured one as the broker records it, a not-applicable one when its test gets it', async () => {
+    const notApplicable: Expectation = { outcome: 'not-applicable', certainty: 'documented', source: 'test' };
+    const shown: string[] = [];
+    const progress: Progress = { ...SILENT_PROGRESS, cell: (cell) => shown.push(`${cell.profileId} ${cell.attackId} ${cell.outcome}`) };
+    const run = await runMatrix(await options({ progress, attacks: [...attacks.slice(0, 3), syntheticAttack({ id: 'NA1', expected: notApplicable, notApplicable: 'no' })] }));
+    expect(run.exitCode).toBe(EXIT.ok);
+    expect(shown.sort()).toEqual(run.cells.map((cell) => `${cell.profileId} ${cell.attackId} ${cell.outcome}`).sort());
+    expect(shown).toHaveLength(8);
+  });
+
   it('an interrupt before any cluster exists still keeps the not-applicable cells', async () => {
     const notApplicable: Expectation = { outcome: 'not-applicable', certainty: 'documented', source: 'test' };
     const controller = new AbortController();

@@ -125,11 +125,30 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
     await writer.cell(settled);
     return settled;
   };
+  const recordMeasured = async (cell: Cell): Promise<Cell> => {
+    if (inPlace?.has(cell.profileId) !== true) return record(depth === undefined ? cell : await depth.attach(cell));
+    // In-place depth: the cell is settled now (the test gets it) and written once its profile's passes are done.
+    const settled = gate.settle(cell);
+    if (settled === undefined) return gate.sealedCell(cell.profileId, cell.attackId) ?? cell;
+    inPlace.hold(settled);
+    return settled;
+  };
   const socketPath = await privateBrokerSocketPath();
   /** Error cells of profiles that failed to provision: their waiting tests are answered with these. */
   const unprovisioned = new Map<string, Cell>();
   const profileErrors: { profileId: string; message: string }[] = [];
-  const reporter = new CellReporter((cell) => options.progress.cell(cell));
+  /**
+   * Each cell shown once: a measured one when the broker records it (as it finishes), the others (not applicable,
+   * a failed profile's errors) when their test gets them.
+   */
+  const shown = new Set<string>();
+  const showCell = (cell: Cell): void => {
+    const key = cellKey(cell.profileId, cell.attackId);
+    if (shown.has(key)) return;
+    shown.add(key);
+    options.progress.cell(cell);
+  };
+  const reporter = new CellReporter(showCell);
   const broker = await AttackBroker.start({
     socketPath,
     runId: options.runId,
@@ -138,12 +157,9 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
     podReadyMs: options.podReadyMs,
     controlRetries: options.controlRetries,
     onCell: async (cell) => {
-      if (inPlace?.has(cell.profileId) !== true) return record(depth === undefined ? cell : await depth.attach(cell));
-      // In-place depth: the cell is settled now (the test gets it) and written once its profile's passes are done.
-      const settled = gate.settle(cell);
-      if (settled === undefined) return gate.sealedCell(cell.profileId, cell.attackId) ?? cell;
-      inPlace.hold(settled);
-      return settled;
+      const recorded = await recordMeasured(cell);
+      showCell(recorded);
+      return recorded;
     },
     recorded: (profileId, attackId) => notApplicable.get(cellKey(profileId, attackId)) ?? unprovisioned.get(cellKey(profileId, attackId)),
     onStart: (profileId, attackId) => options.progress.attackStarted(profileId, attackId),
@@ -240,8 +256,10 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunOutcome> 
     const provisioned = Promise.all(
       group.map(async (profile) => {
         try {
-          broker.register(profile.id, await provision(profile));
+          const brokerProfile = await provision(profile);
           options.progress.profileTotal(profile.id, options.attacks.length);
+          // Its attacks start now, whether or not a suite has asked yet.
+          broker.register(profile.id, brokerProfile);
           ready.push(profile.id);
         } catch (error) {
           const message = (error as Error).message;

@@ -6,10 +6,11 @@ export interface SuiteAttack {
   readonly family: AttackFamily;
 }
 
-/** What the runner hands each vitest project (one per profile) through `provide`/`inject`. */
+/** What the runner hands the attack suites through `provide`/`inject`. */
 export interface SuiteContext {
   readonly socketPath: string;
-  readonly profileId: string;
+  /** The profiles of this group of the run: each suite file describes its family once per profile. */
+  readonly profileIds: readonly string[];
   /** The attacks selected for this run (after --attack filtering); the broker holds their definitions. */
   readonly attacks: readonly SuiteAttack[];
 }
