@@ -123,6 +123,8 @@ describe('what the evaluator refuses to model', () => {
     ['deployments', { ...policy, spec: { ...spec, matchConstraints: { resourceRules: [{ apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['deployments'] }] } } }],
     ['validationActions Warn', { ...binding, spec: { ...bindingSpec, validationActions: ['Warn'] } }],
     ['an objectSelector', { ...binding, spec: { ...bindingSpec, matchResources: { objectSelector: {} } } }],
+    // Required upstream whenever paramRef is set: validateParamRef, kubernetes pkg/apis/admissionregistration/validation/validation.go.
+    ['a paramRef without parameterNotFoundAction', { ...binding, spec: { ...bindingSpec, paramRef: { name: 'bm-params' } } }],
   ])('refuses %s at apply', (_what, object) => {
     expect(() => AdmissionPolicyEvaluator.validate(object as KubeObject)).toThrow(BadInputError);
   });

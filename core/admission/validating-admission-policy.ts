@@ -63,7 +63,9 @@ const bindingSpec = z
   .object({
     policyName: z.string().min(1),
     paramRef: z
-      .object({ name: z.string().min(1), namespace: z.string().optional(), parameterNotFoundAction: z.enum(['Allow', 'Deny']).optional() })
+      // parameterNotFoundAction has no default: the API server requires it whenever paramRef is set (validateParamRef in
+      // https://github.com/kubernetes/kubernetes/blob/master/pkg/apis/admissionregistration/validation/validation.go).
+      .object({ name: z.string().min(1), namespace: z.string().optional(), parameterNotFoundAction: z.enum(['Allow', 'Deny']) })
       .strict()
       .optional(),
     validationActions: z.tuple([z.literal('Deny')]),
@@ -204,7 +206,7 @@ export class AdmissionPolicyEvaluator {
     if (policy.hasParams && ref !== undefined) {
       const found = this.configMaps.get(`${ref.namespace ?? namespace}/${ref.name}`);
       if (found === undefined) {
-        if ((ref.parameterNotFoundAction ?? 'Deny') === 'Allow') return undefined;
+        if (ref.parameterNotFoundAction === 'Allow') return undefined;
         return forbidden(pod, policy.name, binding.name, `failed to configure binding: no params found for policy binding with \`Deny\` parameterNotFoundAction`);
       }
       params = found;
