@@ -115,30 +115,30 @@ export function sinkPortPlan(pod: V1Pod, context: AttemptContext, protocol: 'tcp
   });
 }
 
-/** http-probe.sh to api by its Service name on its HTTP port, so through a waypoint where one is attached. */
-export function apiServiceHttpPlan(pod: V1Pod, context: AttemptContext, path: string): AttemptPlan {
+/**
+ * `script` to api by its Service name on its HTTP port, so through a waypoint where one is attached; `env` is built
+ * from the Service's base URL (`http://<host>:<port>`).
+ */
+function apiServicePlan(pod: V1Pod, context: AttemptContext, script: string, env: (baseUrl: string) => Record<string, string>): AttemptPlan {
   const host = serviceHost('api');
   const port = SCENE.workloads.api.port;
   return plan({
     pod,
-    script: 'http-probe.sh',
+    script,
     canary: context.canary,
-    env: { TARGET_URL: `http://${host}:${port}${path}` },
+    env: env(`http://${host}:${port}`),
     flow: { protocol: 'http', destinationName: host, destinationPort: port },
   });
 }
 
+/** http-probe.sh to api by its Service name on its HTTP port, so through a waypoint where one is attached. */
+export function apiServiceHttpPlan(pod: V1Pod, context: AttemptContext, path: string): AttemptPlan {
+  return apiServicePlan(pod, context, 'http-probe.sh', (base) => ({ TARGET_URL: `${base}${path}` }));
+}
+
 /** path-tricks.sh: raw request targets `paths` to api by its Service name, each variant reported. */
 export function apiPathTricksPlan(pod: V1Pod, context: AttemptContext, paths: readonly string[]): AttemptPlan {
-  const host = serviceHost('api');
-  const port = SCENE.workloads.api.port;
-  return plan({
-    pod,
-    script: 'path-tricks.sh',
-    canary: context.canary,
-    env: { TARGET_BASE: `http://${host}:${port}`, PATHS: paths.join(' ') },
-    flow: { protocol: 'http', destinationName: host, destinationPort: port },
-  });
+  return apiServicePlan(pod, context, 'path-tricks.sh', (base) => ({ TARGET_BASE: base, PATHS: paths.join(' ') }));
 }
 
 /** http-probe.sh straight to api's pod IP on `port`, past the Service. */
@@ -221,13 +221,10 @@ export interface ForgedHeaders {
  * records belong to the attempt.
  */
 export function apiForgedHeaderPlan(pod: V1Pod, context: AttemptContext, forged: ForgedHeaders, canaryInQuery = true): AttemptPlan {
-  const host = serviceHost('api');
-  const port = SCENE.workloads.api.port;
-  return plan({
-    pod,
-    script: 'forged-header.sh',
-    canary: context.canary,
-    env: { TARGET_URL: `http://${host}:${port}/api/ping${canaryInQuery ? `?bm=${context.canary}` : ''}`, FORGED_HEADERS: forged.headers.join('\n'), WATCH_HEADER: forged.watch, WATCH_VALUE: forged.value },
-    flow: { protocol: 'http', destinationName: host, destinationPort: port },
-  });
+  return apiServicePlan(pod, context, 'forged-header.sh', (base) => ({
+    TARGET_URL: `${base}/api/ping${canaryInQuery ? `?bm=${context.canary}` : ''}`,
+    FORGED_HEADERS: forged.headers.join('\n'),
+    WATCH_HEADER: forged.watch,
+    WATCH_VALUE: forged.value,
+  }));
 }
