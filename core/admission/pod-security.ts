@@ -53,16 +53,24 @@ function uniqueSorted(items: Iterable<string>): string[] {
   return [...new Set(items)].sort();
 }
 
-const capabilitiesBaseline: Check = (_pod, containers) => {
+/** The containers for which `offending` lists anything, in order, and everything it listed (the checks' usual shape). */
+function offendingContainers(containers: readonly V1Container[], offending: (container: V1Container) => readonly string[]): { names: string[]; items: string[] } {
   const names: string[] = [];
-  const forbidden: string[] = [];
+  const items: string[] = [];
   for (const container of containers) {
-    const bad = (container.securityContext?.capabilities?.add ?? []).filter((cap) => !BASELINE_CAPABILITIES.has(cap));
-    if (bad.length > 0) {
+    const found = offending(container);
+    if (found.length > 0) {
       names.push(container.name);
-      forbidden.push(...bad);
+      items.push(...found);
     }
   }
+  return { names, items };
+}
+
+const capabilitiesBaseline: Check = (_pod, containers) => {
+  const { names, items: forbidden } = offendingContainers(containers, (container) =>
+    (container.securityContext?.capabilities?.add ?? []).filter((cap) => !BASELINE_CAPABILITIES.has(cap)),
+  );
   if (names.length === 0) return undefined;
   return {
     reason: 'non-default capabilities',
@@ -86,15 +94,9 @@ const hostPathVolumes: Check = (pod) => {
 };
 
 const hostPorts: Check = (_pod, containers) => {
-  const names: string[] = [];
-  const ports: string[] = [];
-  for (const container of containers) {
-    const used = (container.ports ?? []).filter((port) => (port.hostPort ?? 0) !== 0).map((port) => String(port.hostPort));
-    if (used.length > 0) {
-      names.push(container.name);
-      ports.push(...used);
-    }
-  }
+  const { names, items: ports } = offendingContainers(containers, (container) =>
+    (container.ports ?? []).filter((port) => (port.hostPort ?? 0) !== 0).map((port) => String(port.hostPort)),
+  );
   if (names.length === 0) return undefined;
   return {
     reason: 'hostPort',
@@ -141,18 +143,10 @@ const allowPrivilegeEscalation: Check = (_pod, containers) => {
 };
 
 const capabilitiesRestricted: Check = (_pod, containers) => {
-  const missingDropAll: string[] = [];
-  const adding: string[] = [];
-  const forbidden: string[] = [];
-  for (const container of containers) {
-    const capabilities = container.securityContext?.capabilities;
-    if (!(capabilities?.drop ?? []).includes('ALL')) missingDropAll.push(container.name);
-    const bad = (capabilities?.add ?? []).filter((cap) => cap !== 'NET_BIND_SERVICE');
-    if (bad.length > 0) {
-      adding.push(container.name);
-      forbidden.push(...bad);
-    }
-  }
+  const missingDropAll = containers.filter((container) => !(container.securityContext?.capabilities?.drop ?? []).includes('ALL')).map((container) => container.name);
+  const { names: adding, items: forbidden } = offendingContainers(containers, (container) =>
+    (container.securityContext?.capabilities?.add ?? []).filter((cap) => cap !== 'NET_BIND_SERVICE'),
+  );
   const details: string[] = [];
   if (missingDropAll.length > 0) details.push(`${containersPhrase(missingDropAll)} must set securityContext.capabilities.drop=["ALL"]`);
   if (adding.length > 0) {
