@@ -47,10 +47,8 @@ export class ControlClients {
       creation = this.cluster.createPod(spec, { timeoutMs: this.podReadyMs, ...(plan.requester === undefined ? {} : { requester: plan.requester }) });
       this.pods.set(key, creation);
       // A client that failed to start is forgotten, so a later control tries again rather than inheriting the failure.
-      creation.then(
-        (created) => created.status === 'rejected' && this.pods.delete(key),
-        () => this.pods.delete(key),
-      );
+      const forget = (): void => void this.pods.delete(key);
+      creation.then((created) => (created.status === 'rejected' ? forget() : undefined), forget);
     }
     let created: PodCreation;
     try {
